@@ -93,11 +93,22 @@ def main():
                 civil_targets(row, ex)
             out.append(ex)
 
+    # Optional augmentation: benign statements about identity, all heads 0 and every
+    # token 0. Only used when train.py runs with --augment-benign. Evaluation uses a
+    # DIFFERENT file (benign_identity.txt) with different wording and templates.
+    for n, line in enumerate(open(W.TRAINING / "benign_identity_train.txt", encoding="utf-8")):
+        if line.strip():
+            ex = base("benign", {"id": f"benign-{n}", "text": line.strip()}, "train")
+            ex["m"][:] = 1
+            out.append(ex)
+
     # Tokenize the preprocessed text; keep the char map for civil span labels.
     for ex in out:
         pp, cmap = W.preprocess_with_map(ex["text"])
         enc = tok.encode(pp)
         ex["ids"] = np.asarray(enc.ids, np.int32)
+        if ex["source"] == "benign":
+            ex["tok_y"] = np.where(np.asarray(enc.special_tokens_mask) == 1, -1, 0).astype(np.int8)
         if ex["source"] != "civil":
             continue
         gold = set(ex["gold_chars"])
