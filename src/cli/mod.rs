@@ -1,0 +1,83 @@
+//! The `warden` command line: argument parsing and the subcommands' entry points.
+
+mod score;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::engine::{Engine, EngineBuilder};
+use crate::error::Result;
+
+/// Warden: a self-hosted trust-and-safety engine.
+///
+/// Scores user-generated text with evasion-resistant pattern matching (and a classifier
+/// when one is configured) and says which characters are the problem and why.
+#[derive(Debug, Parser)]
+#[command(name = "warden", version, propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Score text and print verdicts: one text from the command line, or JSON Lines.
+    ///
+    /// With TEXT (or text on standard input), prints a human-readable report with the
+    /// offending spans marked. With --jsonl, reads {"id", "text"} objects one per line and
+    /// writes exactly one verdict (or error object) per input line, in order.
+    Score(score::ScoreArgs),
+}
+
+/// Options shared by every command that builds an engine.
+#[derive(Debug, Clone, Args)]
+pub(crate) struct EngineArgs {
+    /// Wordlist languages to load, comma-separated, or `all`.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "en",
+        env = "WARDEN_LANGUAGES"
+    )]
+    languages: Vec<String>,
+
+    /// Read wordlists from this directory instead of the lists built into the binary.
+    #[arg(long, value_name = "DIR", env = "WARDEN_WORDLISTS")]
+    wordlists: Option<PathBuf>,
+}
+
+impl EngineArgs {
+    pub(crate) fn builder(&self) -> EngineBuilder {
+        Engine::builder()
+            .languages(self.languages.clone())
+            .wordlist_dir(self.wordlists.clone())
+    }
+}
+
+/// Parses the command line and runs the command; the process exit code.
+pub fn run() -> ExitCode {
+    let cli = Cli::parse();
+    let result: Result<ExitCode> = match cli.command {
+        Command::Score(args) => score::run(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("warden: {err} [{}]", err.code());
+            ExitCode::FAILURE
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}

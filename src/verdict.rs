@@ -1,0 +1,305 @@
+//! The Verdict: Warden's one answer to "what is in this text and what should happen to it",
+//! shared by the CLI, the API, the queue and the audit log.
+//!
+//! Its JSON shape is a public contract (documented in the README): field names and the
+//! category names below never change meaning; new fields may be added.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+/// What a finding is about. The names are stable API.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Category {
+    /// General toxicity, as the classifier sees it; with patterns only, the strongest
+    /// of the other harm categories except `self_harm`.
+    Toxicity,
+    Profanity,
+    Sexual,
+    Insult,
+    /// Attacks on people for who they are, including slurs.
+    IdentityAttack,
+    Threat,
+    /// Someone may be at risk of hurting themselves: route to people, not to removal.
+    SelfHarm,
+    /// Personal data (emails, phone numbers, …): never a violation, used for redaction.
+    Pii,
+}
+
+impl Category {
+    /// The categories that carry a harm score in [`Verdict::categories`].
+    pub const HARM: [Category; 7] = [
+        Category::Toxicity,
+        Category::Profanity,
+        Category::Sexual,
+        Category::Insult,
+        Category::IdentityAttack,
+        Category::Threat,
+        Category::SelfHarm,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Category::Toxicity => "toxicity",
+            Category::Profanity => "profanity",
+            Category::Sexual => "sexual",
+            Category::Insult => "insult",
+            Category::IdentityAttack => "identity_attack",
+            Category::Threat => "threat",
+            Category::SelfHarm => "self_harm",
+            Category::Pii => "pii",
+        }
+    }
+}
+
+impl fmt::Display for Category {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Category {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Category, String> {
+        Category::HARM
+            .into_iter()
+            .chain([Category::Pii])
+            .find(|c| c.as_str() == s)
+            .ok_or_else(|| format!("unknown category `{s}`"))
+    }
+}
+
+/// How bad a wordlist term is. The default policy removes `high`, reviews `medium` and
+/// allows `low`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    Low,
+    Medium,
+    High,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+        }
+    }
+
+    /// The category score a pattern match of this severity contributes. Chosen so the
+    /// default policy's thresholds (see `policy`) map high → remove, medium → review.
+    pub fn score(self) -> f32 {
+        match self {
+            Severity::Low => 0.4,
+            Severity::Medium => 0.75,
+            Severity::High => 0.95,
+        }
+    }
+
+    /// The severity a score corresponds to, for spans found by the classifier.
+    pub fn from_score(score: f32) -> Severity {
+        if score >= Severity::High.score() {
+            Severity::High
+        } else if score >= Severity::Medium.score() {
+            Severity::Medium
+        } else {
+            Severity::Low
+        }
+    }
+}
+
+impl FromStr for Severity {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Severity, String> {
+        match s {
+            "low" => Ok(Severity::Low),
+            "medium" => Ok(Severity::Medium),
+            "high" => Ok(Severity::High),
+            _ => Err(format!(
+                "unknown severity `{s}` (expected low, medium or high)"
+            )),
+        }
+    }
+}
+
+/// What should happen to the content.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    Allow,
+    /// Keep it up with a label (e.g. a sensitivity interstitial).
+    Label,
+    /// Hold for a human moderator.
+    Review,
+    Remove,
+}
+
+impl Action {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Allow => "allow",
+            Action::Label => "label",
+            Action::Review => "review",
+            Action::Remove => "remove",
+        }
+    }
+}
+
+impl fmt::Display for Action {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Which detector produced a match.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Source {
+    /// A shipped wordlist term.
+    Wordlist,
+    /// A community's own block term.
+    Custom,
+    /// A personal-data detector.
+    Pii,
+    /// A toxic span marked by the classifier.
+    Model,
+}
+
+/// The kind of personal data a `pii` match found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PiiKind {
+    Email,
+    Phone,
+    PaymentCard,
+    Iban,
+    Ipv4,
+    Ipv6,
+    UsSsn,
+}
+
+impl PiiKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PiiKind::Email => "email",
+            PiiKind::Phone => "phone",
+            PiiKind::PaymentCard => "payment_card",
+            PiiKind::Iban => "iban",
+            PiiKind::Ipv4 => "ipv4",
+            PiiKind::Ipv6 => "ipv6",
+            PiiKind::UsSsn => "us_ssn",
+        }
+    }
+}
+
+/// One finding: a span of the original text and why it matters.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Match {
+    /// Code-point offset of the first character, in the original text.
+    pub start: u32,
+    /// Code-point offset one past the last character (exclusive).
+    pub end: u32,
+    pub category: Category,
+    pub severity: Severity,
+    /// What matched: `"en:fuck"`, `"custom:spoiler"`, `"pii:email"`, `"model:toxic_span"`.
+    pub rule: String,
+    pub source: Source,
+    /// For `pii` matches, what kind of personal data.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<PiiKind>,
+    /// The evasions undone to see this match (`leet`, `mask`, `homoglyph`, …).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub evasions: Vec<String>,
+    /// For model spans, the mean token probability.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub score: Option<f32>,
+}
+
+/// Which engine produced a verdict, so old verdicts can be explained later.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EngineInfo {
+    /// Warden's version.
+    pub version: String,
+    /// Content digest of the wordlists in use (`sha256:` + 16 hex digits).
+    pub wordlists: String,
+    /// Languages whose lists were loaded.
+    pub languages: Vec<String>,
+}
+
+/// Which classifier scored the text.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModelInfo {
+    pub name: String,
+    pub version: String,
+}
+
+/// The result of scoring one text.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Verdict {
+    /// The caller's id for the text, echoed back.
+    #[serde(default)]
+    pub id: Option<serde_json::Value>,
+    /// Whether the policy asks for anything other than `allow`.
+    pub flagged: bool,
+    /// The highest category score, 0..1.
+    pub score: f32,
+    /// A score in 0..1 for every harm category.
+    pub categories: BTreeMap<Category, f32>,
+    /// Findings in order of position.
+    pub matches: Vec<Match>,
+    pub action: Action,
+    pub engine: EngineInfo,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<ModelInfo>,
+}
+
+impl Verdict {
+    /// The score of one category (0 when absent).
+    pub fn category(&self, category: Category) -> f32 {
+        self.categories.get(&category).copied().unwrap_or(0.0)
+    }
+
+    /// The matches that are harms (everything but personal data).
+    pub fn harms(&self) -> impl Iterator<Item = &Match> {
+        self.matches.iter().filter(|m| m.category != Category::Pii)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_stable() {
+        let names: Vec<_> = Category::HARM.iter().map(|c| c.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "toxicity",
+                "profanity",
+                "sexual",
+                "insult",
+                "identity_attack",
+                "threat",
+                "self_harm"
+            ]
+        );
+        for c in Category::HARM {
+            assert_eq!(serde_json::to_value(c).unwrap(), c.as_str());
+            assert_eq!(c.as_str().parse::<Category>(), Ok(c));
+        }
+    }
+
+    #[test]
+    fn severity_round_trips_through_score() {
+        for s in [Severity::Low, Severity::Medium, Severity::High] {
+            assert_eq!(Severity::from_score(s.score()), s);
+            assert_eq!(s.as_str().parse::<Severity>(), Ok(s));
+        }
+    }
+}
