@@ -202,6 +202,8 @@ EN_EXCLUDE = {
     "jelly donut": "food", "pleasure chest": "generic", "hot carl": "generic",
     "hot richard": "generic", "boston george": "noise", "double pen": "noise",
     "gin jocky": "duplicate spelling", "b to the inch": "noise",
+    # repeat-collapsed matching (token runs >= term runs) would hit a common word
+    "asses": "matches 'assess'", "raping": "matches 'rapping'",
     "coot": "bird", "coot coot": "bird",
 }
 
@@ -276,7 +278,7 @@ INSULT_HEAD = re.compile(
     r"saurus rex|lope)$")
 VULGAR_ROOT = re.compile(
     r"fuck|fuk|fuc|fvck|fck|phuk|phuc|shit|shite|cunt|cock|cawk|cok|dick|dik|prick|"
-    r"twat|ass|arse|butt|bum|jizz|cum|piss|wank|knob|nob|douche|turd|pecker|penis|"
+    r"twat|ass|azz|arse|butt|bum|jizz|cum|piss|wank|knob|nob|douche|turd|pecker|penis|"
     r"pussy|puss|whore|slut|bitch|skank|bollock|fart")
 SEXUAL_ROOTS = re.compile(
     r"\bcum|jizz|blow ?(job|a load|your load)|hand ?job|rim ?job|foot ?job|dildo|"
@@ -396,8 +398,7 @@ EN_OVERRIDE = {
     "pedophile": ("sexual", "medium"), "pedophilia": ("sexual", "medium"),
     "paedophile": ("sexual", "medium"), "paedophilia": ("sexual", "medium"),
     "pedophl": ("sexual", "medium"), "incest": ("sexual", "medium"),
-    "rape": ("sexual", "medium"), "raping": ("sexual", "medium"),
-    "rapist": ("sexual", "medium"), "date rape": ("sexual", "medium"),
+    "rape": ("sexual", "medium"),     "rapist": ("sexual", "medium"), "date rape": ("sexual", "medium"),
     "daterape": ("sexual", "medium"), "lolita": ("sexual", "medium"),
     "kid diddler": ("sexual", "high"), "kiddy touch": ("sexual", "high"),
     "bestiality": ("sexual", "medium"), "beastiality": ("sexual", "medium"),
@@ -421,9 +422,11 @@ EN_OVERRIDE = {
 # Match modes for stems that are safe as a prefix or substring (see FORMAT.md and the
 # check.py report). Everything else is `word`.
 EN_MATCH = {
-    "fuck": "any",          # motherfucker, clusterfuck, fuckface, unfuckingbelievable
-    "bitch": "any",         # bitches, sonofabitch, bitchy
-    "whore": "any",         # whores, whorehouse, camwhore
+    "fuck": "prefix",       # fucking, fucker, fuckface (not `any`: masked "f*ck" is matched
+                            # against word/prefix terms only; compounds are listed)
+    "motherfucker": "prefix",  # motherfuckers, motherfucking
+    "bitch": "prefix",      # bitches, bitchy, bitching
+    "whore": "prefix",      # whores, whorehouse; allow: whoredom
     "shit": "prefix",       # shitty, shithead; not `any`: Yamashita, Kinoshita; allow: shiitake
     "cunt": "prefix",       # cunts, cuntface; not `any` (Scunthorpe)
     "nigger": "prefix",     # niggers; not `any` (snigger)
@@ -868,7 +871,71 @@ def build_en(src: Path, curated: list[list[str]]) -> tuple[list[Row], dict[str, 
         merged.update(s for s in srcs.split(",") if s)
         merged.add("warden")
         rows[term] = Row(term, cat, sev, match, tuple(s for s in SOURCE_ORDER if s in merged))
-    return [rows[t] for t in sorted(rows)], stats
+    kept, dropped = prune_redundant([rows[t] for t in sorted(rows)])
+    stats["redundant_dropped"] = len(dropped)
+    return kept, stats
+
+
+def rle(text: str) -> tuple[tuple[str, int], ...]:
+    """Run-length encoding: "shiitake" -> (s,1)(h,1)(i,2)(t,1)(a,1)(k,1)(e,1)."""
+    out: list[list] = []
+    for ch in text:
+        if out and out[-1][0] == ch:
+            out[-1][1] += 1
+        else:
+            out.append([ch, 1])
+    return tuple((c, n) for c, n in out)
+
+
+def rle_covers(term: tuple, token: tuple, mode: str) -> bool:
+    """Whether a single-token `term` matches `token` in `mode`, comparing run-length
+    encodings like Warden's matcher: same letters, each token run at least the term's."""
+    n, m = len(term), len(token)
+    if n > m or (mode == "word" and n != m):
+        return False
+    starts = {"word": [0], "prefix": [0], "suffix": [m - n], "any": range(m - n + 1)}[mode]
+    return any(all(token[i + j][0] == term[j][0] and token[i + j][1] >= term[j][1]
+                   for j in range(n)) for i in starts)
+
+
+def prune_redundant(rows: list[Row]) -> tuple[list[Row], list[tuple[str, str]]]:
+    """Drop rows that another row of the same category and at least the same severity
+    already matches (see FORMAT.md "Redundant rows"):
+      * a single-token term that starts with a `prefix` term (fucking <- fuck);
+      * a phrase containing a token matched by a single-token term (fuck off <- fuck),
+        or containing a shorter `word` phrase (go kill yourself <- kill yourself).
+    Spans then point at the offending word, not at the phrase around it."""
+    sev = {r.term: SEVERITIES.index(r.severity) for r in rows}
+    singles = [r for r in rows if " " not in r.term]
+    phrases = [r for r in rows if " " in r.term and r.match == "word"]
+    enc = {r.term: rle(r.term) for r in singles}
+    kept, dropped = [], []
+    for r in rows:
+        by = None
+        toks = r.term.split()
+        for s in singles:
+            if s.term == r.term or s.category != r.category or sev[s.term] < sev[r.term]:
+                continue
+            if len(toks) == 1 and s.match != "prefix":
+                continue
+            if any(rle_covers(enc[s.term], rle(t), s.match) for t in toks):
+                by = s.term
+                break
+        if by is None and len(toks) > 1:
+            for s in phrases:
+                st = s.term.split()
+                if (s.term == r.term or len(st) >= len(toks) or s.category != r.category
+                        or sev[s.term] < sev[r.term]):
+                    continue
+                if any(all(rle_covers(rle(a), rle(b), "word") for a, b in zip(st, toks[i:i + len(st)]))
+                       for i in range(len(toks) - len(st) + 1)):
+                    by = s.term
+                    break
+        if by is None:
+            kept.append(r)
+        else:
+            dropped.append((r.term, by))
+    return kept, dropped
 
 
 # --------------------------------------------------------------------------------------
