@@ -204,11 +204,16 @@ EN_EXCLUDE = {
     "gin jocky": "duplicate spelling", "b to the inch": "noise",
     # repeat-collapsed matching (token runs >= term runs) would hit a common word
     "asses": "matches 'assess'", "raping": "matches 'rapping'",
+    "suck my d": "fragment", "sixty nine": "number", "mushroom tip": "generic",
+    "crazy sob": "from s.o.b.", "nut butter": "food", "cream pie": "dessert",
+    "hickory switch": "generic", "wrapping men": "noise", "pony boy": "name (The Outsiders)",
+    "ponyboy": "name (The Outsiders)", "pony girl": "generic", "ponygirl": "generic",
+    "knob": "door knob",
     "coot": "bird", "coot coot": "bird",
 }
 
 # Canonical forms surge gives that are not list-worthy on their own.
-EN_CANONICAL_FIX = {"niggger": "nigger", "69": None, "gay": None}
+EN_CANONICAL_FIX = {"niggger": "nigger", "69": None, "gay": None, "trash": None}
 
 # ---- identity_attack ------------------------------------------------------------------
 # A term whose text matches one of these is an identity_attack (slurs for race,
@@ -219,14 +224,14 @@ IDENTITY_PATTERNS = [re.compile(p) for p in (
     r"niglet", r"\bniga", r"\bniguh", r"\bnigers\b", r"\bnikk", r"\bnickk", r"\bnicka",
     r"\bniccer", r"\bnuckas", r"\bneg(ga|gar)\b", r"negro", r"kneegrow", r"\bhigg",
     r"jig+(a|er|y)boo", r"jiggabu", r"\bjigg?a(s)?\b", r"jigro", r"\bw(h)?igg[ae]r", r"\bwigga",
-    r"\bfag", r"\bfeg\b", r"phag", r"dyke", r"trann(y|ie)", r"shemale", r"\bshe male",
+    r"\bfag", r"\bfeg\b", r"\bphag(s|ot|ots|got|gots)?\b", r"dyke", r"trann(y|ie)", r"shemale", r"\bshe male",
     r"shmale", r"lady ?boy", r"ladiboy", r"ladboy", r"lesbo", r"\bleso\b", r"lezzie",
     r"\bhomos?\b", r"homo asses", r"oklahomo", r"fudge ?pack", r"pack(ing|er)? ?fudge",
     r"packsomefudge", r"carpet ?munch", r"pillow ?biter", r"peter ?puffer", r"gaylord",
     r"gaytard", r"queerasses", r"\bpoof", r"\bpansy", r"batty ?bo", r"\bbum ?chum",
     r"chi chi man", r"bufty|bufter", r"bean ?flicker", r"\b(rice|potato|chicken|grey|gray|bean|fag) queen",
     r"brownie (king|queen)", r"\bhermie", r"finocc?h?io", r"limp wristed",
-    r"light in the (loafers|fedora|pants)", r"\bcissy|\bcissie",
+    r"light in the (loafers|fedora|pants)",
     r"retard", r"(?<!bas)tard\b", r"\btard", r"mongoloid", r"spastic", r"\bspaz",
     r"window licker",
     r"\bk[iy]kes?\b", r"\bspi(c|ck|g|k|x)s?\b", r"spicfuck", r"spicshit", r"wet ?backs?",
@@ -259,7 +264,7 @@ IDENTITY_MEDIUM = {
     "finoccio", "finochio", "shylock", "eyetie", "eye tie", "frogeater", "frog eater",
     "sheepshagger", "sheep shagger", "chinaman", "china man", "chinamen", "china men",
     "rice queen", "potato queen", "chicken queen", "grey queen", "gray queen",
-    "bean queen", "brownie king", "brownie queen", "fag queen", "hermie", "cissy", "cissie",
+    "bean queen", "brownie king", "brownie queen", "fag queen", "hermie",
     "limp wristed", "light in the loafers", "light in the fedora", "light in the pants",
     "ladyboy", "lady boy", "ladyboys", "ladyboyz", "ladiboy", "ladboys", "ladboyz",
     "gaylord", "gaylords", "china virus", "chinavirus", "chinese virus", "blacky",
@@ -290,8 +295,9 @@ SEXUAL_ROOTS = re.compile(
     r"hentai|incest|\brap(e|ist|ing)|pedo|paedo|phil(e|ia)$|zoo|bestial|beastial|"
     r"necro|upskirt|voyeur|voyuer|stripper|strip club|\bwank|jerk ?off|jerks off|"
     r"jerking off|jack ?off|jackoff|jagoff|beat off|whack off|suck off|suck my|"
-    r"wank off|(face|finger|tongue|butt|ass|arse|dog|pig|animal|cyber|pussy|penis|"
-    r"dick|swine|jizz) ?fuck|\bcock|\bdick|pussy|pussies|pussie|pussys|puzz|puussy|"
+    r"wank off|\b(face|finger|tongue|butt|ass|arse|dog|pig|piggy|animal|cyber|pussy|penis|"
+    r"dick|swine|jizz) ?(fuck|fuk|fck|fook|fucc|fvck|fk)|circle ?jerk|jerk ?mate|chowder|"
+    r"man seed|erectoplasm|throat yogurt|bonk juice|choad|\bcock|\bdick|pussy|pussies|pussie|pussys|puzz|puussy|"
     r"dominatrix|domme|strap ?on|vibrator|viagra|cialis|lovemaking|intercourse|"
     r"topless|panties|panty|\bbooty|\bbutt\b|buttcheeks|\bhump|grope|groper|molest|"
     r"sodom|felch|feltch|fisting|figging|frott|queef|queaf|squirting|golden shower|"
@@ -313,7 +319,8 @@ INSULT_WORDS = re.compile(
 PROFANITY_ROOTS = re.compile(
     r"fuck|fuk|fuc|fvck|fxck|fck|fcuk|phuk|phuc|phuq|feck|fook|fack|focker|fugg|fuq|fux|"
     r"mofo|mofuck|mofuk|mothaf|motherf|muthaf|mutherf|mudderf|muddaf|mthrf|mtherf|mothf|"
-    r"futhamuck|fothermuck|\bmf(er|ers|ing|ckers|ukk|ukker)\b|shit|shite|\bshat\b|shiat|"
+    r"futhamuck|fothermuck|\bmf(er|ers|ing|ckers|ukk|ukker)\b|mother ?effer|mothercker|"
+    r"\b(cyber|scum|cluster|mind|shit|dumb)?(f|ph)[uvoaex]?(ck|cc|kk|c|k|q|x)|\bfk|shit|shite|\bshat\b|shiat|"
     r"sheeeet|shipdit|\bcaca\b|crap|damn|dammit|godamn|\bpiss|bastard|basterd|bastid|"
     r"basturd|bassturd|baztad|bollock|bollox|bollucks|bugger|bloody|\bhell\b|\barse|"
     r"\bass\b|\basses\b|\bazz\b|cunt|kunt|cuunt|\bsod\b|sodding|\bstfu\b|dafuq|\bturd|"
@@ -337,7 +344,7 @@ SEXUAL_HIGH = re.compile(
     r"blue ?waffle|mr ?hands|mrhands|zippo ?cat|\bpthc\b|\bshota\b|nambla|pedo ?bear|"
     r"paedo ?bear|pedobears|barely legal|jail ?bait|kid diddler|kiddy touch|"
     r"(dog|pig|animal|swine) ?fuck|pigfuck|piggyfuck|pigfukker|goregasm|strappado|"
-    r"\bpiss ?pig|dolcett|\bguro\b")
+    r"\bpiss ?pig|dolcett|\bguro\b|(dog|pig|piggy|animal|swine) ?f(u|v)?(c|k)+")
 # Clinical, anatomical or mild sexual words: low (labelled, allowed by default).
 SEXUAL_LOW = {
     "anal", "anus", "penis", "vagina", "vulva", "clitoris", "klitoris", "breasts",
@@ -357,7 +364,9 @@ SEXUAL_LOW = {
     "ejaculating", "ejaculation", "masturbate", "masturbating", "masturbation",
     "masterbate", "genitorture", "shibari", "kinbaku", "nawashi", "bareback",
     "hooker", "wet dream", "mound of venus", "venus mound", "g spot",
-    "milf", "cooter",
+    "milf", "cooter", "threesome", "orgy", "onlyfans", "only fans", "jack off", "jackoff",
+    "jackoffs", "jackoffz", "jack offs", "jerk off", "jerk offs", "jerkoff", "jerkoffs", "jagoff",
+    "jerking off", "jerks off", "beat off", "whack off", "wank off",
 }
 
 # Explicit decisions that win over everything derived above:
@@ -383,6 +392,7 @@ EN_OVERRIDE = {
     "bitches": ("insult", "medium"), "bitching": ("profanity", "low"),
     "bitchin": ("profanity", "low"), "bitchy": ("insult", "low"),
     "whore": ("insult", "medium"), "slut": ("insult", "medium"),
+    "bunghole": ("insult", "low"), "cissy": ("insult", "low"), "cissie": ("insult", "low"),
     "hoe": ("insult", "low"), "hoes": ("insult", "low"), "sissy": ("insult", "low"),
     "dolt": ("insult", "low"), "nonce": ("insult", "low"), "fugly": ("insult", "low"),
     "douche": ("insult", "low"), "scummy": ("insult", "low"), "gowl": ("insult", "low"),
@@ -419,13 +429,25 @@ EN_OVERRIDE = {
     "bugger": ("profanity", "low"),
 }
 
+# Spelling variants share their head word's category and severity.
+EN_VARIANTS = {
+    "pussy": "pussie pussies pussys puzzy puzzies puussy",
+    "upskirt": "upskirts",
+    "bitch": "biatch biotch biotches biotchez beeotch beyotch beyoch bizzach bishes biches bitchez "
+             "bitchs bitches sonofabitch sonofbitches sumbitch soab",
+    "whore": "whores hoar whoar whoars",
+    "bunghole": "bung+hole butthole bumhole",
+}
+for _head, _vs in EN_VARIANTS.items():
+    for _v in _vs.split():
+        EN_OVERRIDE.setdefault(_v.replace("+", " "), EN_OVERRIDE.get(_head, (None, None)))
+
 # Match modes for stems that are safe as a prefix or substring (see FORMAT.md and the
 # check.py report). Everything else is `word`.
 EN_MATCH = {
     "fuck": "prefix",       # fucking, fucker, fuckface (not `any`: masked "f*ck" is matched
                             # against word/prefix terms only; compounds are listed)
     "motherfucker": "prefix",  # motherfuckers, motherfucking
-    "bitch": "prefix",      # bitches, bitchy, bitching
     "whore": "prefix",      # whores, whorehouse; allow: whoredom
     "shit": "prefix",       # shitty, shithead; not `any`: Yamashita, Kinoshita; allow: shiitake
     "cunt": "prefix",       # cunts, cuntface; not `any` (Scunthorpe)
@@ -456,7 +478,8 @@ EN_MATCH = {
 # written without spaces: Han, kana, Thai). Terms are given in normalized form.
 # --------------------------------------------------------------------------------------
 
-UNSEGMENTED = re.compile(r"[\u0e00-\u0e7f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ffff]")
+# Same ranges as is_unspaced_script in src/patterns/matcher.rs (which forces `any` there).
+UNSEGMENTED = re.compile(r"[\u0e00-\u0e7f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f]")
 
 LANG_RULES: dict[str, dict[str, str]] = {}
 
@@ -519,12 +542,12 @@ _rules("fil",
        insult="bobo tanga ulol puta+ka anak+ka+ng+puta",
        low="bobo tanga ulol tang+ina bayag")
 _rules("fr",
-       exclude="baiser bander bitte bourré bourrée folle grande+folle gerbe gueule jouir meuf ramoner suce tanche trique déconne déconner pédale péter",
+       exclude="gerber baiser bander bitte bourré bourrée folle grande+folle gerbe gueule jouir meuf ramoner suce tanche trique déconne déconner pédale péter",
        identity="gouine nègre pédé",
        identity_medium="negro tapette",
        sexual="bite branlage branler branlette brackmard brouter+le+cresson chatte clito clitoris cramouille foutre ménage+à+trois palucher teuch tringler troncher turlute zigounette zizi bigornette bloblos",
        insult="branleur branleuse con conne connard connasse emmerdeur emmerdeuse enculé enculée enculeur enculeurs enfoiré enfoirée fille+de+pute fils+de+pute grogniasse merdeuse merdeux pouffiasse pute salaud salope sac+à+merde trou+du+cul",
-       low="bordel caca chiasse chier chiottes clito clitoris con conne couilles cul emmerdant emmerder emmerdeur emmerdeuse étron gerber merde merdeuse merdeux pipi pisser zizi zigounette bigornette bloblos palucher pousse+crotte ménage+à+trois branleur branleuse")
+       low="bite bordel caca chiasse chier chiottes clito clitoris con conne couilles cul emmerdant emmerder emmerdeur emmerdeuse étron gerber merde merdeuse merdeux pipi pisser zizi zigounette bigornette bloblos palucher pousse+crotte ménage+à+trois branleur branleuse")
 _rules("fr-CA-u-sd-caqc",
        sexual="noune",
        low="osti criss crisse calice tabarnak viarge")
@@ -545,16 +568,15 @@ _rules("it",
        identity="arrusa arruso bucaiolo busone checca culattina culattone frocio froscio recchione terrone",
        sexual="ammucchiata anale bocchinara chiavare chiavata ciucciami+il+cazzo ditalino fica figa figone fregna goldone ingoio mussa nerchia patonza pompino potta puppami sborra sborrata sbrodolata scopare scopata slinguare slinguata smandrappata sorca spompinare sticchio succhiami sveltina sverginare tette trombare zinne pomiciare allupato arrapato",
        insult="baldracca bagascia bagassa battona ciospo coglione cornuto femminuccia figlio+di+puttana imbecille leccaculo lecchino mignotta minchione pirla puttana rompiballe rompipalle ruffiano sborrone stronza stronzo testa+di+cazzo troia zoccola cazzone picio caciocappella succhione",
-       low="anale arrapato allupato assatanato boiata cacca cagare cagata cazzata cesso chiappa ciospo culo femminuccia figa figone figlio+di+buona+donna goldone guardone imbecille incazzarsi incoglionirsi lecchino loffa lofare loffare mannaggia merda merdata merdoso palle palloso picio pipì pirla pisciare piscio pomiciare porca+miseria porco+zio rincoglionire rompiballe rompipalle ruffiano scorreggiare slinguare slinguata socmel soccia sveltina tette zinne belino padulo caciocappella succhione stronzata")
+       low="fica bordello anale arrapato allupato assatanato boiata cacca cagare cagata cazzata cesso chiappa ciospo culo femminuccia figa figone figlio+di+buona+donna goldone guardone imbecille incazzarsi incoglionirsi lecchino loffa lofare loffare mannaggia merda merdata merdoso palle palloso picio pipì pirla pisciare piscio pomiciare porca+miseria porco+zio rincoglionire rompiballe rompipalle ruffiano scorreggiare slinguare slinguata socmel soccia sveltina tette zinne belino padulo caciocappella succhione stronzata")
 _rules("ja",
-       exclude="いたずら エスコート エッチ エクスタシー カント ゲイセックス ゲイボーイ コカイン グロ スウィンガー スカートの中 スリット ソドミー なめ ネオナチ ハードコア ファンタジー フィスト フック プレイボーイ ぽっちゃり ボーイズラブ ぶっかけ ラティーナ ラバー レズビアン ローター 嫌い 拷問 殺し方 殺人事件 殺人方法 支配 自己愛性 女の子 女王様 女子高生 女装 人妻 人種 奴隷 誘惑 毛深い 平手打ち 噴出 両性 両性具有 両刀 宦官 挿入 脱衣 剃毛 足を広げる フェティッシュ 糞便 しばり 縛り アジアのかわいい女の子 カーマスートラ セクシーな 覗き 直腸",
+       exclude="sm xx デブ ホモ 二穴 正常位 ヌード いたずら エスコート エッチ エクスタシー カント ゲイセックス ゲイボーイ コカイン グロ スウィンガー スカートの中 スリット ソドミー なめ ネオナチ ハードコア ファンタジー フィスト フック プレイボーイ ぽっちゃり ボーイズラブ ぶっかけ ラティーナ ラバー レズビアン ローター 嫌い 拷問 殺し方 殺人事件 殺人方法 支配 自己愛性 女の子 女王様 女子高生 女装 人妻 人種 奴隷 誘惑 毛深い 平手打ち 噴出 両性 両性具有 両刀 宦官 挿入 脱衣 剃毛 足を広げる フェティッシュ 糞便 しばり 縛り アジアのかわいい女の子 カーマスートラ セクシーな 覗き 直腸",
        identity="ニガー",
-       identity_medium="オカマ ホモ",
-       sexual="おもらし sm女王 アスホール アナリングス アナル イラマチオ オーガズム おっぱい オッパイ オナニー オマンコ クリトリス グループセックス クンニリングス ゴールデンシャワー ゴックン サディズム スカトロ ストラップオン ストリップ劇場 スラット セックス ディープスロート ディック ディルド デートレイプ テレフォンセックス ドッグスタイル トップレス ヌード パイパン バイブレーター バックスタイル パンティー ふたなり フェラチオ プリンス+アルバート+ピアス ペニス ペニスバンド ボールギャグ ポルノ ポルノグラフィー ボンテージ マスターベーション まんこ ちんこ やおい やりまん ランジェリー レイプ 淫乱 陰毛 革抑制 騎上位 巨根 巨乳 強姦犯 玉なめ 玉舐め 緊縛 近親相姦 後背位 合意の性交 児童性虐待 射精 手コキ 獣姦 正常位 生殖器 精液 足フェチ 茶色のシャワー 中出し 潮吹き女 潮吹き男性 直腸 貞操帯 二穴 乳首 尿道プレイ 覗き 売春婦 糞尿愛好症 変態 勃起する 夢精 幼児性愛者 裸の女性 乱交 輪姦 肛門 新しいポルノ 性交 大陰唇 ゴールデンシャワー エロティック エロティズム",
-       insult="ビッチ スラット デブ やりまん アスホール",
-       low="おしっこ おしり オシリ おしりのあな お尻 オーガズム おっぱい オッパイ クリトリス サディズム セックス テレフォンセックス トップレス ヌード バイブレーター パンティー ペニス ポルノ ポルノグラフィー ボンテージ マスターベーション やおい ランジェリー 陰毛 革抑制 騎上位 巨根 巨乳 緊縛 後背位 合意の性交 射精 正常位 生殖器 精液 足フェチ 直腸 貞操帯 乳首 覗き 売春婦 変態 勃起する 夢精 裸の女性 肛門 新しいポルノ 性交 大陰唇 デブ グループセックス ストリップ劇場 sm女王 エロティック エロティズム プリンス+アルバート+ピアス おもらし",
-       high="児童性虐待 幼児性愛者 輪姦 獣姦",
-       word="デブ ホモ")
+       identity_medium="オカマ",
+       sexual="g+スポット ロリータ ベアバック おもらし sm女王 アスホール アナリングス アナル イラマチオ オーガズム おっぱい オッパイ オナニー オマンコ クリトリス グループセックス クンニリングス ゴールデンシャワー ゴックン サディズム スカトロ ストラップオン ストリップ劇場 スラット セックス ディープスロート ディック ディルド デートレイプ テレフォンセックス ドッグスタイル トップレス ヌード パイパン バイブレーター バックスタイル パンティー ふたなり フェラチオ プリンス+アルバート+ピアス ペニス ペニスバンド ボールギャグ ポルノ ポルノグラフィー ボンテージ マスターベーション まんこ ちんこ やおい やりまん ランジェリー レイプ 淫乱 陰毛 革抑制 騎上位 巨根 巨乳 強姦犯 玉なめ 玉舐め 緊縛 近親相姦 後背位 合意の性交 児童性虐待 射精 手コキ 獣姦 正常位 生殖器 精液 足フェチ 茶色のシャワー 中出し 潮吹き女 潮吹き男性 直腸 貞操帯 二穴 乳首 尿道プレイ 覗き 売春婦 糞尿愛好症 変態 勃起する 夢精 幼児性愛者 裸の女性 乱交 輪姦 肛門 新しいポルノ 性交 大陰唇 ゴールデンシャワー エロティック エロティズム",
+       insult="ビッチ スラット やりまん アスホール",
+       low="g+スポット ロリータ ベアバック おしっこ おしり オシリ おしりのあな お尻 オーガズム おっぱい オッパイ クリトリス サディズム セックス テレフォンセックス トップレス ヌード バイブレーター パンティー ペニス ポルノ ポルノグラフィー ボンテージ マスターベーション やおい ランジェリー 陰毛 革抑制 騎上位 巨根 巨乳 緊縛 後背位 合意の性交 射精 正常位 生殖器 精液 足フェチ 直腸 貞操帯 乳首 覗き 売春婦 変態 勃起する 夢精 裸の女性 肛門 新しいポルノ 性交 大陰唇 乱交 グループセックス ストリップ劇場 sm女王 エロティック エロティズム プリンス+アルバート+ピアス おもらし",
+       high="輪姦 獣姦")
 _rules("kab")
 _rules("ko",
        exclude="노모 망가 미친 보지 애자 야사 유모 자위 하드코어",
@@ -583,7 +605,7 @@ _rules("pl",
        insult="debil dupek dziwka pojeb pojebany popierdolony skurwysyn suka pierdolnięty kutafon pierdoła",
        low="burdel burdelmama cyc debil dupa dupek duperele gówno gówno+prawda pierdzieć rzygać sraczka srać syf zajebisty pierdoła pieprzyć")
 _rules("pt",
-       exclude="aborto amador aranha ariano bissexual burro cerveja cocaína comer heroína heterosexual homem+gay homoerótico homosexual inferno lésbica lolita mama saco torneira camisinha chupar consolo frango+assado gozar grelho pau pinto passar+um+cheque veado",
+       exclude="fecal aborto amador aranha ariano bissexual burro cerveja cocaína comer heroína heterosexual homem+gay homoerótico homosexual inferno lésbica lolita mama saco torneira camisinha chupar consolo frango+assado gozar grelho pau pinto passar+um+cheque veado",
        identity="bicha paneleiro",
        sexual="ânus pênis clitoris boceta chochota xochota xana cona coito esporra queca transar vibrador sacanagem boob bumbum dar+o+rabo",
        insult="bastardo biscate cabrao corno filho+da+puta puta vadia",
@@ -605,20 +627,19 @@ _rules("th",
        identity_medium="เจ๊ก",
        sexual="กระดอ กระเด้า จิ๋ม จู๋ เจี๊ยว น้ําแตก เย็ด หํา อมนกเขา ควย",
        insult="กระหรี่ ดอกทอง ตอแหล ส้นตีน เหี้ย ไอ้ควาย หญิงชาติชั่ว เสือก",
-       low="จู๋ เจี๊ยว ตอแหล ตูด มึง แม่ง เสือก หํา ไอ้ควาย ส้นตีน",
-       word="แม่ง เสือก กระดอ หํา")
+       low="กระดอ จู๋ เจี๊ยว ตอแหล ตูด มึง แม่ง เสือก หํา ไอ้ควาย ส้นตีน")
 _rules("tlh", low="ghuycha qiyah quvatlh")
 _rules("tr",
-       exclude="am çingene çingenede çingeneden çingeneler çingenelerde çingenelerden çingenelere çingeneleri çingenelerin çingenenin çingeneye çingeneyi",
+       exclude="am göt götten çingene çingenede çingeneden çingeneler çingenelerde çingenelerden çingenelere çingeneleri çingenelerin çingenenin çingeneye çingeneyi",
        identity="götveren götverende götverenden götverene götvereni götverenin götverenler götverenlerde götverenlerden götverenlere götverenleri götverenlerin",
        sexual="amcığa amcığı amcığın amcık amcıklar amcıklara amcıklarda amcıklardan amcıkları amcıkların amcıkta amcıktan amı amlar sik sike siki sikin sikler siklerde siklerden siklere sikleri siklerin sikte sikten sikmek sikmemek yarağa yarağı yarağın yarak yaraklar yaraklara yaraklarda yaraklardan yarakları yarakların yarakta yaraktan taşağa taşağı taşağın taşak taşaklar taşaklara taşaklarda taşaklardan taşakları taşakların taşakta taşaktan",
        insult="kaltağa kaltağı kaltağın kaltak kaltaklar kaltaklara kaltaklarda kaltaklardan kaltakları kaltakların kaltakta kaltaktan orospu orospuda orospudan orospular orospulara orospularda orospulardan orospuları orospuların orospunun orospuya orospuyu saksocu saksocuda saksocudan saksocular saksoculara saksocularda saksoculardan saksocuları saksocuların saksocunun saksocuya saksocuyu otuz+birci otuz+bircide otuz+birciden otuz+birciler otuz+bircilerde otuz+bircilerden otuz+bircilere otuz+bircileri otuz+bircilerin otuz+bircinin otuz+birciye otuz+birciyi",
        low="göt göte götler götlerde götlerden götlere götleri götlerin götte götten götü götün sıçmak taşağa taşağı taşağın taşak taşaklar taşaklara taşaklarda taşaklardan taşakları taşakların taşakta taşaktan otuz+birci otuz+bircide otuz+birciden otuz+birciler otuz+bircilerde otuz+bircilerden otuz+bircilere otuz+bircileri otuz+bircilerin otuz+bircinin otuz+birciye otuz+birciyi siker+sikmez sikilir+sikilmez siktirir+siktirmez")
 _rules("zh",
-       exclude="成人 激情 祖宗 私服 月经 处女 老二 老母 老味 鬼公 玉杵 贝肉 肥西 九游 花柳 卵子 交配 他奶奶 他妈 他娘 你妈 你娘 性无能 阳萎 精子 后庭 吹箫 日你 射你 几八 野鸡 你全家 你老闆 硬膠 粉腸 靠背 靠爸 刚度 口肯 密洞 肉棒 包皮 乳房 插你 大卵子 小卵子",
-       sexual="乳交 乳头 小乳头 乳波臀浪 做爱 口交 叫床 外阴 大卵泡 小卵泡 大鸡巴 小鸡巴 小鸡鸡 鸡鸡 鸡巴 雞巴 鸡八 鸡叭 鸡吧 鸡芭 鸡奸 奶子 射精 屁眼 巨乳 性交 性器 性爱 情色 色情 扒光 打炮 打飞机 抽插 浪叫 淫乱 淫妇 淫棍 淫水 淫秽 淫荡 淫西 湿透的内裤 肉壁 肉棍子 肉缝 肛交 阳具 阴唇 阴户 阴核 阴毛 阴茎 阴道 阴部 龟头 轮奸 强奸 强奸你 想上你 奸你 双峰微颤 小肉粒 机八 机巴 几叭 几巴 几芭 懒八 懒叫 懒教 卖淫 嫖娼 嫖客 招妓 军妓 妓女 妓院 三级片 放荡 姘头 卖b 卖比 屎忽 操逼 日批",
+       exclude="妈的 娘的 妈妈的 日批 操比 机八 鸡八 卖比 妈比 干七八 成人 激情 祖宗 私服 月经 处女 老二 老母 老味 鬼公 玉杵 贝肉 肥西 九游 花柳 卵子 交配 他奶奶 他妈 他娘 你妈 你娘 性无能 阳萎 精子 后庭 吹箫 日你 射你 几八 野鸡 你全家 你老闆 硬膠 粉腸 靠背 靠爸 刚度 口肯 密洞 肉棒 包皮 乳房 插你 大卵子 小卵子",
+       sexual="乳交 乳头 小乳头 乳波臀浪 做爱 口交 叫床 外阴 大卵泡 小卵泡 大鸡巴 小鸡巴 小鸡鸡 鸡鸡 鸡巴 雞巴 鸡叭 鸡吧 鸡芭 鸡奸 奶子 射精 屁眼 巨乳 性交 性器 性爱 情色 色情 扒光 打炮 打飞机 抽插 浪叫 淫乱 淫妇 淫棍 淫水 淫秽 淫荡 淫西 湿透的内裤 肉壁 肉棍子 肉缝 陰莖 肛交 阳具 阴唇 阴户 阴核 阴毛 阴茎 阴道 阴部 龟头 轮奸 强奸 强奸你 想上你 奸你 双峰微颤 小肉粒 机巴 几叭 几巴 几芭 懒八 懒叫 懒教 卖淫 嫖娼 嫖客 招妓 军妓 妓女 妓院 三级片 放荡 姘头 卖b 屎忽 操逼",
        insult="下三烂 下贱 你个傻比 你是鸡 你是鸭 傻比 傻逼 刚瘪三 小瘪三 老瘪三 瘪三 王八蛋 他妈ㄉ王八蛋 杂种 狗日 狗狼养的 瓜娃子 瓜婆娘 瓜批 白烂 白痴 白癡 笨蛋 贱b 贱人 贱货 烂货 烂逼 婊子 婊子养的 荡妇 骚比 骚货 骚逼 小骚比 小骚货 老骚比 老骚货 逼样 龟儿子 仆街 冚家鏟 咸家鏟 咸家伶 冚家拎 躝癱 笨實 十三点 姣西",
-       low="乳头 小乳头 乳波臀浪 做爱 叫床 外阴 奶子 射精 巨乳 性交 性器 性爱 情色 色情 打飞机 打炮 放荡 姘头 阳具 阴唇 阴户 阴核 阴毛 阴茎 阴道 阴部 龟头 卖淫 嫖娼 嫖客 招妓 军妓 妓女 妓院 三级片 淫秽 白烂 白痴 白癡 笨蛋 瓜娃子 瓜婆娘 瘪三 小瘪三 老瘪三 刚瘪三 下三烂 下贱 狗屁 妈的 娘的 他妈的 她妈的 它妈的 他马的 她马的 你马的 妳马的 妈妈的 册那 靠北 靠母 靠腰 十三点 躝癱 笨實 个老子的 他奶奶的 奶奶的熊 你娘卡好 你娘咧 干七八 干死cs 干死gm 干死客服 小鸡鸡 鸡鸡 屎忽 小肉粒 双峰微颤 湿透的内裤 扒光",
+       low="屁股 撒尿 迷药 陰莖 机机歪歪 干你 口交 杂种 狗日 抽插 乳头 小乳头 乳波臀浪 做爱 叫床 外阴 奶子 射精 巨乳 性交 性器 性爱 情色 色情 打飞机 打炮 放荡 姘头 阳具 阴唇 阴户 阴核 阴毛 阴茎 阴道 阴部 龟头 卖淫 嫖娼 嫖客 招妓 军妓 妓女 妓院 三级片 淫秽 白烂 白痴 白癡 笨蛋 瓜娃子 瓜婆娘 瘪三 小瘪三 老瘪三 刚瘪三 下三烂 下贱 狗屁 他妈的 她妈的 它妈的 他马的 她马的 你马的 妳马的 册那 靠北 靠母 靠腰 十三点 躝癱 笨實 个老子的 他奶奶的 奶奶的熊 你娘卡好 你娘咧 干死cs 干死gm 干死客服 小鸡鸡 鸡鸡 屎忽 小肉粒 双峰微颤 湿透的内裤 扒光",
        high="强奸你")
 
 
