@@ -448,6 +448,8 @@ EN_MATCH = {
     "fuck": "prefix",       # fucking, fucker, fuckface (not `any`: masked "f*ck" is matched
                             # against word/prefix terms only; compounds are listed)
     "motherfucker": "prefix",  # motherfuckers, motherfucking
+    "fvck": "prefix",       # fvcking, fvcker: as prefixes they are pruned, so a masked
+    "fxck": "prefix",       # "f*cking" resolves to `fuck` (first in order), span "f*ck"
     "whore": "prefix",      # whores, whorehouse; allow: whoredom
     "shit": "prefix",       # shitty, shithead; not `any`: Yamashita, Kinoshita; allow: shiitake
     "cunt": "prefix",       # cunts, cuntface; not `any` (Scunthorpe)

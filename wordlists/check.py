@@ -7,8 +7,8 @@ Usage:
     python3 wordlists/check.py --list wordlists/de.tsv --text "..."
 
 Matching (a simplification of src/patterns/matcher.rs, with no de-obfuscation):
-a text is lowercased (after NFKC), apostrophes are dropped and it is split into tokens
-of letters/marks/digits. A single-token term matches a token when their run-length
+a text is lowercased (after NFKC), diacritics are removed, apostrophes are dropped and it
+is split into tokens of letters/marks/digits. A single-token term matches a token when their run-length
 encodings line up (same letters; every token run at least as long as the term's run, so
 "shiitake" reads as "shitake" but "as" is not "ass"): `word` over the whole token,
 `prefix` at its start, `suffix` at its end, `any` anywhere. A phrase term matches a
@@ -82,8 +82,77 @@ MUST_MATCH = [
 ]
 
 
+# Masked tokens from tests/evasion.rs: (token, category of the best candidate, expected
+# matched prefix of the token or None for the whole token). Warden compares a masked token
+# with the word/prefix single-token terms sharing its first letter, each `*` standing for
+# exactly one letter, and keeps the candidate with the highest (severity, term length).
+MASKED = [
+    ("f*ck", "profanity", None), ("f**k", "profanity", None), ("sh*t", "profanity", None),
+    ("b*tch", "insult", None), ("a**hole", "insult", None), ("c*nt", "profanity", None),
+    ("wh*re", "insult", None), ("motherf*cker", "profanity", None), ("f#ck", "profanity", None),
+    ("d*ck", "sexual", None), ("f*cking", "profanity", "f*ck"), ("b**ch", "insult", None),
+    ("sl*t", "insult", None), ("n*gger", "identity_attack", None), ("fu*k", "profanity", None),
+]
+SEV = {"low": 0, "medium": 1, "high": 2}
+
+
+def glob(token: str, spelled: str, prefix: bool) -> int | None:
+    """Port of glob_match in src/patterns/matcher.rs over raw characters (masks `*`/`#`
+    consume exactly one letter each; a letter run consumes 1..run copies)."""
+    units = []
+    for ch in token.replace("#", "*"):
+        if units and units[-1][0] == ch:
+            units[-1][1] += 1
+        else:
+            units.append([ch, 1])
+    n = len(spelled)
+    reach, letters, consumed_chars = {0}, 0, 0
+    for ch, run in units:
+        nxt = set()
+        for j in reach:
+            if ch == "*":
+                if j + run <= n:
+                    nxt.add(j + run)
+            else:
+                k = 1
+                while k <= run and j + k <= n and spelled[j + k - 1] == ch:
+                    nxt.add(j + k)
+                    k += 1
+        consumed_chars += run
+        if ch != "*":
+            letters += 1
+        reach = nxt
+        if not reach:
+            return None
+        if prefix and n in reach and letters >= 2:
+            return consumed_chars
+    return consumed_chars if n in reach else None
+
+
+def masked_best(rows, token: str):
+    best = None
+    for term, cat, sev, mode in rows:
+        if mode not in ("word", "prefix") or " " in term or term[0] != token[0]:
+            continue
+        got = glob(token, term, mode == "prefix")
+        if got is None:
+            continue
+        if best is None or (SEV[sev], len(term)) > (SEV[best[2]], len(best[0])):
+            best = (term, cat, sev, mode, token[:got])
+    return best
+
+
 def norm(text: str) -> str:
-    s = unicodedata.normalize("NFKC", text).lower()
+    """NFKC, lowercase, diacritics removed (like Warden's fold), apostrophes dropped."""
+    s = unicodedata.normalize("NFKC", text).lower().replace("ß", "ss")
+    out, base = [], ""
+    for c in unicodedata.normalize("NFKD", s):
+        if unicodedata.combining(c) and base and ord(base) < 0x0530:
+            continue  # accents on Latin, Greek, Cyrillic letters; other scripts keep marks
+        out.append(c)
+        if not unicodedata.combining(c):
+            base = c
+    s = unicodedata.normalize("NFC", "".join(out))
     for a in APOSTROPHES:
         s = s.replace(a, "")
     return s
@@ -124,11 +193,11 @@ class Matcher:
         self.any_lengths: set[int] = set()
         self.phrases: list[tuple[int, list[tuple[str, tuple[int, ...]]]]] = []
         for i, (term, _cat, _sev, mode) in enumerate(rows):
-            words = term.split()
+            words = norm(term).split()
             if len(words) > 1:
                 self.phrases.append((i, [rle(w) for w in words]))
                 continue
-            key, runs = rle(term)
+            key, runs = rle(words[0])
             self.index[mode][key].append((i, runs))
             if mode == "any":
                 self.any_lengths.add(len(key))
@@ -250,6 +319,15 @@ def main() -> int:
     for t, cat, h in misses:
         ok = False
         print(f"  FAIL {t!r}: wanted {cat}, got {describe(m, h) or 'nothing'}")
+    mfail = []
+    for token, cat, span in MASKED:
+        best = masked_best(m.rows, token)
+        if best is None or best[1] != cat or best[4] != (span or token):
+            mfail.append((token, cat, span, best))
+    print(f"masked tokens: {len(MASKED) - len(mfail)}/{len(MASKED)} as expected")
+    for token, cat, span, best in mfail:
+        ok = False
+        print(f"  FAIL {token!r}: wanted {cat} over {span or token!r}, got {best}")
     print("OK" if ok else "FAILED")
     return 0 if ok else 1
 
