@@ -508,9 +508,9 @@ _rules("cs",
        low="bordel debil hovno chcanky prdel prdelka sračka srát hajzl flundra píchat")
 _rules("da",
        identity="bøsserøv",
-       sexual="fisse fissehår hestepik kussekryller pik pikhår pikslugeri piksutteri cock",
+       sexual="anus fisse fissehår hestepik kussekryller pik pikhår pikslugeri piksutteri cock",
        insult="luder",
-       low="anus lort pis røv shit røvhul røvskæg røvspræke")
+       low="anus cock lort pis røv shit røvhul røvskæg røvspræke")
 _rules("de",
        exclude="bonze nackt mufti ische popel fratze kimme rosette schnackeln schiesser möpse vögeln",
        identity="analritter kampflesbe kanake neger nigger schwuchtel",
@@ -557,7 +557,7 @@ _rules("hi",
        exclude="hawas maal pataka patakha hijra",
        identity="bhangi chakke chinki paki",
        identity_medium="hijda",
-       sexual="aand aandu boobe chod chodu chooche choochi choope choot chudaap chudai+khanaa chudam+chudai chude chut gaandmasti jhant loda lodu lund lund+choos mutth mutthal mooh+mein+le tharak tu+chuda",
+       sexual="balatkar balatkari aand aandu boobe chod chodu chooche choochi choope choot chudaap chudai+khanaa chudam+chudai chude chut gaandmasti jhant loda lodu lund lund+choos mutth mutthal mooh+mein+le tharak tu+chuda",
        insult="bhadva bhadve bhandve bhosadi+ke bhootni+ke chinaal chodu+bhagat chootia chootiya chutia chutiya gandu gashti gasti ghassa ghasti harami haramzade kamine kaminey kanjar kutta+kamina kutte+ki+aulad kutte+ki+jat kuttiya lodu lundure najayaz+aulaad najayaz+paidaish raand randi saala+kutta saali+kutti saali+randi suar+ke+lund suar+ki+aulad tharki jhantu jhant+chaatu",
        low="aand aandu boobe chutad chutadd gaand kamine kaminey najayaz randi+rona saala suar tatte tatti tharak tharki kutta mutth mutthal gucchi gucchu")
 _rules("hu",
@@ -592,8 +592,8 @@ _rules("nl",
        identity="flikker",
        identity_medium="mof",
        sexual="afberen aflebberen afrukken aftrekken afzuigen befborstel beffen botergeil drooggeiler een+beurt+geven een+nummertje+maken een+wip+maken flamoes flikken geilneef klaarkomen kontneuken kuttelikkertje neuken neukstier op+zn+hondjes opgeilen pijpen pik rukken slik+mijn+zaad tongzoeng vingeren vleesroos zaadje lul paardelul",
-       insult="boerelul bokkelul dombo draaikont droogkloot eikel galbak geilneef gratenkut greppeldel hoer hoerenloper hufter klerebeer klojo klootoog klootzak krentekakker lulhannes lul+de+behanger lummel matennaaier oetlul ouwehoer ouwe+rukker pijpbekkieg pleurislaaier portiekslet reetridder rothoer rotzak rukhond schoft schuinsmarcheerder slet snol stoephoer sufferd tapijtnek teef temeier teringlijer trottoirteef viespeuk watje wijf zakkenwasser zeiker zuiplap boerenpummel kettingzeug",
-       low="afzeiken bagger+schijten balen besodemieterd+zijn besodemieteren buiten+de+pot+piesen de+hoer+spelen dombo drol gadverdamme gesodemieter godverdomme hoerig klooien kloten kont lummel oprotten opkankeren opsodemieteren op+zn+sodemieter+geven ouwehoeren piesen poep poepen potverdorie reet schijt schijten shit sletterig stront sufferd verkloten verneuken voor+jan+lul voor+jan+met+de+korte+achternaam watje zeiken zeiker zuiplap boerenpummel krentekakker klojo lulhannes hoerenbuurt tongzoeng")
+       insult="aso boerelul bokkelul dombo draaikont droogkloot eikel galbak geilneef gratenkut greppeldel hoer hoerenloper hufter klerebeer klojo klootoog klootzak krentekakker lulhannes lul+de+behanger lummel matennaaier oetlul ouwehoer ouwe+rukker pijpbekkieg pleurislaaier portiekslet reetridder rothoer rotzak rukhond schoft schuinsmarcheerder slet snol stoephoer sufferd tapijtnek teef temeier teringlijer trottoirteef viespeuk watje wijf zakkenwasser zeiker zuiplap boerenpummel kettingzeug",
+       low="aso afzeiken bagger+schijten balen besodemieterd+zijn besodemieteren buiten+de+pot+piesen de+hoer+spelen dombo drol gadverdamme gesodemieter godverdomme hoerig klooien kloten kont lummel oprotten opkankeren opsodemieteren op+zn+sodemieter+geven ouwehoeren piesen poep poepen potverdorie reet schijt schijten shit sletterig stront sufferd verkloten verneuken voor+jan+lul voor+jan+met+de+korte+achternaam watje zeiken zeiker zuiplap boerenpummel krentekakker klojo lulhannes hoerenbuurt tongzoeng")
 _rules("no",
        exclude="fan satan sinnsykt svartheiteste",
        identity="nigger pakkis",
@@ -614,7 +614,7 @@ _rules("pt",
        low="ânus boob bosta bumbum cagar cacete clitoris coito colhoes cu fecal merda peidar pênis sacanagem transar vibrador queca")
 _rules("ru",
        exclude="byk gol uboy бугор голый обнаженный какая+разница другой+дразнится фига хапать хрен ты+мне+ваньку+не+валяй курите+мою+трубку petuh",
-       identity="chernozhopyi pedik хохол",
+       identity="chernozhopyi pedik pidar+gnoinyj хохол",
        sexual="trakhatsya ебать ебнуть ёбарь дрочить малофья манда мандавошка секс сиськи половое+сношение траxать играть+на+кожаной+флейте лысого+в+кулаке+гонять встать+раком vzdrochennyi pososi+moyu+konfetku otsosi zalupa zalupat vafla vafli+lovit",
        insult="bychara dolboyeb mudack padlo pidar+gnoinyj shalava styervo sukin+syn svoloch ublyudok vyperdysh zasranetc говнюк жополиз мудило мудозвон хуеплет хуило мент бздёнок",
        low="perdet prissat prosrat говно дерьмо жопа на+фиг офигеть срать ссать секс сиськи половое+сношение хер+с+ней хер+с+ним как+два+пальца+обоссать обоссаться+можно мент zasranetc")
@@ -1042,6 +1042,7 @@ def main(argv: list[str] | None = None) -> int:
     if not (src / "surge-ai" / "profanity_en.csv").is_file():
         raise SystemExit(f"wordlist sources not found under {src}")
 
+    args.out.mkdir(parents=True, exist_ok=True)
     allow = {t for t, _ in read_tsv(HERE / "allow.tsv", 2)}
     curated = read_tsv(HERE / "curated.tsv", 5)
     for c in curated:
