@@ -434,7 +434,10 @@ EN_VARIANTS = {
     "pussy": "pussie pussies pussys puzzy puzzies puussy",
     "upskirt": "upskirts",
     "bitch": "biatch biotch biotches biotchez beeotch beyotch beyoch bizzach bishes biches bitchez "
-             "bitchs bitches sonofabitch sonofbitches sumbitch soab",
+             "bitchs bitches sonofabitch sonofbitches sumbitch soab trashbitches trashbitchez "
+             "trashbtch trasherbitch trasherbitchs trashybitches",
+    "jackass": "jackasss",
+    "dumbass": "dumasses stupidasses",
     "whore": "whores hoar whoar whoars",
     "bunghole": "bung+hole butthole bumhole",
 }
