@@ -9,8 +9,9 @@ Loss (why):
     validation anyway, sqrt keeps probabilities from being wildly over-confident).
   * Token head: BCE on civil_spans tokens only (special tokens, padding and tokens of
     other sources are masked), pos_weight 3 because only ~2.5% of tokens are gold.
-Schedule: AdamW, linear warm-up (5%) then linear decay to 0 over a step count that is
-fixed after a short throughput probe so the run fits --budget-min minutes.
+Schedule: AdamW, linear warm-up (5%) then linear decay to 0 over --epochs epochs. On a
+slower (or shared) machine --budget-min caps the run: the decay is shortened so that
+training ends in time (logged as "budget cap").
 Checkpoint selection: best metrics.summary_score on validation (evaluated each epoch).
 
 Usage: python train.py --name final [--k 4] [--budget-min 35] [--augment-benign]
@@ -95,8 +96,20 @@ def evaluate(model, k, batcher, data, val_idx):
     civ = [j for j, e in enumerate(vdata) if e["source"] == "civil"]
     tt, span, _ = MX.span_eval([vdata[j] for j in civ], [tok[j] for j in civ],
                                thresholds=np.round(np.arange(0.1, 0.91, 0.05), 2))
+    # Benign-identity false positives (held-out eval file, full 6-layer forward).
+    model.eval()
+    tok = W.load_tokenizer()
+    tok.enable_padding(pad_id=0, pad_token="[PAD]")
+    benign = [l.strip() for l in open(W.TRAINING / "benign_identity.txt", encoding="utf-8") if l.strip()]
+    enc = tok.encode_batch([W.preprocess(t) for t in benign])
+    with torch.no_grad():
+        bl, _ = model(torch.tensor([e.ids for e in enc]), torch.tensor([e.attention_mask for e in enc]))
+    bp = torch.sigmoid(bl).numpy()
+    flags = np.stack([bp[:, i] >= th[c] for i, c in enumerate(W.CATEGORIES)], 1)
+    fp = {"any": float(flags.any(1).mean()),
+          **{c: float(flags[:, i].mean()) for i, c in enumerate(W.CATEGORIES)}}
     return {"thresholds": th, "token_threshold": tt, "span_f1": span, "heads": res,
-            "score": MX.summary_score(res, span)}
+            "benign_fp": fp, "score": MX.summary_score(res, span)}
 
 
 def select_train(data, args, rng):
@@ -210,16 +223,22 @@ def main():
             loss.backward()
             torch.nn.utils.clip_grad_norm_(top + head, 1.0)
             opt.step(); sched.step(); step += 1
-            run_loss.append(float(loss))
-            if not probe_done and step == 40:
-                # Fix the schedule length so the run fits the time budget.
-                rate = step / (time.time() - t0)
-                cap = int(args.budget_min * 60 * rate * 0.92)  # ~8% for per-epoch evals
-                plan["total"] = min(plan["total"], cap)
-                probe_done = True
-                print(f"probe: {rate:.2f} steps/s ({rate * args.batch:.0f} ex/s); "
-                      f"{steps_per_epoch} steps/epoch; total steps {plan['total']} "
-                      f"({plan['total'] / steps_per_epoch:.2f} epochs)", flush=True)
+            run_loss.append(float(loss.detach()))
+            if step % 50 == 0:
+                # Safety cap only: the plan is a fixed number of epochs (reproducible);
+                # if the machine is slower than expected (shared CPU), shorten the
+                # schedule so the run still ends within --budget-min.
+                el = time.time() - t0
+                rate = step / el
+                cap = int(args.budget_min * 60 * 0.93 * rate)  # ~7% reserve for evals
+                if cap < plan["total"]:
+                    plan["total"] = max(step + 1, cap)
+                    print(f"budget cap: {rate:.2f} steps/s -> total steps {plan['total']} "
+                          f"({plan['total'] / steps_per_epoch:.2f} epochs)", flush=True)
+                elif not probe_done:
+                    probe_done = True
+                    print(f"probe: {rate:.2f} steps/s ({rate * args.batch:.0f} ex/s); "
+                          f"{steps_per_epoch} steps/epoch; total steps {plan['total']}", flush=True)
             if step % 200 == 0:
                 print(f"ep {epoch} step {step}/{plan['total']} loss {np.mean(run_loss[-200:]):.4f} "
                       f"{time.time() - t0:.0f}s", flush=True)
@@ -233,7 +252,7 @@ def main():
               f"hateval mF1 {h['hateval/identity_attack']['macro_f1']:.3f} "
               f"dav tox mF1 {h['davidson/toxicity']['macro_f1']:.3f} span {ev['span_f1']:.3f} "
               f"civil AUC " + " ".join(f"{c[:4]}={h['civil/' + c]['auc']:.3f}" for c in W.CATEGORIES)
-              + f" th {ev['thresholds']} tt {ev['token_threshold']}", flush=True)
+              + f" th {ev['thresholds']} tt {ev['token_threshold']} benignFP {ev['benign_fp']}", flush=True)
         if ev["score"] > best:
             best = ev["score"]
             torch.save(model.state_dict(), out / "best.pt")

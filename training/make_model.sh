@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Reproduce models/warden-minilm/ from scratch (CPU only, ~60-90 min on 2 cores).
+#
+#   bash training/make_model.sh            # from the repo root
+#   WARDEN_DATA=/path/to/data bash training/make_model.sh
+#
+# Env:
+#   WARDEN_DATA     data root holding train/*.jsonl (default: ../shared/data from repo root)
+#   WARDEN_THREADS  torch/onnxruntime threads (default 2)
+#   BUDGET_MIN      training time budget in minutes (default 35)
+# Logs go to training/runs/*.log; caches to training/cache/ (both git-ignored).
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+ROOT="$(pwd)"
+export WARDEN_DATA="${WARDEN_DATA:-$ROOT/../shared/data}"
+case "$WARDEN_DATA" in /*) ;; *) WARDEN_DATA="$ROOT/$WARDEN_DATA" ;; esac
+export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1
+export WARDEN_THREADS="${WARDEN_THREADS:-2}"
+export OMP_NUM_THREADS="$WARDEN_THREADS"
+BUDGET_MIN="${BUDGET_MIN:-35}"
+NAME=final
+VENV=training/.venv
+PY="$VENV/bin/python"
+
+if [ ! -x "$PY" ]; then
+    python3 -m venv "$VENV"
+fi
+"$PY" -m pip install --quiet -r training/requirements.txt
+
+mkdir -p training/runs training/cache
+cd training
+step() { echo "== $(date +%T) $*"; }
+
+step "equivalence check: our BERT module vs transformers.BertModel"
+"$PY" -c "import warden_common as W; W.set_threads(); d=W.check_against_transformers(['Hello @bob &amp; friends', 'You are an idiot']); print('max diff', d); assert d < 1e-4"
+
+step "prepare data"
+"$PY" prepare_data.py | tee runs/prepare.log
+
+step "cache frozen layers 0-3 (float16)"
+"$PY" cache_features.py --k 4 | tee runs/cache_k4.log
+
+step "train top 2 layers + heads (budget ${BUDGET_MIN} min)"
+"$PY" train.py --name "$NAME" --k 4 --budget-min "$BUDGET_MIN" --augment-benign | tee runs/train_$NAME.log
+
+step "export ONNX (fp32 check, fusion, int8)"
+"$PY" export.py --name "$NAME" | tee runs/export_$NAME.log
+
+step "evaluate int8 model, write labels.json + eval.json"
+"$PY" evaluate.py | tee runs/eval_$NAME.log
+
+step "parity fixtures"
+"$PY" make_parity.py | tee runs/parity.log
+
+step "done"
+ls -la "$ROOT/models/warden-minilm"
