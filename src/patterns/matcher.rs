@@ -27,6 +27,9 @@ pub(crate) struct Hit {
     pub evasions: Evasions,
 }
 
+/// Term index and the term spelled out in full, by first character.
+type MaskedCandidates = HashMap<char, Vec<(u32, Box<[char]>)>>;
+
 struct Entry {
     term: u32,
     /// Minimum run length of each unit of the term's key.
@@ -41,7 +44,7 @@ pub(crate) struct TermMatcher {
     /// Normalized forms of allowlisted tokens.
     allow: HashSet<String>,
     /// Single-token terms by first character, spelled out in full, for masked tokens.
-    masked_candidates: HashMap<char, Vec<(u32, Box<[char]>)>>,
+    masked_candidates: MaskedCandidates,
 }
 
 impl TermMatcher {
@@ -49,7 +52,7 @@ impl TermMatcher {
         let mut patterns: Vec<String> = Vec::new();
         let mut entries: Vec<Vec<Entry>> = Vec::new();
         let mut index: HashMap<String, usize> = HashMap::new();
-        let mut masked_candidates: HashMap<char, Vec<(u32, Box<[char]>)>> = HashMap::new();
+        let mut masked_candidates: MaskedCandidates = HashMap::new();
 
         for (i, term) in terms.iter().enumerate() {
             let Some((key, runs)) = key_of(&term.text) else {
@@ -159,7 +162,7 @@ impl TermMatcher {
                     || !matched
                         .iter()
                         .zip(entry.runs.iter())
-                        .all(|(u, &r)| u.run >= r)
+                        .all(|(u, &r)| run_matches(u, r))
                 {
                     continue;
                 }
@@ -253,6 +256,15 @@ fn key_of(term: &str) -> Option<(String, Box<[u16]>)> {
     }
     let runs = units[inner.clone()].iter().map(|u| u.run).collect();
     Some((stream.text_of(inner).to_string(), runs))
+}
+
+/// Whether a text unit's run satisfies a term unit's run. Elongation (`fuuuck`) is any
+/// run of three or more, or a doubled vowel (`fuuck`); a doubled consonant is not, because
+/// real words differ from terms exactly that way (`Bonner`/`boner`, `assess`/`asses`).
+fn run_matches(unit: &Unit, term_run: u16) -> bool {
+    unit.run == term_run
+        || (unit.run > term_run
+            && (unit.run >= 3 || matches!(unit.ch, 'a' | 'e' | 'i' | 'o' | 'u' | 'y')))
 }
 
 /// Scripts written without spaces between words, where terms must match inside tokens.
@@ -369,6 +381,12 @@ mod tests {
     t!(word_not_inside, "assassin class", []);
     t!(run_length_respected, "as far as", []);
     t!(elongated, "asssss", [("ass", 0, 6)]);
+    t!(doubled_vowel, "fuuck", [("fuck", 0, 5)]);
+    t!(
+        doubled_consonant_is_a_different_word,
+        "asss fuckk",
+        [("ass", 0, 4)]
+    );
     t!(prefix, "fucking", [("fuck", 0, 4)]);
     t!(prefix_not_suffix, "motherfuck", []);
     t!(phrase, "i will KILL   you", [("kill you", 7, 17)]);

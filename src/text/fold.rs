@@ -59,9 +59,9 @@ fn fold_non_ascii(c: char, emit: &mut impl FnMut(char, Evasions)) -> bool {
     }
     let base: &[char] = parts;
     let non_marks = base.iter().filter(|&&d| !is_diacritic(d)).count();
-    if !(non_marks == 1 && base[0] == c)
-        && !(evasions.contains(Evasions::DIACRITIC) && non_marks == 1)
-    {
+    let plain_or_accented =
+        non_marks == 1 && (base[0] == c || evasions.contains(Evasions::DIACRITIC));
+    if !plain_or_accented {
         evasions |= Evasions::COMPAT;
     }
     // Enclosed forms decompose into punctuation around the letter (`⒡` is `(f)`): keep
@@ -223,6 +223,22 @@ fn confusable(c: char) -> Option<&'static str> {
         'æ' | 'Æ' | 'ᴁ' => "ae",
         'œ' | 'Œ' | 'ɶ' => "oe",
         'ᴄ' => "c",
+        // Letters with hooks and tails that pass for plain ones
+        'ƒ' | 'Ƒ' => "f",
+        'ɓ' | 'Ɓ' => "b",
+        'ƈ' | 'Ƈ' => "c",
+        'ɗ' | 'Ɗ' => "d",
+        'ɠ' | 'Ɠ' => "g",
+        'ɦ' => "h",
+        'ƙ' | 'Ƙ' => "k",
+        'ɱ' => "m",
+        'ɲ' | 'Ɲ' => "n",
+        'ƥ' | 'Ƥ' => "p",
+        'ʂ' => "s",
+        'ƭ' | 'Ƭ' => "t",
+        'ʋ' | 'Ʋ' => "v",
+        'ƴ' | 'Ƴ' => "y",
+        'ȥ' | 'Ȥ' => "z",
         'ᴇ' => "e",
         'ꜰ' => "f",
         'ᴊ' => "j",
@@ -284,6 +300,7 @@ mod tests {
     t!(devanagari_marks_kept, "हिन्दी", "हिन्दी");
     t!(superscript, "ᶠᵘᶜᵏ", "fuck");
     t!(cjk_kept, "傻逼", "傻逼");
+    t!(hooked_letters, "ƒuƈƙ", "fuck");
 
     #[test]
     fn invisible_reports_false() {

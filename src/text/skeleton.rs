@@ -16,6 +16,9 @@ use super::{fold_char, Evasions};
 /// Tokens with more ambiguous characters than this only get their first few ambiguities
 /// expanded: 2^6 readings bounds the work per token whatever the input.
 const MAX_AMBIGUOUS_EXPANDED: usize = 6;
+/// Other readings are only produced for tokens up to this length (and only tokens this
+/// short are copied as context), so work stays linear in the input: real words are short.
+const MAX_EXPANDED_TOKEN: usize = 48;
 /// How many separator characters may sit between two spelled-out letters (`f . u`).
 const MAX_SEPARATOR_GAP: u32 = 3;
 /// Spelled-out letters are joined into a word only from this many on, so ordinary
@@ -505,7 +508,10 @@ impl Builder {
         if word.iter().any(|c| c.class == Class::Mask) {
             self.masked.push(token);
         }
-        if has_letter && word.iter().any(|c| readings(c.ch).len() > 1) {
+        if has_letter
+            && word.len() <= MAX_EXPANDED_TOKEN
+            && word.iter().any(|c| readings(c.ch).len() > 1)
+        {
             self.alternate_jobs.push(AlternateJob {
                 token: self.token_starts.len() - 1,
                 chars: word
@@ -523,6 +529,9 @@ impl Builder {
     /// "f u c k u"): offer the run without its first or last letters as other readings.
     fn schedule_spelled_trims(&mut self, run: &[RawChar]) {
         let token = self.token_starts.len() - 1;
+        if run.len() > MAX_EXPANDED_TOKEN {
+            return;
+        }
         for (front, back) in [(1, 0), (2, 0), (0, 1), (0, 2), (1, 1)] {
             if run.len() >= front + back + MIN_SPELLED_LETTERS {
                 self.alternate_jobs.push(AlternateJob {
@@ -535,23 +544,24 @@ impl Builder {
         }
     }
 
-    /// Units of the primary stream's token `k`.
-    fn token_units(&self, k: usize) -> &[Unit] {
+    /// Units of the primary stream's token `k`, if it is short enough to copy as context.
+    fn context_units(&self, k: usize) -> Option<&[Unit]> {
         let start = self.token_starts[k];
         let end = self
             .token_starts
             .get(k + 1)
             .map_or(self.primary.units.len() - 1, |next| next - 1);
-        &self.primary.units[start..end]
+        (end - start <= MAX_EXPANDED_TOKEN).then(|| &self.primary.units[start..end])
     }
 
     fn emit_alternates(&mut self) {
         let jobs = std::mem::take(&mut self.alternate_jobs);
         let mut alternates = std::mem::take(&mut self.alternates);
         for job in &jobs {
-            let before = job.token.checked_sub(1).map(|k| self.token_units(k));
-            let after =
-                (job.token + 1 < self.token_starts.len()).then(|| self.token_units(job.token + 1));
+            let before = job.token.checked_sub(1).and_then(|k| self.context_units(k));
+            let after = (job.token + 1 < self.token_starts.len())
+                .then(|| self.context_units(job.token + 1))
+                .flatten();
             let mut emit_reading =
                 |reading: &mut dyn Iterator<Item = (char, Evasions, u32, u32)>| {
                     push_alternate(&mut alternates, before, reading, after);
@@ -690,7 +700,7 @@ mod tests {
 
     #[test]
     fn ambiguity_is_bounded() {
-        let n = normalize(&"a1".repeat(50));
+        let n = normalize(&"a1".repeat(20));
         // Only the first MAX_AMBIGUOUS_EXPANDED ambiguities expand: 3^6 - 1 readings.
         assert_eq!(n.alternates().matches('\n').count(), 3usize.pow(6) - 2);
     }

@@ -1,0 +1,73 @@
+# Warden — the two commands a fresh machine needs are `make run` and `make test`.
+# Everything else they depend on is installed here, into project-local folders.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+ORT_VERSION  := 1.31.1
+TOOLS        := $(CURDIR)/.tools
+ORT_DIR      := $(TOOLS)/onnxruntime-$(ORT_VERSION)
+ORT_LIB      := $(ORT_DIR)/onnxruntime/capi/libonnxruntime.so.$(ORT_VERSION)
+DICT         := /usr/share/dict/words
+PYTHON       ?= python3
+CARGO        ?= cargo
+
+export ORT_DYLIB_PATH ?= $(ORT_LIB)
+
+.PHONY: help setup run test build lint bench stress fuzz model wordlists clean
+
+help: ## List the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+setup: $(ORT_LIB) $(DICT) ## Install what building and testing need (ONNX Runtime, word list)
+	@command -v $(CARGO) >/dev/null || { echo "cargo not found: install Rust from https://rustup.rs"; exit 1; }
+
+# ONNX Runtime for ort's load-dynamic feature, from PyPI's wheel, into the project.
+$(ORT_LIB):
+	@echo "installing onnxruntime==$(ORT_VERSION) into $(ORT_DIR)"
+	@mkdir -p $(TOOLS)
+	$(PYTHON) -m pip install --quiet --disable-pip-version-check --no-deps --target $(ORT_DIR) onnxruntime==$(ORT_VERSION)
+	@test -f $@ || { echo "onnxruntime wheel did not contain $@"; exit 1; }
+
+# The false-positive test scores every word of Debian's American English word list.
+$(DICT):
+	@if command -v apt-get >/dev/null; then \
+		echo "installing wamerican for $(DICT)"; \
+		(apt-get install -y -qq wamerican >/dev/null 2>&1 || (apt-get update -qq >/dev/null && apt-get install -y -qq wamerican >/dev/null)); \
+	fi
+	@test -f $@ || { echo "$@ is missing: install Debian's wamerican package"; exit 1; }
+
+build: setup ## Build the release binary
+	$(CARGO) build --release --locked
+
+run: build ## Set up, build and run Warden on its embedded defaults
+	./target/release/warden score --jsonl --input examples/sample.jsonl
+
+lint: ## Formatting and clippy (warnings are errors)
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --locked --all-targets -- -D warnings
+
+test: setup lint ## fmt check, clippy -D warnings, and every test
+	$(CARGO) test --locked --all-targets
+	$(CARGO) test --locked --doc
+
+bench: setup ## Criterion benchmarks (figures go to BENCHMARKS.md)
+	$(CARGO) bench --locked --bench patterns
+
+stress: setup ## Heavy runs not in CI: fuzzing and crash tests
+	$(MAKE) fuzz FUZZ_SECONDS=$${FUZZ_SECONDS:-600}
+
+FUZZ_SECONDS ?= 60
+fuzz: ## Fuzz the text paths with cargo fuzz (FUZZ_SECONDS, default 60)
+	@command -v cargo-fuzz >/dev/null || $(CARGO) install --locked cargo-fuzz
+	RUSTC_BOOTSTRAP=1 $(CARGO) fuzz run score -- -max_total_time=$(FUZZ_SECONDS) -max_len=4096
+
+model: ## Reproduce models/warden-minilm from scratch (Python, CPU; about an hour)
+	bash training/make_model.sh
+
+wordlists: ## Regenerate wordlists/ from ../shared/data/wordlist-sources
+	$(PYTHON) wordlists/build.py
+
+clean: ## Remove build outputs and installed tools
+	$(CARGO) clean
+	rm -rf $(TOOLS)

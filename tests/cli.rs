@@ -1,0 +1,192 @@
+//! The `warden` command as users run it.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+use serde_json::Value;
+
+use crate::common::warden_bin;
+
+fn run_jsonl(args: &[&str], input: &[u8]) -> (i32, Vec<Value>, String) {
+    let mut child = Command::new(warden_bin())
+        .args(["score", "--jsonl"])
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn warden");
+    child.stdin.take().unwrap().write_all(input).unwrap();
+    let out = child.wait_with_output().unwrap();
+    let lines = String::from_utf8(out.stdout)
+        .expect("output is UTF-8")
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("every output line is JSON"))
+        .collect();
+    (
+        out.status.code().unwrap_or(-1),
+        lines,
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn one_output_line_per_input_line_in_order() {
+    let mut input = Vec::new();
+    input.extend_from_slice(b"{\"id\":\"a\",\"text\":\"hello there\"}\n");
+    input.extend_from_slice(b"not json\n");
+    input.extend_from_slice(b"{\"id\":\"c\",\"text\":\"\xff\xfe\"}\n");
+    input.extend_from_slice(b"{\"id\":\"d\"}\n");
+    input.extend_from_slice(b"\n");
+    input.extend_from_slice(b"{\"id\":6,\"text\":\"you f*cking idiot\",\"x\":1}\n");
+    input.extend_from_slice(b"{\"id\":7,\"text\":\"you f*cking idiot\"}");
+    let (code, lines, stderr) = run_jsonl(&[], &input);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(lines.len(), 7);
+    assert_eq!(lines[0]["id"], "a");
+    assert_eq!(lines[0]["action"], "allow");
+    let errors: Vec<(u64, &str)> = lines
+        .iter()
+        .filter(|l| l.get("error").is_some())
+        .map(|l| {
+            (
+                l["line"].as_u64().unwrap(),
+                l["error"]["code"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        errors,
+        vec![
+            (2, "invalid_json"),
+            (3, "invalid_utf8"),
+            (4, "missing_field"),
+            (5, "empty_line"),
+            (6, "unknown_field"),
+        ]
+    );
+    assert_eq!(lines[3]["id"], "d");
+    assert_eq!(lines[6]["id"], 7);
+    assert_eq!(lines[6]["flagged"], true);
+    assert!(stderr.contains("7 lines, 2 scored, 5 errors"), "{stderr}");
+}
+
+#[test]
+fn strict_fails_on_bad_lines() {
+    let (code, lines, _) = run_jsonl(&["--strict"], b"{\"text\":\"ok\"}\nbad\n");
+    assert_ne!(code, 0);
+    assert_eq!(lines.len(), 2);
+    let (code, _, _) = run_jsonl(&["--strict"], b"{\"text\":\"ok\"}\n");
+    assert_eq!(code, 0);
+}
+
+#[test]
+fn files_in_and_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in.jsonl");
+    let output = dir.path().join("out.jsonl");
+    std::fs::write(
+        &input,
+        "{\"id\":1,\"text\":\"sh1t\"}\n{\"id\":2,\"text\":\"fine\"}\n",
+    )
+    .unwrap();
+    let status = Command::new(warden_bin())
+        .args(["score", "--jsonl", "--input"])
+        .arg(&input)
+        .arg("--output")
+        .arg(&output)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let written = std::fs::read_to_string(&output).unwrap();
+    let verdicts: Vec<Value> = written
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(verdicts.len(), 2);
+    assert_eq!(verdicts[0]["matches"][0]["evasions"][0], "leet");
+}
+
+#[test]
+fn verdicts_stream_before_input_ends() {
+    use std::io::{BufRead, BufReader};
+    let mut child = Command::new(warden_bin())
+        .args(["score", "--jsonl"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    for i in 0..3 {
+        writeln!(stdin, "{{\"id\":{i},\"text\":\"line {i}\"}}").unwrap();
+        stdin.flush().unwrap();
+        let mut line = String::new();
+        stdout.read_line(&mut line).unwrap();
+        let v: Value = serde_json::from_str(&line).unwrap();
+        assert_eq!(v["id"], i);
+    }
+    drop(stdin);
+    assert!(child.wait().unwrap().success());
+}
+
+#[test]
+fn single_text_report_marks_spans() {
+    let out = Command::new(warden_bin())
+        .args(["score", "what a f*cking mess"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("[[f*ck]]ing"), "{text}");
+    assert!(text.contains("evasions: mask"), "{text}");
+}
+
+#[test]
+fn single_text_json() {
+    let out = Command::new(warden_bin())
+        .args(["score", "--json", "call +1 415-555-2671"])
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["matches"][0]["category"], "pii");
+    assert_eq!(v["matches"][0]["kind"], "phone");
+    assert_eq!(v["action"], "allow");
+}
+
+#[test]
+fn help_explains_every_command() {
+    for args in [&["--help"][..], &["score", "--help"]] {
+        let out = Command::new(warden_bin()).args(args).output().unwrap();
+        assert!(out.status.success());
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert!(text.contains("Usage:"), "{text}");
+    }
+    let out = Command::new(warden_bin())
+        .args(["score", "--help"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    for flag in [
+        "--jsonl",
+        "--input",
+        "--output",
+        "--strict",
+        "--languages",
+        "--wordlists",
+    ] {
+        assert!(text.contains(flag), "score --help lacks {flag}");
+    }
+}
+
+#[test]
+fn unknown_language_is_a_clear_error() {
+    let out = Command::new(warden_bin())
+        .args(["score", "--languages", "xx", "hi"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("no wordlist for language `xx`"), "{err}");
+}
