@@ -145,6 +145,19 @@ def main():
     olid_texts = [e["text"] for e in val if e["source"] == "olid"]
     tp_res = throughput(sess, tok, olid_texts)
 
+    # Dynamic int8 quantization computes activation scales over the whole input
+    # tensor (padding included), so a text's scores shift slightly with the batch it
+    # is in. Measure: padded batches of 32 vs one text at a time.
+    sub = olid_texts[:256] + [e["text"] for e in civ[:256]]
+    pb, tb, _ = run_batches(sess, tok, sub, batch=32)
+    p1, t1, _ = run_batches(sess, tok, sub, batch=1)
+    batch_dep = {"texts": len(sub),
+                 "probs_max_abs_diff": float(np.abs(pb - p1).max()),
+                 "probs_mean_abs_diff": float(np.abs(pb - p1).mean()),
+                 "token_probs_max_abs_diff": float(max(np.abs(a - b).max() for a, b in zip(tb, t1))),
+                 "decision_flips": int(sum(((pb[:, i] >= th[c]) != (p1[:, i] >= th[c])).sum()
+                                           for i, c in enumerate(W.CATEGORIES)))}
+
     result = {
         "model": str(Path(args.model).resolve().relative_to(W.REPO)) if Path(args.model).resolve().is_relative_to(W.REPO) else args.model,
         "command": "training/.venv/bin/python training/evaluate.py",
@@ -166,6 +179,7 @@ def main():
         "span_curve": curve,
         "benign_identity": benign_res,
         "throughput": tp_res,
+        "batch_dependence_int8": batch_dep,
         "eval_wall_s": round(time.time() - t_start, 1),
     }
     json.dump(result, open(args.out, "w"), indent=1)
@@ -174,6 +188,7 @@ def main():
     print("per-source best (reference)", per_source_best)
     print("benign flagged:", [(f["text"], f["heads"]) for f in benign_res["flagged"]])
     print("throughput", tp_res)
+    print("batch dependence", batch_dep)
 
     if not args.no_write_labels:
         labels = {

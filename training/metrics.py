@@ -3,9 +3,12 @@
 Conventions:
   * Soft targets (davidson, civil) are binarised at >= 0.5, i.e. "majority of
     annotators", for F1/AUC.
-  * Per-head thresholds maximise the positive-class F1 averaged over the validation
-    sources that label the head (each source counts equally, so the 24k-tweet
-    Davidson set does not drown OLID).
+  * Per-head thresholds maximise macro-F1 (mean of positive- and negative-class F1),
+    averaged over the validation sources that label the head, each source counting
+    equally (so the 24k-tweet Davidson set does not drown OLID). Macro rather than
+    positive-class F1 because Davidson (94% toxic) and civil_spans (66% toxic) reward
+    "flag everything" under positive-class F1, which pushed the toxicity threshold
+    down and inflated false positives on benign text in the first experiment.
   * Toxic-span F1 = SemEval-2021 Task 5: per-post character F1, averaged; a post
     with empty gold and empty prediction scores 1.0, one empty side scores 0.
 """
@@ -40,7 +43,8 @@ def choose_thresholds(views):
     for c, per in views.items():
         best, bt = -1.0, 0.5
         for t in GRID:
-            f = np.mean([f1_score(y, p >= t, zero_division=0) for y, p in per.values()])
+            f = np.mean([f1_score(y, p >= t, average="macro", zero_division=0)
+                         for y, p in per.values()])
             if f > best:
                 best, bt = f, float(t)
         th[c] = bt

@@ -183,7 +183,8 @@ impl Normalized {
 ///
 /// assert_eq!(normalize("F.U.C.K you").primary(), " fuck you ");
 /// assert_eq!(normalize("sh!iiit").primary(), " shit ");     // runs collapsed, kept as counts
-/// assert!(normalize("ki11 it").alternates().contains(" kill "));
+/// // `1` also reads `l`; the reading is emitted between its neighbours, runs collapsed.
+/// assert!(normalize("ki11 it").alternates().contains(" kil it "));
 /// ```
 pub fn normalize(text: &str) -> Normalized {
     let mut builder = Builder::new(text.len());
