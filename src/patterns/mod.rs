@@ -19,7 +19,7 @@ pub use wordlist::{parse_terms, MatchMode, Term, Wordlists};
 use matcher::{Hit, TermMatcher};
 use pii::find_pii;
 
-use crate::text::normalize;
+use crate::text::{normalize_into, Normalized};
 use crate::verdict::{Category, Match, Severity, Source};
 
 /// A compiled set of terms and detectors. Build once, share across threads.
@@ -65,8 +65,14 @@ impl PatternSet {
     /// All findings in `text`, ordered by position. Nested findings of the same category
     /// and no higher severity are folded into the enclosing one.
     pub fn find(&self, text: &str) -> Vec<Match> {
+        thread_local! {
+            static SCRATCH: std::cell::RefCell<Normalized> = std::cell::RefCell::default();
+        }
         let mut hits = Vec::new();
-        self.matcher.find(&normalize(text), &mut hits);
+        SCRATCH.with_borrow_mut(|normalized| {
+            normalize_into(text, normalized);
+            self.matcher.find(normalized, &mut hits);
+        });
         let mut out: Vec<Match> = self.resolve(hits);
         out.extend(pii_matches(text));
         out.sort_by(|a, b| (a.start, b.end, a.category).cmp(&(b.start, a.end, b.category)));

@@ -35,7 +35,9 @@ struct Detectors {
 fn detectors() -> &'static Detectors {
     static DETECTORS: OnceLock<Detectors> = OnceLock::new();
     DETECTORS.get_or_init(|| {
-        let re = |pattern: &str| Regex::new(pattern).expect("detector patterns are valid");
+        // ASCII semantics (`(?-u)`): Unicode word boundaries force the regex engine off its
+        // fast DFA on non-ASCII text, and the validators count ASCII digits only.
+        let re = |pattern: &str| Regex::new(&format!("(?-u){pattern}")).expect("detector patterns are valid");
         Detectors {
             email: re(r"(?i)[a-z0-9](?:[a-z0-9._%+-]{0,62}[a-z0-9_%+-])?@[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*\.[a-z]{2,24}\b"),
             phone_intl: re(r"\+[1-9]\d{0,2}(?:[ .-]?\(?\d{1,4}\)?)(?:[ .-]?\d{2,5}){1,5}\b"),

@@ -30,7 +30,7 @@ use std::fmt;
 use std::ops::{BitOr, BitOrAssign};
 
 pub(crate) use fold::fold_char;
-pub use skeleton::{normalize, Normalized};
+pub use skeleton::{normalize, normalize_into, Normalized};
 pub(crate) use skeleton::{Stream, Unit};
 
 /// The evasion techniques that had to be undone to read a span, reported with each match

@@ -92,6 +92,7 @@ impl Stream {
         &self.haystack[byte(range.start)..byte(range.end)]
     }
 
+    #[inline]
     fn push(&mut self, unit: Unit) {
         if !unit.ch.is_ascii() && self.unit_bytes.is_none() {
             self.unit_bytes = Some((0..self.haystack.len() as u32).collect());
@@ -101,6 +102,12 @@ impl Stream {
         }
         self.haystack.push(unit.ch);
         self.units.push(unit);
+    }
+
+    fn clear(&mut self) {
+        self.haystack.clear();
+        self.units.clear();
+        self.unit_bytes = None;
     }
 
     fn push_boundary(&mut self, ch: char, at: u32) {
@@ -114,7 +121,7 @@ impl Stream {
     }
 
     /// Appends one reading of a token, collapsing repeated characters into runs.
-    fn push_token(&mut self, chars: &mut dyn Iterator<Item = (char, Evasions, u32, u32)>) {
+    fn push_token(&mut self, chars: impl Iterator<Item = (char, Evasions, u32, u32)>) {
         let first = self.units.len();
         for (ch, evasions, start, end) in chars {
             if self.units.len() > first {
@@ -138,11 +145,13 @@ impl Stream {
 }
 
 /// The normalized form of a text as the pattern matchers see it. Built by [`normalize`].
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Normalized {
     primary: Stream,
     alternates: Stream,
     masked: Vec<Range<usize>>,
+    /// First unit of each token in the primary stream.
+    token_starts: Vec<usize>,
     original_len: u32,
 }
 
@@ -187,7 +196,15 @@ impl Normalized {
 /// assert!(normalize("ki11 it").alternates().contains(" kil it "));
 /// ```
 pub fn normalize(text: &str) -> Normalized {
-    let mut builder = Builder::new(text.len());
+    let mut out = Normalized::default();
+    normalize_into(text, &mut out);
+    out
+}
+
+/// [`normalize`] into an existing value, reusing its buffers: scoring many texts on one
+/// thread then writes into memory that is already allocated and cached.
+pub fn normalize_into(text: &str, out: &mut Normalized) {
+    let mut builder = Builder::reusing(std::mem::take(out), text.len());
     let mut index = 0u32;
     let mut after_invisible = Evasions::NONE;
     for c in text.chars() {
@@ -202,7 +219,7 @@ pub fn normalize(text: &str) -> Normalized {
         };
         index += 1;
     }
-    builder.finish(index)
+    *out = builder.finish(index);
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -223,6 +240,7 @@ enum Class {
     Break,
 }
 
+#[inline]
 fn classify(c: char) -> Class {
     match c {
         'a'..='z' => Class::Letter,
@@ -376,6 +394,9 @@ struct Builder {
     masked: Vec<Range<usize>>,
     /// Characters of the word being read.
     word: Vec<RawChar>,
+    /// Whether every character of `word` is a letter: no readings, masks or trimming to
+    /// consider, the common case.
+    word_plain: bool,
     /// Consecutive one-character words that may be a spelled-out word.
     spelled: Vec<RawChar>,
     spelled_count: usize,
@@ -398,22 +419,31 @@ struct AlternateJob {
 }
 
 impl Builder {
-    fn new(capacity: usize) -> Builder {
-        let mut primary = Stream {
-            haystack: String::with_capacity(capacity + 2),
-            units: Vec::with_capacity(capacity + 2),
-            unit_bytes: None,
-        };
+    fn reusing(previous: Normalized, capacity: usize) -> Builder {
+        let Normalized {
+            mut primary,
+            mut alternates,
+            mut masked,
+            mut token_starts,
+            ..
+        } = previous;
+        primary.clear();
+        primary.haystack.reserve(capacity + 2);
+        primary.units.reserve(capacity + 2);
         primary.push_boundary(' ', 0);
+        alternates.clear();
+        masked.clear();
+        token_starts.clear();
         Builder {
             primary,
-            alternates: Stream::default(),
-            masked: Vec::new(),
+            alternates,
+            masked,
             word: Vec::with_capacity(32),
+            word_plain: true,
             spelled: Vec::new(),
             spelled_count: 0,
             gap: Some(0),
-            token_starts: Vec::new(),
+            token_starts,
             alternate_jobs: Vec::new(),
         }
     }
@@ -423,6 +453,7 @@ impl Builder {
         let class = classify(ch);
         match class {
             Class::Letter | Class::Digit | Class::Symbol | Class::Mask | Class::Apostrophe => {
+                self.word_plain &= class == Class::Letter;
                 self.word.push(RawChar {
                     ch,
                     class,
@@ -469,12 +500,14 @@ impl Builder {
                 self.spelled_count += 1;
             } else {
                 self.flush_spelled();
-                self.emit(trimmed, Evasions::NONE);
+                let plain = self.word_plain;
+                self.emit(trimmed, Evasions::NONE, plain);
             }
             self.gap = Some(0);
         }
         word.clear();
         self.word = word;
+        self.word_plain = true;
     }
 
     fn flush_spelled(&mut self) {
@@ -483,11 +516,11 @@ impl Builder {
         }
         let spelled = std::mem::take(&mut self.spelled);
         if self.spelled_count >= MIN_SPELLED_LETTERS {
-            self.emit(&spelled, Evasions::SEPARATOR);
+            self.emit(&spelled, Evasions::SEPARATOR, false);
             self.schedule_spelled_trims(&spelled);
         } else {
             for c in &spelled {
-                self.emit(std::slice::from_ref(c), Evasions::NONE);
+                self.emit(std::slice::from_ref(c), Evasions::NONE, false);
             }
         }
         self.spelled = spelled;
@@ -496,16 +529,19 @@ impl Builder {
     }
 
     /// Appends one word to the primary stream and schedules its other readings.
-    fn emit(&mut self, word: &[RawChar], extra: Evasions) {
-        let has_letter = word.iter().any(|c| c.class == Class::Letter);
+    fn emit(&mut self, word: &[RawChar], extra: Evasions, plain: bool) {
+        let has_letter = plain || word.iter().any(|c| c.class == Class::Letter);
         let first_unit = self.primary.units.len();
         self.token_starts.push(first_unit);
         self.primary
-            .push_token(&mut word.iter().filter_map(|c| read(c, 0, has_letter, extra)));
+            .push_token(word.iter().filter_map(|c| read(c, 0, has_letter, extra)));
         let last_end = self.primary.units.last().map_or(0, |u| u.end);
         let token = first_unit..self.primary.units.len();
         self.primary.push_boundary(' ', last_end);
 
+        if plain {
+            return;
+        }
         if word.iter().any(|c| c.class == Class::Mask) {
             self.masked.push(token);
         }
@@ -599,6 +635,7 @@ impl Builder {
             primary: self.primary,
             alternates: self.alternates,
             masked: self.masked,
+            token_starts: self.token_starts,
             original_len,
         }
     }
