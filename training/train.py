@@ -191,7 +191,8 @@ def main():
                              {"params": head, "lr": args.head_lr}], weight_decay=0.01)
 
     steps_per_epoch = math.ceil(len(tr_idx) / args.batch)
-    plan = {"total": args.epochs * steps_per_epoch}
+    epochs_total = args.epochs * steps_per_epoch
+    plan = {"total": epochs_total}
     warm = lambda: max(1, int(0.05 * plan["total"]))
     sched = torch.optim.lr_scheduler.LambdaLR(
         opt, lambda s: min((s + 1) / warm(), max(0.0, (plan["total"] - s) / max(1, plan["total"] - warm()))))
@@ -231,8 +232,12 @@ def main():
                 el = time.time() - t0
                 rate = step / el
                 cap = int(args.budget_min * 60 * 0.93 * rate)  # ~7% reserve for evals
-                if cap < plan["total"]:
-                    plan["total"] = max(step + 1, cap)
+                new_total = min(epochs_total, max(step + 1, cap))
+                # Re-evaluated every 50 steps, so a transient slowdown does not
+                # permanently shorten the run.
+                changed = abs(new_total - plan["total"]) > 0.02 * epochs_total
+                plan["total"] = new_total
+                if changed:
                     print(f"budget cap: {rate:.2f} steps/s -> total steps {plan['total']} "
                           f"({plan['total'] / steps_per_epoch:.2f} epochs)", flush=True)
                 elif not probe_done:
