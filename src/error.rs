@@ -33,6 +33,7 @@ enum Kind {
         err: io::Error,
     },
     Config(String),
+    Model(String),
 }
 
 /// The standard `Result` of Warden.
@@ -52,6 +53,7 @@ impl Error {
             Kind::Wordlist { .. } => "invalid_wordlist",
             Kind::Io { .. } => "io_error",
             Kind::Config(_) => "invalid_config",
+            Kind::Model(_) => "model_error",
         }
     }
 
@@ -131,6 +133,12 @@ impl Error {
         }
     }
 
+    pub(crate) fn model(msg: impl Into<String>) -> Error {
+        Error {
+            kind: Kind::Model(msg.into()),
+        }
+    }
+
     pub(crate) fn config(msg: impl Into<String>) -> Error {
         Error {
             kind: Kind::Config(msg.into()),
@@ -182,6 +190,7 @@ impl fmt::Display for Error {
             } => write!(f, "{}: {err}", path.display()),
             Kind::Io { path: None, err } => write!(f, "{err}"),
             Kind::Config(msg) => write!(f, "configuration: {msg}"),
+            Kind::Model(msg) => write!(f, "model: {msg}"),
         }
     }
 }

@@ -21,6 +21,7 @@
 pub mod cli;
 pub mod engine;
 mod error;
+pub mod model;
 pub mod patterns;
 pub mod policy;
 pub mod text;

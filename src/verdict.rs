@@ -101,11 +101,12 @@ impl Severity {
         }
     }
 
-    /// The severity a score corresponds to, for spans found by the classifier.
+    /// The severity a score corresponds to, for spans found by the classifier: the bands
+    /// the default policy acts on (remove from 0.9, review from 0.6).
     pub fn from_score(score: f32) -> Severity {
-        if score >= Severity::High.score() {
+        if score >= 0.9 {
             Severity::High
-        } else if score >= Severity::Medium.score() {
+        } else if score >= 0.6 {
             Severity::Medium
         } else {
             Severity::Low

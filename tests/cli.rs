@@ -134,7 +134,7 @@ fn verdicts_stream_before_input_ends() {
 #[test]
 fn single_text_report_marks_spans() {
     let out = Command::new(warden_bin())
-        .args(["score", "what a f*cking mess"])
+        .args(["score", "--patterns-only", "what a f*cking mess"])
         .output()
         .unwrap();
     assert!(out.status.success());

@@ -9,6 +9,7 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::engine::{Engine, EngineBuilder};
 use crate::error::Result;
+use crate::model::ModelOptions;
 
 /// Warden: a self-hosted trust-and-safety engine.
 ///
@@ -46,13 +47,44 @@ pub(crate) struct EngineArgs {
     /// Read wordlists from this directory instead of the lists built into the binary.
     #[arg(long, value_name = "DIR", env = "WARDEN_WORDLISTS")]
     wordlists: Option<PathBuf>,
+
+    /// Classifier directory (model.onnx, tokenizer.json, labels.json); default: the shipped
+    /// models/warden-minilm.
+    #[arg(long, value_name = "DIR", env = "WARDEN_MODEL", conflicts_with = "patterns_only")]
+    model: Option<PathBuf>,
+
+    /// Skip the classifier: wordlists and personal-data detectors only (the fast path).
+    #[arg(long, env = "WARDEN_PATTERNS_ONLY")]
+    patterns_only: bool,
+
+    /// Classifier sessions run in parallel (default: one per core).
+    #[arg(long, value_name = "N", env = "WARDEN_MODEL_SESSIONS")]
+    model_sessions: Option<usize>,
+
+    /// Threads per classifier session.
+    #[arg(long, value_name = "N", default_value_t = 1, env = "WARDEN_MODEL_THREADS")]
+    model_threads: usize,
 }
 
 impl EngineArgs {
-    pub(crate) fn builder(&self) -> EngineBuilder {
-        Engine::builder()
+    pub(crate) fn builder(&self) -> Result<EngineBuilder> {
+        let model = if self.patterns_only {
+            None
+        } else {
+            let mut options = match &self.model {
+                Some(dir) => ModelOptions::new(dir.clone()),
+                None => ModelOptions::shipped()?,
+            };
+            if let Some(n) = self.model_sessions {
+                options.sessions = n;
+            }
+            options.threads_per_session = self.model_threads;
+            Some(options)
+        };
+        Ok(Engine::builder()
             .languages(self.languages.clone())
             .wordlist_dir(self.wordlists.clone())
+            .model(model))
     }
 }
 
