@@ -52,7 +52,7 @@ test: setup lint ## fmt check, clippy -D warnings, and every test
 	$(CARGO) test --locked --doc
 
 bench: setup ## Criterion benchmarks (figures go to BENCHMARKS.md)
-	$(CARGO) bench --locked --bench patterns
+	$(CARGO) bench --locked --bench patterns --bench model
 
 stress: setup ## Heavy runs not in CI: fuzzing and crash tests
 	$(MAKE) fuzz FUZZ_SECONDS=$${FUZZ_SECONDS:-600}

@@ -156,7 +156,12 @@ impl Engine {
     ///
     /// If the classifier fails, the verdicts are the patterns' alone (without `model`):
     /// moderation keeps working, and the failure is logged.
-    pub fn score_batch_with(&self, texts: &[&str], patterns: &PatternSet, policy: &Policy) -> Vec<Verdict> {
+    pub fn score_batch_with(
+        &self,
+        texts: &[&str],
+        patterns: &PatternSet,
+        policy: &Policy,
+    ) -> Vec<Verdict> {
         let model_scores = self.model.as_ref().and_then(|model| match model.score_batch(texts) {
             Ok(scores) => Some(scores),
             Err(err) => {
@@ -174,7 +179,12 @@ impl Engine {
             .collect()
     }
 
-    fn verdict(&self, mut matches: Vec<Match>, model: Option<&ModelScores>, policy: &Policy) -> Verdict {
+    fn verdict(
+        &self,
+        mut matches: Vec<Match>,
+        model: Option<&ModelScores>,
+        policy: &Policy,
+    ) -> Verdict {
         let mut categories: BTreeMap<Category, f32> =
             Category::HARM.into_iter().map(|c| (c, 0.0)).collect();
         let classifier = self.model.as_deref().filter(|_| model.is_some());
@@ -183,8 +193,10 @@ impl Engine {
                 .and_then(|c| c.threshold(category))
                 .map_or(p, |t| calibrate(p, t))
         };
-        let model_toxicity = model.and_then(|m| m.probs.iter().find(|(c, _)| *c == Category::Toxicity));
-        let judged_non_toxic = model_toxicity.is_some_and(|(_, p)| calibrated(Category::Toxicity, *p) < MODEL_OPERATING_POINT);
+        let model_toxicity =
+            model.and_then(|m| m.probs.iter().find(|(c, _)| *c == Category::Toxicity));
+        let judged_non_toxic = model_toxicity
+            .is_some_and(|(_, p)| calibrated(Category::Toxicity, *p) < MODEL_OPERATING_POINT);
 
         for m in matches.iter().filter(|m| m.category != Category::Pii) {
             let mut score = m.severity.score();

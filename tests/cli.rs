@@ -40,7 +40,7 @@ fn one_output_line_per_input_line_in_order() {
     input.extend_from_slice(b"\n");
     input.extend_from_slice(b"{\"id\":6,\"text\":\"you f*cking idiot\",\"x\":1}\n");
     input.extend_from_slice(b"{\"id\":7,\"text\":\"you f*cking idiot\"}");
-    let (code, lines, stderr) = run_jsonl(&[], &input);
+    let (code, lines, stderr) = run_jsonl(&["--deny-unknown-fields"], &input);
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(lines.len(), 7);
     assert_eq!(lines[0]["id"], "a");
@@ -69,6 +69,17 @@ fn one_output_line_per_input_line_in_order() {
     assert_eq!(lines[6]["id"], 7);
     assert_eq!(lines[6]["flagged"], true);
     assert!(stderr.contains("7 lines, 2 scored, 5 errors"), "{stderr}");
+}
+
+#[test]
+fn extra_fields_are_ignored_by_default() {
+    let (code, lines, _) = run_jsonl(
+        &[],
+        b"{\"id\":1,\"text\":\"hi\",\"labels\":{\"x\":1},\"split\":\"val\"}\n",
+    );
+    assert_eq!(code, 0);
+    assert_eq!(lines[0]["id"], 1);
+    assert!(lines[0].get("error").is_none());
 }
 
 #[test]

@@ -5,4 +5,5 @@ mod common;
 mod cli;
 mod dictionary;
 mod evasion;
+mod model;
 mod properties;

@@ -50,7 +50,12 @@ pub(crate) struct EngineArgs {
 
     /// Classifier directory (model.onnx, tokenizer.json, labels.json); default: the shipped
     /// models/warden-minilm.
-    #[arg(long, value_name = "DIR", env = "WARDEN_MODEL", conflicts_with = "patterns_only")]
+    #[arg(
+        long,
+        value_name = "DIR",
+        env = "WARDEN_MODEL",
+        conflicts_with = "patterns_only"
+    )]
     model: Option<PathBuf>,
 
     /// Skip the classifier: wordlists and personal-data detectors only (the fast path).
@@ -62,7 +67,12 @@ pub(crate) struct EngineArgs {
     model_sessions: Option<usize>,
 
     /// Threads per classifier session.
-    #[arg(long, value_name = "N", default_value_t = 1, env = "WARDEN_MODEL_THREADS")]
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 1,
+        env = "WARDEN_MODEL_THREADS"
+    )]
     model_threads: usize,
 }
 

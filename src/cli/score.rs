@@ -41,6 +41,10 @@ pub(crate) struct ScoreArgs {
     #[arg(long, requires = "jsonl")]
     strict: bool,
 
+    /// With --jsonl, treat fields other than `id` and `text` as errors instead of ignoring them.
+    #[arg(long, requires = "jsonl")]
+    deny_unknown_fields: bool,
+
     /// For a single text, print the verdict as JSON instead of a report.
     #[arg(long, conflicts_with = "jsonl")]
     json: bool,
@@ -74,10 +78,19 @@ pub(crate) fn run(args: ScoreArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// One input line of `--jsonl`.
+/// One input line of `--jsonl`. Other fields are ignored unless `--deny-unknown-fields`:
+/// dataset rows carry labels and metadata, and scoring them as they are is the common case.
+#[derive(Debug, Deserialize)]
+struct Input {
+    #[serde(default)]
+    id: Option<serde_json::Value>,
+    text: String,
+}
+
+/// [`Input`] that rejects any other field.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Input {
+struct StrictInput {
     #[serde(default)]
     id: Option<serde_json::Value>,
     text: String,
@@ -142,13 +155,17 @@ fn score_jsonl(engine: &Engine, args: &ScoreArgs) -> Result<ExitCode> {
             chunk.push(if overflow {
                 Err((None, Error::line_too_long(MAX_LINE_BYTES)))
             } else {
-                parse_line(&line)
+                parse_line(&line, args.deny_unknown_fields)
             });
             if reader.buffer().is_empty() {
                 break;
             }
         }
-        let texts: Vec<&str> = chunk.iter().filter_map(|r| r.as_ref().ok()).map(|i| i.text.as_str()).collect();
+        let texts: Vec<&str> = chunk
+            .iter()
+            .filter_map(|r| r.as_ref().ok())
+            .map(|i| i.text.as_str())
+            .collect();
         let mut verdicts = engine.score_batch(&texts).into_iter();
         for result in &chunk {
             summary.lines += 1;
@@ -157,7 +174,8 @@ fn score_jsonl(engine: &Engine, args: &ScoreArgs) -> Result<ExitCode> {
                     let mut verdict = verdicts.next().expect("one verdict per scored line");
                     verdict.id = input.id.clone();
                     summary.actions[verdict.action as usize] += 1;
-                    serde_json::to_writer(&mut writer, &verdict).map_err(|e| Error::io(None, e.into()))?;
+                    serde_json::to_writer(&mut writer, &verdict)
+                        .map_err(|e| Error::io(None, e.into()))?;
                 }
                 Err((id, err)) => {
                     summary.errors += 1;
@@ -169,7 +187,8 @@ fn score_jsonl(engine: &Engine, args: &ScoreArgs) -> Result<ExitCode> {
                             message: err.to_string(),
                         },
                     };
-                    serde_json::to_writer(&mut writer, &body).map_err(|e| Error::io(None, e.into()))?;
+                    serde_json::to_writer(&mut writer, &body)
+                        .map_err(|e| Error::io(None, e.into()))?;
                 }
             }
             writer.write_all(b"\n")?;
@@ -261,14 +280,25 @@ fn memchr_newline(buf: &[u8]) -> Option<usize> {
 }
 
 /// Parses one input line; on error, also returns the line's `id` when it can be read.
-fn parse_line(line: &[u8]) -> std::result::Result<Input, (Option<serde_json::Value>, Error)> {
+fn parse_line(
+    line: &[u8],
+    deny_unknown: bool,
+) -> std::result::Result<Input, (Option<serde_json::Value>, Error)> {
     if line.iter().all(u8::is_ascii_whitespace) {
         return Err((None, Error::empty_line()));
     }
     if std::str::from_utf8(line).is_err() {
         return Err((None, Error::invalid_utf8()));
     }
-    parse_json::<Input>(line)
+    let parsed = if deny_unknown {
+        parse_json::<StrictInput>(line).map(|s| Input {
+            id: s.id,
+            text: s.text,
+        })
+    } else {
+        parse_json::<Input>(line)
+    };
+    parsed
         .and_then(|input| match &input.id {
             None | Some(serde_json::Value::String(_)) | Some(serde_json::Value::Number(_)) => {
                 Ok(input)
@@ -389,7 +419,7 @@ mod tests {
         ($name:ident, $line:expr, $code:expr, $id:expr) => {
             #[test]
             fn $name() {
-                let (id, err) = parse_line($line).unwrap_err();
+                let (id, err) = parse_line($line, true).unwrap_err();
                 assert_eq!(err.code(), $code);
                 assert_eq!(id, $id);
             }
@@ -421,7 +451,9 @@ mod tests {
 
     #[test]
     fn parses_good_line() {
-        let input = parse_line(br#"{"id":"x","text":"hi"}"#).unwrap();
+        let input = parse_line(br#"{"id":"x","text":"hi"}"#, true).unwrap();
+        assert_eq!(input.text, "hi");
+        let input = parse_line(br#"{"id":"x","text":"hi","labels":{"a":1}}"#, false).unwrap();
         assert_eq!(input.text, "hi");
     }
 

@@ -204,7 +204,10 @@ impl Classifier {
 
     /// Scores texts as one batch, spread over the session pool.
     pub fn score_batch(&self, texts: &[&str]) -> Result<Vec<ModelScores>> {
-        let prepared: Vec<Prepared> = texts.iter().map(|t| self.prepare(t)).collect::<Result<_>>()?;
+        let prepared: Vec<Prepared> = texts
+            .iter()
+            .map(|t| self.prepare(t))
+            .collect::<Result<_>>()?;
         let window = self.labels.max_length.saturating_sub(2).max(1);
         let mut windows = Vec::new();
         for (i, p) in prepared.iter().enumerate() {
@@ -215,7 +218,11 @@ impl Classifier {
                 ids.push(self.cls);
                 ids.extend_from_slice(&p.ids[offset..end]);
                 ids.push(self.sep);
-                windows.push(Window { text: i, offset, ids });
+                windows.push(Window {
+                    text: i,
+                    offset,
+                    ids,
+                });
                 if end >= p.ids.len() {
                     break;
                 }
@@ -268,7 +275,13 @@ impl Classifier {
             .map_err(|e| Error::model(format!("tokenizer: {e}")))?;
         let window = self.labels.max_length.saturating_sub(2);
         let mut ids = vec![self.cls];
-        ids.extend(encoding.get_ids().iter().take(window).map(|&id| i64::from(id)));
+        ids.extend(
+            encoding
+                .get_ids()
+                .iter()
+                .take(window)
+                .map(|&id| i64::from(id)),
+        );
         ids.push(self.sep);
         Ok(ids)
     }
@@ -278,7 +291,11 @@ impl Classifier {
         let windows: Vec<Window> = rows
             .iter()
             .enumerate()
-            .map(|(i, ids)| Window { text: i, offset: 0, ids: ids.clone() })
+            .map(|(i, ids)| Window {
+                text: i,
+                offset: 0,
+                ids: ids.clone(),
+            })
             .collect();
         let batches: Vec<&[Window]> = windows.chunks(self.max_batch).collect();
         self.run_batches(&batches)
@@ -301,7 +318,12 @@ impl Classifier {
                 pre.origins.get(pre_index).copied().unwrap_or((0, 0))
             };
             token_spans.push((origin(start).0, origin(last).1));
-            token_gap.push(start == 0 || folded_chars.get(start - 1).is_some_and(|c| c.is_whitespace()));
+            token_gap.push(
+                start == 0
+                    || folded_chars
+                        .get(start - 1)
+                        .is_some_and(|c| c.is_whitespace()),
+            );
         }
         Ok(Prepared {
             ids: encoding.get_ids().iter().map(|&id| i64::from(id)).collect(),
@@ -370,8 +392,12 @@ impl Classifier {
         let outputs = session
             .run(ort::inputs!["input_ids" => ids, "attention_mask" => mask])
             .map_err(model_err)?;
-        let (_, probs) = outputs["probs"].try_extract_tensor::<f32>().map_err(model_err)?;
-        let (_, token_probs) = outputs["token_probs"].try_extract_tensor::<f32>().map_err(model_err)?;
+        let (_, probs) = outputs["probs"]
+            .try_extract_tensor::<f32>()
+            .map_err(model_err)?;
+        let (_, token_probs) = outputs["token_probs"]
+            .try_extract_tensor::<f32>()
+            .map_err(model_err)?;
         let n = self.categories.len();
         if probs.len() != rows * n || token_probs.len() != rows * seq {
             return Err(Error::model("model outputs have unexpected shapes"));
@@ -402,7 +428,14 @@ impl Classifier {
                         span.score += prob;
                         *count += 1;
                     }
-                    _ => spans.push((ModelSpan { start, end, score: prob }, 1)),
+                    _ => spans.push((
+                        ModelSpan {
+                            start,
+                            end,
+                            score: prob,
+                        },
+                        1,
+                    )),
                 }
             } else if !toxic && !p.token_gap[i] {
                 // A non-toxic word piece inside a toxic word does not split it.

@@ -38,7 +38,9 @@ pub(crate) fn preprocess(text: &str) -> Preprocessed {
     let p = patterns();
     let mut out = Preprocessed {
         text: text.to_string(),
-        origins: (0..text.chars().count() as u32).map(|i| (i, i + 1)).collect(),
+        origins: (0..text.chars().count() as u32)
+            .map(|i| (i, i + 1))
+            .collect(),
     };
     if text.contains('&') {
         out = substitute(out, &p.charref, |c| unescape_charref(&c[1]));
@@ -54,7 +56,11 @@ pub(crate) fn preprocess(text: &str) -> Preprocessed {
 
 /// `re.sub` that carries the origin map: a replacement inherits the whole range of what
 /// it replaced.
-fn substitute(input: Preprocessed, re: &Regex, replace: impl Fn(&Captures) -> String) -> Preprocessed {
+fn substitute(
+    input: Preprocessed,
+    re: &Regex,
+    replace: impl Fn(&Captures) -> String,
+) -> Preprocessed {
     let mut text = String::with_capacity(input.text.len());
     let mut origins = Vec::with_capacity(input.origins.len());
     let mut last_byte = 0;
@@ -99,7 +105,12 @@ fn unescape_charref(s: &str) -> String {
         }
         return char::from_u32(num as u32).map_or_else(|| '\u{FFFD}'.to_string(), String::from);
     }
-    let named = |name: &str| NAMED.binary_search_by_key(&name, |(k, _)| k).ok().map(|i| NAMED[i].1);
+    let named = |name: &str| {
+        NAMED
+            .binary_search_by_key(&name, |(k, _)| k)
+            .ok()
+            .map(|i| NAMED[i].1)
+    };
     if let Some(value) = named(s) {
         return value.to_string();
     }

@@ -51,8 +51,11 @@ pub fn library_path() -> Result<PathBuf> {
             )))
         };
     }
-    find(&local_library())
-        .ok_or_else(|| Error::model(format!("ONNX Runtime {ORT_VERSION} was not found; {HOW_TO_FIX}")))
+    find(&local_library()).ok_or_else(|| {
+        Error::model(format!(
+            "ONNX Runtime {ORT_VERSION} was not found; {HOW_TO_FIX}"
+        ))
+    })
 }
 
 const HOW_TO_FIX: &str = "run `make setup` in the Warden checkout (installs it into .tools/), \
@@ -64,7 +67,8 @@ pub fn environment() -> Result<&'static Environment> {
     ENVIRONMENT
         .get_or_init(|| {
             let path = library_path().map_err(|e| e.to_string())?;
-            let builder = ort::init_from(&path).map_err(|e| format!("loading {}: {e}", path.display()))?;
+            let builder =
+                ort::init_from(&path).map_err(|e| format!("loading {}: {e}", path.display()))?;
             builder
                 .with_name("warden")
                 .with_telemetry(false)
