@@ -1,0 +1,1 @@
+//! The crash test lives here (see `make stress`); filled in below.
