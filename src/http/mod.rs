@@ -197,25 +197,59 @@ pub fn create_app(
 
 /// Runs the server on `state.config().bind` until SIGTERM or SIGINT, then finishes the
 /// requests in flight, flushes the store and returns. Must run inside an actix system.
+///
+/// Prints `warden: listening on http://ADDR` once the signal handlers are installed, so a
+/// supervisor (or a test) that sends SIGTERM after that line always gets a graceful stop.
 pub async fn serve(state: web::Data<AppState>) -> std::io::Result<()> {
     let config = state.config.clone();
     let app_state = state.clone();
     let server = HttpServer::new(move || create_app(app_state.clone()))
         .workers(Config::threads(config.http.workers))
         .shutdown_timeout(config.http.shutdown_timeout_seconds)
+        .disable_signals()
         .bind(config.bind)?;
-    for addr in server.addrs() {
+    let addrs = server.addrs();
+    let server = server.run();
+    let stop = shutdown_signal()?;
+    let handle = server.handle();
+    actix_web::rt::spawn(async move {
+        stop.await;
+        tracing::info!("shutting down: finishing requests in flight");
+        handle.stop(true).await;
+    });
+    for addr in &addrs {
         println!("warden: listening on http://{addr}");
     }
-    tracing::info!(addrs = ?server.addrs(), "listening");
+    tracing::info!(?addrs, "listening");
     let sweeper = actix_web::rt::spawn(sweep(state.clone()));
-    let result = server.run().await;
+    let result = server.await;
     sweeper.abort();
     match state.commit.flush_now() {
         Ok(()) => tracing::info!("stopped; store flushed"),
         Err(e) => tracing::error!(error = %e, "final flush failed"),
     }
     result
+}
+
+/// Resolves on SIGTERM or SIGINT. The handlers are installed before this returns.
+#[cfg(unix)]
+fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut term = signal(SignalKind::terminate())?;
+    let mut int = signal(SignalKind::interrupt())?;
+    Ok(async move {
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = int.recv() => {}
+        }
+    })
+}
+
+#[cfg(not(unix))]
+fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
+    Ok(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
 }
 
 /// Periodically returns expired leases to their queues.
