@@ -6,8 +6,8 @@
 //! `max_batch` texts at a time, until it is empty. Under load, texts that arrive while a
 //! batch is being scored form the next batch; when idle, a text is scored at once.
 //!
-//! Batches exist for the classifier, which is much cheaper per text in a batch: when the
-//! engine gains a batch entry point, [`score_batch`] is the one place to call it.
+//! Batches exist for the classifier, which is much cheaper per text in a batch: texts of
+//! one community go to the engine together through [`Rules::score_all`].
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
@@ -143,10 +143,24 @@ fn drain(inner: &Inner) {
     }
 }
 
-/// Scores a batch. Each text uses its community's patterns and policy.
+/// Scores a batch: texts under the same rules are scored together (one call per
+/// community in the batch), verdicts returned in the batch's order.
 fn score_batch(engine: &Engine, batch: &[Job]) -> Vec<Verdict> {
-    batch
-        .iter()
-        .map(|job| job.rules.score(engine, &job.text))
-        .collect()
+    let mut verdicts: Vec<Option<Verdict>> = vec![None; batch.len()];
+    let mut done = vec![false; batch.len()];
+    for i in 0..batch.len() {
+        if done[i] {
+            continue;
+        }
+        let rules = &batch[i].rules;
+        let group: Vec<usize> = (i..batch.len())
+            .filter(|&j| !done[j] && Arc::ptr_eq(&batch[j].rules, rules))
+            .collect();
+        let texts: Vec<&str> = group.iter().map(|&j| &*batch[j].text).collect();
+        for (&j, verdict) in group.iter().zip(rules.score_all(engine, &texts)) {
+            done[j] = true;
+            verdicts[j] = Some(verdict);
+        }
+    }
+    verdicts.into_iter().flatten().collect()
 }
