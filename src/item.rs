@@ -598,3 +598,105 @@ pub fn check_history(item: &Item, events: &[Event]) -> Result<(), String> {
 pub(crate) fn is_lost_race(f: &Failure) -> bool {
     matches!(f.code(), Code::InvalidState | Code::LeaseConflict)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn submission(action: Action) -> Submission {
+        let verdict = crate::Engine::builder().build().unwrap().score("hello");
+        Submission {
+            new_id: ItemId::random(),
+            community: "c".parse().unwrap(),
+            content_id: "x".parse().unwrap(),
+            author_id: "a".parse().unwrap(),
+            text: ContentText::new("hello").unwrap(),
+            context: None,
+            verdict,
+            action,
+            labels: Vec::new(),
+            actor: KeyId::random(),
+            at: Timestamp::from_millis(1_000),
+        }
+    }
+
+    /// Numbers events as the store does.
+    fn log(item: &mut Item, history: &mut Vec<Event>, events: Vec<Event>) {
+        for mut e in events {
+            item.last_seq += 1;
+            e.seq = item.last_seq;
+            history.push(e);
+        }
+    }
+
+    #[test]
+    fn history_replays_to_the_state_and_catches_drift() {
+        let (mut item, _, events) = Item::create(&submission(Action::Review));
+        let mut history = Vec::new();
+        log(&mut item, &mut history, events);
+        let m = KeyId::random();
+        let t = |ms| Timestamp::from_millis(ms);
+        let evs = item
+            .claim(QueueName::Review, &m, t(2_000), t(9_000))
+            .unwrap();
+        log(&mut item, &mut history, evs);
+        let remarks = Remarks {
+            reason: "r".into(),
+            ..Remarks::default()
+        };
+        // Someone else, or the holder after expiry, may not decide.
+        let other = KeyId::random();
+        let err = item
+            .clone()
+            .decide(&other, false, DecisionAction::Remove, &remarks, t(3_000))
+            .unwrap_err();
+        assert_eq!(err.code(), Code::LeaseConflict);
+        let err = item
+            .clone()
+            .decide(&m, false, DecisionAction::Remove, &remarks, t(9_000))
+            .unwrap_err();
+        assert_eq!(err.code(), Code::LeaseConflict);
+        let evs = item
+            .decide(&m, false, DecisionAction::Remove, &remarks, t(3_000))
+            .unwrap();
+        log(&mut item, &mut history, evs);
+        let evs = item.appeal(&other, "please".into(), t(4_000)).unwrap();
+        log(&mut item, &mut history, evs);
+        let evs = item
+            .decide(&other, true, DecisionAction::Approve, &remarks, t(5_000))
+            .unwrap();
+        assert_eq!(evs[0].kind, EventKind::Reversed);
+        log(&mut item, &mut history, evs);
+        assert_eq!(check_history(&item, &history), Ok(()));
+
+        // A state change without its event is caught, and so is a gap in the log.
+        let mut drifted = item.clone();
+        drifted.outcome = Some(Outcome::Remove);
+        assert!(check_history(&drifted, &history).is_err());
+        let mut gap = history.clone();
+        gap.remove(2);
+        assert!(check_history(&item, &gap).is_err());
+    }
+
+    #[test]
+    fn only_labels_and_removals_are_appealable_once() {
+        let (mut allowed, _, _) = Item::create(&submission(Action::Allow));
+        let key = KeyId::random();
+        let now = Timestamp::from_millis(5_000);
+        assert_eq!(
+            allowed.appeal(&key, "x".into(), now).unwrap_err().code(),
+            Code::InvalidState
+        );
+        let (mut removed, _, _) = Item::create(&submission(Action::Remove));
+        assert!(removed.appeal(&key, "x".into(), now).is_ok());
+        assert_eq!(removed.queue, Some(QueueName::Appeals));
+        assert_eq!(removed.outcome, Some(Outcome::Remove));
+        assert_eq!(
+            removed
+                .appeal(&key, "again".into(), now)
+                .unwrap_err()
+                .code(),
+            Code::InvalidState
+        );
+    }
+}

@@ -227,6 +227,82 @@ mod tests {
         assert!(rank(u32::MAX, Timestamp::from_millis(0)) < rank(0, Timestamp::from_millis(0)));
     }
 
+    /// The store alone guarantees exclusive leases: 16 threads claim straight from the
+    /// store (no server, no claim lock) and never share an item.
+    #[test]
+    fn concurrent_claims_never_share_an_item() {
+        use std::collections::HashSet;
+        use std::sync::Arc;
+
+        use crate::item::Submission;
+        use crate::store::{verify, SledStore};
+
+        let dir = tempfile::tempdir().unwrap();
+        let store: Arc<dyn Store> = Arc::new(SledStore::open(dir.path(), 16 << 20).unwrap());
+        let verdict = crate::Engine::builder()
+            .build()
+            .unwrap()
+            .score("you are a f*cking idiot");
+        let actor = KeyId::random();
+        let batch: Vec<Submission> = (0..200)
+            .map(|i| Submission {
+                new_id: ItemId::random(),
+                community: "c".parse().unwrap(),
+                content_id: format!("{i}").parse().unwrap(),
+                author_id: "a".parse().unwrap(),
+                text: crate::ids::ContentText::new("t").unwrap(),
+                context: None,
+                verdict: verdict.clone(),
+                action: crate::Action::Review,
+                labels: Vec::new(),
+                actor: actor.clone(),
+                at: Timestamp::now(),
+            })
+            .collect();
+        store.submit(&batch).unwrap();
+
+        let threads: Vec<_> = (0..16)
+            .map(|_| {
+                let store = store.clone();
+                std::thread::spawn(move || {
+                    let holder = KeyId::random();
+                    let mut mine = Vec::new();
+                    loop {
+                        let claim = Claim {
+                            queue: QueueName::Review,
+                            communities: CommunityFilter::All,
+                            limit: 2,
+                            holder: &holder,
+                            lease_seconds: 60,
+                        };
+                        let got = claim_items(&*store, &claim);
+                        if got.is_empty() {
+                            return mine;
+                        }
+                        mine.extend(got);
+                    }
+                })
+            })
+            .collect();
+        let mut seen = HashSet::new();
+        for t in threads {
+            for id in t.join().unwrap() {
+                assert!(seen.insert(id), "{id} leased twice");
+            }
+        }
+        assert_eq!(seen.len(), 200);
+        let report = verify(&*store).unwrap();
+        assert!(report.problems.is_empty(), "{:?}", report.problems);
+    }
+
+    fn claim_items(store: &dyn Store, c: &Claim<'_>) -> Vec<ItemId> {
+        claim(store, c, Timestamp::now())
+            .unwrap()
+            .into_iter()
+            .map(|i| i.id)
+            .collect()
+    }
+
     #[test]
     fn cursor_round_trips() {
         let c = Cursor {

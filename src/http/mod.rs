@@ -65,6 +65,10 @@ pub struct AppState {
     pub(crate) scorer: Scorer,
     pub(crate) limiter: RateLimiter,
     pub(crate) metrics: Arc<Metrics>,
+    /// Serializes claims within this process. Not needed for correctness (each lease is
+    /// an atomic check-and-set in the store), but concurrent claimers otherwise all race
+    /// for the same top items and mostly lose, wasting a transaction per loss.
+    pub(crate) claims: std::sync::Mutex<()>,
 }
 
 impl AppState {
@@ -126,6 +130,7 @@ impl AppState {
             ),
             limiter: RateLimiter::new(&config.rate_limit),
             metrics,
+            claims: std::sync::Mutex::new(()),
             store,
             config,
         };

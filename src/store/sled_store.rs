@@ -134,7 +134,16 @@ fn encode<T: Serialize>(value: &T) -> std::result::Result<Vec<u8>, Failure> {
 }
 
 fn decode<T: DeserializeOwned>(bytes: &[u8]) -> std::result::Result<T, Failure> {
-    serde_json::from_slice(bytes).map_err(internal)
+    // serde's messages can quote the offending value, which may be user text: log only
+    // where the record broke.
+    serde_json::from_slice(bytes).map_err(|e| {
+        internal(format_args!(
+            "malformed stored record ({:?} error at line {} column {})",
+            e.classify(),
+            e.line(),
+            e.column()
+        ))
+    })
 }
 
 fn abort<T>(f: Failure) -> ConflictableTransactionResult<T, Failure> {

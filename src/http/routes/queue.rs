@@ -153,6 +153,7 @@ pub async fn claim(
     let s = state.clone();
     let items = blocking(move || {
         s.expire_leases()?;
+        let serial = s.claims.lock().unwrap_or_else(|e| e.into_inner());
         let now = Timestamp::now();
         let claimed = queue::claim(
             &*s.store,
@@ -165,6 +166,7 @@ pub async fn claim(
             },
             now,
         )?;
+        drop(serial);
         claimed
             .into_iter()
             .map(|item| ItemView::load(&*s.store, item, now))
