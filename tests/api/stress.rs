@@ -195,7 +195,7 @@ fn writer(
                     l.actions
                         .push((item, moderator.0.clone(), kind, action.map(str::to_string)));
                 } else {
-                    // A lease can expire between claim and decision after a restart.
+                    // Another writer's edit (a new revision) ended the lease: refused, correctly.
                     l.failures += 1;
                 }
             }
