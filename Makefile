@@ -11,10 +11,11 @@ ORT_LIB      := $(ORT_DIR)/onnxruntime/capi/libonnxruntime.so.$(ORT_VERSION)
 DICT         := /usr/share/dict/words
 PYTHON       ?= python3
 CARGO        ?= cargo
+TARGET_DIR   := $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)
 
 export ORT_DYLIB_PATH ?= $(ORT_LIB)
 
-.PHONY: help setup run test build lint bench stress fuzz model wordlists clean
+.PHONY: help setup run demo test build lint bench load crash stress fuzz model wordlists clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -40,8 +41,11 @@ $(DICT):
 build: setup ## Build the release binary
 	$(CARGO) build --release --locked
 
-run: build ## Set up, build and run Warden on its embedded defaults
-	./target/release/warden score --jsonl --input examples/sample.jsonl
+run: build ## Set up, build and run the Warden server on its embedded defaults
+	$(TARGET_DIR)/release/warden serve
+
+demo: build ## Score the bundled examples/sample.jsonl and print one verdict per line
+	$(TARGET_DIR)/release/warden score --jsonl --input examples/sample.jsonl
 
 lint: ## Formatting and clippy (warnings are errors)
 	$(CARGO) fmt --all -- --check
@@ -54,7 +58,14 @@ test: setup lint ## fmt check, clippy -D warnings, and every test
 bench: setup ## Criterion benchmarks (figures go to BENCHMARKS.md)
 	$(CARGO) bench --locked --bench patterns --bench model
 
-stress: setup ## Heavy runs not in CI: fuzzing and crash tests
+load: setup ## API load test on loopback (wrk and benches/load.rs; figures go to BENCHMARKS.md)
+	@command -v wrk >/dev/null || (apt-get install -y -qq wrk >/dev/null 2>&1 || (apt-get update -qq >/dev/null && apt-get install -y -qq wrk >/dev/null)) || echo "wrk unavailable: the Rust generator runs alone"
+	bash benches/load.sh
+
+crash: setup ## Crash test: kill -9 the server mid-stream, restart, check every acknowledged write
+	$(CARGO) test --locked --test main api::stress -- --ignored --nocapture
+
+stress: setup crash ## Heavy runs not in CI: the crash test, then fuzzing
 	$(MAKE) fuzz FUZZ_SECONDS=$${FUZZ_SECONDS:-600}
 
 FUZZ_SECONDS ?= 60

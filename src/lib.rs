@@ -8,6 +8,14 @@
 //! * [`patterns`] matches wordlists and personal-data detectors over the normalized text.
 //! * [`engine`] combines the detectors into a verdict; [`policy`] decides the action.
 //!
+//! The moderation service (`warden serve`) is built on top:
+//!
+//! * [`item`] and [`event`]: items, their lifecycle and its append-only history;
+//! * [`queue`]: priority, claiming with leases, expiry;
+//! * [`store`]: durable state behind a narrow interface (sled today);
+//! * [`auth`]: API keys, roles and community scopes; [`community`]: per-community rules;
+//! * [`http`]: the authenticated JSON API; [`config`]: its configuration.
+//!
 //! ```
 //! use warden::{Action, Engine};
 //!
@@ -18,12 +26,24 @@
 //! # Ok::<(), warden::Error>(())
 //! ```
 
+pub mod auth;
 pub mod cli;
+pub mod clock;
+pub mod community;
+pub mod config;
 pub mod engine;
 mod error;
+pub mod event;
+pub mod failure;
+pub mod http;
+pub mod ids;
+pub mod item;
 pub mod model;
 pub mod patterns;
 pub mod policy;
+pub mod queue;
+pub mod scorer;
+pub mod store;
 pub mod text;
 pub mod verdict;
 

@@ -1,6 +1,8 @@
 //! The `warden` command line: argument parsing and the subcommands' entry points.
 
+mod keys;
 mod score;
+mod serve;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -30,6 +32,15 @@ enum Command {
     /// offending spans marked. With --jsonl, reads {"id", "text"} objects one per line and
     /// writes exactly one verdict (or error object) per input line, in order.
     Score(score::ScoreArgs),
+
+    /// Run the moderation service: the HTTP API, the queues and the store.
+    ///
+    /// On first start with an empty store, creates an admin API key and prints it once
+    /// (or uses WARDEN_ADMIN_KEY). Stops gracefully on SIGTERM or Ctrl-C.
+    Serve(serve::ServeArgs),
+
+    /// Manage API keys in the store directly (while the server is stopped).
+    Keys(keys::KeysArgs),
 }
 
 /// Options shared by every command that builds an engine.
@@ -103,6 +114,8 @@ pub fn run() -> ExitCode {
     let cli = Cli::parse();
     let result: Result<ExitCode> = match cli.command {
         Command::Score(args) => score::run(args),
+        Command::Serve(args) => serve::run(args),
+        Command::Keys(args) => keys::run(args),
     };
     match result {
         Ok(code) => code,

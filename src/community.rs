@@ -1,0 +1,377 @@
+//! Per-community rules: the policy (thresholds per category, and what Warden does for each
+//! action the policy picks) and the custom wordlist (block and allow terms), with an
+//! in-memory cache of the compiled rules so a change is effective on the next request.
+//!
+//! A community that never set anything uses the engine's default policy and wordlists.
+//!
+//! # What each action does
+//!
+//! The policy turns scores into one of `allow`, `label`, `review`, `remove`; the action
+//! table (`actions` in the policy document) says what Warden then does with the item, by
+//! default the same thing:
+//!
+//! * `remove`, `label`, `allow`: decided automatically (event `auto_decided`), the item
+//!   never enters a queue (it can still be appealed if labeled or removed);
+//! * `review`: into the `review` queue for a human.
+//!
+//! Mapping `remove` to `review` makes every removal wait for a human; mapping `allow` to
+//! `review` pre-moderates everything.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
+
+use serde::{Deserialize, Serialize};
+
+use crate::clock::Timestamp;
+use crate::engine::Engine;
+use crate::event::Actor;
+use crate::failure::Failure;
+use crate::ids::CommunityId;
+use crate::patterns::{MatchMode, PatternSet, Term};
+use crate::policy::{Policy, Thresholds};
+use crate::store::{AuditRecord, Store};
+use crate::verdict::{Action, Category, Severity, Source, Verdict};
+
+/// What Warden does for each action the policy can pick.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ActionMap {
+    pub allow: Action,
+    pub label: Action,
+    pub review: Action,
+    pub remove: Action,
+}
+
+impl Default for ActionMap {
+    fn default() -> ActionMap {
+        ActionMap {
+            allow: Action::Allow,
+            label: Action::Label,
+            review: Action::Review,
+            remove: Action::Remove,
+        }
+    }
+}
+
+impl ActionMap {
+    pub fn apply(&self, action: Action) -> Action {
+        match action {
+            Action::Allow => self.allow,
+            Action::Label => self.label,
+            Action::Review => self.review,
+            Action::Remove => self.remove,
+        }
+    }
+}
+
+/// A community's policy document (`GET`/`PUT /v1/communities/{id}/policy`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CommunityPolicy {
+    /// Thresholds by category, as in [`Policy`]; a category not listed is never acted on.
+    pub thresholds: BTreeMap<Category, Thresholds>,
+    #[serde(default)]
+    pub actions: ActionMap,
+}
+
+impl Default for CommunityPolicy {
+    fn default() -> CommunityPolicy {
+        CommunityPolicy::from_policy(Policy::default())
+    }
+}
+
+impl CommunityPolicy {
+    pub fn from_policy(policy: Policy) -> CommunityPolicy {
+        CommunityPolicy {
+            thresholds: policy.thresholds,
+            actions: ActionMap::default(),
+        }
+    }
+
+    pub fn policy(&self) -> Policy {
+        Policy {
+            thresholds: self.thresholds.clone(),
+        }
+    }
+
+    /// Thresholds in 0..=1 and ordered, as [`Policy::validate`] checks.
+    pub fn validate(&self) -> Result<(), Failure> {
+        self.policy()
+            .validate()
+            .map_err(|e| Failure::unprocessable(e.to_string()))
+    }
+
+    /// The labels an automatic `label` carries: the categories whose score reached one
+    /// of their thresholds.
+    pub fn labels_for(&self, verdict: &Verdict) -> Vec<String> {
+        self.thresholds
+            .iter()
+            .filter(|(c, t)| {
+                let score = verdict.category(**c);
+                [t.label, t.review, t.remove]
+                    .into_iter()
+                    .flatten()
+                    .any(|threshold| score >= threshold)
+            })
+            .map(|(c, _)| c.to_string())
+            .collect()
+    }
+}
+
+/// A custom block term.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BlockTerm {
+    pub text: String,
+    pub category: Category,
+    pub severity: Severity,
+    #[serde(default)]
+    pub mode: MatchMode,
+}
+
+/// A community's own terms (`PUT /v1/communities/{id}/wordlist`), on top of the shipped
+/// lists: `block` adds terms, `allow` protects words that contain a listed term.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CommunityWordlist {
+    #[serde(default)]
+    pub block: Vec<BlockTerm>,
+    #[serde(default)]
+    pub allow: Vec<String>,
+}
+
+/// Limits that keep a wordlist cheap to compile.
+const MAX_TERMS: usize = 10_000;
+const MAX_TERM_CHARS: usize = 100;
+
+impl CommunityWordlist {
+    pub fn validate(&self) -> Result<(), Failure> {
+        if self.block.len() > MAX_TERMS || self.allow.len() > MAX_TERMS {
+            return Err(Failure::unprocessable(format!(
+                "at most {MAX_TERMS} block and {MAX_TERMS} allow terms"
+            )));
+        }
+        let check = |field: String, text: &str| {
+            let n = text.trim().chars().count();
+            if n == 0 || n > MAX_TERM_CHARS || text.chars().any(char::is_control) {
+                return Err(Failure::unprocessable(format!(
+                    "`{field}` must be 1 to {MAX_TERM_CHARS} characters without control characters"
+                )));
+            }
+            Ok(())
+        };
+        for (i, term) in self.block.iter().enumerate() {
+            check(format!("block[{i}].text"), &term.text)?;
+            if matches!(term.category, Category::Pii | Category::Toxicity) {
+                return Err(Failure::unprocessable(format!(
+                    "`block[{i}].category`: `{}` cannot come from a wordlist",
+                    term.category
+                )));
+            }
+        }
+        for (i, word) in self.allow.iter().enumerate() {
+            check(format!("allow[{i}]"), word)?;
+        }
+        Ok(())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.block.is_empty() && self.allow.is_empty()
+    }
+
+    fn terms(&self) -> Vec<Term> {
+        self.block
+            .iter()
+            .map(|t| Term {
+                text: t.text.trim().to_string(),
+                category: t.category,
+                severity: t.severity,
+                mode: t.mode,
+                lang: "custom".to_string(),
+                source: Source::Custom,
+            })
+            .collect()
+    }
+
+    fn allow_words(&self) -> Vec<String> {
+        self.allow.iter().map(|w| w.trim().to_string()).collect()
+    }
+}
+
+/// A community's compiled rules.
+pub struct Rules {
+    pub policy: CommunityPolicy,
+    compiled: Policy,
+    /// `None`: the engine's own patterns (and then `policy` is the engine's too).
+    patterns: Option<Arc<PatternSet>>,
+}
+
+impl Rules {
+    /// Scores `text` under these rules. CPU-bound: call it off the async executor.
+    pub fn score(&self, engine: &Engine, text: &str) -> Verdict {
+        match &self.patterns {
+            Some(patterns) => engine.score_with(text, patterns, &self.compiled),
+            None => engine.score(text),
+        }
+    }
+
+    /// Scores several texts under these rules, in order. The one place to hand the engine
+    /// a batch (the classifier's batch entry point goes here).
+    pub fn score_all(&self, engine: &Engine, texts: &[&str]) -> Vec<Verdict> {
+        texts.iter().map(|text| self.score(engine, text)).collect()
+    }
+
+    /// What Warden does with content given its verdict, and the labels if it labels.
+    pub fn action_for(&self, verdict: &Verdict) -> (Action, Vec<String>) {
+        let action = self.policy.actions.apply(verdict.action);
+        let labels = if action == Action::Label {
+            self.policy.labels_for(verdict)
+        } else {
+            Vec::new()
+        };
+        (action, labels)
+    }
+}
+
+/// The rules of every community seen so far, compiled and cached. Blocking: reads the
+/// store on a cache miss and compiles wordlists on change.
+pub struct Communities {
+    engine: Engine,
+    store: Arc<dyn Store>,
+    default_rules: Arc<Rules>,
+    default_patterns: OnceLock<Arc<PatternSet>>,
+    cache: RwLock<HashMap<CommunityId, Arc<Rules>>>,
+    /// Serializes changes so the cache ends in the order the store saw them.
+    writes: Mutex<()>,
+}
+
+impl Communities {
+    pub fn new(engine: Engine, store: Arc<dyn Store>) -> Communities {
+        let default_rules = Arc::new(Rules {
+            policy: CommunityPolicy::from_policy(engine.policy().clone()),
+            compiled: engine.policy().clone(),
+            patterns: None,
+        });
+        Communities {
+            engine,
+            store,
+            default_rules,
+            default_patterns: OnceLock::new(),
+            cache: RwLock::new(HashMap::new()),
+            writes: Mutex::new(()),
+        }
+    }
+
+    /// The rules for requests that name no community.
+    pub fn default_rules(&self) -> Arc<Rules> {
+        self.default_rules.clone()
+    }
+
+    /// The rules if already compiled (no blocking work).
+    pub fn cached(&self, community: &CommunityId) -> Option<Arc<Rules>> {
+        let cache = self.cache.read().unwrap_or_else(|e| e.into_inner());
+        cache.get(community).cloned()
+    }
+
+    /// The rules, loading and compiling them on first use.
+    pub fn rules(&self, community: &CommunityId) -> Result<Arc<Rules>, Failure> {
+        if let Some(rules) = self.cached(community) {
+            return Ok(rules);
+        }
+        let policy = self.store.policy(community)?;
+        let wordlist = self.store.wordlist(community)?;
+        let rules = Arc::new(self.compile(policy, wordlist.as_ref(), None));
+        let mut cache = self.cache.write().unwrap_or_else(|e| e.into_inner());
+        // A change committed while we compiled has already put the newer rules here.
+        Ok(cache.entry(community.clone()).or_insert(rules).clone())
+    }
+
+    pub fn policy(&self, community: &CommunityId) -> Result<CommunityPolicy, Failure> {
+        Ok(self.rules(community)?.policy.clone())
+    }
+
+    pub fn wordlist(&self, community: &CommunityId) -> Result<CommunityWordlist, Failure> {
+        Ok(self.store.wordlist(community)?.unwrap_or_default())
+    }
+
+    /// Stores a new policy; the next request scores with it.
+    pub fn set_policy(
+        &self,
+        community: &CommunityId,
+        policy: CommunityPolicy,
+        actor: Actor,
+    ) -> Result<(), Failure> {
+        policy.validate()?;
+        let _serial = self.writes.lock().unwrap_or_else(|e| e.into_inner());
+        let current = self.rules(community)?;
+        let audit = AuditRecord::new(Timestamp::now(), actor, "policy.put", community.as_str());
+        self.store.put_policy(community, &policy, &audit)?;
+        let patterns = current.patterns.clone();
+        let rules = self.compile_with(Some(policy), patterns);
+        self.install(community, rules);
+        Ok(())
+    }
+
+    /// Stores a new wordlist, compiled first so a bad one changes nothing.
+    pub fn set_wordlist(
+        &self,
+        community: &CommunityId,
+        wordlist: CommunityWordlist,
+        actor: Actor,
+    ) -> Result<(), Failure> {
+        wordlist.validate()?;
+        let _serial = self.writes.lock().unwrap_or_else(|e| e.into_inner());
+        let current = self.rules(community)?;
+        let rules = self.compile(Some(current.policy.clone()), Some(&wordlist), None);
+        let audit = AuditRecord::new(Timestamp::now(), actor, "wordlist.put", community.as_str());
+        self.store.put_wordlist(community, &wordlist, &audit)?;
+        self.install(community, rules);
+        Ok(())
+    }
+
+    fn install(&self, community: &CommunityId, rules: Rules) {
+        let mut cache = self.cache.write().unwrap_or_else(|e| e.into_inner());
+        cache.insert(community.clone(), Arc::new(rules));
+    }
+
+    fn compile(
+        &self,
+        policy: Option<CommunityPolicy>,
+        wordlist: Option<&CommunityWordlist>,
+        patterns: Option<Arc<PatternSet>>,
+    ) -> Rules {
+        let patterns = match wordlist.filter(|w| !w.is_empty()) {
+            Some(w) => Some(Arc::new(PatternSet::with_custom(
+                self.engine.wordlists(),
+                &w.terms(),
+                &w.allow_words(),
+            ))),
+            None => patterns,
+        };
+        self.compile_with(policy, patterns)
+    }
+
+    fn compile_with(
+        &self,
+        policy: Option<CommunityPolicy>,
+        patterns: Option<Arc<PatternSet>>,
+    ) -> Rules {
+        let policy = policy.unwrap_or_else(|| self.default_rules.policy.clone());
+        let compiled = policy.policy();
+        let patterns = match patterns {
+            Some(p) => Some(p),
+            // The engine's own patterns only come with the engine's own policy.
+            None if compiled != *self.engine.policy() => Some(
+                self.default_patterns
+                    .get_or_init(|| Arc::new(PatternSet::new(self.engine.wordlists())))
+                    .clone(),
+            ),
+            None => None,
+        };
+        Rules {
+            policy,
+            compiled,
+            patterns,
+        }
+    }
+}

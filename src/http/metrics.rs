@@ -1,0 +1,219 @@
+//! Prometheus metrics, hand-rolled: counters and fixed-bucket histograms behind mutexes,
+//! rendered in the text exposition format at `GET /metrics`.
+//!
+//! Labels are bounded: routes are the route patterns (`/v1/items/{id}`), never paths.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+use std::sync::Mutex;
+use std::time::Duration;
+
+/// Upper bounds of the latency buckets, in seconds.
+const BUCKETS: [f64; 14] = [
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+];
+
+#[derive(Clone, Default)]
+struct Histogram {
+    counts: [u64; BUCKETS.len()],
+    count: u64,
+    sum: f64,
+}
+
+impl Histogram {
+    fn observe(&mut self, seconds: f64) {
+        if let Some(i) = BUCKETS.iter().position(|b| seconds <= *b) {
+            self.counts[i] += 1;
+        }
+        self.count += 1;
+        self.sum += seconds;
+    }
+
+    fn render(&self, out: &mut String, name: &str, labels: &str) {
+        let sep = if labels.is_empty() { "" } else { "," };
+        let mut cumulative = 0;
+        for (bound, n) in BUCKETS.iter().zip(self.counts) {
+            cumulative += n;
+            let _ = writeln!(
+                out,
+                "{name}_bucket{{{labels}{sep}le=\"{bound}\"}} {cumulative}"
+            );
+        }
+        let _ = writeln!(
+            out,
+            "{name}_bucket{{{labels}{sep}le=\"+Inf\"}} {}",
+            self.count
+        );
+        let braces = if labels.is_empty() {
+            String::new()
+        } else {
+            format!("{{{labels}}}")
+        };
+        let _ = writeln!(out, "{name}_sum{braces} {}", self.sum);
+        let _ = writeln!(out, "{name}_count{braces} {}", self.count);
+    }
+}
+
+#[derive(Default)]
+struct Inner {
+    requests: BTreeMap<(String, String, u16), u64>,
+    latency: BTreeMap<String, Histogram>,
+    decisions: BTreeMap<(&'static str, &'static str), u64>,
+    submissions: BTreeMap<&'static str, u64>,
+    scoring: Histogram,
+    scored_texts: u64,
+    flush: Histogram,
+    leases_expired: u64,
+}
+
+/// The server's metrics.
+#[derive(Default)]
+pub struct Metrics {
+    inner: Mutex<Inner>,
+}
+
+impl Metrics {
+    fn with(&self, f: impl FnOnce(&mut Inner)) {
+        let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        f(&mut inner);
+    }
+
+    pub fn request(&self, method: &str, route: &str, status: u16, took: Duration) {
+        self.with(|m| {
+            *m.requests
+                .entry((method.to_string(), route.to_string(), status))
+                .or_default() += 1;
+            m.latency
+                .entry(route.to_string())
+                .or_default()
+                .observe(took.as_secs_f64());
+        });
+    }
+
+    /// A decision: `by` is `moderator` or `auto`.
+    pub fn decision(&self, action: &'static str, by: &'static str) {
+        self.with(|m| *m.decisions.entry((action, by)).or_default() += 1);
+    }
+
+    /// A submission: `created`, `revised` or `unchanged`.
+    pub fn submission(&self, result: &'static str) {
+        self.with(|m| *m.submissions.entry(result).or_default() += 1);
+    }
+
+    pub fn scoring_batch(&self, texts: usize, took: Duration) {
+        self.with(|m| {
+            m.scoring.observe(took.as_secs_f64());
+            m.scored_texts += texts as u64;
+        });
+    }
+
+    pub fn flush(&self, took: Duration) {
+        self.with(|m| m.flush.observe(took.as_secs_f64()));
+    }
+
+    pub fn leases_expired(&self, n: usize) {
+        if n > 0 {
+            self.with(|m| m.leases_expired += n as u64);
+        }
+    }
+
+    /// The exposition text; `queue_depths` are read from the store by the caller.
+    pub fn render(&self, queue_depths: &[(&str, u64)]) -> String {
+        let m = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        let mut out = String::with_capacity(8 << 10);
+        let head = |out: &mut String, name: &str, kind: &str, help: &str| {
+            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
+        };
+
+        head(
+            &mut out,
+            "warden_http_requests_total",
+            "counter",
+            "HTTP requests by method, route and status.",
+        );
+        for ((method, route, status), n) in &m.requests {
+            let _ = writeln!(
+                out,
+                "warden_http_requests_total{{method=\"{method}\",route=\"{}\",status=\"{status}\"}} {n}",
+                escape(route)
+            );
+        }
+        head(
+            &mut out,
+            "warden_http_request_duration_seconds",
+            "histogram",
+            "HTTP request latency by route.",
+        );
+        for (route, h) in &m.latency {
+            h.render(
+                &mut out,
+                "warden_http_request_duration_seconds",
+                &format!("route=\"{}\"", escape(route)),
+            );
+        }
+        head(
+            &mut out,
+            "warden_queue_depth",
+            "gauge",
+            "Items waiting (unleased) per queue.",
+        );
+        for (queue, n) in queue_depths {
+            let _ = writeln!(out, "warden_queue_depth{{queue=\"{queue}\"}} {n}");
+        }
+        head(
+            &mut out,
+            "warden_decisions_total",
+            "counter",
+            "Decisions by action, by moderators or automatic.",
+        );
+        for ((action, by), n) in &m.decisions {
+            let _ = writeln!(
+                out,
+                "warden_decisions_total{{action=\"{action}\",by=\"{by}\"}} {n}"
+            );
+        }
+        head(
+            &mut out,
+            "warden_submissions_total",
+            "counter",
+            "Submitted content: created, revised or unchanged.",
+        );
+        for (result, n) in &m.submissions {
+            let _ = writeln!(out, "warden_submissions_total{{result=\"{result}\"}} {n}");
+        }
+        head(
+            &mut out,
+            "warden_scoring_batch_seconds",
+            "histogram",
+            "Engine (model and patterns) latency per scoring batch.",
+        );
+        m.scoring
+            .render(&mut out, "warden_scoring_batch_seconds", "");
+        head(
+            &mut out,
+            "warden_scored_texts_total",
+            "counter",
+            "Texts scored by the engine.",
+        );
+        let _ = writeln!(out, "warden_scored_texts_total {}", m.scored_texts);
+        head(
+            &mut out,
+            "warden_store_flush_seconds",
+            "histogram",
+            "Store flush (group commit) latency.",
+        );
+        m.flush.render(&mut out, "warden_store_flush_seconds", "");
+        head(
+            &mut out,
+            "warden_leases_expired_total",
+            "counter",
+            "Leases that ran out and returned items to their queue.",
+        );
+        let _ = writeln!(out, "warden_leases_expired_total {}", m.leases_expired);
+        out
+    }
+}
+
+fn escape(label: &str) -> String {
+    label.replace('\\', "\\\\").replace('"', "\\\"")
+}

@@ -1,0 +1,283 @@
+//! The HTTP API (actix-web): application state, [`create_app`] (used by `warden serve`
+//! and by the integration tests alike), and [`serve`].
+//!
+//! Handlers are thin: they authenticate through their extractor types, check community
+//! scope, run storage and scoring off the async executor, wait for the group commit
+//! before any 2xx that changed something, and render views. The lifecycle rules live in
+//! `item` and `queue`, storage in `store`.
+//!
+//! ```no_run
+//! use warden::config::Config;
+//! use warden::http::{serve, AppState};
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let config = Config::load(None)?;
+//! let engine = warden::Engine::builder().build()?;
+//! let (state, admin_key) = AppState::open(config, engine)?;
+//! if let Some(key) = admin_key {
+//!     println!("admin key: {}", key.expose());
+//! }
+//! actix_web::rt::System::new().block_on(serve(state))?;
+//! # Ok(())
+//! # }
+//! ```
+
+mod error;
+mod extract;
+mod metrics;
+mod openapi;
+mod ratelimit;
+mod routes;
+mod views;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{Service, ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::{web, App, HttpMessage, HttpServer};
+
+pub use self::error::status;
+pub use self::extract::{Auth, Json};
+pub use self::metrics::Metrics;
+pub use self::openapi::OPENAPI;
+pub use self::routes::ROUTES;
+
+use self::ratelimit::RateLimiter;
+use crate::auth::{ApiKey, KeyRing, Role, Scope, Secret};
+use crate::clock::Timestamp;
+use crate::community::Communities;
+use crate::config::Config;
+use crate::engine::Engine;
+use crate::error::Error;
+use crate::failure::Failure;
+use crate::ids::KeyId;
+use crate::scorer::Scorer;
+use crate::store::{AuditRecord, GroupCommit, SledStore, Store};
+
+/// Everything the handlers share. One per server, behind `web::Data`.
+pub struct AppState {
+    pub(crate) config: Config,
+    pub(crate) store: Arc<dyn Store>,
+    pub(crate) commit: GroupCommit,
+    pub(crate) keys: KeyRing,
+    pub(crate) communities: Communities,
+    pub(crate) scorer: Scorer,
+    pub(crate) limiter: RateLimiter,
+    pub(crate) metrics: Arc<Metrics>,
+    /// Serializes claims within this process. Not needed for correctness (each lease is
+    /// an atomic check-and-set in the store), but concurrent claimers otherwise all race
+    /// for the same top items and mostly lose, wasting a transaction per loss.
+    pub(crate) claims: std::sync::Mutex<()>,
+}
+
+impl AppState {
+    /// Opens the store in `config.data_dir` and builds the state. On first start with no
+    /// keys, creates an admin key: from `config.admin_key`, or a random one that is
+    /// returned so the caller can show it once.
+    pub fn open(
+        config: Config,
+        engine: Engine,
+    ) -> Result<(web::Data<AppState>, Option<Secret>), Error> {
+        let store = SledStore::open(&config.data_dir, config.store.cache_mb << 20)?;
+        AppState::with_store(config, engine, Arc::new(store))
+    }
+
+    /// As [`AppState::open`], with a store already opened.
+    pub fn with_store(
+        config: Config,
+        engine: Engine,
+        store: Arc<dyn Store>,
+    ) -> Result<(web::Data<AppState>, Option<Secret>), Error> {
+        let startup = |f: Failure| Error::config(format!("store: {}", f.message()));
+        let mut keys = store.keys().map_err(startup)?;
+        let mut shown = None;
+        if keys.is_empty() {
+            let now = Timestamp::now();
+            let (mut key, secret) = match &config.admin_key {
+                Some(s) => ApiKey::with_secret(s, Role::Admin, Scope::All, now)
+                    .map_err(|e| Error::config(format!("WARDEN_ADMIN_KEY: {e}")))?,
+                None => ApiKey::generate(Role::Admin, Scope::All, now),
+            };
+            key.name = Some("bootstrap admin".into());
+            let audit = AuditRecord::by(now, "system".into(), "key.create", key.id.as_str());
+            store.put_key(&key, &audit).map_err(startup)?;
+            store.flush().map_err(startup)?;
+            tracing::info!(key_id = %key.id, "created the first admin key");
+            if config.admin_key.is_none() {
+                shown = Some(secret);
+            }
+            keys.push(key);
+        }
+        let metrics = Arc::new(Metrics::default());
+        let on_flush = {
+            let metrics = metrics.clone();
+            move |took: Duration| metrics.flush(took)
+        };
+        let on_batch = {
+            let metrics = metrics.clone();
+            move |n: usize, took: Duration| metrics.scoring_batch(n, took)
+        };
+        let state = AppState {
+            commit: GroupCommit::start(store.clone(), on_flush),
+            keys: KeyRing::new(keys),
+            communities: Communities::new(engine.clone(), store.clone()),
+            scorer: Scorer::new(
+                engine,
+                Config::threads(config.engine.workers),
+                config.engine.max_batch,
+                on_batch,
+            ),
+            limiter: RateLimiter::new(&config.rate_limit),
+            metrics,
+            claims: std::sync::Mutex::new(()),
+            store,
+            config,
+        };
+        Ok((web::Data::new(state), shown))
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// Readiness checks by name. A check for the classifier goes here when it lands:
+    /// `("model", self.scorer.engine().model_loaded())`.
+    pub fn readiness(&self) -> Vec<(&'static str, bool)> {
+        vec![("store", self.commit.healthy()), ("engine", true)]
+    }
+
+    /// Returns expired leases to their queues (see `queue::expire_due`). Blocking.
+    pub fn expire_leases(&self) -> Result<usize, Failure> {
+        let n = crate::queue::expire_due(&*self.store, Timestamp::now())?;
+        self.metrics.leases_expired(n);
+        Ok(n)
+    }
+}
+
+/// The actix application: routes, the error shape for unknown routes, request metrics
+/// and logging.
+pub fn create_app(
+    state: web::Data<AppState>,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    App::new()
+        .app_data(state)
+        .wrap_fn(|req, srv| {
+            let started = Instant::now();
+            let method = req.method().clone();
+            let call = srv.call(req);
+            async move {
+                let res = call.await?;
+                let took = started.elapsed();
+                let request = res.request();
+                let route = request
+                    .match_pattern()
+                    .unwrap_or_else(|| "unmatched".to_string());
+                let status = res.status().as_u16();
+                if let Some(state) = request.app_data::<web::Data<AppState>>() {
+                    state.metrics.request(method.as_str(), &route, status, took);
+                }
+                let key = request.extensions().get::<KeyId>().cloned();
+                let key = key.as_ref().map_or("-", KeyId::as_str);
+                let ms = took.as_secs_f64() * 1000.0;
+                if status >= 500 {
+                    tracing::warn!(%method, %route, status, ms, key, "request failed");
+                } else {
+                    tracing::debug!(%method, %route, status, ms, key, "request");
+                }
+                Ok(res)
+            }
+        })
+        .configure(routes::configure)
+        .default_service(web::to(error::not_found))
+}
+
+/// Runs the server on `state.config().bind` until SIGTERM or SIGINT, then finishes the
+/// requests in flight, flushes the store and returns. Must run inside an actix system.
+///
+/// Prints `warden: listening on http://ADDR` once the signal handlers are installed, so a
+/// supervisor (or a test) that sends SIGTERM after that line always gets a graceful stop.
+pub async fn serve(state: web::Data<AppState>) -> std::io::Result<()> {
+    let config = state.config.clone();
+    let app_state = state.clone();
+    let server = HttpServer::new(move || create_app(app_state.clone()))
+        .workers(Config::threads(config.http.workers))
+        .shutdown_timeout(config.http.shutdown_timeout_seconds)
+        .disable_signals()
+        .bind(config.bind)?;
+    let addrs = server.addrs();
+    let server = server.run();
+    let stop = shutdown_signal()?;
+    let handle = server.handle();
+    actix_web::rt::spawn(async move {
+        stop.await;
+        tracing::info!("shutting down: finishing requests in flight");
+        handle.stop(true).await;
+    });
+    for addr in &addrs {
+        println!("warden: listening on http://{addr}");
+    }
+    tracing::info!(?addrs, "listening");
+    let sweeper = actix_web::rt::spawn(sweep(state.clone()));
+    let result = server.await;
+    sweeper.abort();
+    match state.commit.flush_now() {
+        Ok(()) => tracing::info!("stopped; store flushed"),
+        Err(e) => tracing::error!(error = %e, "final flush failed"),
+    }
+    result
+}
+
+/// Resolves on SIGTERM or SIGINT. The handlers are installed before this returns.
+#[cfg(unix)]
+fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut term = signal(SignalKind::terminate())?;
+    let mut int = signal(SignalKind::interrupt())?;
+    Ok(async move {
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = int.recv() => {}
+        }
+    })
+}
+
+#[cfg(not(unix))]
+fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
+    Ok(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+}
+
+/// Periodically returns expired leases to their queues.
+async fn sweep(state: web::Data<AppState>) {
+    let every = Duration::from_secs(u64::from(state.config.queue.sweep_interval_seconds));
+    let mut tick = actix_web::rt::time::interval(every);
+    loop {
+        tick.tick().await;
+        let s = state.clone();
+        match web::block(move || s.expire_leases()).await {
+            Ok(Ok(0)) => {}
+            Ok(Ok(n)) => tracing::info!(expired = n, "returned expired leases to their queues"),
+            Ok(Err(e)) => tracing::error!(error = %e, "lease sweep failed"),
+            Err(e) => tracing::error!(error = %e, "lease sweep did not run"),
+        }
+    }
+}
+
+/// Runs `f` on the blocking thread pool.
+pub(crate) async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, Failure> + Send + 'static,
+) -> Result<T, Failure> {
+    web::block(f)
+        .await
+        .map_err(|e| Failure::internal(format!("blocking task: {e}")))?
+}

@@ -1,0 +1,208 @@
+//! Scoring and submitting content.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use actix_web::{web, HttpResponse};
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::auth::{Ingest, Scorer};
+use crate::clock::Timestamp;
+use crate::community::Rules;
+use crate::failure::Failure;
+use crate::http::extract::{Auth, Json};
+use crate::http::views::SubmitView;
+use crate::http::{blocking, AppState};
+use crate::ids::{AuthorId, CommunityId, ContentId, ContentText, ItemId};
+use crate::item::{Status, Submission, Submitted};
+use crate::verdict::Action;
+
+/// Most items in one `POST /v1/content:batch`.
+pub const MAX_BATCH: usize = 1000;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModerateRequest {
+    text: ContentText,
+    /// Score under this community's policy and wordlist.
+    #[serde(default)]
+    community: Option<CommunityId>,
+    /// Echoed back in the verdict.
+    #[serde(default)]
+    id: Option<serde_json::Value>,
+}
+
+/// `POST /v1/moderate`: a verdict, nothing stored.
+pub async fn moderate(
+    auth: Auth<Scorer>,
+    state: web::Data<AppState>,
+    body: Json<ModerateRequest>,
+) -> Result<HttpResponse, Failure> {
+    let req = body.0;
+    let rules = match &req.community {
+        Some(c) => {
+            auth.require(c, "community")?;
+            rules_for(&state, std::slice::from_ref(c)).await?.remove(c)
+        }
+        None => None,
+    }
+    .unwrap_or_else(|| state.communities.default_rules());
+    let text: Arc<str> = Arc::from(req.text.as_str());
+    let mut verdict = state.scorer.score(rules, text).await?;
+    verdict.id = req.id;
+    Ok(HttpResponse::Ok().json(verdict))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ContentRequest {
+    community: CommunityId,
+    content_id: ContentId,
+    author_id: AuthorId,
+    text: ContentText,
+    #[serde(default)]
+    context: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BatchRequest {
+    items: Vec<ContentRequest>,
+}
+
+/// `POST /v1/content`: 201 when an item or revision was created, 200 when the same text
+/// was already stored.
+pub async fn submit(
+    auth: Auth<Ingest>,
+    state: web::Data<AppState>,
+    body: Json<ContentRequest>,
+) -> Result<HttpResponse, Failure> {
+    let mut results = submit_all(&auth, &state, vec![body.0]).await?;
+    let result = results
+        .pop()
+        .ok_or_else(|| Failure::internal("no submission result"))?;
+    let mut response = if result.changed {
+        HttpResponse::Created()
+    } else {
+        HttpResponse::Ok()
+    };
+    Ok(response.json(SubmitView::new(result.item, result.changed)))
+}
+
+/// `POST /v1/content:batch`: up to [`MAX_BATCH`] items, stored atomically; results in
+/// order.
+pub async fn submit_batch(
+    auth: Auth<Ingest>,
+    state: web::Data<AppState>,
+    body: Json<BatchRequest>,
+) -> Result<HttpResponse, Failure> {
+    let items = body.0.items;
+    if items.len() > MAX_BATCH {
+        return Err(Failure::unprocessable(format!(
+            "at most {MAX_BATCH} items per batch, got {}",
+            items.len()
+        )));
+    }
+    let results: Vec<SubmitView> = submit_all(&auth, &state, items)
+        .await?
+        .into_iter()
+        .map(|r| SubmitView::new(r.item, r.changed))
+        .collect();
+    Ok(HttpResponse::Ok().json(json!({ "results": results })))
+}
+
+/// The compiled rules of each community, from the cache or loaded off the executor.
+async fn rules_for(
+    state: &web::Data<AppState>,
+    communities: &[CommunityId],
+) -> Result<HashMap<CommunityId, Arc<Rules>>, Failure> {
+    let mut found = HashMap::new();
+    let mut missing = Vec::new();
+    for c in communities {
+        match state.communities.cached(c) {
+            Some(rules) => {
+                found.insert(c.clone(), rules);
+            }
+            None if !missing.contains(c) => missing.push(c.clone()),
+            None => {}
+        }
+    }
+    if !missing.is_empty() {
+        let s = state.clone();
+        let loaded = blocking(move || {
+            missing
+                .into_iter()
+                .map(|c| Ok((c.clone(), s.communities.rules(&c)?)))
+                .collect::<Result<Vec<_>, Failure>>()
+        })
+        .await?;
+        found.extend(loaded);
+    }
+    Ok(found)
+}
+
+async fn submit_all(
+    auth: &Auth<Ingest>,
+    state: &web::Data<AppState>,
+    requests: Vec<ContentRequest>,
+) -> Result<Vec<Submitted>, Failure> {
+    for r in &requests {
+        auth.require(&r.community, "community")?;
+    }
+    let communities: Vec<CommunityId> = requests.iter().map(|r| r.community.clone()).collect();
+    let rules = rules_for(state, &communities).await?;
+    let rules_of = |c: &CommunityId| {
+        rules
+            .get(c)
+            .cloned()
+            .ok_or_else(|| Failure::internal("rules missing for a community"))
+    };
+    let mut texts = Vec::with_capacity(requests.len());
+    for r in &requests {
+        texts.push((rules_of(&r.community)?, Arc::<str>::from(r.text.as_str())));
+    }
+    let verdicts = state.scorer.score_all(texts).await?;
+
+    let now = Timestamp::now();
+    let mut batch = Vec::with_capacity(requests.len());
+    for (r, mut verdict) in requests.into_iter().zip(verdicts) {
+        verdict.id = Some(serde_json::Value::String(r.content_id.to_string()));
+        let (action, labels) = rules_of(&r.community)?.action_for(&verdict);
+        batch.push(Submission {
+            new_id: ItemId::random(),
+            community: r.community,
+            content_id: r.content_id,
+            author_id: r.author_id,
+            text: r.text,
+            context: r.context,
+            verdict,
+            action,
+            labels,
+            actor: auth.id().clone(),
+            at: now,
+        });
+    }
+    let store = state.store.clone();
+    let results = blocking(move || store.submit(&batch)).await?;
+    state.commit.durable().await?;
+
+    for r in &results {
+        let kind = match (r.changed, r.item.revision) {
+            (false, _) => "unchanged",
+            (true, 1) => "created",
+            (true, _) => "revised",
+        };
+        state.metrics.submission(kind);
+        if r.changed && r.item.status == Status::Decided {
+            let action = match r.item.action {
+                Action::Allow => "allow",
+                Action::Label => "label",
+                Action::Remove => "remove",
+                Action::Review => "review",
+            };
+            state.metrics.decision(action, "auto");
+        }
+    }
+    Ok(results)
+}

@@ -1,0 +1,52 @@
+//! The route table. Each path is one resource with its methods; other methods on a known
+//! path get 405. The same table produces [`ROUTES`], which the OpenAPI test checks
+//! against `/openapi.json`, so an undocumented route cannot be added by accident.
+
+mod communities;
+mod content;
+mod items;
+mod keys;
+mod ops;
+mod queue;
+
+use actix_web::web;
+
+use super::error::method_not_allowed;
+
+macro_rules! routes {
+    ($($path:literal => { $($method:ident: $handler:path),+ $(,)? }),+ $(,)?) => {
+        /// Every `(method, path)` the API serves, paths in actix/OpenAPI template syntax.
+        pub const ROUTES: &[(&str, &str)] = &[$($((stringify!($method), $path),)+)+];
+
+        pub(super) fn configure(cfg: &mut web::ServiceConfig) {
+            $(
+                cfg.service(
+                    web::resource($path)
+                        $(.route(web::$method().to($handler)))+
+                        .default_service(web::to(method_not_allowed)),
+                );
+            )+
+        }
+    };
+}
+
+routes! {
+    "/healthz" => { get: ops::healthz },
+    "/readyz" => { get: ops::readyz },
+    "/metrics" => { get: ops::metrics },
+    "/openapi.json" => { get: ops::openapi },
+    "/v1/moderate" => { post: content::moderate },
+    "/v1/content" => { post: content::submit },
+    "/v1/content:batch" => { post: content::submit_batch },
+    "/v1/queue" => { get: queue::list },
+    "/v1/queue/claim" => { post: queue::claim },
+    "/v1/items/{id}" => { get: items::get },
+    "/v1/items/{id}/events" => { get: items::events },
+    "/v1/items/{id}/decision" => { post: items::decide },
+    "/v1/items/{id}/release" => { post: items::release },
+    "/v1/items/{id}/appeal" => { post: items::appeal },
+    "/v1/communities/{id}/policy" => { get: communities::get_policy, put: communities::put_policy },
+    "/v1/communities/{id}/wordlist" => { get: communities::get_wordlist, put: communities::put_wordlist },
+    "/v1/keys" => { get: keys::list, post: keys::create },
+    "/v1/keys/{id}" => { delete: keys::revoke },
+}

@@ -1,0 +1,52 @@
+//! Operations endpoints, unauthenticated: liveness, readiness, metrics, the API document.
+
+use actix_web::http::header::ContentType;
+use actix_web::{web, HttpResponse};
+use serde_json::json;
+
+use crate::failure::Failure;
+use crate::http::openapi::OPENAPI;
+use crate::http::{blocking, status, AppState};
+use crate::item::QueueName;
+
+pub async fn healthz() -> HttpResponse {
+    HttpResponse::Ok().json(json!({"status": "ok"}))
+}
+
+/// 200 when every readiness check passes, else 503 with the error shape and the checks.
+pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
+    let checks = state.readiness();
+    let map: serde_json::Map<String, serde_json::Value> = checks
+        .iter()
+        .map(|(name, ok)| (name.to_string(), json!(ok)))
+        .collect();
+    if checks.iter().all(|(_, ok)| *ok) {
+        HttpResponse::Ok().json(json!({"status": "ready", "checks": map}))
+    } else {
+        let f = Failure::not_ready("not ready");
+        HttpResponse::build(status(f.code())).json(json!({
+            "error": {"code": f.code().as_str(), "message": f.message()},
+            "checks": map,
+        }))
+    }
+}
+
+pub async fn metrics(state: web::Data<AppState>) -> Result<HttpResponse, Failure> {
+    let s = state.clone();
+    let depths = blocking(move || {
+        QueueName::ALL
+            .into_iter()
+            .map(|q| Ok((q.as_str(), s.store.queue_depth(q)?)))
+            .collect::<Result<Vec<_>, Failure>>()
+    })
+    .await?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4; charset=utf-8")
+        .body(state.metrics.render(&depths)))
+}
+
+pub async fn openapi() -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header(ContentType::json())
+        .body(OPENAPI)
+}

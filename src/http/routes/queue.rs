@@ -1,0 +1,181 @@
+//! Reading and claiming the review queues.
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::{Deserialize, Serialize};
+
+use crate::auth::{Moderator, Scope};
+use crate::clock::Timestamp;
+use crate::failure::Failure;
+use crate::http::extract::{Auth, Json, QueryParams};
+use crate::http::views::ItemView;
+use crate::http::{blocking, AppState};
+use crate::ids::CommunityId;
+use crate::item::QueueName;
+use crate::queue::{self, Claim, Cursor};
+use crate::store::CommunityFilter;
+
+const DEFAULT_PAGE: u32 = 50;
+
+#[derive(Serialize)]
+struct Page {
+    items: Vec<ItemView>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    next_cursor: Option<String>,
+}
+
+/// The communities a request covers: the one it names (which must be in scope), or all
+/// of the key's.
+fn communities(
+    auth: &Auth<Moderator>,
+    community: Option<CommunityId>,
+) -> Result<Option<Vec<CommunityId>>, Failure> {
+    match community {
+        Some(c) => {
+            auth.require(&c, "community")?;
+            Ok(Some(vec![c]))
+        }
+        None => Ok(match &auth.key.scope {
+            Scope::All => None,
+            scope => scope.communities(),
+        }),
+    }
+}
+
+fn filter(list: &Option<Vec<CommunityId>>) -> CommunityFilter<'_> {
+    match list {
+        None => CommunityFilter::All,
+        Some(list) => CommunityFilter::Only(list),
+    }
+}
+
+fn parse_queue(s: &str) -> Result<QueueName, String> {
+    QueueName::ALL
+        .into_iter()
+        .find(|q| q.as_str() == s)
+        .ok_or_else(|| format!("unknown queue `{s}` (expected review, escalated or appeals)"))
+}
+
+/// `GET /v1/queue?community=&queue=&limit=&cursor=`: waiting items, highest priority
+/// first.
+pub async fn list(
+    auth: Auth<Moderator>,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> Result<HttpResponse, Failure> {
+    let mut params = QueryParams::parse(&req)?;
+    let community: Option<CommunityId> = params.take("community")?;
+    let queue = match params.take::<String>("queue")? {
+        Some(q) => parse_queue(&q).map_err(|e| Failure::invalid_field("queue", e))?,
+        None => QueueName::Review,
+    };
+    let max = state.config.queue.max_page;
+    let limit: u32 = params.take("limit")?.unwrap_or(DEFAULT_PAGE);
+    if !(1..=max).contains(&limit) {
+        return Err(Failure::invalid_field(
+            "limit",
+            format!("must be between 1 and {max}"),
+        ));
+    }
+    let cursor: Option<Cursor> = params.take("cursor")?;
+    params.finish()?;
+    let list = communities(&auth, community)?;
+
+    let s = state.clone();
+    let page = blocking(move || {
+        s.expire_leases()?;
+        let limit = limit as usize;
+        let mut entries = s.store.queue(queue, &filter(&list), cursor, limit + 1)?;
+        let more = entries.len() > limit;
+        entries.truncate(limit);
+        let now = Timestamp::now();
+        let mut items = Vec::with_capacity(entries.len());
+        for entry in &entries {
+            // Claimed or decided since the index was read: skip it.
+            if let Some(item) = s.store.item(&entry.item_id)? {
+                if queue::QueueEntry::of(&item).is_some() {
+                    items.push(ItemView::load(&*s.store, item, now)?);
+                }
+            }
+        }
+        let next_cursor = more
+            .then(|| entries.last().map(|e| e.cursor().to_string()))
+            .flatten();
+        Ok(Page { items, next_cursor })
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(page))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClaimRequest {
+    #[serde(default)]
+    community: Option<CommunityId>,
+    #[serde(default = "review")]
+    queue: QueueName,
+    #[serde(default = "one")]
+    limit: u32,
+    #[serde(default)]
+    lease_seconds: Option<u32>,
+}
+
+fn review() -> QueueName {
+    QueueName::Review
+}
+
+fn one() -> u32 {
+    1
+}
+
+/// `POST /v1/queue/claim`: leases the highest-priority waiting items to the caller.
+pub async fn claim(
+    auth: Auth<Moderator>,
+    state: web::Data<AppState>,
+    body: Json<ClaimRequest>,
+) -> Result<HttpResponse, Failure> {
+    let req = body.0;
+    let q = &state.config.queue;
+    if !(1..=q.max_claim).contains(&req.limit) {
+        return Err(Failure::invalid_field(
+            "limit",
+            format!("must be between 1 and {}", q.max_claim),
+        ));
+    }
+    let lease_seconds = req.lease_seconds.unwrap_or(q.default_lease_seconds);
+    if !(1..=q.max_lease_seconds).contains(&lease_seconds) {
+        return Err(Failure::invalid_field(
+            "lease_seconds",
+            format!("must be between 1 and {}", q.max_lease_seconds),
+        ));
+    }
+    let list = communities(&auth, req.community)?;
+    let holder = auth.id().clone();
+    let s = state.clone();
+    let items = blocking(move || {
+        s.expire_leases()?;
+        let serial = s.claims.lock().unwrap_or_else(|e| e.into_inner());
+        let now = Timestamp::now();
+        let claimed = queue::claim(
+            &*s.store,
+            &Claim {
+                queue: req.queue,
+                communities: filter(&list),
+                limit: req.limit as usize,
+                holder: &holder,
+                lease_seconds,
+            },
+            now,
+        )?;
+        drop(serial);
+        claimed
+            .into_iter()
+            .map(|item| ItemView::load(&*s.store, item, now))
+            .collect::<Result<Vec<_>, Failure>>()
+    })
+    .await?;
+    state.commit.durable().await?;
+    Ok(HttpResponse::Ok().json(Page {
+        items,
+        next_cursor: None,
+    }))
+}

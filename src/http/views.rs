@@ -1,0 +1,164 @@
+//! Response shapes. The field names here are the contract clients rely on (see the README
+//! and `/openapi.json`); fields may be added, never renamed.
+
+use serde::Serialize;
+
+use crate::auth::{ApiKey, Role};
+use crate::clock::Timestamp;
+use crate::failure::Failure;
+use crate::ids::{AuthorId, CommunityId, ContentId, ItemId, KeyId};
+use crate::item::{AppealResult, Item, Outcome, QueueName, Status};
+use crate::queue::priority_at;
+use crate::store::Store;
+use crate::verdict::{Action, Verdict};
+
+/// An item as moderators and platforms see it: where it is, what it says, its verdict.
+#[derive(Debug, Serialize)]
+pub struct ItemView {
+    pub item_id: ItemId,
+    pub community: CommunityId,
+    pub content_id: ContentId,
+    pub author_id: AuthorId,
+    pub revision: u32,
+    pub status: Status,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub queue: Option<QueueName>,
+    /// What Warden did on submission of this revision.
+    pub action: Action,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<Outcome>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub labels: Vec<String>,
+    /// Current priority (pending items; see the README's formula).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub priority: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub enqueued_at: Option<Timestamp>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lease_holder: Option<KeyId>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lease_expires_at: Option<Timestamp>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub appeal: Option<AppealView>,
+    pub text: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub context: Option<serde_json::Map<String, serde_json::Value>>,
+    pub verdict: Verdict,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+#[derive(Debug, Serialize)]
+pub struct AppealView {
+    pub statement: String,
+    pub at: Timestamp,
+    pub by: KeyId,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub result: Option<AppealResult>,
+}
+
+impl ItemView {
+    /// The view of `item`, with its current revision's text read from the store.
+    /// Blocking.
+    pub fn load(store: &dyn Store, item: Item, now: Timestamp) -> Result<ItemView, Failure> {
+        let revision = store
+            .revision(&item.id, item.revision)?
+            .ok_or_else(|| Failure::internal(format!("item {} lacks its revision", item.id)))?;
+        let priority = match (item.status, item.enqueued_at) {
+            (Status::Pending, Some(since)) => Some(priority_at(item.priority, since, now)),
+            _ => None,
+        };
+        Ok(ItemView {
+            item_id: item.id,
+            community: item.community,
+            content_id: item.content_id,
+            author_id: item.author_id,
+            revision: item.revision,
+            status: item.status,
+            queue: item.queue,
+            action: item.action,
+            outcome: item.outcome,
+            labels: item.labels,
+            priority,
+            enqueued_at: item.enqueued_at,
+            lease_holder: item.lease.as_ref().map(|l| l.holder.clone()),
+            lease_expires_at: item.lease.as_ref().map(|l| l.expires_at),
+            appeal: item.appeal.map(|a| AppealView {
+                statement: a.statement,
+                at: a.at,
+                by: a.by,
+                result: a.result,
+            }),
+            text: revision.text.into(),
+            context: revision.context,
+            verdict: item.verdict,
+            created_at: item.created_at,
+            updated_at: item.updated_at,
+        })
+    }
+}
+
+/// `POST /v1/content` (and each batch result).
+#[derive(Debug, Serialize)]
+pub struct SubmitView {
+    pub item_id: ItemId,
+    pub revision: u32,
+    /// What Warden did: `allow`, `label`, `remove` (decided) or `review` (queued).
+    pub action: Action,
+    pub verdict: Verdict,
+    pub status: Status,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub queue: Option<QueueName>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<Outcome>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub labels: Vec<String>,
+    /// `false` when the same text was already stored: nothing changed.
+    pub changed: bool,
+}
+
+impl SubmitView {
+    pub fn new(item: Item, changed: bool) -> SubmitView {
+        SubmitView {
+            item_id: item.id,
+            revision: item.revision,
+            action: item.action,
+            verdict: item.verdict,
+            status: item.status,
+            queue: item.queue,
+            outcome: item.outcome,
+            labels: item.labels,
+            changed,
+        }
+    }
+}
+
+/// A key without its hash.
+#[derive(Debug, Serialize)]
+pub struct KeyView {
+    pub id: KeyId,
+    pub role: Role,
+    pub communities: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    pub created_at: Timestamp,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub revoked_at: Option<Timestamp>,
+    /// The secret: only in the response that created the key.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+}
+
+impl KeyView {
+    pub fn new(key: &ApiKey, secret: Option<String>) -> KeyView {
+        KeyView {
+            id: key.id.clone(),
+            role: key.role,
+            communities: key.scope.to_strings(),
+            name: key.name.clone(),
+            created_at: key.created_at,
+            revoked_at: key.revoked_at,
+            key: secret,
+        }
+    }
+}

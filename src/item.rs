@@ -1,0 +1,702 @@
+//! Items and their lifecycle: what was submitted (revisions), where an item is (a queue,
+//! leased to a moderator, or decided), and the transitions between those states. Every
+//! transition returns the [`Event`]s that describe it; the store writes both together.
+//!
+//! ```text
+//!  submit ──► auto_decided (allow | label | remove) ──appeal──► appeals queue
+//!    │                                                              │
+//!    └──────► review queue ──claim──► leased ──decide──► decided ◄──┘
+//!                 ▲  ▲                  │ │                 (upheld or reversed)
+//!                 │  └──release/expire──┘ └──escalate──► escalated queue
+//! ```
+//!
+//! A new revision (edited text) re-enters this diagram from the start: the lease, the
+//! appeal and the previous outcome belong to the old text.
+//!
+//! Transitions are pure functions of the item, so the store may retry them.
+
+use serde::{Deserialize, Serialize};
+
+use crate::clock::Timestamp;
+use crate::event::{Actor, Event, EventKind, Remarks};
+use crate::failure::{Code, Failure};
+use crate::ids::{AuthorId, CommunityId, ContentId, ContentText, ItemId, KeyId};
+use crate::queue;
+use crate::verdict::{Action, Verdict};
+
+/// The three human queues.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum QueueName {
+    Review,
+    Escalated,
+    Appeals,
+}
+
+impl QueueName {
+    pub const ALL: [QueueName; 3] = [QueueName::Review, QueueName::Escalated, QueueName::Appeals];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            QueueName::Review => "review",
+            QueueName::Escalated => "escalated",
+            QueueName::Appeals => "appeals",
+        }
+    }
+
+    /// One byte for index keys.
+    pub fn tag(self) -> u8 {
+        match self {
+            QueueName::Review => 1,
+            QueueName::Escalated => 2,
+            QueueName::Appeals => 3,
+        }
+    }
+}
+
+/// Where an item is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// In a queue, possibly leased to a moderator.
+    Pending,
+    Decided,
+}
+
+/// What happens to the content, as the platform sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Allow,
+    Label,
+    Remove,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Allow => "allow",
+            Outcome::Label => "label",
+            Outcome::Remove => "remove",
+        }
+    }
+}
+
+/// A moderator's decision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DecisionAction {
+    Approve,
+    Label,
+    Remove,
+    Escalate,
+}
+
+impl DecisionAction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DecisionAction::Approve => "approve",
+            DecisionAction::Label => "label",
+            DecisionAction::Remove => "remove",
+            DecisionAction::Escalate => "escalate",
+        }
+    }
+
+    fn outcome(self) -> Option<Outcome> {
+        match self {
+            DecisionAction::Approve => Some(Outcome::Allow),
+            DecisionAction::Label => Some(Outcome::Label),
+            DecisionAction::Remove => Some(Outcome::Remove),
+            DecisionAction::Escalate => None,
+        }
+    }
+}
+
+/// How an appeal ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AppealResult {
+    Upheld,
+    Reversed,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Lease {
+    pub holder: KeyId,
+    pub expires_at: Timestamp,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Appeal {
+    /// The author's statement. User text: read and written only through the store.
+    pub statement: String,
+    pub at: Timestamp,
+    pub by: KeyId,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<AppealResult>,
+}
+
+/// One piece of content and where it stands. The text lives in its [`Revision`]s.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Item {
+    pub id: ItemId,
+    pub community: CommunityId,
+    pub content_id: ContentId,
+    pub author_id: AuthorId,
+    /// The current revision, from 1.
+    pub revision: u32,
+    /// SHA-256 of the current revision's text.
+    pub text_digest: String,
+    /// The current revision's verdict.
+    pub verdict: Verdict,
+    /// What Warden did on submission of the current revision.
+    pub action: Action,
+    pub status: Status,
+    /// Set exactly when pending.
+    pub queue: Option<QueueName>,
+    /// When it entered its current queue (the age in the priority formula).
+    pub enqueued_at: Option<Timestamp>,
+    /// Base priority in milli-points (see `queue`), without the age bonus.
+    pub priority: u32,
+    pub lease: Option<Lease>,
+    /// The effective outcome; kept while an appeal is pending.
+    pub outcome: Option<Outcome>,
+    pub labels: Vec<String>,
+    pub appeal: Option<Appeal>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    /// The `seq` of the item's last event.
+    pub last_seq: u64,
+}
+
+/// One submitted version of an item's content. Never overwritten.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Revision {
+    pub revision: u32,
+    pub text: ContentText,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub context: Option<serde_json::Map<String, serde_json::Value>>,
+    pub verdict: Verdict,
+    pub action: Action,
+    pub submitted_at: Timestamp,
+    pub submitted_by: KeyId,
+}
+
+/// Content scored and ready to be stored.
+#[derive(Debug, Clone)]
+pub struct Submission {
+    /// The id the item gets if `(community, content_id)` is new.
+    pub new_id: ItemId,
+    pub community: CommunityId,
+    pub content_id: ContentId,
+    pub author_id: AuthorId,
+    pub text: ContentText,
+    pub context: Option<serde_json::Map<String, serde_json::Value>>,
+    pub verdict: Verdict,
+    /// What Warden does: the policy's action mapped through the community's action table.
+    pub action: Action,
+    /// Labels applied when `action` is `label`.
+    pub labels: Vec<String>,
+    pub actor: KeyId,
+    pub at: Timestamp,
+}
+
+impl Submission {
+    fn revision(&self, revision: u32) -> Revision {
+        Revision {
+            revision,
+            text: self.text.clone(),
+            context: self.context.clone(),
+            verdict: self.verdict.clone(),
+            action: self.action,
+            submitted_at: self.at,
+            submitted_by: self.actor.clone(),
+        }
+    }
+}
+
+/// What the store did with a submission.
+#[derive(Debug, Clone)]
+pub struct Submitted {
+    pub item: Item,
+    /// `false` when the same text was already the current revision: nothing changed.
+    pub changed: bool,
+}
+
+impl Item {
+    /// A new item from its first submission.
+    pub fn create(sub: &Submission) -> (Item, Revision, Vec<Event>) {
+        let mut item = Item {
+            id: sub.new_id,
+            community: sub.community.clone(),
+            content_id: sub.content_id.clone(),
+            author_id: sub.author_id.clone(),
+            revision: 0,
+            text_digest: String::new(),
+            verdict: sub.verdict.clone(),
+            action: sub.action,
+            status: Status::Pending,
+            queue: None,
+            enqueued_at: None,
+            priority: 0,
+            lease: None,
+            outcome: None,
+            labels: Vec::new(),
+            appeal: None,
+            created_at: sub.at,
+            updated_at: sub.at,
+            last_seq: 0,
+        };
+        let (revision, events) = item.revise(sub);
+        (item, revision, events)
+    }
+
+    /// Whether `text` is what the current revision says.
+    pub fn is_current_text(&self, text: &ContentText) -> bool {
+        self.text_digest == text.digest()
+    }
+
+    /// A new revision: re-scored text enters the lifecycle from the start.
+    pub fn revise(&mut self, sub: &Submission) -> (Revision, Vec<Event>) {
+        self.revision += 1;
+        self.text_digest = sub.text.digest();
+        self.author_id = sub.author_id.clone();
+        self.verdict = sub.verdict.clone();
+        self.action = sub.action;
+        self.lease = None;
+        self.appeal = None;
+        self.labels = Vec::new();
+        self.outcome = None;
+        self.updated_at = sub.at;
+        let outcome = match sub.action {
+            Action::Allow => Some(Outcome::Allow),
+            Action::Label => Some(Outcome::Label),
+            Action::Remove => Some(Outcome::Remove),
+            Action::Review => None,
+        };
+        let mut events = Vec::with_capacity(2);
+        match outcome {
+            None => {
+                self.enqueue(QueueName::Review, sub.at);
+                self.priority = queue::base_priority(&sub.verdict);
+                events.push(Event::submitted(
+                    &sub.actor,
+                    sub.at,
+                    self.revision,
+                    sub.verdict.action,
+                    sub.action,
+                    Some(QueueName::Review),
+                ));
+            }
+            Some(outcome) => {
+                self.settle(outcome, sub.labels.clone());
+                events.push(Event::submitted(
+                    &sub.actor,
+                    sub.at,
+                    self.revision,
+                    sub.verdict.action,
+                    sub.action,
+                    None,
+                ));
+                events.push(Event::auto_decided(
+                    sub.at,
+                    outcome,
+                    sub.labels.clone(),
+                    &sub.verdict,
+                ));
+            }
+        }
+        (sub.revision(self.revision), events)
+    }
+
+    fn enqueue(&mut self, queue: QueueName, at: Timestamp) {
+        self.status = Status::Pending;
+        self.queue = Some(queue);
+        self.enqueued_at = Some(at);
+        self.lease = None;
+    }
+
+    fn settle(&mut self, outcome: Outcome, labels: Vec<String>) {
+        self.status = Status::Decided;
+        self.queue = None;
+        self.enqueued_at = None;
+        self.lease = None;
+        self.outcome = Some(outcome);
+        self.labels = labels;
+    }
+
+    fn pending_queue(&self) -> Result<QueueName, Failure> {
+        match (self.status, self.queue) {
+            (Status::Pending, Some(q)) => Ok(q),
+            _ => Err(Failure::invalid_state("the item is not in a queue")),
+        }
+    }
+
+    /// Leases the item to `holder` until `expires_at`, if it is waiting in `queue`.
+    pub fn claim(
+        &mut self,
+        queue: QueueName,
+        holder: &KeyId,
+        now: Timestamp,
+        expires_at: Timestamp,
+    ) -> Result<Vec<Event>, Failure> {
+        if self.pending_queue()? != queue {
+            return Err(Failure::invalid_state("the item is in another queue"));
+        }
+        let mut events = Vec::with_capacity(2);
+        if let Some(lease) = &self.lease {
+            if lease.expires_at > now {
+                return Err(Failure::lease_conflict("the item is leased"));
+            }
+            events.push(Event::expired(now, queue));
+        }
+        self.lease = Some(Lease {
+            holder: holder.clone(),
+            expires_at,
+        });
+        self.updated_at = now;
+        events.push(Event::claimed(holder, now, expires_at));
+        Ok(events)
+    }
+
+    /// Gives a lease back before it expires (the holder, or an admin).
+    pub fn release(
+        &mut self,
+        actor: &KeyId,
+        admin: bool,
+        now: Timestamp,
+    ) -> Result<Vec<Event>, Failure> {
+        let queue = self.pending_queue()?;
+        match &self.lease {
+            None => return Err(Failure::lease_conflict("the item is not leased")),
+            Some(l) if l.holder != *actor && !admin => {
+                return Err(Failure::lease_conflict(
+                    "the item is leased by another moderator",
+                ))
+            }
+            Some(_) => {}
+        }
+        self.lease = None;
+        self.updated_at = now;
+        Ok(vec![Event::released(actor, now, queue)])
+    }
+
+    /// Returns the item to its queue if its lease has run out.
+    pub fn expire(&mut self, now: Timestamp) -> Result<Vec<Event>, Failure> {
+        let queue = self.pending_queue()?;
+        match &self.lease {
+            Some(l) if l.expires_at <= now => {}
+            _ => return Err(Failure::invalid_state("no expired lease")),
+        }
+        self.lease = None;
+        self.updated_at = now;
+        Ok(vec![Event::expired(now, queue)])
+    }
+
+    /// A moderator's decision: only the lease holder, or an admin, may decide.
+    pub fn decide(
+        &mut self,
+        actor: &KeyId,
+        admin: bool,
+        action: DecisionAction,
+        remarks: &Remarks,
+        now: Timestamp,
+    ) -> Result<Vec<Event>, Failure> {
+        let queue = self.pending_queue()?;
+        match &self.lease {
+            Some(l) if l.holder == *actor && l.expires_at > now => {}
+            _ if admin => {}
+            Some(l) if l.holder == *actor => {
+                return Err(Failure::lease_conflict(
+                    "your lease has expired: claim the item again",
+                ))
+            }
+            Some(l) if l.expires_at > now => {
+                return Err(Failure::lease_conflict(
+                    "the item is leased by another moderator",
+                ))
+            }
+            _ => return Err(Failure::lease_conflict("claim the item before deciding it")),
+        }
+        if action == DecisionAction::Label && remarks.labels.is_empty() {
+            return Err(Failure::unprocessable(
+                "`labels` must name at least one label when the action is `label`",
+            ));
+        }
+        self.updated_at = now;
+        let Some(outcome) = action.outcome() else {
+            if queue == QueueName::Escalated {
+                return Err(Failure::invalid_state("the item is already escalated"));
+            }
+            self.enqueue(QueueName::Escalated, now);
+            return Ok(vec![Event::escalated(actor, now, remarks)]);
+        };
+        let labels = if outcome == Outcome::Label {
+            remarks.labels.clone()
+        } else {
+            Vec::new()
+        };
+        let appeal_pending = self.appeal.as_ref().is_some_and(|a| a.result.is_none());
+        let event = match (appeal_pending, self.outcome) {
+            (true, Some(previous)) if previous != outcome => {
+                Event::reversed(actor, now, action, previous, outcome, remarks)
+            }
+            (true, _) => Event::decided(
+                actor,
+                now,
+                action,
+                outcome,
+                Some(AppealResult::Upheld),
+                remarks,
+            ),
+            (false, _) => Event::decided(actor, now, action, outcome, None, remarks),
+        };
+        if let Some(appeal) = self.appeal.as_mut().filter(|_| appeal_pending) {
+            appeal.result = Some(event.appeal.unwrap_or(AppealResult::Upheld));
+        }
+        self.settle(outcome, labels);
+        Ok(vec![event])
+    }
+
+    /// The author contests a `label` or `remove` outcome; once per revision.
+    pub fn appeal(
+        &mut self,
+        actor: &KeyId,
+        statement: String,
+        now: Timestamp,
+    ) -> Result<Vec<Event>, Failure> {
+        if self.status != Status::Decided {
+            return Err(Failure::invalid_state(
+                "only a decided item can be appealed",
+            ));
+        }
+        if !matches!(self.outcome, Some(Outcome::Label | Outcome::Remove)) {
+            return Err(Failure::invalid_state(
+                "only a labeled or removed item can be appealed",
+            ));
+        }
+        if self.appeal.is_some() {
+            return Err(Failure::invalid_state(
+                "this revision has already been appealed",
+            ));
+        }
+        self.appeal = Some(Appeal {
+            statement,
+            at: now,
+            by: actor.clone(),
+            result: None,
+        });
+        self.status = Status::Pending;
+        self.queue = Some(QueueName::Appeals);
+        self.enqueued_at = Some(now);
+        self.updated_at = now;
+        Ok(vec![Event::appealed(actor, now)])
+    }
+}
+
+/// Checks that `item`'s state is exactly what replaying `events` gives, and that the
+/// events are numbered 1..n without gaps. The crash test runs this over every item.
+pub fn check_history(item: &Item, events: &[Event]) -> Result<(), String> {
+    for (i, e) in events.iter().enumerate() {
+        if e.seq != i as u64 + 1 {
+            return Err(format!("event {} has seq {}", i + 1, e.seq));
+        }
+    }
+    if item.last_seq != events.len() as u64 {
+        return Err(format!(
+            "item says {} events, log has {}",
+            item.last_seq,
+            events.len()
+        ));
+    }
+    #[derive(Debug, PartialEq)]
+    struct State {
+        revision: u32,
+        status: Option<Status>,
+        queue: Option<QueueName>,
+        lease: Option<(Actor, Option<Timestamp>)>,
+        outcome: Option<Outcome>,
+    }
+    let mut s = State {
+        revision: 0,
+        status: None,
+        queue: None,
+        lease: None,
+        outcome: None,
+    };
+    for e in events {
+        let bad = |why: &str| Err(format!("event {} ({:?}): {why}", e.seq, e.kind));
+        match e.kind {
+            EventKind::Submitted => {
+                s.revision = e.revision.unwrap_or(0);
+                s.lease = None;
+                s.outcome = None;
+                s.queue = e.queue;
+                s.status = e.queue.map(|_| Status::Pending);
+            }
+            EventKind::AutoDecided => {
+                if s.status.is_some() {
+                    return bad("auto-decision without a submission");
+                }
+                s.status = Some(Status::Decided);
+                s.outcome = e.outcome;
+            }
+            EventKind::Claimed => {
+                if s.status != Some(Status::Pending) || s.lease.is_some() {
+                    return bad("claim of an item that is not waiting");
+                }
+                s.lease = Some((e.actor.clone(), e.lease_expires_at));
+            }
+            EventKind::Released | EventKind::Expired => {
+                if s.lease.is_none() {
+                    return bad("no lease to end");
+                }
+                s.lease = None;
+            }
+            EventKind::Decided | EventKind::Reversed => {
+                if s.status != Some(Status::Pending) {
+                    return bad("decision on an item that is not pending");
+                }
+                s.status = Some(Status::Decided);
+                s.queue = None;
+                s.lease = None;
+                s.outcome = e.outcome;
+            }
+            EventKind::Escalated => {
+                if s.status != Some(Status::Pending) {
+                    return bad("escalation of an item that is not pending");
+                }
+                s.queue = Some(QueueName::Escalated);
+                s.lease = None;
+            }
+            EventKind::Appealed => {
+                if s.status != Some(Status::Decided) {
+                    return bad("appeal of an item that is not decided");
+                }
+                s.status = Some(Status::Pending);
+                s.queue = Some(QueueName::Appeals);
+            }
+        }
+    }
+    let actual = State {
+        revision: item.revision,
+        status: Some(item.status),
+        queue: item.queue,
+        lease: item
+            .lease
+            .as_ref()
+            .map(|l| (Actor::Key(l.holder.clone()), Some(l.expires_at))),
+        outcome: item.outcome,
+    };
+    if actual != s {
+        return Err(format!("state {actual:?} but history gives {s:?}"));
+    }
+    Ok(())
+}
+
+/// Whether a failure only means "someone else changed this item first".
+pub(crate) fn is_lost_race(f: &Failure) -> bool {
+    matches!(f.code(), Code::InvalidState | Code::LeaseConflict)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn submission(action: Action) -> Submission {
+        let verdict = crate::Engine::builder().build().unwrap().score("hello");
+        Submission {
+            new_id: ItemId::random(),
+            community: "c".parse().unwrap(),
+            content_id: "x".parse().unwrap(),
+            author_id: "a".parse().unwrap(),
+            text: ContentText::new("hello").unwrap(),
+            context: None,
+            verdict,
+            action,
+            labels: Vec::new(),
+            actor: KeyId::random(),
+            at: Timestamp::from_millis(1_000),
+        }
+    }
+
+    /// Numbers events as the store does.
+    fn log(item: &mut Item, history: &mut Vec<Event>, events: Vec<Event>) {
+        for mut e in events {
+            item.last_seq += 1;
+            e.seq = item.last_seq;
+            history.push(e);
+        }
+    }
+
+    #[test]
+    fn history_replays_to_the_state_and_catches_drift() {
+        let (mut item, _, events) = Item::create(&submission(Action::Review));
+        let mut history = Vec::new();
+        log(&mut item, &mut history, events);
+        let m = KeyId::random();
+        let t = |ms| Timestamp::from_millis(ms);
+        let evs = item
+            .claim(QueueName::Review, &m, t(2_000), t(9_000))
+            .unwrap();
+        log(&mut item, &mut history, evs);
+        let remarks = Remarks {
+            reason: "r".into(),
+            ..Remarks::default()
+        };
+        // Someone else, or the holder after expiry, may not decide.
+        let other = KeyId::random();
+        let err = item
+            .clone()
+            .decide(&other, false, DecisionAction::Remove, &remarks, t(3_000))
+            .unwrap_err();
+        assert_eq!(err.code(), Code::LeaseConflict);
+        let err = item
+            .clone()
+            .decide(&m, false, DecisionAction::Remove, &remarks, t(9_000))
+            .unwrap_err();
+        assert_eq!(err.code(), Code::LeaseConflict);
+        let evs = item
+            .decide(&m, false, DecisionAction::Remove, &remarks, t(3_000))
+            .unwrap();
+        log(&mut item, &mut history, evs);
+        let evs = item.appeal(&other, "please".into(), t(4_000)).unwrap();
+        log(&mut item, &mut history, evs);
+        let evs = item
+            .decide(&other, true, DecisionAction::Approve, &remarks, t(5_000))
+            .unwrap();
+        assert_eq!(evs[0].kind, EventKind::Reversed);
+        log(&mut item, &mut history, evs);
+        assert_eq!(check_history(&item, &history), Ok(()));
+
+        // A state change without its event is caught, and so is a gap in the log.
+        let mut drifted = item.clone();
+        drifted.outcome = Some(Outcome::Remove);
+        assert!(check_history(&drifted, &history).is_err());
+        let mut gap = history.clone();
+        gap.remove(2);
+        assert!(check_history(&item, &gap).is_err());
+    }
+
+    #[test]
+    fn only_labels_and_removals_are_appealable_once() {
+        let (mut allowed, _, _) = Item::create(&submission(Action::Allow));
+        let key = KeyId::random();
+        let now = Timestamp::from_millis(5_000);
+        assert_eq!(
+            allowed.appeal(&key, "x".into(), now).unwrap_err().code(),
+            Code::InvalidState
+        );
+        let (mut removed, _, _) = Item::create(&submission(Action::Remove));
+        assert!(removed.appeal(&key, "x".into(), now).is_ok());
+        assert_eq!(removed.queue, Some(QueueName::Appeals));
+        assert_eq!(removed.outcome, Some(Outcome::Remove));
+        assert_eq!(
+            removed
+                .appeal(&key, "again".into(), now)
+                .unwrap_err()
+                .code(),
+            Code::InvalidState
+        );
+    }
+}

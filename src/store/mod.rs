@@ -1,0 +1,221 @@
+//! Durable state of the moderation service behind one narrow, domain-level interface,
+//! [`Store`]: items and their revisions, the queue and lease indexes, the append-only
+//! event log, API keys, community policies and wordlists, and an audit log of
+//! configuration changes.
+//!
+//! The contract every backend keeps:
+//!
+//! * **Atomic**: an item's new state, its new events and its index entries are written in
+//!   one atomic step ([`Store::update`], [`Store::submit`]), so a crash never leaves a
+//!   state change without its event or the other way round. Transitions themselves are
+//!   pure functions in `item`, run inside that step (and possibly re-run).
+//! * **Durable on request**: writes reach disk when [`Store::flush`] returns;
+//!   [`GroupCommit`] batches concurrent writers onto one flush, and the API answers 2xx
+//!   only after it.
+//! * **Text in one place**: submitted text and appeal statements are read and written only
+//!   here, so redaction or per-subject encryption can be added in one module.
+//!
+//! [`SledStore`] is the one backend today.
+
+mod commit;
+mod sled_store;
+
+use std::collections::BTreeSet;
+
+use serde::{Deserialize, Serialize};
+
+pub use self::commit::GroupCommit;
+pub use self::sled_store::SledStore;
+
+use crate::auth::ApiKey;
+use crate::clock::Timestamp;
+use crate::community::{CommunityPolicy, CommunityWordlist};
+use crate::event::{Actor, Event};
+use crate::failure::Failure;
+use crate::ids::{CommunityId, ItemId};
+use crate::item::{check_history, Item, QueueName, Revision, Submission, Submitted};
+use crate::queue::{Cursor, QueueEntry};
+
+/// Which communities a queue read covers.
+#[derive(Debug, Clone, Copy)]
+pub enum CommunityFilter<'a> {
+    All,
+    Only(&'a [CommunityId]),
+}
+
+/// A configuration change (keys, policies, wordlists), kept forever like item events.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuditRecord {
+    pub at: Timestamp,
+    /// A key id, `system`, or `cli` for `warden keys`.
+    pub actor: String,
+    /// `key.create`, `key.revoke`, `policy.put`, `wordlist.put`.
+    pub action: String,
+    /// What changed: a key id or a community id.
+    pub target: String,
+}
+
+impl AuditRecord {
+    pub fn new(at: Timestamp, actor: Actor, action: &str, target: &str) -> AuditRecord {
+        AuditRecord::by(at, actor.to_string(), action, target)
+    }
+
+    pub fn by(at: Timestamp, actor: String, action: &str, target: &str) -> AuditRecord {
+        AuditRecord {
+            at,
+            actor,
+            action: action.to_string(),
+            target: target.to_string(),
+        }
+    }
+}
+
+/// A change to one item: mutates it and returns the events describing the change, or
+/// refuses. Must be a pure function of the item: a backend may call it more than once.
+pub type Change<'a> = dyn Fn(&mut Item) -> Result<Vec<Event>, Failure> + 'a;
+
+/// The moderation service's storage. All methods block; call them off the async
+/// executor. Storage failures are `internal` failures.
+pub trait Store: Send + Sync {
+    /// Stores a batch of scored submissions in one atomic step: a new item for a new
+    /// `(community, content_id)`, a new revision when the text changed, nothing when it
+    /// did not. Results are in input order.
+    fn submit(&self, batch: &[Submission]) -> Result<Vec<Submitted>, Failure>;
+
+    fn item(&self, id: &ItemId) -> Result<Option<Item>, Failure>;
+
+    fn revision(&self, id: &ItemId, revision: u32) -> Result<Option<Revision>, Failure>;
+
+    /// The item's history, oldest first.
+    fn events(&self, id: &ItemId) -> Result<Vec<Event>, Failure>;
+
+    /// Applies `change` to the item and writes the item, its events (numbered here) and its
+    /// index entries atomically. `not_found` if there is no such item.
+    fn update(&self, id: &ItemId, change: &Change<'_>) -> Result<Item, Failure>;
+
+    /// Up to `limit` claimable items of `queue` after `after`, highest priority first.
+    fn queue(
+        &self,
+        queue: QueueName,
+        communities: &CommunityFilter<'_>,
+        after: Option<Cursor>,
+        limit: usize,
+    ) -> Result<Vec<QueueEntry>, Failure>;
+
+    /// How many items wait (unleased) in `queue`.
+    fn queue_depth(&self, queue: QueueName) -> Result<u64, Failure>;
+
+    /// Items whose lease ended at or before `now`, soonest first.
+    fn leases_due(&self, now: Timestamp, limit: usize) -> Result<Vec<ItemId>, Failure>;
+
+    /// Item ids in storage order, for maintenance and checks.
+    fn item_ids(&self, after: Option<ItemId>, limit: usize) -> Result<Vec<ItemId>, Failure>;
+
+    fn keys(&self) -> Result<Vec<ApiKey>, Failure>;
+
+    /// Creates or replaces a key (revocation is a replace), with its audit record.
+    fn put_key(&self, key: &ApiKey, audit: &AuditRecord) -> Result<(), Failure>;
+
+    fn policy(&self, community: &CommunityId) -> Result<Option<CommunityPolicy>, Failure>;
+
+    fn put_policy(
+        &self,
+        community: &CommunityId,
+        policy: &CommunityPolicy,
+        audit: &AuditRecord,
+    ) -> Result<(), Failure>;
+
+    fn wordlist(&self, community: &CommunityId) -> Result<Option<CommunityWordlist>, Failure>;
+
+    fn put_wordlist(
+        &self,
+        community: &CommunityId,
+        wordlist: &CommunityWordlist,
+        audit: &AuditRecord,
+    ) -> Result<(), Failure>;
+
+    /// The audit log, oldest first.
+    fn audit_log(&self) -> Result<Vec<AuditRecord>, Failure>;
+
+    /// Makes every write so far durable.
+    fn flush(&self) -> Result<(), Failure>;
+}
+
+/// What [`verify`] found.
+#[derive(Debug, Default)]
+pub struct Verification {
+    pub items: u64,
+    pub events: u64,
+    pub problems: Vec<String>,
+}
+
+/// Checks the whole store: every item's state is what its event log replays to, and the
+/// queue and lease indexes hold exactly the items that belong in them.
+pub fn verify(store: &dyn Store) -> Result<Verification, Failure> {
+    let mut report = Verification::default();
+    let mut waiting = BTreeSet::new();
+    let mut leased = BTreeSet::new();
+    let mut after = None;
+    loop {
+        let ids = store.item_ids(after, 1000)?;
+        let Some(last) = ids.last().copied() else {
+            break;
+        };
+        for id in ids {
+            let Some(item) = store.item(&id)? else {
+                report.problems.push(format!("{id}: listed but missing"));
+                continue;
+            };
+            let events = store.events(&id)?;
+            report.items += 1;
+            report.events += events.len() as u64;
+            if let Err(why) = check_history(&item, &events) {
+                report.problems.push(format!("{id}: {why}"));
+            }
+            if store.revision(&id, item.revision)?.is_none() {
+                report
+                    .problems
+                    .push(format!("{id}: revision {} missing", item.revision));
+            }
+            if let Some(entry) = QueueEntry::of(&item) {
+                waiting.insert((entry.queue, entry.item_id));
+            }
+            if item.lease.is_some() {
+                leased.insert(id);
+            }
+        }
+        after = Some(last);
+    }
+    let mut indexed = BTreeSet::new();
+    for queue in QueueName::ALL {
+        let mut cursor = None;
+        loop {
+            let page = store.queue(queue, &CommunityFilter::All, cursor, 1000)?;
+            let Some(last) = page.last() else { break };
+            cursor = Some(last.cursor());
+            indexed.extend(page.iter().map(|e| (e.queue, e.item_id)));
+        }
+    }
+    for missing in waiting.difference(&indexed) {
+        report
+            .problems
+            .push(format!("{}: waiting but not in the queue index", missing.1));
+    }
+    for extra in indexed.difference(&waiting) {
+        report
+            .problems
+            .push(format!("{}: in the queue index but not waiting", extra.1));
+    }
+    let lease_index: BTreeSet<ItemId> = store
+        .leases_due(Timestamp::from_millis(i64::MAX / 2), usize::MAX)?
+        .into_iter()
+        .collect();
+    if lease_index != leased {
+        report.problems.push(format!(
+            "lease index has {} entries, {} items are leased",
+            lease_index.len(),
+            leased.len()
+        ));
+    }
+    Ok(report)
+}

@@ -1,0 +1,371 @@
+//! Every endpoint × every kind of caller × a community in and out of the caller's scope.
+//!
+//! Callers: no key, an unknown key, and one key per role scoped to community `a`.
+//! Expected: 401 without a valid key; 403 for a role the endpoint does not admit; for an
+//! admitted role, success in `a` and 404 in `b` (existence does not leak), except where
+//! noted. Public endpoints answer everyone.
+
+use std::collections::BTreeSet;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use serde_json::{json, Value};
+
+use super::{Resp, Server, ADMIN, REMOVE_TEXT};
+
+const ROLES: [&str; 4] = ["admin", "moderator", "ingest", "feed"];
+
+/// Keys with scope `*` used to set up fixtures.
+struct Ctx {
+    s: Server,
+    ingest: String,
+    moderator: String,
+    n: AtomicU32,
+}
+
+impl Ctx {
+    fn unique(&self) -> String {
+        format!("m{}", self.n.fetch_add(1, Ordering::Relaxed))
+    }
+
+    /// Leases every waiting item of `community` to the fixture moderator, so the next
+    /// claim in it returns the next item created.
+    fn drain(&self, community: &str) {
+        loop {
+            let r = self.s.post(
+                "/v1/queue/claim",
+                &self.moderator,
+                json!({"community": community, "limit": 100}),
+            );
+            assert_eq!(r.status, 200, "{r:?}");
+            if r.body["items"].as_array().unwrap().is_empty() {
+                return;
+            }
+        }
+    }
+
+    fn review_item(&self, community: &str) -> String {
+        let id = self.unique();
+        self.s.queued(&self.ingest, community, &id)
+    }
+
+    /// An item waiting in `community`, leased to `key` if `key` may claim there, else to
+    /// the fixture moderator.
+    fn leased_item(&self, community: &str, key: Option<&str>, role: Option<&str>) -> String {
+        self.drain(community);
+        let item = self.review_item(community);
+        let claimer = match (role, key) {
+            (Some("admin" | "moderator"), Some(key)) if community == "a" => key.to_string(),
+            _ => self.moderator.clone(),
+        };
+        let r = self.s.post(
+            "/v1/queue/claim",
+            &claimer,
+            json!({"community": community, "limit": 1}),
+        );
+        assert_eq!(r.body["items"][0]["item_id"], item.as_str(), "{r:?}");
+        item
+    }
+
+    fn removed_item(&self, community: &str) -> String {
+        let r = self
+            .s
+            .submit(&self.ingest, community, &self.unique(), REMOVE_TEXT);
+        assert_eq!(r.body["action"], "remove", "{r:?}");
+        r.body["item_id"].as_str().unwrap().to_string()
+    }
+}
+
+type Call = fn(&Ctx, Option<&str>, Option<&str>, &str) -> Resp;
+
+struct Endpoint {
+    method: &'static str,
+    path: &'static str,
+    /// Roles admitted; `None` for public endpoints.
+    roles: Option<&'static [&'static str]>,
+    ok: u16,
+    /// Status for an admitted role in community `b`.
+    outside: u16,
+    call: Call,
+}
+
+fn body(c: &Ctx, method: &str, path: &str, key: Option<&str>, b: Value) -> Resp {
+    c.s.call(method, path, key, Some(&b))
+}
+
+fn endpoints() -> Vec<Endpoint> {
+    const ANY: &[&str] = &["admin", "moderator", "ingest", "feed"];
+    const MOD: &[&str] = &["admin", "moderator"];
+    const ING: &[&str] = &["admin", "ingest"];
+    const ADM: &[&str] = &["admin"];
+    let public = |path: &'static str, call: Call| Endpoint {
+        method: "get",
+        path,
+        roles: None,
+        ok: 200,
+        outside: 200,
+        call,
+    };
+    let mut list = vec![
+        public("/healthz", |c, key, _, _| {
+            c.s.call("GET", "/healthz", key, None)
+        }),
+        public("/readyz", |c, key, _, _| {
+            c.s.call("GET", "/readyz", key, None)
+        }),
+        public("/metrics", |c, key, _, _| {
+            c.s.call("GET", "/metrics", key, None)
+        }),
+        public("/openapi.json", |c, key, _, _| {
+            c.s.call("GET", "/openapi.json", key, None)
+        }),
+    ];
+    list.extend([
+        Endpoint {
+            method: "post",
+            path: "/v1/moderate",
+            roles: Some(&["admin", "moderator", "ingest"]),
+            ok: 200,
+            outside: 404,
+            call: |c, key, _, com| body(c, "POST", "/v1/moderate", key, json!({"text": "hi", "community": com})),
+        },
+        Endpoint {
+            method: "post",
+            path: "/v1/content",
+            roles: Some(ING),
+            ok: 201,
+            outside: 404,
+            call: |c, key, _, com| {
+                body(c, "POST", "/v1/content", key,
+                     json!({"community": com, "content_id": c.unique(), "author_id": "u", "text": "hi"}))
+            },
+        },
+        Endpoint {
+            method: "post",
+            path: "/v1/content:batch",
+            roles: Some(ING),
+            ok: 200,
+            outside: 404,
+            call: |c, key, _, com| {
+                body(c, "POST", "/v1/content:batch", key,
+                     json!({"items": [{"community": com, "content_id": c.unique(), "author_id": "u", "text": "hi"}]}))
+            },
+        },
+        Endpoint {
+            method: "get",
+            path: "/v1/queue",
+            roles: Some(MOD),
+            ok: 200,
+            outside: 404,
+            call: |c, key, _, com| c.s.call("GET", &format!("/v1/queue?community={com}"), key, None),
+        },
+        Endpoint {
+            method: "post",
+            path: "/v1/queue/claim",
+            roles: Some(MOD),
+            ok: 200,
+            outside: 404,
+            call: |c, key, _, com| body(c, "POST", "/v1/queue/claim", key, json!({"community": com})),
+        },
+        Endpoint {
+            method: "get",
+            path: "/v1/items/{id}",
+            roles: Some(ANY),
+            ok: 200,
+            outside: 404,
+            call: |c, key, _, com| {
+                let item = c.review_item(com);
+                c.s.call("GET", &format!("/v1/items/{item}"), key, None)
+            },
+        },
+        Endpoint {
+            method: "get",
+            path: "/v1/items/{id}/events",
+            roles: Some(&["admin", "moderator", "feed"]),
+            ok: 200,
+            outside: 404,
+            call: |c, key, _, com| {
+                let item = c.review_item(com);
+                c.s.call("GET", &format!("/v1/items/{item}/events"), key, None)
+            },
+        },
+        Endpoint {
+            method: "post",
+            path: "/v1/items/{id}/decision",
+            roles: Some(MOD),
+            ok: 200,
+            outside: 404,
+            call: |c, key, role, com| {
+                let item = c.leased_item(com, key, role);
+                body(c, "POST", &format!("/v1/items/{item}/decision"), key,
+                     json!({"action": "approve", "reason": "fine"}))
+            },
+        },
+        Endpoint {
+            method: "post",
+            path: "/v1/items/{id}/release",
+            roles: Some(MOD),
+            ok: 200,
+            outside: 404,
+            call: |c, key, role, com| {
+                let item = c.leased_item(com, key, role);
+                c.s.call("POST", &format!("/v1/items/{item}/release"), key, None)
+            },
+        },
+        Endpoint {
+            method: "post",
+            path: "/v1/items/{id}/appeal",
+            roles: Some(ING),
+            ok: 200,
+            outside: 404,
+            call: |c, key, _, com| {
+                let item = c.removed_item(com);
+                body(c, "POST", &format!("/v1/items/{item}/appeal"), key, json!({"statement": "please"}))
+            },
+        },
+        Endpoint {
+            method: "get",
+            path: "/v1/communities/{id}/policy",
+            roles: Some(MOD),
+            ok: 200,
+            outside: 404,
+            call: |c, key, _, com| c.s.call("GET", &format!("/v1/communities/{com}/policy"), key, None),
+        },
+        Endpoint {
+            method: "put",
+            path: "/v1/communities/{id}/policy",
+            roles: Some(ADM),
+            ok: 200,
+            outside: 404,
+            call: |c, key, _, com| {
+                body(c, "PUT", &format!("/v1/communities/{com}/policy"), key,
+                     json!({"thresholds": {"profanity": {"review": 0.6, "remove": 0.9},
+                                           "threat": {"review": 0.6, "remove": 0.9},
+                                           "insult": {"review": 0.5}}}))
+            },
+        },
+        Endpoint {
+            method: "get",
+            path: "/v1/communities/{id}/wordlist",
+            roles: Some(MOD),
+            ok: 200,
+            outside: 404,
+            call: |c, key, _, com| c.s.call("GET", &format!("/v1/communities/{com}/wordlist"), key, None),
+        },
+        Endpoint {
+            method: "put",
+            path: "/v1/communities/{id}/wordlist",
+            roles: Some(ADM),
+            ok: 200,
+            outside: 404,
+            call: |c, key, _, com| {
+                body(c, "PUT", &format!("/v1/communities/{com}/wordlist"), key,
+                     json!({"block": [{"text": "zork", "category": "insult", "severity": "low"}]}))
+            },
+        },
+        Endpoint {
+            method: "get",
+            path: "/v1/keys",
+            roles: Some(ADM),
+            ok: 200,
+            // Listing names no community: the list is filtered to the caller's scope.
+            outside: 200,
+            call: |c, key, _, _| c.s.call("GET", "/v1/keys", key, None),
+        },
+        Endpoint {
+            method: "post",
+            path: "/v1/keys",
+            roles: Some(ADM),
+            ok: 201,
+            // Granting beyond one's own scope is refused, not hidden.
+            outside: 403,
+            call: |c, key, _, com| body(c, "POST", "/v1/keys", key, json!({"role": "feed", "communities": [com]})),
+        },
+        Endpoint {
+            method: "delete",
+            path: "/v1/keys/{id}",
+            roles: Some(ADM),
+            ok: 200,
+            outside: 404,
+            call: |c, key, _, com| {
+                let r = c.s.post("/v1/keys", ADMIN, json!({"role": "feed", "communities": [com]}));
+                let id = r.body["id"].as_str().unwrap().to_string();
+                c.s.call("DELETE", &format!("/v1/keys/{id}"), key, None)
+            },
+        },
+    ]);
+    list
+}
+
+#[test]
+fn role_endpoint_community_matrix() {
+    let s = Server::start();
+    let ingest = s.key("ingest", &["*"]);
+    let moderator = s.key("moderator", &["*"]);
+    let ctx = Ctx {
+        s,
+        ingest,
+        moderator,
+        n: AtomicU32::new(0),
+    };
+    let mut callers: Vec<(Option<&str>, Option<String>)> = vec![
+        (None, None),
+        (None, Some("wdn_not_a_key_at_all_000000".into())),
+    ];
+    for role in ROLES {
+        callers.push((Some(role), Some(ctx.s.key(role, &["a"]))));
+    }
+
+    let endpoints = endpoints();
+    let covered: BTreeSet<(String, String)> = endpoints
+        .iter()
+        .map(|e| (e.method.to_string(), e.path.to_string()))
+        .collect();
+    let routes: BTreeSet<(String, String)> = warden::http::ROUTES
+        .iter()
+        .map(|(m, p)| (m.to_string(), p.to_string()))
+        .collect();
+    assert_eq!(covered, routes, "every route is in the matrix");
+
+    let mut failures = Vec::new();
+    let mut cells = 0;
+    for e in &endpoints {
+        for (role, key) in &callers {
+            for community in ["a", "b"] {
+                let expected = match (e.roles, role, key) {
+                    (None, _, _) => e.ok,
+                    (Some(_), None, _) => 401,
+                    (Some(roles), Some(role), _) if !roles.contains(role) => 403,
+                    (Some(_), Some(_), _) if community == "b" => e.outside,
+                    (Some(_), Some(_), _) => e.ok,
+                };
+                let r = (e.call)(&ctx, key.as_deref(), *role, community);
+                cells += 1;
+                if r.status != expected {
+                    failures.push(format!(
+                        "{} {} as {} in {community}: expected {expected}, got {} {}",
+                        e.method,
+                        e.path,
+                        role.unwrap_or(if key.is_some() {
+                            "unknown key"
+                        } else {
+                            "no key"
+                        }),
+                        r.status,
+                        r.body
+                    ));
+                } else if r.status >= 400 && r.code().is_empty() {
+                    failures.push(format!(
+                        "{} {}: error without the error shape",
+                        e.method, e.path
+                    ));
+                }
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {cells} cells wrong:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}

@@ -1,0 +1,208 @@
+//! The moderation API, black-box: a real server on 127.0.0.1:0 in a background thread,
+//! built with `warden::http::create_app` over a temporary sled directory and the real
+//! engine, driven over HTTP with `ureq`.
+
+mod concurrency;
+mod errors;
+mod flow;
+mod matrix;
+mod openapi;
+mod serve;
+mod stress;
+
+use std::sync::mpsc;
+use std::thread::JoinHandle;
+
+use actix_web::dev::ServerHandle;
+use actix_web::HttpServer;
+use serde_json::{json, Value};
+use tempfile::TempDir;
+use warden::config::Config;
+use warden::http::{create_app, AppState};
+
+use crate::common::engine;
+
+/// The admin key every test server starts with.
+pub const ADMIN: &str = "wdn_test_admin_key_0123456789";
+
+pub const ALLOW_TEXT: &str = "have a nice day";
+/// Profanity, medium: the default policy sends it to review.
+pub const REVIEW_TEXT: &str = "you are a f*cking idiot";
+/// A threat, high: the default policy removes it.
+pub const REMOVE_TEXT: &str = "go drink bleach";
+
+/// A running server; stopped and its data removed on drop.
+pub struct Server {
+    pub base: String,
+    agent: ureq::Agent,
+    handle: ServerHandle,
+    thread: Option<JoinHandle<()>>,
+    _dir: TempDir,
+}
+
+/// A response: status, `Retry-After`, and the body as JSON (or a JSON string if it was
+/// not JSON).
+#[derive(Debug)]
+pub struct Resp {
+    pub status: u16,
+    pub retry_after: Option<String>,
+    pub body: Value,
+}
+
+impl Resp {
+    /// The error code of an error response.
+    pub fn code(&self) -> &str {
+        self.body["error"]["code"].as_str().unwrap_or("")
+    }
+
+    pub fn message(&self) -> &str {
+        self.body["error"]["message"].as_str().unwrap_or("")
+    }
+}
+
+impl Server {
+    pub fn start() -> Server {
+        Server::with(|_| {})
+    }
+
+    /// A server whose configuration `tweak` adjusts.
+    pub fn with(tweak: impl FnOnce(&mut Config)) -> Server {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let mut config = Config {
+            data_dir: dir.path().join("data"),
+            admin_key: Some(ADMIN.to_string()),
+            ..Config::default()
+        };
+        config.engine.workers = 2;
+        tweak(&mut config);
+        config.validate().expect("test configuration is valid");
+        let (state, shown) = AppState::open(config, engine().clone()).expect("state opens");
+        assert!(shown.is_none(), "a configured admin key is never printed");
+        let (tx, rx) = mpsc::channel();
+        let thread = std::thread::spawn(move || {
+            actix_web::rt::System::new()
+                .block_on(async move {
+                    let server = HttpServer::new(move || create_app(state.clone()))
+                        .workers(2)
+                        .disable_signals()
+                        .bind(("127.0.0.1", 0))?;
+                    let addr = server.addrs()[0];
+                    let server = server.run();
+                    tx.send((addr, server.handle())).expect("test is waiting");
+                    server.await
+                })
+                .expect("server runs");
+        });
+        let (addr, handle) = rx.recv().expect("server started");
+        Server {
+            base: format!("http://{addr}"),
+            agent: ureq::AgentBuilder::new().build(),
+            handle,
+            thread: Some(thread),
+            _dir: dir,
+        }
+    }
+
+    /// Sends a request with an optional bearer key and an optional raw body.
+    pub fn raw(
+        &self,
+        method: &str,
+        path: &str,
+        key: Option<&str>,
+        body: Option<(&str, &[u8])>,
+    ) -> Resp {
+        let mut req = self.agent.request(method, &format!("{}{path}", self.base));
+        if let Some(key) = key {
+            req = req.set("Authorization", &format!("Bearer {key}"));
+        }
+        let result = match body {
+            Some((content_type, bytes)) => req.set("Content-Type", content_type).send_bytes(bytes),
+            None => req.call(),
+        };
+        let res = match result {
+            Ok(res) | Err(ureq::Error::Status(_, res)) => res,
+            Err(e) => panic!("{method} {path}: {e}"),
+        };
+        let status = res.status();
+        let retry_after = res.header("Retry-After").map(str::to_string);
+        let text = res.into_string().expect("readable body");
+        let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        Resp {
+            status,
+            retry_after,
+            body,
+        }
+    }
+
+    pub fn call(&self, method: &str, path: &str, key: Option<&str>, body: Option<&Value>) -> Resp {
+        let bytes = body.map(|b| serde_json::to_vec(b).expect("JSON"));
+        self.raw(
+            method,
+            path,
+            key,
+            bytes.as_deref().map(|b| ("application/json", b)),
+        )
+    }
+
+    pub fn get(&self, path: &str, key: &str) -> Resp {
+        self.call("GET", path, Some(key), None)
+    }
+
+    pub fn post(&self, path: &str, key: &str, body: Value) -> Resp {
+        self.call("POST", path, Some(key), Some(&body))
+    }
+
+    pub fn put(&self, path: &str, key: &str, body: Value) -> Resp {
+        self.call("PUT", path, Some(key), Some(&body))
+    }
+
+    /// Creates a key through the API; its secret.
+    pub fn key(&self, role: &str, communities: &[&str]) -> String {
+        let r = self.post(
+            "/v1/keys",
+            ADMIN,
+            json!({"role": role, "communities": communities}),
+        );
+        assert_eq!(r.status, 201, "{r:?}");
+        r.body["key"].as_str().expect("secret").to_string()
+    }
+
+    /// Submits content; the response.
+    pub fn submit(&self, key: &str, community: &str, content_id: &str, text: &str) -> Resp {
+        self.post(
+            "/v1/content",
+            key,
+            json!({"community": community, "content_id": content_id, "author_id": "author-1", "text": text}),
+        )
+    }
+
+    /// Submits content that must go to review; its item id.
+    pub fn queued(&self, key: &str, community: &str, content_id: &str) -> String {
+        let r = self.submit(key, community, content_id, REVIEW_TEXT);
+        assert_eq!(r.status, 201, "{r:?}");
+        assert_eq!(r.body["action"], "review", "{r:?}");
+        r.body["item_id"].as_str().expect("item id").to_string()
+    }
+
+    /// The kinds of an item's events, in order.
+    pub fn event_kinds(&self, item: &str) -> Vec<String> {
+        let r = self.get(&format!("/v1/items/{item}/events"), ADMIN);
+        assert_eq!(r.status, 200, "{r:?}");
+        r.body["events"]
+            .as_array()
+            .expect("events")
+            .iter()
+            .map(|e| e["kind"].as_str().expect("kind").to_string())
+            .collect()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let handle = self.handle.clone();
+        actix_web::rt::System::new().block_on(handle.stop(true));
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}

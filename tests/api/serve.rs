@@ -1,0 +1,246 @@
+//! `warden serve` and `warden keys` as operators run them: the real binary, a temporary
+//! data directory, port 0.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+
+use serde_json::{json, Value};
+
+use crate::common::warden_bin;
+
+/// A `warden serve` process and what it printed.
+pub struct Process {
+    pub child: Child,
+    pub base: String,
+    pub admin_key: Option<String>,
+}
+
+/// Starts `warden serve` on a free port over `data`; waits until it listens.
+pub fn start(data: &Path, env: &[(&str, &str)]) -> Process {
+    let mut child = Command::new(warden_bin())
+        .args(["serve", "--bind", "127.0.0.1:0", "--data"])
+        .arg(data)
+        .envs(env.iter().copied())
+        .env("WARDEN_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn warden serve");
+    let stdout = child.stdout.take().expect("stdout");
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let mut admin_key = None;
+    let mut key_next = false;
+    for line in rx.iter() {
+        if key_next {
+            admin_key = Some(line.trim().to_string());
+            key_next = false;
+        } else if line.contains("admin API key") {
+            key_next = true;
+        } else if let Some(addr) = line.strip_prefix("warden: listening on ") {
+            return Process {
+                child,
+                base: addr.trim().to_string(),
+                admin_key,
+            };
+        }
+    }
+    let out = child.wait_with_output().expect("warden serve exited");
+    panic!(
+        "warden serve did not start: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+impl Process {
+    pub fn call(&self, method: &str, path: &str, key: &str, body: Option<Value>) -> (u16, Value) {
+        let req = ureq::request(method, &format!("{}{path}", self.base))
+            .set("Authorization", &format!("Bearer {key}"));
+        let res = match body {
+            Some(b) => req.send_json(b),
+            None => req.call(),
+        };
+        match res {
+            Ok(r) | Err(ureq::Error::Status(_, r)) => {
+                let status = r.status();
+                (status, r.into_json().unwrap_or(Value::Null))
+            }
+            Err(e) => panic!("{method} {path}: {e}"),
+        }
+    }
+
+    /// SIGTERM, then the exit status.
+    pub fn terminate(mut self) -> std::process::ExitStatus {
+        let pid = self.child.id().to_string();
+        let killed = Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .expect("kill");
+        assert!(killed.success());
+        self.child.wait().expect("wait")
+    }
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn first_start_prints_an_admin_key_and_data_survives_a_graceful_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let p = start(&data, &[]);
+    let admin = p
+        .admin_key
+        .clone()
+        .expect("the first start prints the admin key");
+    assert!(admin.starts_with("wdn_"));
+    let (status, health) = p.call("GET", "/healthz", &admin, None);
+    assert_eq!((status, health["status"].as_str()), (200, Some("ok")));
+    let (status, ready) = p.call("GET", "/readyz", &admin, None);
+    assert_eq!(status, 200);
+    assert_eq!(ready["checks"], json!({"store": true, "engine": true}));
+    let (status, created) = p.call(
+        "POST",
+        "/v1/content",
+        &admin,
+        Some(json!({"community": "c", "content_id": "1", "author_id": "u", "text": "you f*cking idiot"})),
+    );
+    assert_eq!(status, 201, "{created}");
+    let item = created["item_id"].as_str().unwrap().to_string();
+
+    // While it runs, the store is locked: the CLI says so and points at the API.
+    let out = Command::new(warden_bin())
+        .args(["keys", "list", "--data"])
+        .arg(&data)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("in use"), "{stderr}");
+
+    let status = p.terminate();
+    assert!(status.success(), "graceful shutdown exits 0: {status:?}");
+
+    let p = start(&data, &[]);
+    assert!(
+        p.admin_key.is_none(),
+        "the key is printed only on first start"
+    );
+    let (status, got) = p.call("GET", &format!("/v1/items/{item}"), &admin, None);
+    assert_eq!(status, 200);
+    assert_eq!(got["text"], "you f*cking idiot");
+    let metrics = ureq::get(&format!("{}/metrics", p.base))
+        .call()
+        .unwrap()
+        .into_string()
+        .unwrap();
+    assert!(
+        metrics.contains("warden_queue_depth{queue=\"review\"} 1"),
+        "{metrics}"
+    );
+    assert!(metrics.contains(
+        "warden_http_requests_total{method=\"GET\",route=\"/v1/items/{id}\",status=\"200\"} 1"
+    ));
+    assert!(p.terminate().success());
+}
+
+#[test]
+fn admin_key_from_the_environment() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = "wdn_from_env_0123456789abcdef";
+    let p = start(&dir.path().join("data"), &[("WARDEN_ADMIN_KEY", key)]);
+    assert!(p.admin_key.is_none(), "a given key is never printed");
+    assert_eq!(p.call("GET", "/v1/keys", key, None).0, 200);
+}
+
+#[test]
+fn bad_configuration_is_refused_with_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("warden.toml");
+    std::fs::write(&file, "[queue]\nlease = 30\n").unwrap();
+    let run = |args: &[&str], env: &[(&str, &str)]| {
+        let out = Command::new(warden_bin())
+            .arg("serve")
+            .args(args)
+            .args(["--data", dir.path().join("data").to_str().unwrap()])
+            .envs(env.iter().copied())
+            .output()
+            .unwrap();
+        assert!(!out.status.success());
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    let err = run(&["--config", file.to_str().unwrap()], &[]);
+    assert!(
+        err.contains("warden.toml") && err.contains("lease"),
+        "{err}"
+    );
+    let err = run(&[], &[("WARDEN_RATE_LIMIT_BURST", "plenty")]);
+    assert!(err.contains("WARDEN_RATE_LIMIT_BURST"), "{err}");
+    let err = run(&[], &[("WARDEN_BIND", "localhost")]);
+    assert!(err.contains("WARDEN_BIND"), "{err}");
+    std::fs::write(
+        &file,
+        "[queue]\ndefault_lease_seconds = 10\nmax_lease_seconds = 5\n",
+    )
+    .unwrap();
+    let err = run(&["--config", file.to_str().unwrap()], &[]);
+    assert!(err.contains("queue.default_lease_seconds"), "{err}");
+}
+
+#[test]
+fn keys_cli_creates_lists_and_revokes() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let keys = |args: &[&str]| {
+        let out = Command::new(warden_bin())
+            .arg("keys")
+            .args(args)
+            .arg("--data")
+            .arg(&data)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let created: Value = serde_json::from_str(&keys(&[
+        "create",
+        "--role",
+        "moderator",
+        "--communities",
+        "a,b",
+    ]))
+    .unwrap();
+    let id = created["id"].as_str().unwrap().to_string();
+    let secret = created["key"].as_str().unwrap().to_string();
+    assert_eq!(created["communities"], json!(["a", "b"]));
+    let listed = keys(&["list"]);
+    assert!(listed.contains(&id) && !listed.contains(&secret));
+    let revoked: Value = serde_json::from_str(&keys(&["revoke", &id])).unwrap();
+    assert!(revoked["revoked_at"].is_string());
+
+    // The server knows the CLI's keys: the revoked one fails, a new admin works.
+    let admin: Value =
+        serde_json::from_str(&keys(&["create", "--role", "admin", "--communities", "*"])).unwrap();
+    let admin = admin["key"].as_str().unwrap().to_string();
+    let p = start(&data, &[]);
+    assert!(p.admin_key.is_none(), "keys exist, so no bootstrap key");
+    assert_eq!(p.call("GET", "/v1/keys", &admin, None).0, 200);
+    assert_eq!(p.call("GET", "/v1/queue", &secret, None).0, 401);
+}
