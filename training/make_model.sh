@@ -21,7 +21,7 @@ export WARDEN_THREADS="${WARDEN_THREADS:-2}"
 export OMP_NUM_THREADS="$WARDEN_THREADS"
 BUDGET_MIN="${BUDGET_MIN:-45}"
 NAME=final
-VENV=training/.venv
+VENV="$ROOT/training/.venv"
 PY="$VENV/bin/python"
 
 if [ ! -x "$PY" ]; then
