@@ -218,7 +218,10 @@ impl Rules {
     /// Scores several texts under these rules, in order. The one place to hand the engine
     /// a batch (the classifier's batch entry point goes here).
     pub fn score_all(&self, engine: &Engine, texts: &[&str]) -> Vec<Verdict> {
-        texts.iter().map(|text| self.score(engine, text)).collect()
+        match &self.patterns {
+            Some(patterns) => engine.score_batch_with(texts, patterns, &self.compiled),
+            None => engine.score_batch(texts),
+        }
     }
 
     /// What Warden does with content given its verdict, and the labels if it labels.

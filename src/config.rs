@@ -22,6 +22,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::model::ModelOptions;
 
 /// Everything `warden serve` can be told. See the README for each key.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -92,6 +93,33 @@ pub struct EngineConfig {
     pub workers: usize,
     /// Most texts scored in one batch.
     pub max_batch: usize,
+    /// Classifier directory (`WARDEN_MODEL`); unset means the shipped
+    /// `models/warden-minilm`.
+    pub model: Option<PathBuf>,
+    /// Run without the classifier (`WARDEN_PATTERNS_ONLY=1`).
+    pub patterns_only: bool,
+    /// Classifier sessions; 0 means one per CPU (`WARDEN_MODEL_SESSIONS`).
+    pub model_sessions: usize,
+    /// Threads per classifier session (`WARDEN_MODEL_THREADS`).
+    pub model_threads: usize,
+}
+
+impl EngineConfig {
+    /// The classifier to load, or `None` with `patterns_only`.
+    pub fn model_options(&self) -> Result<Option<ModelOptions>> {
+        if self.patterns_only {
+            return Ok(None);
+        }
+        let mut options = match &self.model {
+            Some(dir) => ModelOptions::new(dir.clone()),
+            None => ModelOptions::shipped()?,
+        };
+        if self.model_sessions > 0 {
+            options.sessions = self.model_sessions;
+        }
+        options.threads_per_session = self.model_threads.max(1);
+        Ok(Some(options))
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -154,6 +182,10 @@ impl Default for EngineConfig {
             wordlists: None,
             workers: 0,
             max_batch: 32,
+            model: None,
+            patterns_only: false,
+            model_sessions: 0,
+            model_threads: 1,
         }
     }
 }
@@ -245,6 +277,18 @@ impl Config {
         if let Some(v) = var("WARDEN_MAX_LEASE_SECONDS") {
             self.queue.max_lease_seconds = parse_env("WARDEN_MAX_LEASE_SECONDS", &v)?;
         }
+        if let Some(v) = var("WARDEN_MODEL") {
+            self.engine.model = Some(PathBuf::from(v));
+        }
+        if let Some(v) = var("WARDEN_PATTERNS_ONLY") {
+            self.engine.patterns_only = parse_env("WARDEN_PATTERNS_ONLY", &v)?;
+        }
+        if let Some(v) = var("WARDEN_MODEL_SESSIONS") {
+            self.engine.model_sessions = parse_env("WARDEN_MODEL_SESSIONS", &v)?;
+        }
+        if let Some(v) = var("WARDEN_MODEL_THREADS") {
+            self.engine.model_threads = parse_env("WARDEN_MODEL_THREADS", &v)?;
+        }
         if let Some(v) = var("WARDEN_SCORING_WORKERS") {
             self.engine.workers = parse_env("WARDEN_SCORING_WORKERS", &v)?;
         }
@@ -302,6 +346,12 @@ impl Config {
                 "engine.languages",
                 "must name at least one language, or \"all\"",
             );
+        }
+        if self.engine.model_threads == 0 || self.engine.model_threads > 256 {
+            return fail("engine.model_threads", "must be between 1 and 256");
+        }
+        if self.engine.model_sessions > 256 {
+            return fail("engine.model_sessions", "must be at most 256");
         }
         if !(1..=4096).contains(&self.engine.max_batch) {
             return fail("engine.max_batch", "must be between 1 and 4096");

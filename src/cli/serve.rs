@@ -33,6 +33,14 @@ pub(crate) struct ServeArgs {
     /// Read wordlists from this directory [env: WARDEN_WORDLISTS].
     #[arg(long, value_name = "DIR")]
     wordlists: Option<PathBuf>,
+
+    /// Classifier directory [default: the shipped models/warden-minilm; env: WARDEN_MODEL].
+    #[arg(long, value_name = "DIR", conflicts_with = "patterns_only")]
+    model: Option<PathBuf>,
+
+    /// Run without the classifier [env: WARDEN_PATTERNS_ONLY=1].
+    #[arg(long)]
+    patterns_only: bool,
 }
 
 /// Logs go to standard error; `WARDEN_LOG` is a `tracing` filter (default `info`).
@@ -61,11 +69,24 @@ pub(crate) fn run(args: ServeArgs) -> Result<ExitCode> {
     if let Some(dir) = args.wordlists {
         config.engine.wordlists = Some(dir);
     }
+    if let Some(dir) = args.model {
+        config.engine.model = Some(dir);
+    }
+    if args.patterns_only {
+        config.engine.patterns_only = true;
+    }
     config.validate()?;
     let engine = Engine::builder()
         .languages(config.engine.languages.clone())
         .wordlist_dir(config.engine.wordlists.clone())
+        .model(config.engine.model_options()?)
         .build()?;
+    match engine.model() {
+        Some(model) => {
+            tracing::info!(model = %model.info().name, version = %model.info().version, "classifier loaded")
+        }
+        None => tracing::info!("patterns only: no classifier"),
+    }
     let bind = config.bind;
     let (state, admin_key) = AppState::open(config, engine)?;
     if let Some(key) = admin_key {

@@ -141,10 +141,15 @@ impl AppState {
         &self.config
     }
 
-    /// Readiness checks by name. A check for the classifier goes here when it lands:
-    /// `("model", self.scorer.engine().model_loaded())`.
+    /// Readiness checks by name: the store accepts writes, and the classifier is loaded
+    /// unless the configuration runs without one.
     pub fn readiness(&self) -> Vec<(&'static str, bool)> {
-        vec![("store", self.commit.healthy()), ("engine", true)]
+        let model = self.config.engine.patterns_only || self.scorer.engine().model().is_some();
+        vec![
+            ("store", self.commit.healthy()),
+            ("engine", true),
+            ("model", model),
+        ]
     }
 
     /// Returns expired leases to their queues (see `queue::expire_due`). Blocking.

@@ -20,7 +20,7 @@ use tempfile::TempDir;
 use warden::config::Config;
 use warden::http::{create_app, AppState};
 
-use crate::common::engine;
+use crate::common::model_engine;
 
 /// The admin key every test server starts with.
 pub const ADMIN: &str = "wdn_test_admin_key_0123456789";
@@ -76,7 +76,7 @@ impl Server {
         config.engine.workers = 2;
         tweak(&mut config);
         config.validate().expect("test configuration is valid");
-        let (state, shown) = AppState::open(config, engine().clone()).expect("state opens");
+        let (state, shown) = AppState::open(config, model_engine().clone()).expect("state opens");
         assert!(shown.is_none(), "a configured admin key is never printed");
         let (tx, rx) = mpsc::channel();
         let thread = std::thread::spawn(move || {
