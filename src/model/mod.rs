@@ -372,7 +372,9 @@ impl Classifier {
     /// Rows per model call: at most `max_batch`, and small enough that every session gets
     /// a share of a small batch (20 windows on 2 sessions run as 10 + 10, not 16 + 4).
     fn batch_size(&self, windows: usize) -> usize {
-        windows.div_ceil(self.sessions.len()).clamp(1, self.max_batch)
+        windows
+            .div_ceil(self.sessions.len())
+            .clamp(1, self.max_batch)
     }
 
     fn pick_session(&self) -> usize {
