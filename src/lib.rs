@@ -52,5 +52,6 @@ pub use error::{Error, Result};
 pub use patterns::{MatchMode, PatternSet, Term, Wordlists};
 pub use policy::{Policy, Thresholds};
 pub use verdict::{
-    Action, Category, EngineInfo, Match, ModelInfo, PiiKind, Severity, Source, Verdict,
+    Action, Category, EngineInfo, Match, ModelInfo, PiiKind, SensitiveCategory, SensitiveSpan,
+    Severity, Source, Verdict,
 };

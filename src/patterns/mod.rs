@@ -1,5 +1,6 @@
 //! Pattern scoring: wordlist terms and personal-data detectors, matched over normalized
-//! text and reported as spans of the original.
+//! text and reported as spans of the original; and, apart from them, the special
+//! categories of personal data ([`SensitiveSet`]), which are never violations.
 //!
 //! ```
 //! use warden::{Category, PatternSet, Wordlists};
@@ -12,8 +13,10 @@
 
 mod matcher;
 mod pii;
+mod sensitive;
 mod wordlist;
 
+pub use sensitive::SensitiveSet;
 pub use wordlist::{parse_terms, MatchMode, Term, Wordlists};
 
 use matcher::{Hit, TermMatcher};
