@@ -186,6 +186,11 @@ impl AppState {
         self.store.sweep_retention(Timestamp::now(), 1000)
     }
 
+    /// Makes every write so far durable, blocking (tools, tests, shutdown).
+    pub fn flush(&self) -> Result<(), Failure> {
+        self.commit.flush_now()
+    }
+
     /// Ends the Server-Sent Events streams (before a graceful stop).
     pub fn close_streams(&self) {
         self.closing.send_replace(true);

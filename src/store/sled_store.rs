@@ -770,7 +770,10 @@ impl Tx<'_> {
             community: item.community.clone(),
             id: SubjectRef::try_from(item.content_id.to_string()).or_abort_internal()?,
         };
-        for (cause, change) in suppress::diff(&active, &wanted, &Cause::CONTENT) {
+        let mut changes = suppress::diff(&active, &wanted, &Cause::CONTENT);
+        // Endings first: a rule that replaces another follows it in the log.
+        changes.sort_by_key(|(_, w)| w.is_some());
+        for (cause, change) in changes {
             let change = match change {
                 Some(w) => RuleChange::Set(w, subject.clone()),
                 None => RuleChange::End(cause.ending()),
