@@ -168,7 +168,13 @@ fn single_text_json() {
 
 #[test]
 fn help_explains_every_command() {
-    for args in [&["--help"][..], &["score", "--help"]] {
+    for args in [
+        &["--help"][..],
+        &["score", "--help"],
+        &["serve", "--help"],
+        &["keys", "--help"],
+        &["keys", "create", "--help"],
+    ] {
         let out = Command::new(warden_bin()).args(args).output().unwrap();
         assert!(out.status.success());
         let text = String::from_utf8(out.stdout).unwrap();
@@ -200,4 +206,42 @@ fn unknown_language_is_a_clear_error() {
     assert!(!out.status.success());
     let err = String::from_utf8(out.stderr).unwrap();
     assert!(err.contains("no wordlist for language `xx`"), "{err}");
+}
+
+#[test]
+fn missing_onnx_runtime_says_how_to_fix_it() {
+    let out = Command::new(warden_bin())
+        .args(["score", "hello"])
+        .env("ORT_DYLIB_PATH", "/nonexistent/libonnxruntime.so.1.31.1")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("make setup") && err.contains("ORT_DYLIB_PATH"),
+        "{err}"
+    );
+    assert!(err.contains("[model_error]"), "{err}");
+    // The fast path needs no runtime at all.
+    let out = Command::new(warden_bin())
+        .args(["score", "--patterns-only", "hello"])
+        .env("ORT_DYLIB_PATH", "/nonexistent/libonnxruntime.so.1.31.1")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+}
+
+#[test]
+fn default_scoring_uses_the_classifier() {
+    let out = Command::new(warden_bin())
+        .args(["score", "--json", "you are a worthless idiot"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["model"]["name"], "warden-minilm");
 }

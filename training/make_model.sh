@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# Reproduce models/warden-minilm/ from scratch (CPU only, ~60-90 min on 2 cores).
+# Reproduce models/warden-minilm/ from scratch (CPU only; measured 26 min on a shared
+# 2-core machine with WARDEN_THREADS=1, excluding the pip install).
 #
 #   bash training/make_model.sh            # from the repo root
 #   WARDEN_DATA=/path/to/data bash training/make_model.sh
 #
 # Env:
 #   WARDEN_DATA     data root holding train/*.jsonl (default: ../shared/data from repo root)
-#   WARDEN_THREADS  torch/onnxruntime threads (default 2)
+#   WARDEN_THREADS  torch threads (default 2; use 1 when another job holds a core:
+#                   2 contended threads ran ~4x slower than 1)
 #   BUDGET_MIN      training time cap in minutes (default 45; the plan is 2 epochs, the cap
 #                   only shortens the schedule on a slow or shared machine)
 # Logs go to training/runs/*.log; caches to training/cache/ (both git-ignored).

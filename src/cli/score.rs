@@ -18,7 +18,7 @@ use crate::verdict::{Action, Category, Verdict};
 /// Lines longer than this are reported as errors instead of being buffered whole.
 const MAX_LINE_BYTES: usize = 16 << 20;
 /// Lines scored together (one classifier batch, spread over its sessions).
-const CHUNK_LINES: usize = 256;
+const CHUNK_LINES: usize = 1024;
 
 #[derive(Debug, Args)]
 pub(crate) struct ScoreArgs {

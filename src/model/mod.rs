@@ -231,7 +231,7 @@ impl Classifier {
         }
         // Length-sorted batches waste the least padding.
         windows.sort_by_key(|w| w.ids.len());
-        let batches: Vec<&[Window]> = windows.chunks(self.max_batch).collect();
+        let batches: Vec<&[Window]> = windows.chunks(self.batch_size(windows.len())).collect();
         let outputs = self.run_batches(&batches)?;
 
         let mut probs: Vec<Vec<f32>> = vec![vec![0.0; self.categories.len()]; texts.len()];
@@ -367,6 +367,14 @@ impl Classifier {
             out.extend(result?);
         }
         Ok(out)
+    }
+
+    /// Rows per model call: at most `max_batch`, and small enough that every session gets
+    /// a share of a small batch (20 windows on 2 sessions run as 10 + 10, not 16 + 4).
+    fn batch_size(&self, windows: usize) -> usize {
+        windows
+            .div_ceil(self.sessions.len())
+            .clamp(1, self.max_batch)
     }
 
     fn pick_session(&self) -> usize {

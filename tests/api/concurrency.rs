@@ -5,7 +5,7 @@ use std::sync::{Arc, Barrier};
 
 use serde_json::json;
 
-use super::{Server, ADMIN, REVIEW_TEXT};
+use super::{Server, ADMIN, MODEL_NAME, REVIEW_TEXT};
 
 const MODERATORS: usize = 16;
 const ITEMS: usize = 160;
@@ -13,15 +13,19 @@ const ITEMS: usize = 160;
 #[test]
 fn sixteen_moderators_never_get_the_same_item() {
     let s = Arc::new(Server::start());
+    s.hold_for_review("busy");
     let ingest = s.key("ingest", &["busy"]);
     let batch: Vec<_> = (0..ITEMS)
         .map(|i| json!({"community": "busy", "content_id": format!("i{i}"), "author_id": "u", "text": REVIEW_TEXT}))
         .collect();
     let r = s.post("/v1/content:batch", &ingest, json!({ "items": batch }));
     assert_eq!(r.status, 200, "{r:?}");
-    let all: BTreeSet<String> = r.body["results"]
-        .as_array()
-        .unwrap()
+    let results = r.body["results"].as_array().unwrap();
+    for result in results {
+        assert_eq!(result["queue"], "review", "{result:?}");
+        assert_eq!(result["verdict"]["model"]["name"], MODEL_NAME);
+    }
+    let all: BTreeSet<String> = results
         .iter()
         .map(|r| r["item_id"].as_str().unwrap().to_string())
         .collect();
@@ -149,6 +153,7 @@ fn sixteen_moderators_never_get_the_same_item() {
 #[test]
 fn concurrent_submissions_of_one_content_make_one_item() {
     let s = Arc::new(Server::start());
+    s.hold_for_review("race");
     let barrier = Arc::new(Barrier::new(16));
     let threads: Vec<_> = (0..16)
         .map(|_| {

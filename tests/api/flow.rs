@@ -2,7 +2,7 @@
 
 use serde_json::json;
 
-use super::{Server, ADMIN, ALLOW_TEXT, REMOVE_TEXT, REVIEW_TEXT};
+use super::{Server, ADMIN, ALLOW_TEXT, MODEL_NAME, REMOVE_TEXT, REVIEW_TEXT};
 
 #[test]
 fn submit_queue_claim_decide_appeal_reverse() {
@@ -10,7 +10,7 @@ fn submit_queue_claim_decide_appeal_reverse() {
     let ingest = s.key("ingest", &["cats"]);
     let moderator = s.key("moderator", &["cats"]);
 
-    // Clean text is allowed without a human.
+    // Clean text is allowed without a human; the verdict is the classifier's too.
     let r = s.submit(&ingest, "cats", "c1", ALLOW_TEXT);
     assert_eq!(r.status, 201, "{r:?}");
     assert_eq!(r.body["action"], "allow");
@@ -18,16 +18,25 @@ fn submit_queue_claim_decide_appeal_reverse() {
     assert_eq!(r.body["revision"], 1);
     assert_eq!(r.body["verdict"]["id"], "c1");
     assert_eq!(r.body["verdict"]["flagged"], false);
+    assert_eq!(r.body["verdict"]["model"]["name"], MODEL_NAME, "{r:?}");
+    assert!(r.body["verdict"]["model"]["version"].is_string(), "{r:?}");
 
     // A high-severity threat is removed automatically.
     let r = s.submit(&ingest, "cats", "c2", REMOVE_TEXT);
     assert_eq!((r.status, r.body["action"].as_str()), (201, Some("remove")));
+    assert_eq!(r.body["status"], "decided");
+    assert_eq!(r.body["verdict"]["model"]["name"], MODEL_NAME, "{r:?}");
     let removed = r.body["item_id"].as_str().unwrap().to_string();
 
-    // Medium profanity waits for a human.
+    // From now on cats sends every removal to a person and reviews profanity from its
+    // low-severity score on: medium profanity waits for a human whatever the classifier
+    // makes of it.
+    s.hold_for_review("cats");
     let r = s.submit(&ingest, "cats", "c3", REVIEW_TEXT);
     assert_eq!((r.status, r.body["action"].as_str()), (201, Some("review")));
+    assert_eq!(r.body["status"], "pending");
     assert_eq!(r.body["queue"], "review");
+    assert_eq!(r.body["verdict"]["model"]["name"], MODEL_NAME, "{r:?}");
     let queued = r.body["item_id"].as_str().unwrap().to_string();
 
     let q = s.get("/v1/queue?community=cats&queue=review", &moderator);
@@ -38,7 +47,15 @@ fn submit_queue_claim_decide_appeal_reverse() {
     assert_eq!(items[0]["community"], "cats");
     assert_eq!(items[0]["text"], REVIEW_TEXT);
     assert!(items[0]["priority"].as_f64().unwrap() > 20.0);
-    assert_eq!(items[0]["verdict"]["action"], "review");
+    assert_eq!(items[0]["action"], "review");
+    // The policy's own call, before the community's action table: review, or a removal
+    // that cats sends to a person.
+    let verdict_action = items[0]["verdict"]["action"].as_str().unwrap();
+    assert!(
+        ["review", "remove"].contains(&verdict_action),
+        "{verdict_action}"
+    );
+    assert_eq!(items[0]["verdict"]["model"]["name"], MODEL_NAME);
     assert!(q.body.get("next_cursor").is_none());
 
     // Claim: leased to this moderator and gone from the queue.
@@ -141,6 +158,7 @@ fn submit_queue_claim_decide_appeal_reverse() {
     assert_eq!(events[1]["actor"], "system");
     assert_eq!(events[1]["outcome"], "remove");
     assert!(events[1]["engine"]["version"].is_string());
+    assert_eq!(events[1]["model"]["name"], MODEL_NAME, "{events:?}");
     assert!(events[1]["scores"]["threat"].as_f64().unwrap() > 0.9);
 
     // An upheld appeal keeps the outcome.
@@ -164,9 +182,12 @@ fn submit_queue_claim_decide_appeal_reverse() {
 #[test]
 fn resubmission_is_idempotent_and_edits_make_revisions() {
     let s = Server::start();
+    s.hold_for_review("dogs");
+    s.hold_for_review("cats");
     let ingest = s.key("ingest", &["dogs"]);
     let first = s.submit(&ingest, "dogs", "p1", REVIEW_TEXT);
     assert_eq!(first.status, 201);
+    assert_eq!(first.body["queue"], "review", "{first:?}");
     let same = s.submit(&ingest, "dogs", "p1", REVIEW_TEXT);
     assert_eq!(same.status, 200, "{same:?}");
     assert_eq!(same.body["changed"], false);
@@ -201,6 +222,8 @@ fn resubmission_is_idempotent_and_edits_make_revisions() {
 #[test]
 fn batch_submission() {
     let s = Server::start();
+    s.hold_for_review("a");
+    s.hold_for_review("b");
     let ingest = s.key("ingest", &["a", "b"]);
     let items: Vec<_> = (0..50)
         .map(|i| {
@@ -215,7 +238,8 @@ fn batch_submission() {
     for (i, result) in results.iter().enumerate() {
         assert_eq!(result["verdict"]["id"], format!("b{i}"));
         let expected = if i % 5 == 0 { "review" } else { "allow" };
-        assert_eq!(result["action"], expected);
+        assert_eq!(result["action"], expected, "{result:?}");
+        assert_eq!(result["verdict"]["model"]["name"], MODEL_NAME);
     }
     let moderator = s.key("moderator", &["a", "b"]);
     let q = s.get("/v1/queue?limit=100", &moderator);
@@ -249,12 +273,23 @@ fn queue_pages_in_priority_order() {
     let s = Server::start();
     let ingest = s.key("ingest", &["*"]);
     let moderator = s.key("moderator", &["*"]);
-    // Medium profanity (≈ 27.5) and a medium threat, which is urgent (≈ 32.5).
+    // A pre-moderated community: every action waits for a person. Clean posts (no harm
+    // match, a low score: priority ≤ 10) and a high-severity threat, which is urgent
+    // (≥ 44.5 whatever the classifier adds; nothing that is not urgent can pass 40).
+    let r = s.put(
+        "/v1/communities/q/policy",
+        ADMIN,
+        json!({"thresholds": {"threat": {"review": 0.6, "remove": 0.9}},
+               "actions": {"allow": "review", "label": "review", "remove": "review"}}),
+    );
+    assert_eq!(r.status, 200, "{r:?}");
     for i in 0..7 {
-        s.queued(&ingest, "q", &format!("m{i}"));
+        let r = s.submit(&ingest, "q", &format!("m{i}"), ALLOW_TEXT);
+        assert_eq!(r.body["action"], "review", "{r:?}");
     }
-    let urgent = s.submit(&ingest, "q", "t", "just go die");
+    let urgent = s.submit(&ingest, "q", "t", REMOVE_TEXT);
     assert_eq!(urgent.body["action"], "review", "{urgent:?}");
+    assert_eq!(urgent.body["verdict"]["action"], "remove", "{urgent:?}");
 
     let mut seen = Vec::new();
     let mut priorities = Vec::new();
@@ -277,6 +312,7 @@ fn queue_pages_in_priority_order() {
     }
     assert_eq!(seen.len(), 8);
     assert_eq!(seen[0], urgent.body["item_id"].as_str().unwrap());
+    assert!(priorities[0] >= 44.5, "{priorities:?}");
     assert!(
         priorities.windows(2).all(|w| w[0] >= w[1]),
         "{priorities:?}"
@@ -385,12 +421,27 @@ fn community_policy_and_wordlist_apply_on_the_next_request() {
     assert_eq!(p.body["thresholds"]["profanity"]["review"], 0.6);
     assert_eq!(p.body["actions"]["remove"], "remove");
 
-    // "damn" is low severity: allowed by default.
-    assert_eq!(
-        s.submit(&ingest, "knit", "1", "damn it").body["action"],
-        "allow"
+    // "damn" is low-severity profanity. The default policy has no label thresholds, so it
+    // is never labeled, whatever the classifier's reading does with it.
+    let r = s.submit(&ingest, "knit", "1", "damn it");
+    assert_eq!(r.status, 201, "{r:?}");
+    assert_ne!(r.body["action"], "label", "{r:?}");
+    assert!(r.body.get("labels").is_none(), "{r:?}");
+    assert!(
+        has_rule(&r.body["verdict"], "en:damn"),
+        "the word is recorded: {r:?}"
     );
-    // Label profanity from 0.3 on; send removals to a human.
+    // Label profanity from 0.3 on and act on nothing else: the word keeps at least the
+    // low-severity score (0.40, even when the classifier calls the text harmless), so it
+    // is labeled now.
+    let labels_only = json!({"thresholds": {"profanity": {"label": 0.3}}});
+    let r = s.put("/v1/communities/knit/policy", ADMIN, labels_only);
+    assert_eq!(r.status, 200, "{r:?}");
+    let r = s.submit(&ingest, "knit", "2", "damn it");
+    assert_eq!(r.body["action"], "label", "{r:?}");
+    assert_eq!(r.body["labels"], json!(["profanity"]));
+
+    // Send removals to a human: the verdict still says remove, the item waits for review.
     let policy = json!({
         "thresholds": {"profanity": {"label": 0.3, "review": 0.6, "remove": 0.9},
                        "threat": {"review": 0.6, "remove": 0.9}},
@@ -398,9 +449,6 @@ fn community_policy_and_wordlist_apply_on_the_next_request() {
     });
     let r = s.put("/v1/communities/knit/policy", ADMIN, policy.clone());
     assert_eq!(r.status, 200, "{r:?}");
-    let r = s.submit(&ingest, "knit", "2", "damn it");
-    assert_eq!(r.body["action"], "label", "{r:?}");
-    assert_eq!(r.body["labels"], json!(["profanity"]));
     let r = s.submit(&ingest, "knit", "3", REMOVE_TEXT);
     assert_eq!(r.body["verdict"]["action"], "remove");
     assert_eq!(r.body["action"], "review", "removals wait for a human here");
@@ -409,18 +457,27 @@ fn community_policy_and_wordlist_apply_on_the_next_request() {
         policy_with_defaults(&policy)
     );
 
-    // A custom block term, effective at once.
+    // Custom block terms. They are filed under `sexual`, which the classifier has no head
+    // for: under a policy that acts on `sexual` alone, an outcome is the wordlist's doing.
+    let sexual_only = json!({"thresholds": {"sexual": {"review": 0.6, "remove": 0.9}}});
+    let r = s.put("/v1/communities/knit/policy", ADMIN, sexual_only.clone());
+    assert_eq!(r.status, 200, "{r:?}");
     assert_eq!(
         s.submit(&ingest, "knit", "4", "nice purl stitch").body["action"],
         "allow"
     );
-    let w = json!({"block": [{"text": "purl", "category": "profanity", "severity": "medium"}], "allow": []});
+    // A custom block term, effective at once.
+    let w = json!({"block": [{"text": "purl", "category": "sexual", "severity": "medium"}], "allow": []});
     let r = s.put("/v1/communities/knit/wordlist", ADMIN, w);
     assert_eq!(r.status, 200, "{r:?}");
     let r = s.submit(&ingest, "knit", "5", "nice purl stitch");
     assert_eq!(r.body["action"], "review", "{r:?}");
-    assert_eq!(r.body["verdict"]["matches"][0]["rule"], "custom:purl");
-    assert_eq!(r.body["verdict"]["matches"][0]["source"], "custom");
+    let custom = custom_match(&r.body["verdict"]).expect("the custom term matched");
+    assert_eq!(custom["source"], "custom");
+    assert_eq!(
+        (custom["start"].as_u64(), custom["end"].as_u64()),
+        (Some(5), Some(9))
+    );
     // /v1/moderate with the community uses the same rules; without it, the defaults.
     let m = s.post(
         "/v1/moderate",
@@ -431,17 +488,21 @@ fn community_policy_and_wordlist_apply_on_the_next_request() {
         (m.body["action"].as_str(), m.body["id"].as_i64()),
         (Some("review"), Some(7))
     );
+    assert!(custom_match(&m.body).is_some(), "{m:?}");
     let m = s.post("/v1/moderate", &ingest, json!({"text": "purl"}));
-    assert_eq!(m.body["action"], "allow");
-    // Other communities are unaffected.
+    assert_eq!(m.status, 200, "{m:?}");
+    assert!(custom_match(&m.body).is_none(), "{m:?}");
+    assert_eq!(m.body["categories"]["sexual"], 0.0, "{m:?}");
+    // Other communities are unaffected: `sew` has the same policy, but not the term.
     let other = s.key("ingest", &["sew"]);
-    assert_eq!(
-        s.submit(&other, "sew", "1", "nice purl stitch").body["action"],
-        "allow"
-    );
+    let r = s.put("/v1/communities/sew/policy", ADMIN, sexual_only);
+    assert_eq!(r.status, 200, "{r:?}");
+    let r = s.submit(&other, "sew", "1", "nice purl stitch");
+    assert_eq!(r.body["action"], "allow", "{r:?}");
+    assert!(custom_match(&r.body["verdict"]).is_none(), "{r:?}");
 
     // Allow words protect a term inside them.
-    let w = json!({"block": [{"text": "purl", "category": "profanity", "severity": "medium", "mode": "prefix"}],
+    let w = json!({"block": [{"text": "purl", "category": "sexual", "severity": "medium", "mode": "prefix"}],
                    "allow": ["purlwise"]});
     assert_eq!(s.put("/v1/communities/knit/wordlist", ADMIN, w).status, 200);
     assert_eq!(
@@ -456,6 +517,24 @@ fn community_policy_and_wordlist_apply_on_the_next_request() {
         s.get("/v1/communities/knit/wordlist", &moderator).body["allow"],
         json!(["purlwise"])
     );
+}
+
+/// Whether a verdict has a match for `rule`.
+fn has_rule(verdict: &serde_json::Value, rule: &str) -> bool {
+    verdict["matches"]
+        .as_array()
+        .expect("matches")
+        .iter()
+        .any(|m| m["rule"] == rule)
+}
+
+/// The verdict's match for the custom term `purl`, if any.
+fn custom_match(verdict: &serde_json::Value) -> Option<&serde_json::Value> {
+    verdict["matches"]
+        .as_array()
+        .expect("matches")
+        .iter()
+        .find(|m| m["rule"] == "custom:purl")
 }
 
 fn policy_with_defaults(policy: &serde_json::Value) -> serde_json::Value {

@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 use serde_json::{json, Value};
 
-use super::{Resp, Server, ADMIN, REMOVE_TEXT};
+use super::{Resp, Server, ADMIN};
 
 const ROLES: [&str; 4] = ["admin", "moderator", "ingest", "feed"];
 
@@ -66,12 +66,21 @@ impl Ctx {
         item
     }
 
+    /// An item removed by a moderator (so appealable). Decided by the bootstrap admin, which
+    /// needs no lease, so the queue's leases are untouched.
     fn removed_item(&self, community: &str) -> String {
-        let r = self
-            .s
-            .submit(&self.ingest, community, &self.unique(), REMOVE_TEXT);
-        assert_eq!(r.body["action"], "remove", "{r:?}");
-        r.body["item_id"].as_str().unwrap().to_string()
+        let item = self.review_item(community);
+        let r = self.s.post(
+            &format!("/v1/items/{item}/decision"),
+            ADMIN,
+            json!({"action": "remove", "reason": "spam"}),
+        );
+        assert_eq!(
+            (r.status, r.body["outcome"].as_str()),
+            (200, Some("remove")),
+            "{r:?}"
+        );
+        item
     }
 }
 

@@ -31,11 +31,39 @@ use crate::common::model_engine;
 /// The admin key every test server starts with.
 pub const ADMIN: &str = "wdn_test_admin_key_0123456789";
 
-pub const ALLOW_TEXT: &str = "have a nice day";
-/// Profanity, medium: the default policy sends it to review.
+/// The classifier every test server runs (`verdict.model.name`).
+pub const MODEL_NAME: &str = "warden-minilm";
+
+/// Plainly benign: allowed by the default policy and by [`hold_policy`].
+pub const ALLOW_TEXT: &str = "have a lovely day, see you tomorrow";
+/// Medium profanity and a low insult. What the default policy does with it depends on how
+/// confident the classifier is (review or remove), so tests that need it in the review
+/// queue submit it under [`hold_policy`], where it always waits for a person.
 pub const REVIEW_TEXT: &str = "you are a f*cking idiot";
-/// A threat, high: the default policy removes it.
+/// A high-severity threat phrase: `threat` is at least 0.95 from the wordlist alone, and
+/// the classifier only ever raises it, so the default policy always removes it.
 pub const REMOVE_TEXT: &str = "go drink bleach";
+
+/// A community policy under which [`REVIEW_TEXT`] waits for a person whatever the
+/// classifier's exact scores: the default thresholds, except that profanity goes to review
+/// from 0.35 — below the low-severity score (0.40) a profanity word keeps even when the
+/// classifier judges the text harmless — and every removal is mapped to review. Plainly
+/// benign text such as [`ALLOW_TEXT`] is still allowed.
+pub fn hold_policy() -> Value {
+    let default = json!({"review": 0.6, "remove": 0.9});
+    json!({
+        "thresholds": {
+            "toxicity": default,
+            "profanity": {"review": 0.35, "remove": 0.9},
+            "sexual": default,
+            "insult": default,
+            "identity_attack": default,
+            "threat": default,
+            "self_harm": {"review": 0.6},
+        },
+        "actions": {"remove": "review"},
+    })
+}
 
 /// A running server; stopped and its data removed on drop.
 pub struct Server {
@@ -252,11 +280,26 @@ impl Server {
         )
     }
 
-    /// Submits content that must go to review; its item id.
+    /// Gives `community` the [`hold_policy`] (as the bootstrap admin).
+    pub fn hold_for_review(&self, community: &str) {
+        let r = self.put(
+            &format!("/v1/communities/{community}/policy"),
+            ADMIN,
+            hold_policy(),
+        );
+        assert_eq!(r.status, 200, "{r:?}");
+    }
+
+    /// Submits [`REVIEW_TEXT`] under the [`hold_policy`], which it first (re)sets for
+    /// `community`, whatever policy the community had; the id of the item, waiting in the
+    /// review queue with a verdict from the classifier.
     pub fn queued(&self, key: &str, community: &str, content_id: &str) -> String {
+        self.hold_for_review(community);
         let r = self.submit(key, community, content_id, REVIEW_TEXT);
         assert_eq!(r.status, 201, "{r:?}");
         assert_eq!(r.body["action"], "review", "{r:?}");
+        assert_eq!(r.body["queue"], "review", "{r:?}");
+        assert_eq!(r.body["verdict"]["model"]["name"], MODEL_NAME, "{r:?}");
         r.body["item_id"].as_str().expect("item id").to_string()
     }
 

@@ -8,6 +8,7 @@ use std::sync::mpsc;
 
 use serde_json::{json, Value};
 
+use super::{hold_policy, MODEL_NAME, REVIEW_TEXT};
 use crate::common::warden_bin;
 
 /// A `warden serve` process and what it printed.
@@ -111,14 +112,28 @@ fn first_start_prints_an_admin_key_and_data_survives_a_graceful_restart() {
     assert_eq!((status, health["status"].as_str()), (200, Some("ok")));
     let (status, ready) = p.call("GET", "/readyz", &admin, None);
     assert_eq!(status, 200);
-    assert_eq!(ready["checks"], json!({"store": true, "engine": true}));
+    // `warden serve` runs the shipped classifier by default, and checks it is ready.
+    assert_eq!(
+        ready["checks"],
+        json!({"store": true, "engine": true, "model": true})
+    );
+    // Through the policy that holds it for review, whatever the classifier's exact scores.
+    let (status, r) = p.call(
+        "PUT",
+        "/v1/communities/c/policy",
+        &admin,
+        Some(hold_policy()),
+    );
+    assert_eq!(status, 200, "{r}");
     let (status, created) = p.call(
         "POST",
         "/v1/content",
         &admin,
-        Some(json!({"community": "c", "content_id": "1", "author_id": "u", "text": "you f*cking idiot"})),
+        Some(json!({"community": "c", "content_id": "1", "author_id": "u", "text": REVIEW_TEXT})),
     );
     assert_eq!(status, 201, "{created}");
+    assert_eq!(created["queue"], "review", "{created}");
+    assert_eq!(created["verdict"]["model"]["name"], MODEL_NAME, "{created}");
     let item = created["item_id"].as_str().unwrap().to_string();
 
     // While it runs, the store is locked: the CLI says so and points at the API.
@@ -141,7 +156,7 @@ fn first_start_prints_an_admin_key_and_data_survives_a_graceful_restart() {
     );
     let (status, got) = p.call("GET", &format!("/v1/items/{item}"), &admin, None);
     assert_eq!(status, 200);
-    assert_eq!(got["text"], "you f*cking idiot");
+    assert_eq!(got["text"], REVIEW_TEXT);
     let metrics = ureq::get(&format!("{}/metrics", p.base))
         .call()
         .unwrap()
