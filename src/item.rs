@@ -14,6 +14,10 @@
 //! appeal and the previous outcome belong to the old text.
 //!
 //! Transitions are pure functions of the item, so the store may retry them.
+//!
+//! Personal data in an item (the author id, an appeal statement) and in a revision (text,
+//! context) is held as [`Personal`]: plain only between the request and the store, which
+//! seals it under the author's key (see `privacy`).
 
 use serde::{Deserialize, Serialize};
 

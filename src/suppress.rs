@@ -133,8 +133,8 @@ impl TryFrom<String> for SubjectRef {
     type Error = String;
     fn try_from(s: String) -> Result<SubjectRef, String> {
         // The same rule as content and author ids.
-        let checked: crate::ids::ContentId = s.parse()?;
-        Ok(SubjectRef(checked.into()))
+        crate::ids::check_external(&s)?;
+        Ok(SubjectRef(s))
     }
 }
 

@@ -254,6 +254,9 @@ pub async fn serve(state: web::Data<AppState>) -> std::io::Result<()> {
         .workers(Config::threads(config.http.workers))
         .shutdown_timeout(config.http.shutdown_timeout_seconds)
         .disable_signals()
+        // Small writes go out at once: without it, Nagle's algorithm holds a suppression
+        // event on an idle stream until the client's delayed ACK (up to 40 ms).
+        .tcp_nodelay(true)
         .bind(config.bind)?;
     let addrs = server.addrs();
     let server = server.run();

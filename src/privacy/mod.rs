@@ -285,7 +285,6 @@ pub struct ExportAppeal {
 pub struct SubjectExport {
     pub community: CommunityId,
     pub items: Vec<ExportItem>,
-    /// Suppression rules about the author or their content, active or not (the change
-    /// log's latest state of each).
+    /// The active suppression rules about the author or their content.
     pub rules: Vec<Rule>,
 }

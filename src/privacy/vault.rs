@@ -37,6 +37,9 @@ pub struct Vault {
     log: Key,
     /// Keys read or created so far. An erased subject is removed.
     cache: RwLock<HashMap<SubjectId, Arc<Key>>>,
+    /// Serializes key creation (two writers must not each make a key for one subject),
+    /// without holding the cache while a file is synced.
+    creating: std::sync::Mutex<()>,
     /// Shared by every write that seals data, exclusive for an erasure: nothing can be
     /// sealed with a key while it is being destroyed.
     erasing: RwLock<()>,
@@ -62,6 +65,7 @@ impl Vault {
             authors: master.derive("warden author index v1"),
             log: master.derive("warden suppression log v1"),
             cache: RwLock::new(HashMap::new()),
+            creating: std::sync::Mutex::new(()),
             erasing: RwLock::new(()),
         })
     }
@@ -133,20 +137,24 @@ impl Vault {
         if let Some(key) = self.key(subject)? {
             return Ok(key);
         }
-        let mut cache = self.cache.write().unwrap_or_else(|e| e.into_inner());
-        if let Some(key) = cache.get(subject) {
-            return Ok(key.clone());
+        let _creating = self.creating.lock().unwrap_or_else(|e| e.into_inner());
+        // Someone may have made it while we waited.
+        if let Some(key) = self.key(subject)? {
+            return Ok(key);
         }
         let key = Key::random();
         let path = self.path(subject);
-        if let Some(parent) = path.parent() {
+        if let Some(parent) = path.parent().filter(|p| !p.exists()) {
             fs::create_dir_all(parent).map_err(|e| vault_error("create a key folder", e))?;
             sync_dir(&self.dir.join("subjects"))
                 .map_err(|e| vault_error("sync the key folder", e))?;
         }
         write_key(&path, &key).map_err(|e| vault_error("write a subject key", e))?;
         let key = Arc::new(key);
-        cache.insert(*subject, key.clone());
+        self.cache
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(*subject, key.clone());
         Ok(key)
     }
 

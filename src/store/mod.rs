@@ -256,11 +256,14 @@ impl std::str::FromStr for DecisionCursor {
 pub struct Verification {
     pub items: u64,
     pub events: u64,
+    /// Suppression change-log entries.
+    pub rules: u64,
     pub problems: Vec<String>,
 }
 
-/// Checks the whole store: every item's state is what its event log replays to, and the
-/// queue and lease indexes hold exactly the items that belong in them.
+/// Checks the whole store: every item's state is what its event log replays to, the
+/// queue and lease indexes hold exactly the items that belong in them, and the
+/// suppression change log is gap-free and replays to the active rules.
 pub fn verify(store: &dyn Store) -> Result<Verification, Failure> {
     let mut report = Verification::default();
     let mut waiting = BTreeSet::new();
@@ -327,5 +330,52 @@ pub fn verify(store: &dyn Store) -> Result<Verification, Failure> {
             leased.len()
         ));
     }
+    verify_rules(store, &mut report)?;
     Ok(report)
+}
+
+fn verify_rules(store: &dyn Store, report: &mut Verification) -> Result<(), Failure> {
+    use std::collections::BTreeMap;
+    let mut latest: BTreeMap<String, Rule> = BTreeMap::new();
+    let mut seq = 0;
+    loop {
+        let batch = store.rule_log(seq, 1000)?;
+        if batch.is_empty() {
+            break;
+        }
+        for rule in batch {
+            if rule.seq != seq + 1 {
+                report
+                    .problems
+                    .push(format!("rule log: seq {} follows {seq}", rule.seq));
+            }
+            seq = rule.seq;
+            latest.insert(rule.rule_id.clone(), rule);
+        }
+    }
+    report.rules = seq;
+    if store.rule_seq() != seq {
+        report.problems.push(format!(
+            "rule log ends at {seq}, the counter says {}",
+            store.rule_seq()
+        ));
+    }
+    let replayed: BTreeSet<(String, u64)> = latest
+        .into_values()
+        .filter(|r| r.state == crate::suppress::RuleState::Active)
+        .map(|r| (r.rule_id, r.seq))
+        .collect();
+    let active: BTreeSet<(String, u64)> = store
+        .active_rules()?
+        .into_iter()
+        .map(|r| (r.rule_id, r.seq))
+        .collect();
+    if replayed != active {
+        report.problems.push(format!(
+            "{} rules active by the log, {} in the active index",
+            replayed.len(),
+            active.len()
+        ));
+    }
+    Ok(())
 }

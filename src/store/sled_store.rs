@@ -673,11 +673,6 @@ impl Tx<'_> {
         let now = events.last().map_or_else(Timestamp::now, |e| e.at);
         let policy = self.policy(&after.community)?;
         let key = self.subject_key(after.subject.as_ref())?;
-        // The author id in plain, for author rules, before it is sealed.
-        let author = after
-            .author_id
-            .open(key.as_deref(), &author_context(&after.id))
-            .into_plain();
         self.seal_item(after, key.as_deref())?;
 
         for mut event in events {
@@ -745,7 +740,7 @@ impl Tx<'_> {
         }
 
         self.content_rules(after, &policy.suppression, now)?;
-        self.author_rules(before, after, author, &policy.suppression, now)
+        self.author_rules(before, after, key.as_deref(), &policy.suppression, now)
     }
 
     /// Brings the item's content rules in line with its state.
@@ -788,7 +783,7 @@ impl Tx<'_> {
         &self,
         before: Option<&Item>,
         after: &Item,
-        author: Option<AuthorId>,
+        key: Option<&Key>,
         policy: &suppress::SuppressionPolicy,
         now: Timestamp,
     ) -> ConflictableTransactionResult<(), Failure> {
@@ -818,7 +813,14 @@ impl Tx<'_> {
                 self.change_rule(&key, RuleChange::End(RuleState::Revoked), now)?;
             }
         }
-        if let (Some(subject), Some(author)) = (is, author) {
+        // Only a new removal needs the author id in plain (for the rule's subject).
+        let author = || {
+            after
+                .author_id
+                .open(key, &author_context(&after.id))
+                .into_plain()
+        };
+        if let (Some(subject), Some(author)) = (is, is.and_then(|_| author())) {
             let mut history: RemovalHistory =
                 self.get(REMOVALS, subject.as_bytes())?.unwrap_or_default();
             history.add(after.id, now, policy.author.window_days);
