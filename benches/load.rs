@@ -15,7 +15,8 @@
 //!   follows `/v1/suppressions/stream`, timing each decision's rule from the decision's
 //!   2xx to its arrival on the stream.
 //!
-//! `cargo bench --bench load -- [content|claim|suppress] [--seconds N] [--clients N]`.
+//! `cargo bench --bench load -- [content|claim|suppress] [--seconds N] [--clients N]
+//! [--new-authors]` (`--new-authors`: every `content` request by a new author).
 //! Under `cargo test` it does nothing (it needs the release binary and minutes).
 
 use std::io::{BufRead, BufReader};
@@ -33,6 +34,8 @@ struct Options {
     scenarios: Vec<String>,
     seconds: u64,
     clients: usize,
+    /// `content` with a new author per request (each costs a key file, see `privacy`).
+    new_authors: bool,
 }
 
 fn options() -> Option<Options> {
@@ -44,12 +47,14 @@ fn options() -> Option<Options> {
         scenarios: Vec::new(),
         seconds: 20,
         clients: 16,
+        new_authors: false,
     };
     let mut it = args.iter().filter(|a| *a != "--bench");
     while let Some(a) = it.next() {
         match a.as_str() {
             "--seconds" => o.seconds = it.next().and_then(|v| v.parse().ok()).unwrap_or(20),
             "--clients" => o.clients = it.next().and_then(|v| v.parse().ok()).unwrap_or(16),
+            "--new-authors" => o.new_authors = true,
             "content" | "claim" | "suppress" => o.scenarios.push(a.clone()),
             _ => {}
         }
@@ -257,15 +262,25 @@ fn content(o: &Options) {
     let texts = Arc::new(corpus());
     let url = format!("{}/v1/content", server.base);
     let counter = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let new_authors = o.new_authors;
     let report = drive(
-        "POST /v1/content",
+        if new_authors {
+            "POST /v1/content (new authors)"
+        } else {
+            "POST /v1/content"
+        },
         o.clients,
         o.seconds,
         move |_, agent, out| {
             let n = counter.fetch_add(1, Ordering::Relaxed);
             let text = &texts[n as usize % texts.len()];
+            let author = if new_authors {
+                format!("u{n}")
+            } else {
+                "u".to_string()
+            };
             let body = json!({"community": format!("c{}", n % 8), "content_id": format!("p{n}"),
-                          "author_id": "u", "text": text});
+                          "author_id": author, "text": text});
             timed(out, || post(agent, &url, &key, &body).0, 201)
         },
     );
