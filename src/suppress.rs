@@ -700,6 +700,15 @@ impl Suppressions {
         out
     }
 
+    /// How many rules are active (metrics).
+    pub fn active(&self) -> usize {
+        self.index
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .by_id
+            .len()
+    }
+
     /// The active rules about `subject` (exports).
     pub fn rules_about(&self, subject: &Subject) -> Vec<Rule> {
         let index = self.index.read().unwrap_or_else(|e| e.into_inner());

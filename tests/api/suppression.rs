@@ -79,6 +79,13 @@ fn a_removal_appears_in_feed_and_check_and_a_reversal_revokes_it() {
     assert_eq!(rule["reason"]["item_id"], item.as_str());
     assert_eq!(rule["state"], "active");
     let rule_id = rule["rule_id"].as_str().unwrap().to_string();
+    let metrics = s.call("GET", "/metrics", None, None).body;
+    let metrics = metrics.as_str().unwrap();
+    assert!(
+        metrics.contains("warden_suppression_rules_active 1\n"),
+        "{metrics}"
+    );
+    assert!(metrics.contains(&format!("warden_suppression_log_seq {next}\n")));
 
     let hits = check(
         &s,
