@@ -8,9 +8,15 @@
 //!   `../shared/data/train/civil_spans.jsonl` (override with `WARDEN_BENCH_CORPUS`), or a
 //!   built-in mix when absent;
 //! * `claim`: the queue is filled first; then each moderator loops claim (limit 1) →
-//!   decide, and both count as operations.
+//!   decide, and both count as operations;
+//! * `suppress`: 5,000 removals make 5,000 active suppression rules; then each client
+//!   loops `POST /v1/suppressions:check` with 1,000 subjects (half of them suppressed);
+//!   then one moderator decides removals one at a time while a Server-Sent Events reader
+//!   follows `/v1/suppressions/stream`, timing each decision's rule from the decision's
+//!   2xx to its arrival on the stream.
 //!
-//! `cargo bench --bench load -- [content|claim] [--seconds N] [--clients N]`.
+//! `cargo bench --bench load -- [content|claim|suppress] [--seconds N] [--clients N]
+//! [--new-authors]` (`--new-authors`: every `content` request by a new author).
 //! Under `cargo test` it does nothing (it needs the release binary and minutes).
 
 use std::io::{BufRead, BufReader};
@@ -28,6 +34,8 @@ struct Options {
     scenarios: Vec<String>,
     seconds: u64,
     clients: usize,
+    /// `content` with a new author per request (each costs a key file, see `privacy`).
+    new_authors: bool,
 }
 
 fn options() -> Option<Options> {
@@ -39,13 +47,15 @@ fn options() -> Option<Options> {
         scenarios: Vec::new(),
         seconds: 20,
         clients: 16,
+        new_authors: false,
     };
     let mut it = args.iter().filter(|a| *a != "--bench");
     while let Some(a) = it.next() {
         match a.as_str() {
             "--seconds" => o.seconds = it.next().and_then(|v| v.parse().ok()).unwrap_or(20),
             "--clients" => o.clients = it.next().and_then(|v| v.parse().ok()).unwrap_or(16),
-            "content" | "claim" => o.scenarios.push(a.clone()),
+            "--new-authors" => o.new_authors = true,
+            "content" | "claim" | "suppress" => o.scenarios.push(a.clone()),
             _ => {}
         }
     }
@@ -252,15 +262,25 @@ fn content(o: &Options) {
     let texts = Arc::new(corpus());
     let url = format!("{}/v1/content", server.base);
     let counter = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let new_authors = o.new_authors;
     let report = drive(
-        "POST /v1/content",
+        if new_authors {
+            "POST /v1/content (new authors)"
+        } else {
+            "POST /v1/content"
+        },
         o.clients,
         o.seconds,
         move |_, agent, out| {
             let n = counter.fetch_add(1, Ordering::Relaxed);
             let text = &texts[n as usize % texts.len()];
+            let author = if new_authors {
+                format!("u{n}")
+            } else {
+                "u".to_string()
+            };
             let body = json!({"community": format!("c{}", n % 8), "content_id": format!("p{n}"),
-                          "author_id": "u", "text": text});
+                          "author_id": author, "text": text});
             timed(out, || post(agent, &url, &key, &body).0, 201)
         },
     );
@@ -349,6 +369,227 @@ fn claim(o: &Options) {
     report.print();
 }
 
+fn put(agent: &ureq::Agent, url: &str, key: &str, body: &Value) -> u16 {
+    match agent
+        .put(url)
+        .set("Authorization", &format!("Bearer {key}"))
+        .send_json(body)
+    {
+        Ok(r) | Err(ureq::Error::Status(_, r)) => r.status(),
+        Err(e) => panic!("{url}: {e}"),
+    }
+}
+
+/// The server's own view of a route from `/metrics` (request start to response ready,
+/// warm-up included): mean, and the share answered within 2.5 and 5 ms.
+fn server_side(base: &str, route: &str) {
+    let text = ureq::get(&format!("{base}/metrics"))
+        .call()
+        .ok()
+        .and_then(|r| r.into_string().ok())
+        .unwrap_or_default();
+    let label = format!("route=\"{route}\"");
+    let value = |suffix: &str, le: Option<&str>| -> f64 {
+        text.lines()
+            .filter(|l| l.starts_with(&format!("warden_http_request_duration_seconds_{suffix}")))
+            .filter(|l| l.contains(&label))
+            .filter(|l| le.is_none_or(|le| l.contains(&format!("le=\"{le}\""))))
+            .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+            .sum()
+    };
+    let count = value("count", None);
+    if count == 0.0 {
+        return;
+    }
+    println!(
+        "  server side ({count} requests): mean {:.2} ms; within 2.5 ms {:.1}%, within 5 ms {:.1}%",
+        value("sum", None) / count * 1000.0,
+        value("bucket", Some("0.0025")) / count * 100.0,
+        value("bucket", Some("0.005")) / count * 100.0,
+    );
+}
+
+/// Milliseconds at quantile `p` of sorted microseconds.
+fn quantile(sorted_us: &[u64], p: f64) -> f64 {
+    let i = ((sorted_us.len() as f64 * p).ceil() as usize).saturating_sub(1);
+    sorted_us.get(i).copied().unwrap_or(0) as f64 / 1000.0
+}
+
+fn suppress(o: &Options) {
+    let server = start();
+    let ingest = key(&server.base, "ingest");
+    let feed = key(&server.base, "feed");
+    let moderator = key(&server.base, "moderator");
+    let agent = ureq::AgentBuilder::new().build();
+    let base = server.base.clone();
+
+    // 5,000 removals, one author each: 5,000 active content rules.
+    let rules = 5000;
+    for start in (0..rules).step_by(1000) {
+        let batch: Vec<Value> = (start..start + 1000)
+            .map(|i| {
+                json!({"community": format!("c{}", i % 8), "content_id": format!("p{i}"),
+                       "author_id": format!("a{i}"), "text": "go drink bleach"})
+            })
+            .collect();
+        let (status, _) = post(
+            &agent,
+            &format!("{base}/v1/content:batch"),
+            &ingest,
+            &json!({ "items": batch }),
+        );
+        assert_eq!(status, 200);
+    }
+    // `:check` with 1,000 subjects: every other one suppressed.
+    let url = format!("{base}/v1/suppressions:check");
+    let counter = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let checker = feed.clone();
+    let report = drive(
+        "POST :check (1,000 subjects)",
+        o.clients,
+        o.seconds,
+        move |_, agent, out| {
+            let n = counter.fetch_add(1, Ordering::Relaxed) as usize;
+            let subjects: Vec<Value> = (0..1000)
+                .map(|j| {
+                    let i = (n * 7919 + j * 13) % rules;
+                    let id = if j % 2 == 0 {
+                        format!("p{i}")
+                    } else {
+                        format!("missing{i}")
+                    };
+                    json!({"kind": "content", "community": format!("c{}", i % 8), "id": id})
+                })
+                .collect();
+            let body = json!({"scope": "recommend", "subjects": subjects});
+            let t = Instant::now();
+            let (status, answer) = post(agent, &url, &checker, &body);
+            out.push(t.elapsed().as_micros() as u64);
+            usize::from(status != 200 || answer["suppressed"].as_array().map_or(0, Vec::len) != 500)
+        },
+    );
+    report.print();
+    server_side(&base, "/v1/suppressions:check");
+
+    // Decision → feed: a moderator removes queued items one at a time while an SSE
+    // reader follows the stream.
+    let decisions = 300;
+    assert_eq!(
+        put(
+            &agent,
+            &format!("{base}/v1/communities/v/policy"),
+            ADMIN,
+            &json!({"thresholds": {"toxicity": {"review": 0.0}}})
+        ),
+        200
+    );
+    let batch: Vec<Value> = (0..decisions)
+        .map(|i| {
+            json!({"community": "v", "content_id": format!("v{i}"), "author_id": format!("b{i}"),
+                        "text": "you are a f*cking idiot"})
+        })
+        .collect();
+    let (status, _) = post(
+        &agent,
+        &format!("{base}/v1/content:batch"),
+        &ingest,
+        &json!({ "items": batch }),
+    );
+    assert_eq!(status, 200);
+    let seen: Arc<std::sync::Mutex<std::collections::HashMap<String, Instant>>> = Arc::default();
+    let reader = {
+        let (seen, url, feed) = (
+            seen.clone(),
+            format!("{base}/v1/suppressions/stream?community=v"),
+            feed.clone(),
+        );
+        std::thread::spawn(move || {
+            let res = ureq::AgentBuilder::new()
+                .timeout_read(Duration::from_secs(10))
+                .build()
+                .get(&url)
+                .set("Authorization", &format!("Bearer {feed}"))
+                .call()
+                .expect("stream");
+            for line in BufReader::new(res.into_reader()).lines() {
+                let Ok(line) = line else { return };
+                let Some(data) = line.strip_prefix("data: ") else {
+                    continue;
+                };
+                let now = Instant::now();
+                let Ok(rule) = serde_json::from_str::<Value>(data) else {
+                    continue;
+                };
+                if rule["state"] == "active" && rule["reason"]["source"] == "decision" {
+                    let id = rule["subject"]["id"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_string();
+                    let mut seen = seen.lock().unwrap();
+                    seen.insert(id, now);
+                    if seen.len() == decisions {
+                        return;
+                    }
+                }
+            }
+        })
+    };
+    std::thread::sleep(Duration::from_millis(500));
+    let mut sent = Vec::with_capacity(decisions);
+    for _ in 0..decisions {
+        let (_, claimed) = post(
+            &agent,
+            &format!("{base}/v1/queue/claim"),
+            &moderator,
+            &json!({"community": "v"}),
+        );
+        let item = claimed["items"][0]["item_id"]
+            .as_str()
+            .expect("a queued item")
+            .to_string();
+        let content = claimed["items"][0]["content_id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        let t_send = Instant::now();
+        let (status, _) = post(
+            &agent,
+            &format!("{base}/v1/items/{item}/decision"),
+            &moderator,
+            &json!({"action": "remove", "reason": "load"}),
+        );
+        assert_eq!(status, 200);
+        sent.push((content, t_send, Instant::now()));
+    }
+    reader.join().expect("stream reader");
+    let seen = seen.lock().unwrap();
+    let (mut after_ack, mut end_to_end, mut before_ack) = (Vec::new(), Vec::new(), 0);
+    for (content, t_send, t_ack) in &sent {
+        let Some(t_seen) = seen.get(content) else {
+            continue;
+        };
+        end_to_end.push(t_seen.duration_since(*t_send).as_micros() as u64);
+        match t_seen.checked_duration_since(*t_ack) {
+            Some(d) => after_ack.push(d.as_micros() as u64),
+            None => {
+                before_ack += 1;
+                after_ack.push(0);
+            }
+        }
+    }
+    after_ack.sort_unstable();
+    end_to_end.sort_unstable();
+    println!(
+        "decision -> SSE feed: {} of {decisions} rules seen; after the decision's 2xx: p50 {:.2} ms p99 {:.2} ms max {:.2} ms ({before_ack} arrived before the 2xx); decision request sent -> seen: p50 {:.2} ms p99 {:.2} ms",
+        seen.len(),
+        quantile(&after_ack, 0.5),
+        quantile(&after_ack, 0.99),
+        quantile(&after_ack, 1.0),
+        quantile(&end_to_end, 0.5),
+        quantile(&end_to_end, 0.99),
+    );
+}
+
 fn main() {
     let Some(o) = options() else {
         println!("load: skipped (run with `make load`)");
@@ -364,6 +605,7 @@ fn main() {
         match s.as_str() {
             "content" => content(&o),
             "claim" => claim(&o),
+            "suppress" => suppress(&o),
             _ => {}
         }
     }

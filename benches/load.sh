@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # `make load`: the API under load on loopback, figures for BENCHMARKS.md.
 #   1. POST /v1/content with wrk (Debian's `wrk`, if installed), against the release binary;
-#   2. both scenarios with the Rust load generator (benches/load.rs): content and
-#      claim + decide.
-# LOAD_SECONDS (default 20) and LOAD_CLIENTS (default 16) set the run.
+#   2. the Rust load generator (benches/load.rs): content, claim + decide, and the
+#      suppression feed (`:check` with 1,000 subjects, decision -> SSE visibility).
+# LOAD_SECONDS (default 20) and LOAD_CLIENTS (default 16) set the run; SUPPRESS_CLIENTS
+# (default 2) the `:check` clients.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_PER_RUN=${LOAD_SECONDS:-20}
@@ -33,3 +34,5 @@ else
 fi
 
 cargo bench --locked --bench load -- content claim --seconds "$SECONDS_PER_RUN" --clients "$CLIENTS"
+# The suppression feed: `:check` with 1,000 subjects and decision -> stream visibility.
+cargo bench --locked --bench load -- suppress --seconds "$SECONDS_PER_RUN" --clients "${SUPPRESS_CLIENTS:-2}"

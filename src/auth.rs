@@ -41,9 +41,11 @@ pub enum Role {
     Admin,
     /// Works the queues: claims, decides, reads items and their history.
     Moderator,
-    /// A platform: submits content and appeals, reads its items.
+    /// A platform: submits content and appeals, reads its items, asks for erasures and
+    /// exports, fetches statements of reasons.
     Ingest,
-    /// A read-only consumer of items and histories.
+    /// A personalization system (recommender, search, notifications, ads): reads the
+    /// suppression-rule feed and checks subjects. Never sees items or text.
     Feed,
 }
 
@@ -300,8 +302,17 @@ roles! {
     Ingest = [Admin, Ingest];
     /// Roles that may score text without storing it.
     Scorer = [Admin, Moderator, Ingest];
+    /// Roles that may read items (redacted): everyone but the feed.
+    ItemReader = [Admin, Moderator, Ingest];
     /// Roles that may read item histories.
-    Auditor = [Admin, Moderator, Feed];
+    Auditor = [Admin, Moderator];
+    /// Roles that may read suppression rules: the feed, and the people who moderate.
+    FeedReader = [Admin, Moderator, Feed];
+    /// Roles that may erase or export an author's data (the platform forwards the
+    /// person's request).
+    DataRequests = [Admin, Ingest];
+    /// Roles that may read statements of reasons.
+    Transparency = [Admin, Moderator, Ingest];
     /// Every role.
     AnyRole = [Admin, Moderator, Ingest, Feed];
 }

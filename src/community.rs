@@ -16,6 +16,10 @@
 //!
 //! Mapping `remove` to `review` makes every removal wait for a human; mapping `allow` to
 //! `review` pre-moderates everything.
+//!
+//! The policy also says how long text is kept after a final decision (`retention_days`,
+//! default 30) and which suppression rules decisions lead to (`suppression`, see
+//! `suppress`).
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, OnceLock, RwLock};
@@ -30,6 +34,7 @@ use crate::ids::CommunityId;
 use crate::patterns::{MatchMode, PatternSet, Term};
 use crate::policy::{Policy, Thresholds};
 use crate::store::{AuditRecord, Store};
+use crate::suppress::SuppressionPolicy;
 use crate::verdict::{Action, Category, Severity, Source, Verdict};
 
 /// What Warden does for each action the policy can pick.
@@ -72,6 +77,21 @@ pub struct CommunityPolicy {
     pub thresholds: BTreeMap<Category, Thresholds>,
     #[serde(default)]
     pub actions: ActionMap,
+    /// Days a text is kept after its final decision; then only the verdict, the decision
+    /// and the event metadata remain. 0 drops it at the next retention sweep. Applies to
+    /// decisions made after the change.
+    #[serde(default = "default_retention_days")]
+    pub retention_days: u32,
+    /// Which suppression rules decisions lead to (see `suppress`).
+    #[serde(default)]
+    pub suppression: SuppressionPolicy,
+}
+
+/// Text is kept 30 days after the final decision unless the community says otherwise.
+pub const DEFAULT_RETENTION_DAYS: u32 = 30;
+
+fn default_retention_days() -> u32 {
+    DEFAULT_RETENTION_DAYS
 }
 
 impl Default for CommunityPolicy {
@@ -85,6 +105,8 @@ impl CommunityPolicy {
         CommunityPolicy {
             thresholds: policy.thresholds,
             actions: ActionMap::default(),
+            retention_days: DEFAULT_RETENTION_DAYS,
+            suppression: SuppressionPolicy::default(),
         }
     }
 
@@ -98,7 +120,13 @@ impl CommunityPolicy {
     pub fn validate(&self) -> Result<(), Failure> {
         self.policy()
             .validate()
-            .map_err(|e| Failure::unprocessable(e.to_string()))
+            .map_err(|e| Failure::unprocessable(e.to_string()))?;
+        if self.retention_days > 36_500 {
+            return Err(Failure::unprocessable(
+                "`retention_days` must be at most 36500",
+            ));
+        }
+        self.suppression.validate()
     }
 
     /// The labels an automatic `label` carries: the categories whose score reached one

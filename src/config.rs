@@ -41,6 +41,31 @@ pub struct Config {
     pub queue: QueueConfig,
     pub engine: EngineConfig,
     pub store: StoreConfig,
+    pub suppression: SuppressionConfig,
+    pub privacy: PrivacyConfig,
+}
+
+/// The suppression-rule feed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SuppressionConfig {
+    /// Most rules one feed page may hold.
+    pub max_page: u32,
+    /// Most subjects one `:check` may ask about.
+    pub max_check: u32,
+    /// How often an idle Server-Sent Events stream sends a keep-alive comment.
+    pub keepalive_seconds: u32,
+    /// How often rules past their `expires_at` get their `expired` entry (`:check` ignores
+    /// them at once; this bounds how late the feed says so).
+    pub sweep_interval_seconds: u32,
+}
+
+/// Retention.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PrivacyConfig {
+    /// How often texts past their community's retention are dropped.
+    pub retention_sweep_seconds: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -140,6 +165,27 @@ impl Default for Config {
             queue: QueueConfig::default(),
             engine: EngineConfig::default(),
             store: StoreConfig::default(),
+            suppression: SuppressionConfig::default(),
+            privacy: PrivacyConfig::default(),
+        }
+    }
+}
+
+impl Default for SuppressionConfig {
+    fn default() -> SuppressionConfig {
+        SuppressionConfig {
+            max_page: 1000,
+            max_check: 10_000,
+            keepalive_seconds: 15,
+            sweep_interval_seconds: 30,
+        }
+    }
+}
+
+impl Default for PrivacyConfig {
+    fn default() -> PrivacyConfig {
+        PrivacyConfig {
+            retention_sweep_seconds: 60,
         }
     }
 }
@@ -355,6 +401,25 @@ impl Config {
         }
         if !(1..=4096).contains(&self.engine.max_batch) {
             return fail("engine.max_batch", "must be between 1 and 4096");
+        }
+        let sup = &self.suppression;
+        if !(1..=10_000).contains(&sup.max_page) {
+            return fail("suppression.max_page", "must be between 1 and 10000");
+        }
+        if !(1..=100_000).contains(&sup.max_check) {
+            return fail("suppression.max_check", "must be between 1 and 100000");
+        }
+        if !(1..=3600).contains(&sup.keepalive_seconds) {
+            return fail(
+                "suppression.keepalive_seconds",
+                "must be between 1 and 3600",
+            );
+        }
+        if sup.sweep_interval_seconds == 0 {
+            return fail("suppression.sweep_interval_seconds", "must be at least 1");
+        }
+        if self.privacy.retention_sweep_seconds == 0 {
+            return fail("privacy.retention_sweep_seconds", "must be at least 1");
         }
         if let Some(key) = &self.admin_key {
             if key.len() < 20 || key.chars().any(char::is_whitespace) {

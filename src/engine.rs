@@ -19,6 +19,9 @@
 //!   except `self_harm`, whichever is higher.
 //! * The classifier's toxic spans are reported as matches with `source: "model"` when it
 //!   judges the text toxic.
+//! * Special categories of personal data (health, religion, …) are found by their own
+//!   list ([`SensitiveSet`]) and reported in `sensitive`: they never score, never match
+//!   and never change the action.
 //!
 //! ```
 //! use warden::{Action, Engine};
@@ -35,7 +38,7 @@ use std::sync::Arc;
 
 use crate::error::Result;
 use crate::model::{Classifier, ModelOptions, ModelScores};
-use crate::patterns::{PatternSet, Wordlists};
+use crate::patterns::{PatternSet, SensitiveSet, Wordlists};
 use crate::policy::Policy;
 use crate::verdict::{Action, Category, EngineInfo, Match, Severity, Source, Verdict};
 
@@ -174,7 +177,10 @@ impl Engine {
             .enumerate()
             .map(|(i, text)| {
                 let scores = model_scores.as_ref().map(|s| &s[i]);
-                self.verdict(patterns.find(text), scores, policy)
+                let mut verdict = self.verdict(patterns.find(text), scores, policy);
+                // Beside the harms, never among them: it changes no score and no action.
+                verdict.sensitive = SensitiveSet::shipped().find(text);
+                verdict
             })
             .collect()
     }
@@ -240,6 +246,7 @@ impl Engine {
             action,
             engine: self.info(),
             model: classifier.map(Classifier::info),
+            sensitive: Vec::new(),
         }
     }
 

@@ -43,9 +43,15 @@ pub enum EventKind {
     Appealed,
     /// A decision on an appeal changed the outcome.
     Reversed,
+    /// Someone asked to see the personal data redaction hides (`?reveal=pii`).
+    PiiRevealed,
+    /// The author's data was erased (text, context, statement, author id).
+    Erased,
+    /// The community's retention period ran out: the text is gone, the record stays.
+    TextExpired,
 }
 
-/// Who did it: an API key, or Warden itself (auto-decisions, lease expiry).
+/// Who did it: an API key, or Warden itself (auto-decisions, lease expiry, retention).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub enum Actor {
@@ -256,6 +262,21 @@ impl Event {
             queue: Some(QueueName::Appeals),
             ..Event::base(EventKind::Appealed, Actor::Key(actor.clone()), at)
         }
+    }
+
+    /// A key looked at the unredacted item.
+    pub fn pii_revealed(actor: &KeyId, at: Timestamp) -> Event {
+        Event::base(EventKind::PiiRevealed, Actor::Key(actor.clone()), at)
+    }
+
+    /// The item's author data was erased at a key's request.
+    pub fn erased(actor: &KeyId, at: Timestamp) -> Event {
+        Event::base(EventKind::Erased, Actor::Key(actor.clone()), at)
+    }
+
+    /// Retention dropped the item's text.
+    pub fn text_expired(at: Timestamp) -> Event {
+        Event::base(EventKind::TextExpired, Actor::System, at)
     }
 
     pub fn reversed(

@@ -103,7 +103,7 @@ fn check_community(s: &str) -> Result<(), String> {
     Ok(())
 }
 
-fn check_external(s: &str) -> Result<(), String> {
+pub(crate) fn check_external(s: &str) -> Result<(), String> {
     if s.is_empty() || s.len() > 256 {
         return Err("must be 1 to 256 bytes".into());
     }

@@ -14,6 +14,10 @@
 //! appeal and the previous outcome belong to the old text.
 //!
 //! Transitions are pure functions of the item, so the store may retry them.
+//!
+//! Personal data in an item (the author id, an appeal statement) and in a revision (text,
+//! context) is held as [`Personal`]: plain only between the request and the store, which
+//! seals it under the author's key (see `privacy`).
 
 use serde::{Deserialize, Serialize};
 
@@ -21,6 +25,7 @@ use crate::clock::Timestamp;
 use crate::event::{Actor, Event, EventKind, Remarks};
 use crate::failure::{Code, Failure};
 use crate::ids::{AuthorId, CommunityId, ContentId, ContentText, ItemId, KeyId};
+use crate::privacy::{Personal, Removal, SubjectId};
 use crate::queue;
 use crate::verdict::{Action, Verdict};
 
@@ -128,8 +133,8 @@ pub struct Lease {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Appeal {
-    /// The author's statement. User text: read and written only through the store.
-    pub statement: String,
+    /// The author's statement: personal data, sealed by the store.
+    pub statement: Personal<String>,
     pub at: Timestamp,
     pub by: KeyId,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -142,10 +147,15 @@ pub struct Item {
     pub id: ItemId,
     pub community: CommunityId,
     pub content_id: ContentId,
-    pub author_id: AuthorId,
+    /// The pseudonym of the current revision's author (see `privacy`): names the key
+    /// that seals their data and their index entries. `None` once erased.
+    pub subject: Option<SubjectId>,
+    /// The author's id: personal data, sealed by the store; removed by an erasure.
+    pub author_id: Personal<AuthorId>,
     /// The current revision, from 1.
     pub revision: u32,
-    /// SHA-256 of the current revision's text.
+    /// A keyed digest of the current revision's text (keyed with the subject's key, so
+    /// it cannot confirm a guessed text once the key is gone); empty once the text is.
     pub text_digest: String,
     /// The current revision's verdict.
     pub verdict: Verdict,
@@ -165,6 +175,14 @@ pub struct Item {
     pub appeal: Option<Appeal>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
+    /// When the current revision was submitted.
+    pub submitted_at: Timestamp,
+    /// When retention drops the text: set while the item is decided (see the store).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text_due_at: Option<Timestamp>,
+    /// Why and when the current revision's text was dropped.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text_removed: Option<Removal>,
     /// The `seq` of the item's last event.
     pub last_seq: u64,
 }
@@ -173,9 +191,12 @@ pub struct Item {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Revision {
     pub revision: u32,
-    pub text: ContentText,
+    /// Whose text it is (`None` once erased).
+    pub subject: Option<SubjectId>,
+    /// Personal data: sealed in storage, removed by retention or erasure.
+    pub text: Personal<ContentText>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub context: Option<serde_json::Map<String, serde_json::Value>>,
+    pub context: Option<Personal<serde_json::Map<String, serde_json::Value>>>,
     pub verdict: Verdict,
     pub action: Action,
     pub submitted_at: Timestamp,
@@ -202,11 +223,12 @@ pub struct Submission {
 }
 
 impl Submission {
-    fn revision(&self, revision: u32) -> Revision {
+    fn revision(&self, revision: u32, subject: SubjectId) -> Revision {
         Revision {
             revision,
-            text: self.text.clone(),
-            context: self.context.clone(),
+            subject: Some(subject),
+            text: Personal::Plain(self.text.clone()),
+            context: self.context.clone().map(Personal::Plain),
             verdict: self.verdict.clone(),
             action: self.action,
             submitted_at: self.at,
@@ -224,13 +246,19 @@ pub struct Submitted {
 }
 
 impl Item {
-    /// A new item from its first submission.
-    pub fn create(sub: &Submission) -> (Item, Revision, Vec<Event>) {
+    /// A new item from its first submission, by `subject`, whose text has the keyed
+    /// digest `digest`.
+    pub fn create(
+        sub: &Submission,
+        subject: SubjectId,
+        digest: String,
+    ) -> (Item, Revision, Vec<Event>) {
         let mut item = Item {
             id: sub.new_id,
             community: sub.community.clone(),
             content_id: sub.content_id.clone(),
-            author_id: sub.author_id.clone(),
+            subject: Some(subject),
+            author_id: Personal::Plain(sub.author_id.clone()),
             revision: 0,
             text_digest: String::new(),
             verdict: sub.verdict.clone(),
@@ -245,22 +273,34 @@ impl Item {
             appeal: None,
             created_at: sub.at,
             updated_at: sub.at,
+            submitted_at: sub.at,
+            text_due_at: None,
+            text_removed: None,
             last_seq: 0,
         };
-        let (revision, events) = item.revise(sub);
+        let (revision, events) = item.revise(sub, subject, digest);
         (item, revision, events)
     }
 
-    /// Whether `text` is what the current revision says.
-    pub fn is_current_text(&self, text: &ContentText) -> bool {
-        self.text_digest == text.digest()
+    /// Whether the current revision's text has this keyed digest (by the same author).
+    pub fn is_current_text(&self, subject: &SubjectId, digest: &str) -> bool {
+        self.subject.as_ref() == Some(subject) && !digest.is_empty() && self.text_digest == digest
     }
 
     /// A new revision: re-scored text enters the lifecycle from the start.
-    pub fn revise(&mut self, sub: &Submission) -> (Revision, Vec<Event>) {
+    pub fn revise(
+        &mut self,
+        sub: &Submission,
+        subject: SubjectId,
+        digest: String,
+    ) -> (Revision, Vec<Event>) {
         self.revision += 1;
-        self.text_digest = sub.text.digest();
-        self.author_id = sub.author_id.clone();
+        self.text_digest = digest;
+        self.subject = Some(subject);
+        self.author_id = Personal::Plain(sub.author_id.clone());
+        self.submitted_at = sub.at;
+        self.text_due_at = None;
+        self.text_removed = None;
         self.verdict = sub.verdict.clone();
         self.action = sub.action;
         self.lease = None;
@@ -306,7 +346,7 @@ impl Item {
                 ));
             }
         }
-        (sub.revision(self.revision), events)
+        (sub.revision(self.revision, subject), events)
     }
 
     fn enqueue(&mut self, queue: QueueName, at: Timestamp) {
@@ -481,7 +521,7 @@ impl Item {
             ));
         }
         self.appeal = Some(Appeal {
-            statement,
+            statement: Personal::Plain(statement),
             at: now,
             by: actor.clone(),
             result: None,
@@ -576,6 +616,8 @@ pub fn check_history(item: &Item, events: &[Event]) -> Result<(), String> {
                 s.status = Some(Status::Pending);
                 s.queue = Some(QueueName::Appeals);
             }
+            // Privacy events change what is held, not where the item is.
+            EventKind::PiiRevealed | EventKind::Erased | EventKind::TextExpired => {}
         }
     }
     let actual = State {
@@ -620,6 +662,10 @@ mod tests {
         }
     }
 
+    fn subject() -> SubjectId {
+        SubjectId::from_bytes([1; 16])
+    }
+
     /// Numbers events as the store does.
     fn log(item: &mut Item, history: &mut Vec<Event>, events: Vec<Event>) {
         for mut e in events {
@@ -631,7 +677,8 @@ mod tests {
 
     #[test]
     fn history_replays_to_the_state_and_catches_drift() {
-        let (mut item, _, events) = Item::create(&submission(Action::Review));
+        let (mut item, _, events) =
+            Item::create(&submission(Action::Review), subject(), "d".into());
         let mut history = Vec::new();
         log(&mut item, &mut history, events);
         let m = KeyId::random();
@@ -680,14 +727,14 @@ mod tests {
 
     #[test]
     fn only_labels_and_removals_are_appealable_once() {
-        let (mut allowed, _, _) = Item::create(&submission(Action::Allow));
+        let (mut allowed, _, _) = Item::create(&submission(Action::Allow), subject(), "d".into());
         let key = KeyId::random();
         let now = Timestamp::from_millis(5_000);
         assert_eq!(
             allowed.appeal(&key, "x".into(), now).unwrap_err().code(),
             Code::InvalidState
         );
-        let (mut removed, _, _) = Item::create(&submission(Action::Remove));
+        let (mut removed, _, _) = Item::create(&submission(Action::Remove), subject(), "d".into());
         assert!(removed.appeal(&key, "x".into(), now).is_ok());
         assert_eq!(removed.queue, Some(QueueName::Appeals));
         assert_eq!(removed.outcome, Some(Outcome::Remove));

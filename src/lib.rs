@@ -14,6 +14,10 @@
 //! * [`queue`]: priority, claiming with leases, expiry;
 //! * [`store`]: durable state behind a narrow interface (sled today);
 //! * [`auth`]: API keys, roles and community scopes; [`community`]: per-community rules;
+//! * [`suppress`]: suppression rules for personalization systems, their change log and
+//!   feed;
+//! * [`privacy`]: subject keys and sealing, redaction, retention, erasure and export;
+//! * [`transparency`]: DSA statements of reasons and transparency reports;
 //! * [`http`]: the authenticated JSON API; [`config`]: its configuration.
 //!
 //! ```
@@ -41,10 +45,13 @@ pub mod item;
 pub mod model;
 pub mod patterns;
 pub mod policy;
+pub mod privacy;
 pub mod queue;
 pub mod scorer;
 pub mod store;
+pub mod suppress;
 pub mod text;
+pub mod transparency;
 pub mod verdict;
 
 pub use engine::{Engine, EngineBuilder};
@@ -52,5 +59,6 @@ pub use error::{Error, Result};
 pub use patterns::{MatchMode, PatternSet, Term, Wordlists};
 pub use policy::{Policy, Thresholds};
 pub use verdict::{
-    Action, Category, EngineInfo, Match, ModelInfo, PiiKind, Severity, Source, Verdict,
+    Action, Category, EngineInfo, Match, ModelInfo, PiiKind, SensitiveCategory, SensitiveSpan,
+    Severity, Source, Verdict,
 };

@@ -198,6 +198,69 @@ impl PiiKind {
     }
 }
 
+/// A special category of personal data (GDPR Art. 9). The names are stable API.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SensitiveCategory {
+    Health,
+    /// Religion or philosophical belief.
+    Religion,
+    /// Sexual orientation or sex life (gender identity is listed here too).
+    SexualOrientation,
+    PoliticalOpinion,
+    /// Racial or ethnic origin.
+    EthnicOrigin,
+    /// Trade union membership.
+    TradeUnion,
+}
+
+impl SensitiveCategory {
+    pub const ALL: [SensitiveCategory; 6] = [
+        SensitiveCategory::Health,
+        SensitiveCategory::Religion,
+        SensitiveCategory::SexualOrientation,
+        SensitiveCategory::PoliticalOpinion,
+        SensitiveCategory::EthnicOrigin,
+        SensitiveCategory::TradeUnion,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SensitiveCategory::Health => "health",
+            SensitiveCategory::Religion => "religion",
+            SensitiveCategory::SexualOrientation => "sexual_orientation",
+            SensitiveCategory::PoliticalOpinion => "political_opinion",
+            SensitiveCategory::EthnicOrigin => "ethnic_origin",
+            SensitiveCategory::TradeUnion => "trade_union",
+        }
+    }
+}
+
+impl fmt::Display for SensitiveCategory {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for SensitiveCategory {
+    type Err = String;
+    fn from_str(s: &str) -> Result<SensitiveCategory, String> {
+        SensitiveCategory::ALL
+            .into_iter()
+            .find(|c| c.as_str() == s)
+            .ok_or_else(|| format!("unknown sensitive-data category `{s}`"))
+    }
+}
+
+/// Where a text reveals a special category of personal data, as code-point offsets like
+/// [`Match`]. Not a finding against the text: it changes no score and no action.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SensitiveSpan {
+    pub start: u32,
+    pub end: u32,
+    pub category: SensitiveCategory,
+}
+
 /// One finding: a span of the original text and why it matters.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Match {
@@ -257,12 +320,42 @@ pub struct Verdict {
     pub engine: EngineInfo,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<ModelInfo>,
+    /// Special categories of personal data the text reveals (health, religion, …). Never
+    /// a violation and never part of `matches`: the service turns them into suppression
+    /// rules (no profiling, no ad targeting) and nothing else.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sensitive: Vec<SensitiveSpan>,
 }
 
 impl Verdict {
     /// The score of one category (0 when absent).
     pub fn category(&self, category: Category) -> f32 {
         self.categories.get(&category).copied().unwrap_or(0.0)
+    }
+
+    /// The special categories present, each once, in [`SensitiveCategory::ALL`] order.
+    pub fn sensitive_categories(&self) -> Vec<SensitiveCategory> {
+        SensitiveCategory::ALL
+            .into_iter()
+            .filter(|c| self.sensitive.iter().any(|s| s.category == *c))
+            .collect()
+    }
+
+    /// The strongest harm category (ties: the first in [`Category::HARM`] order after
+    /// `toxicity`), or `None` when every harm score is zero. What a decision is "about".
+    pub fn top_category(&self) -> Option<Category> {
+        let mut best: Option<(Category, f32)> = None;
+        for c in Category::HARM
+            .into_iter()
+            .skip(1)
+            .chain([Category::Toxicity])
+        {
+            let score = self.category(c);
+            if score > 0.0 && best.is_none_or(|(_, b)| score > b) {
+                best = Some((c, score));
+            }
+        }
+        best.map(|(c, _)| c)
     }
 
     /// The matches that are harms (everything but personal data).

@@ -54,6 +54,7 @@ use crate::failure::Failure;
 use crate::ids::KeyId;
 use crate::scorer::Scorer;
 use crate::store::{AuditRecord, GroupCommit, SledStore, Store};
+use crate::suppress::Suppressions;
 
 /// Everything the handlers share. One per server, behind `web::Data`.
 pub struct AppState {
@@ -65,6 +66,11 @@ pub struct AppState {
     pub(crate) scorer: Scorer,
     pub(crate) limiter: RateLimiter,
     pub(crate) metrics: Arc<Metrics>,
+    /// The suppression change log's durable watermark and active-rule index.
+    pub(crate) suppressions: Arc<Suppressions>,
+    /// Set when the server stops: ends the Server-Sent Events streams, which would
+    /// otherwise hold a graceful shutdown open.
+    pub(crate) closing: tokio::sync::watch::Sender<bool>,
     /// Serializes claims within this process. Not needed for correctness (each lease is
     /// an atomic check-and-set in the store), but concurrent claimers otherwise all race
     /// for the same top items and mostly lose, wasting a transaction per loss.
@@ -114,12 +120,21 @@ impl AppState {
             let metrics = metrics.clone();
             move |took: Duration| metrics.flush(took)
         };
+        let suppressions = Arc::new(Suppressions::load(&*store).map_err(startup)?);
+        let on_durable = {
+            let (suppressions, store) = (suppressions.clone(), store.clone());
+            move |mark: u64| {
+                if let Err(e) = suppressions.advance(&*store, mark) {
+                    tracing::error!(error = %e, "suppression index did not advance");
+                }
+            }
+        };
         let on_batch = {
             let metrics = metrics.clone();
             move |n: usize, took: Duration| metrics.scoring_batch(n, took)
         };
         let state = AppState {
-            commit: GroupCommit::start(store.clone(), on_flush),
+            commit: GroupCommit::start(store.clone(), on_flush, on_durable),
             keys: KeyRing::new(keys),
             communities: Communities::new(engine.clone(), store.clone()),
             scorer: Scorer::new(
@@ -130,6 +145,8 @@ impl AppState {
             ),
             limiter: RateLimiter::new(&config.rate_limit),
             metrics,
+            suppressions,
+            closing: tokio::sync::watch::channel(false).0,
             claims: std::sync::Mutex::new(()),
             store,
             config,
@@ -157,6 +174,26 @@ impl AppState {
         let n = crate::queue::expire_due(&*self.store, Timestamp::now())?;
         self.metrics.leases_expired(n);
         Ok(n)
+    }
+
+    /// Writes the `expired` entries of rules past their `expires_at`. Blocking.
+    pub fn expire_rules(&self) -> Result<usize, Failure> {
+        self.store.expire_rules(Timestamp::now(), 1000)
+    }
+
+    /// Drops texts whose community's retention ran out. Blocking.
+    pub fn sweep_retention(&self) -> Result<usize, Failure> {
+        self.store.sweep_retention(Timestamp::now(), 1000)
+    }
+
+    /// Makes every write so far durable, blocking (tools, tests, shutdown).
+    pub fn flush(&self) -> Result<(), Failure> {
+        self.commit.flush_now()
+    }
+
+    /// Ends the Server-Sent Events streams (before a graceful stop).
+    pub fn close_streams(&self) {
+        self.closing.send_replace(true);
     }
 }
 
@@ -217,23 +254,30 @@ pub async fn serve(state: web::Data<AppState>) -> std::io::Result<()> {
         .workers(Config::threads(config.http.workers))
         .shutdown_timeout(config.http.shutdown_timeout_seconds)
         .disable_signals()
+        // Small writes go out at once: without it, Nagle's algorithm holds a suppression
+        // event on an idle stream until the client's delayed ACK (up to 40 ms).
+        .tcp_nodelay(true)
         .bind(config.bind)?;
     let addrs = server.addrs();
     let server = server.run();
     let stop = shutdown_signal()?;
     let handle = server.handle();
+    let closing = state.clone();
     actix_web::rt::spawn(async move {
         stop.await;
         tracing::info!("shutting down: finishing requests in flight");
+        closing.close_streams();
         handle.stop(true).await;
     });
     for addr in &addrs {
         println!("warden: listening on http://{addr}");
     }
     tracing::info!(?addrs, "listening");
-    let sweeper = actix_web::rt::spawn(sweep(state.clone()));
+    let sweepers = spawn_sweepers(&state);
     let result = server.await;
-    sweeper.abort();
+    for sweeper in sweepers {
+        sweeper.abort();
+    }
     match state.commit.flush_now() {
         Ok(()) => tracing::info!("stopped; store flushed"),
         Err(e) => tracing::error!(error = %e, "final flush failed"),
@@ -262,18 +306,55 @@ fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
     })
 }
 
-/// Periodically returns expired leases to their queues.
-async fn sweep(state: web::Data<AppState>) {
-    let every = Duration::from_secs(u64::from(state.config.queue.sweep_interval_seconds));
+/// The periodic jobs: expired leases back to their queues, expired rules, retention.
+/// `create_app` users that do not call [`serve`] (tests) start them with this too.
+pub fn spawn_sweepers(state: &web::Data<AppState>) -> Vec<actix_web::rt::task::JoinHandle<()>> {
+    let seconds = |s: u32| Duration::from_secs(u64::from(s));
+    let c = &state.config;
+    vec![
+        actix_web::rt::spawn(sweep(
+            state.clone(),
+            seconds(c.queue.sweep_interval_seconds),
+            "lease",
+            AppState::expire_leases,
+        )),
+        actix_web::rt::spawn(sweep(
+            state.clone(),
+            seconds(c.suppression.sweep_interval_seconds),
+            "rule expiry",
+            AppState::expire_rules,
+        )),
+        actix_web::rt::spawn(sweep(
+            state.clone(),
+            seconds(c.privacy.retention_sweep_seconds),
+            "retention",
+            AppState::sweep_retention,
+        )),
+    ]
+}
+
+/// Runs `job` every `every`; when it changed something, waits for the group commit so
+/// the change (and any rule entries it wrote) becomes durable and visible in the feed.
+async fn sweep(
+    state: web::Data<AppState>,
+    every: Duration,
+    what: &'static str,
+    job: fn(&AppState) -> Result<usize, Failure>,
+) {
     let mut tick = actix_web::rt::time::interval(every);
     loop {
         tick.tick().await;
         let s = state.clone();
-        match web::block(move || s.expire_leases()).await {
+        match web::block(move || job(&s)).await {
             Ok(Ok(0)) => {}
-            Ok(Ok(n)) => tracing::info!(expired = n, "returned expired leases to their queues"),
-            Ok(Err(e)) => tracing::error!(error = %e, "lease sweep failed"),
-            Err(e) => tracing::error!(error = %e, "lease sweep did not run"),
+            Ok(Ok(n)) => {
+                tracing::info!(sweep = what, changed = n, "sweep");
+                if let Err(e) = state.commit.durable().await {
+                    tracing::error!(sweep = what, error = %e, "sweep not made durable");
+                }
+            }
+            Ok(Err(e)) => tracing::error!(sweep = what, error = %e, "sweep failed"),
+            Err(e) => tracing::error!(sweep = what, error = %e, "sweep did not run"),
         }
     }
 }

@@ -8,17 +8,29 @@ use crate::clock::Timestamp;
 use crate::failure::Failure;
 use crate::ids::{AuthorId, CommunityId, ContentId, ItemId, KeyId};
 use crate::item::{AppealResult, Item, Outcome, QueueName, Status};
+use crate::privacy::{redact, Removal};
 use crate::queue::priority_at;
 use crate::store::Store;
 use crate::verdict::{Action, Verdict};
 
+/// Whether personal data in an item view is masked (the default) or shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Pii {
+    Masked,
+    Revealed,
+}
+
 /// An item as moderators and platforms see it: where it is, what it says, its verdict.
+/// Emails, phone numbers and other `pii` spans in the text, the context and the appeal
+/// statement are masked (`[email]`) unless revealed.
 #[derive(Debug, Serialize)]
 pub struct ItemView {
     pub item_id: ItemId,
     pub community: CommunityId,
     pub content_id: ContentId,
-    pub author_id: AuthorId,
+    /// `null` once the author's data was erased.
+    pub author_id: Option<AuthorId>,
     pub revision: u32,
     pub status: Status,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -40,17 +52,22 @@ pub struct ItemView {
     pub lease_expires_at: Option<Timestamp>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub appeal: Option<AppealView>,
-    pub text: String,
+    /// `null` once retention or an erasure removed it (see `text_removed`).
+    pub text: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub text_removed: Option<Removal>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub context: Option<serde_json::Map<String, serde_json::Value>>,
     pub verdict: Verdict,
+    pub pii: Pii,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
 }
 
 #[derive(Debug, Serialize)]
 pub struct AppealView {
-    pub statement: String,
+    /// `null` once removed.
+    pub statement: Option<String>,
     pub at: Timestamp,
     pub by: KeyId,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -58,12 +75,28 @@ pub struct AppealView {
 }
 
 impl ItemView {
-    /// The view of `item`, with its current revision's text read from the store.
-    /// Blocking.
-    pub fn load(store: &dyn Store, item: Item, now: Timestamp) -> Result<ItemView, Failure> {
+    /// The view of `item`, with its current revision's text read from the store, and
+    /// personal data masked unless `pii` says revealed. Blocking.
+    pub fn load(
+        store: &dyn Store,
+        mut item: Item,
+        now: Timestamp,
+        pii: Pii,
+    ) -> Result<ItemView, Failure> {
         let revision = store
             .revision(&item.id, item.revision)?
             .ok_or_else(|| Failure::internal(format!("item {} lacks its revision", item.id)))?;
+        store.open_item(&mut item)?;
+        let show = |text: String| match pii {
+            Pii::Masked => redact::mask(&text),
+            Pii::Revealed => text,
+        };
+        let context = revision.context.and_then(|c| c.into_plain()).map(|mut c| {
+            if pii == Pii::Masked {
+                c.values_mut().for_each(redact::mask_json);
+            }
+            c
+        });
         let priority = match (item.status, item.enqueued_at) {
             (Status::Pending, Some(since)) => Some(priority_at(item.priority, since, now)),
             _ => None,
@@ -72,7 +105,7 @@ impl ItemView {
             item_id: item.id,
             community: item.community,
             content_id: item.content_id,
-            author_id: item.author_id,
+            author_id: item.author_id.into_plain(),
             revision: item.revision,
             status: item.status,
             queue: item.queue,
@@ -84,14 +117,16 @@ impl ItemView {
             lease_holder: item.lease.as_ref().map(|l| l.holder.clone()),
             lease_expires_at: item.lease.as_ref().map(|l| l.expires_at),
             appeal: item.appeal.map(|a| AppealView {
-                statement: a.statement,
+                statement: a.statement.into_plain().map(show),
                 at: a.at,
                 by: a.by,
                 result: a.result,
             }),
-            text: revision.text.into(),
-            context: revision.context,
+            text: revision.text.into_plain().map(|t| show(t.into())),
+            text_removed: item.text_removed,
+            context,
             verdict: item.verdict,
+            pii,
             created_at: item.created_at,
             updated_at: item.updated_at,
         })

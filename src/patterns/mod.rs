@@ -1,5 +1,6 @@
 //! Pattern scoring: wordlist terms and personal-data detectors, matched over normalized
-//! text and reported as spans of the original.
+//! text and reported as spans of the original; and, apart from them, the special
+//! categories of personal data ([`SensitiveSet`]), which are never violations.
 //!
 //! ```
 //! use warden::{Category, PatternSet, Wordlists};
@@ -12,15 +13,17 @@
 
 mod matcher;
 mod pii;
+mod sensitive;
 mod wordlist;
 
+pub use sensitive::SensitiveSet;
 pub use wordlist::{parse_terms, MatchMode, Term, Wordlists};
 
 use matcher::{Hit, TermMatcher};
 use pii::find_pii;
 
 use crate::text::{normalize_into, Normalized};
-use crate::verdict::{Category, Match, Severity, Source};
+use crate::verdict::{Category, Match, PiiKind, Severity, Source};
 
 /// A compiled set of terms and detectors. Build once, share across threads.
 pub struct PatternSet {
@@ -142,6 +145,15 @@ fn severity_index(s: Severity) -> usize {
         Severity::Medium => 1,
         Severity::High => 2,
     }
+}
+
+/// The personal data in `text` (emails, phone numbers, …) as byte ranges, ordered and
+/// disjoint: what redaction masks.
+pub fn pii_byte_spans(text: &str) -> Vec<(std::ops::Range<usize>, PiiKind)> {
+    find_pii(text)
+        .into_iter()
+        .map(|s| (s.start..s.end, s.kind))
+        .collect()
 }
 
 fn pii_matches(text: &str) -> Vec<Match> {

@@ -28,6 +28,7 @@ struct Inner {
     /// The newest ticket known durable, and whether the last flush failed.
     flushed: watch::Sender<Flushed>,
     on_flush: Box<dyn Fn(Duration) + Send + Sync>,
+    on_durable: Box<dyn Fn(u64) + Send + Sync>,
 }
 
 #[derive(Debug, Clone, Copy, Default)]
@@ -37,10 +38,12 @@ struct Flushed {
 }
 
 impl GroupCommit {
-    /// Starts the flusher thread. `on_flush` observes each flush's duration (metrics).
+    /// Starts the flusher thread. `on_flush` observes each flush's duration (metrics);
+    /// `on_durable` learns the change-log seq each successful flush made durable.
     pub fn start(
         store: Arc<dyn Store>,
         on_flush: impl Fn(Duration) + Send + Sync + 'static,
+        on_durable: impl Fn(u64) + Send + Sync + 'static,
     ) -> GroupCommit {
         let (flushed, _) = watch::channel(Flushed::default());
         let inner = Arc::new(Inner {
@@ -49,6 +52,7 @@ impl GroupCommit {
             wake: Condvar::new(),
             flushed,
             on_flush: Box::new(on_flush),
+            on_durable: Box::new(on_durable),
         });
         let weak = Arc::downgrade(&inner);
         std::thread::Builder::new()
@@ -111,11 +115,14 @@ fn flusher(weak: Weak<Inner>) {
         if target == done {
             continue;
         }
+        // Everything committed now is covered by the flush that follows.
+        let mark = inner.store.rule_seq();
         let started = Instant::now();
         let result = inner.store.flush();
         (inner.on_flush)(started.elapsed());
-        if let Err(e) = &result {
-            tracing::error!(error = %e, "flush failed");
+        match &result {
+            Ok(()) => (inner.on_durable)(mark),
+            Err(e) => tracing::error!(error = %e, "flush failed"),
         }
         done = target;
         inner.flushed.send_replace(Flushed {

@@ -12,8 +12,12 @@
 //! * **Durable on request**: writes reach disk when [`Store::flush`] returns;
 //!   [`GroupCommit`] batches concurrent writers onto one flush, and the API answers 2xx
 //!   only after it.
-//! * **Text in one place**: submitted text and appeal statements are read and written only
-//!   here, so redaction or per-subject encryption can be added in one module.
+//! * **Personal data sealed here**: submitted text, context, appeal statements and author
+//!   ids are sealed with their subject's key (see `privacy`) by the store and opened by it
+//!   ([`Store::revision`], [`Store::open_item`]); nothing else sees them in storage.
+//! * **Derived state in the same step**: the suppression rules an item's new state calls
+//!   for (see `suppress`), their change-log entries, retention and transparency records
+//!   are written in the item's own atomic step.
 //!
 //! [`SledStore`] is the one backend today.
 
@@ -32,9 +36,12 @@ use crate::clock::Timestamp;
 use crate::community::{CommunityPolicy, CommunityWordlist};
 use crate::event::{Actor, Event};
 use crate::failure::Failure;
-use crate::ids::{CommunityId, ItemId};
+use crate::ids::{AuthorId, CommunityId, ItemId, KeyId};
 use crate::item::{check_history, Item, QueueName, Revision, Submission, Submitted};
+use crate::privacy::{ExportItem, Receipt};
 use crate::queue::{Cursor, QueueEntry};
+use crate::suppress::Rule;
+use crate::transparency::DecisionRecord;
 
 /// Which communities a queue read covers.
 #[derive(Debug, Clone, Copy)]
@@ -82,8 +89,14 @@ pub trait Store: Send + Sync {
     /// did not. Results are in input order.
     fn submit(&self, batch: &[Submission]) -> Result<Vec<Submitted>, Failure>;
 
+    /// The item as stored: its author id and appeal statement sealed.
     fn item(&self, id: &ItemId) -> Result<Option<Item>, Failure>;
 
+    /// Opens the item's personal data (author id, appeal statement) for a response:
+    /// plain, or removed when erased.
+    fn open_item(&self, item: &mut Item) -> Result<(), Failure>;
+
+    /// A revision, its text and context opened (or removed).
     fn revision(&self, id: &ItemId, revision: u32) -> Result<Option<Revision>, Failure>;
 
     /// The item's history, oldest first.
@@ -137,8 +150,105 @@ pub trait Store: Send + Sync {
     /// The audit log, oldest first.
     fn audit_log(&self) -> Result<Vec<AuditRecord>, Failure>;
 
+    /// Appends to the audit log (exports).
+    fn put_audit(&self, record: &AuditRecord) -> Result<(), Failure>;
+
     /// Makes every write so far durable.
     fn flush(&self) -> Result<(), Failure>;
+
+    /// The newest suppression change-log seq committed (not necessarily durable).
+    fn rule_seq(&self) -> u64;
+
+    /// Up to `limit` change-log entries with seq > `after`, in order.
+    fn rule_log(&self, after: u64, limit: usize) -> Result<Vec<Rule>, Failure>;
+
+    /// The rules active now (their latest entries).
+    fn active_rules(&self) -> Result<Vec<Rule>, Failure>;
+
+    /// Ends rules whose `expires_at` is at or before `now` (an `expired` entry each).
+    fn expire_rules(&self, now: Timestamp, limit: usize) -> Result<usize, Failure>;
+
+    /// Drops the text of items whose retention ran out by `now`, keeping the records.
+    fn sweep_retention(&self, now: Timestamp, limit: usize) -> Result<usize, Failure>;
+
+    /// The communities holding data about `author`.
+    fn author_communities(&self, author: &AuthorId) -> Result<Vec<CommunityId>, Failure>;
+
+    /// Erases an author's data in a community (GDPR Art. 17): text, context, statements
+    /// and identifiers go, anonymized decision records stay, the author's key is
+    /// destroyed, an erasure suppression rule is emitted. Durable when it returns.
+    fn erase(
+        &self,
+        community: &CommunityId,
+        author: &AuthorId,
+        actor: &KeyId,
+        now: Timestamp,
+    ) -> Result<Receipt, Failure>;
+
+    /// Everything held about an author in a community (GDPR Art. 15), opened.
+    fn export(
+        &self,
+        community: &CommunityId,
+        author: &AuthorId,
+    ) -> Result<Vec<ExportItem>, Failure>;
+
+    /// Decision records with `from <= at < to`, after `after`, oldest first.
+    fn decisions(
+        &self,
+        from: Timestamp,
+        to: Timestamp,
+        after: Option<DecisionCursor>,
+        limit: usize,
+    ) -> Result<Vec<(DecisionCursor, DecisionRecord)>, Failure>;
+
+    /// An item's decision records, oldest first.
+    fn item_decisions(&self, id: &ItemId) -> Result<Vec<DecisionRecord>, Failure>;
+}
+
+/// A position in the decision records (statements export); opaque to clients.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DecisionCursor {
+    pub at: Timestamp,
+    pub item_id: ItemId,
+    pub seq: u64,
+}
+
+impl DecisionCursor {
+    pub(crate) fn to_bytes(self) -> Vec<u8> {
+        let mut key = ((self.at.millis() as u64) ^ (1 << 63))
+            .to_be_bytes()
+            .to_vec();
+        key.extend_from_slice(self.item_id.as_bytes());
+        key.extend_from_slice(&self.seq.to_be_bytes());
+        key
+    }
+
+    pub(crate) fn from_bytes(bytes: &[u8]) -> Option<DecisionCursor> {
+        let at = u64::from_be_bytes(bytes.get(..8)?.try_into().ok()?) ^ (1 << 63);
+        let id: [u8; 16] = bytes.get(8..24)?.try_into().ok()?;
+        let seq = u64::from_be_bytes(bytes.get(24..32)?.try_into().ok()?);
+        (bytes.len() == 32).then_some(DecisionCursor {
+            at: Timestamp::from_millis(at as i64),
+            item_id: ItemId::from_bytes(id),
+            seq,
+        })
+    }
+}
+
+impl std::fmt::Display for DecisionCursor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&hex::encode(self.to_bytes()))
+    }
+}
+
+impl std::str::FromStr for DecisionCursor {
+    type Err = String;
+    fn from_str(s: &str) -> Result<DecisionCursor, String> {
+        hex::decode(s)
+            .ok()
+            .and_then(|b| DecisionCursor::from_bytes(&b))
+            .ok_or_else(|| "not a cursor from this API".to_string())
+    }
 }
 
 /// What [`verify`] found.
@@ -146,11 +256,14 @@ pub trait Store: Send + Sync {
 pub struct Verification {
     pub items: u64,
     pub events: u64,
+    /// Suppression change-log entries.
+    pub rules: u64,
     pub problems: Vec<String>,
 }
 
-/// Checks the whole store: every item's state is what its event log replays to, and the
-/// queue and lease indexes hold exactly the items that belong in them.
+/// Checks the whole store: every item's state is what its event log replays to, the
+/// queue and lease indexes hold exactly the items that belong in them, and the
+/// suppression change log is gap-free and replays to the active rules.
 pub fn verify(store: &dyn Store) -> Result<Verification, Failure> {
     let mut report = Verification::default();
     let mut waiting = BTreeSet::new();
@@ -217,5 +330,52 @@ pub fn verify(store: &dyn Store) -> Result<Verification, Failure> {
             leased.len()
         ));
     }
+    verify_rules(store, &mut report)?;
     Ok(report)
+}
+
+fn verify_rules(store: &dyn Store, report: &mut Verification) -> Result<(), Failure> {
+    use std::collections::BTreeMap;
+    let mut latest: BTreeMap<String, Rule> = BTreeMap::new();
+    let mut seq = 0;
+    loop {
+        let batch = store.rule_log(seq, 1000)?;
+        if batch.is_empty() {
+            break;
+        }
+        for rule in batch {
+            if rule.seq != seq + 1 {
+                report
+                    .problems
+                    .push(format!("rule log: seq {} follows {seq}", rule.seq));
+            }
+            seq = rule.seq;
+            latest.insert(rule.rule_id.clone(), rule);
+        }
+    }
+    report.rules = seq;
+    if store.rule_seq() != seq {
+        report.problems.push(format!(
+            "rule log ends at {seq}, the counter says {}",
+            store.rule_seq()
+        ));
+    }
+    let replayed: BTreeSet<(String, u64)> = latest
+        .into_values()
+        .filter(|r| r.state == crate::suppress::RuleState::Active)
+        .map(|r| (r.rule_id, r.seq))
+        .collect();
+    let active: BTreeSet<(String, u64)> = store
+        .active_rules()?
+        .into_iter()
+        .map(|r| (r.rule_id, r.seq))
+        .collect();
+    if replayed != active {
+        report.problems.push(format!(
+            "{} rules active by the log, {} in the active index",
+            replayed.len(),
+            active.len()
+        ));
+    }
+    Ok(())
 }

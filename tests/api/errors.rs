@@ -272,7 +272,7 @@ fn rate_limit_per_key() {
         c.rate_limit.per_second = 0.01;
         c.rate_limit.burst = 3;
     });
-    let other = s.key("feed", &["*"]);
+    let other = s.key("ingest", &["*"]);
     let mut statuses = Vec::new();
     for _ in 0..3 {
         statuses.push(

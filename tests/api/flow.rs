@@ -541,6 +541,14 @@ fn policy_with_defaults(policy: &serde_json::Value) -> serde_json::Value {
     let mut p = policy.clone();
     p["actions"] =
         json!({"allow": "allow", "label": "label", "review": "review", "remove": "review"});
+    p["retention_days"] = json!(30);
+    p["suppression"] = json!({
+        "removed": ["recommend", "search", "notify", "ads_targeting", "profiling"],
+        "under_review": ["recommend", "ads_targeting"],
+        "labelled": ["ads_targeting", "profiling"],
+        "sensitive_data": ["profiling", "ads_targeting"],
+        "author": {"removals": 3, "window_days": 30, "period_days": 7, "scopes": ["recommend"]},
+    });
     p
 }
 

@@ -102,7 +102,8 @@ fn body(c: &Ctx, method: &str, path: &str, key: Option<&str>, b: Value) -> Resp 
 }
 
 fn endpoints() -> Vec<Endpoint> {
-    const ANY: &[&str] = &["admin", "moderator", "ingest", "feed"];
+    const FEED: &[&str] = &["admin", "moderator", "feed"];
+    const TRANSPARENCY: &[&str] = &["admin", "moderator", "ingest"];
     const MOD: &[&str] = &["admin", "moderator"];
     const ING: &[&str] = &["admin", "ingest"];
     const ADM: &[&str] = &["admin"];
@@ -178,7 +179,8 @@ fn endpoints() -> Vec<Endpoint> {
         Endpoint {
             method: "get",
             path: "/v1/items/{id}",
-            roles: Some(ANY),
+            // The feed never reads items: it gets rules, not text.
+            roles: Some(&["admin", "moderator", "ingest"]),
             ok: 200,
             outside: 404,
             call: |c, key, _, com| {
@@ -189,7 +191,7 @@ fn endpoints() -> Vec<Endpoint> {
         Endpoint {
             method: "get",
             path: "/v1/items/{id}/events",
-            roles: Some(&["admin", "moderator", "feed"]),
+            roles: Some(MOD),
             ok: 200,
             outside: 404,
             call: |c, key, _, com| {
@@ -300,6 +302,78 @@ fn endpoints() -> Vec<Endpoint> {
                 let id = r.body["id"].as_str().unwrap().to_string();
                 c.s.call("DELETE", &format!("/v1/keys/{id}"), key, None)
             },
+        },
+        Endpoint {
+            method: "get",
+            path: "/v1/suppressions",
+            roles: Some(FEED),
+            ok: 200,
+            outside: 404,
+            call: |c, key, _, com| c.s.call("GET", &format!("/v1/suppressions?community={com}"), key, None),
+        },
+        Endpoint {
+            method: "get",
+            path: "/v1/suppressions/stream",
+            roles: Some(FEED),
+            ok: 200,
+            outside: 404,
+            call: |c, key, _, com| c.s.stream_status(&format!("/v1/suppressions/stream?community={com}"), key),
+        },
+        Endpoint {
+            method: "post",
+            path: "/v1/suppressions:check",
+            roles: Some(FEED),
+            ok: 200,
+            outside: 404,
+            call: |c, key, _, com| {
+                body(c, "POST", "/v1/suppressions:check", key,
+                     json!({"scope": "recommend", "subjects": [{"kind": "content", "community": com, "id": "x"}]}))
+            },
+        },
+        Endpoint {
+            method: "delete",
+            path: "/v1/subjects/{id}",
+            roles: Some(ING),
+            ok: 200,
+            outside: 404,
+            call: |c, key, _, com| {
+                c.s.call("DELETE", &format!("/v1/subjects/{}?community={com}", c.unique()), key, None)
+            },
+        },
+        Endpoint {
+            method: "get",
+            path: "/v1/subjects/{id}/export",
+            roles: Some(ING),
+            ok: 200,
+            outside: 404,
+            call: |c, key, _, com| c.s.call("GET", &format!("/v1/subjects/author-1/export?community={com}"), key, None),
+        },
+        Endpoint {
+            method: "get",
+            path: "/v1/items/{id}/statement",
+            roles: Some(TRANSPARENCY),
+            ok: 200,
+            outside: 404,
+            call: |c, key, _, com| {
+                let item = c.removed_item(com);
+                c.s.call("GET", &format!("/v1/items/{item}/statement"), key, None)
+            },
+        },
+        Endpoint {
+            method: "get",
+            path: "/v1/statements",
+            roles: Some(TRANSPARENCY),
+            ok: 200,
+            outside: 404,
+            call: |c, key, _, com| c.s.call("GET", &format!("/v1/statements?community={com}"), key, None),
+        },
+        Endpoint {
+            method: "get",
+            path: "/v1/reports/transparency",
+            roles: Some(MOD),
+            ok: 200,
+            outside: 404,
+            call: |c, key, _, com| c.s.call("GET", &format!("/v1/reports/transparency?community={com}"), key, None),
         },
     ]);
     list

@@ -7,18 +7,24 @@ mod errors;
 mod flow;
 mod matrix;
 mod openapi;
+mod privacy;
 mod serve;
 mod stress;
+mod suppression;
+mod transparency;
 
+use std::io::{BufRead, BufReader, Read};
+use std::path::PathBuf;
 use std::sync::mpsc;
 use std::thread::JoinHandle;
+use std::time::Duration;
 
 use actix_web::dev::ServerHandle;
-use actix_web::HttpServer;
+use actix_web::{web, HttpServer};
 use serde_json::{json, Value};
 use tempfile::TempDir;
 use warden::config::Config;
-use warden::http::{create_app, AppState};
+use warden::http::{create_app, spawn_sweepers, AppState};
 
 use crate::common::model_engine;
 
@@ -64,8 +70,9 @@ pub struct Server {
     pub base: String,
     agent: ureq::Agent,
     handle: ServerHandle,
+    state: web::Data<AppState>,
     thread: Option<JoinHandle<()>>,
-    _dir: TempDir,
+    dir: TempDir,
 }
 
 /// A response: status, `Retry-After`, and the body as JSON (or a JSON string if it was
@@ -107,9 +114,12 @@ impl Server {
         let (state, shown) = AppState::open(config, model_engine().clone()).expect("state opens");
         assert!(shown.is_none(), "a configured admin key is never printed");
         let (tx, rx) = mpsc::channel();
+        let app_state = state.clone();
         let thread = std::thread::spawn(move || {
+            let state = app_state;
             actix_web::rt::System::new()
                 .block_on(async move {
+                    let _sweepers = spawn_sweepers(&state);
                     let server = HttpServer::new(move || create_app(state.clone()))
                         .workers(2)
                         .disable_signals()
@@ -126,8 +136,70 @@ impl Server {
             base: format!("http://{addr}"),
             agent: ureq::AgentBuilder::new().build(),
             handle,
+            state,
             thread: Some(thread),
-            _dir: dir,
+            dir,
+        }
+    }
+
+    /// The server's data directory (sled's files and the key vault).
+    pub fn data_dir(&self) -> PathBuf {
+        self.dir.path().join("data")
+    }
+
+    /// Makes everything written so far durable (as a graceful stop would).
+    pub fn flush(&self) {
+        self.state.flush().expect("flush");
+    }
+
+    /// The status of opening a stream (with any key, or none), closing it at once.
+    pub fn stream_status(&self, path: &str, key: Option<&str>) -> Resp {
+        match key {
+            Some(key) => match self.stream(path, key, None) {
+                Ok(_) => Resp {
+                    status: 200,
+                    retry_after: None,
+                    body: Value::Null,
+                },
+                Err(r) => r,
+            },
+            None => self.call("GET", path, None, None),
+        }
+    }
+
+    /// Opens a Server-Sent Events stream: its status and, on 200, a reader of events.
+    /// Reads time out after a minute so a broken stream fails the test, not hangs it.
+    pub fn stream(
+        &self,
+        path: &str,
+        key: &str,
+        last_event_id: Option<u64>,
+    ) -> Result<Events, Resp> {
+        let agent = ureq::AgentBuilder::new()
+            .timeout_read(Duration::from_secs(60))
+            .build();
+        let mut req = agent
+            .get(&format!("{}{path}", self.base))
+            .set("Authorization", &format!("Bearer {key}"));
+        if let Some(id) = last_event_id {
+            req = req.set("Last-Event-ID", &id.to_string());
+        }
+        match req.call() {
+            Ok(res) => {
+                assert_eq!(res.header("Content-Type"), Some("text/event-stream"));
+                Ok(Events {
+                    reader: BufReader::new(Box::new(res.into_reader())),
+                })
+            }
+            Err(ureq::Error::Status(status, res)) => {
+                let text = res.into_string().unwrap_or_default();
+                Err(Resp {
+                    status,
+                    retry_after: None,
+                    body: serde_json::from_str(&text).unwrap_or(Value::String(text)),
+                })
+            }
+            Err(e) => panic!("GET {path}: {e}"),
         }
     }
 
@@ -182,6 +254,10 @@ impl Server {
 
     pub fn put(&self, path: &str, key: &str, body: Value) -> Resp {
         self.call("PUT", path, Some(key), Some(&body))
+    }
+
+    pub fn delete(&self, path: &str, key: &str) -> Resp {
+        self.call("DELETE", path, Some(key), None)
     }
 
     /// Creates a key through the API; its secret.
@@ -240,8 +316,53 @@ impl Server {
     }
 }
 
+/// One Server-Sent Event.
+#[derive(Debug)]
+pub struct Event {
+    pub id: Option<String>,
+    pub event: Option<String>,
+    pub data: Value,
+}
+
+/// The events of an open stream, in order (comments skipped).
+pub struct Events {
+    reader: BufReader<Box<dyn Read + Send + Sync>>,
+}
+
+impl Events {
+    /// The next event; panics if the stream ends or stalls for a minute.
+    pub fn next_event(&mut self) -> Event {
+        let (mut id, mut event, mut data) = (None, None, String::new());
+        loop {
+            let mut line = String::new();
+            let n = self.reader.read_line(&mut line).expect("stream readable");
+            assert!(n > 0, "the stream ended");
+            let line = line.trim_end_matches(['\r', '\n']);
+            if line.is_empty() {
+                if !data.is_empty() || event.is_some() {
+                    let data = serde_json::from_str(&data).unwrap_or(Value::String(data));
+                    return Event { id, event, data };
+                }
+                continue;
+            }
+            if line.starts_with(':') {
+                continue;
+            }
+            let (field, value) = line.split_once(':').unwrap_or((line, ""));
+            let value = value.strip_prefix(' ').unwrap_or(value).to_string();
+            match field {
+                "id" => id = Some(value),
+                "event" => event = Some(value),
+                "data" => data.push_str(&value),
+                _ => {}
+            }
+        }
+    }
+}
+
 impl Drop for Server {
     fn drop(&mut self) {
+        self.state.close_streams();
         let handle = self.handle.clone();
         actix_web::rt::System::new().block_on(handle.stop(true));
         if let Some(thread) = self.thread.take() {

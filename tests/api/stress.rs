@@ -329,8 +329,8 @@ fn kill_9_loses_no_acknowledged_write() {
     }
     println!(
         "crash test: {rounds} kill -9 rounds in {:.1} s; acknowledged: {} submissions, {} edits, \
-         {} claims, {} decisions, {} releases ({} refused requests); store: {} items, {} events; \
-         lost acknowledged writes: {}; state/log mismatches: {}",
+         {} claims, {} decisions, {} releases ({} refused requests); store: {} items, {} events, \
+         {} suppression-log entries; lost acknowledged writes: {}; state/log mismatches: {}",
         started.elapsed().as_secs_f64(),
         l.submissions,
         l.edits,
@@ -340,6 +340,7 @@ fn kill_9_loses_no_acknowledged_write() {
         l.failures,
         report.items,
         report.events,
+        report.rules,
         missing.len(),
         report.problems.len()
     );

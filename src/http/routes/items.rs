@@ -1,29 +1,36 @@
 //! One item: reading it and its history, deciding, releasing, appealing.
 //!
 //! An item outside the caller's scope is `not_found`, exactly like one that does not
-//! exist; so is a malformed item id.
+//! exist; so is a malformed item id. Personal data in what moderators see is masked;
+//! `GET /v1/items/{id}?reveal=pii` shows it to an admin or the moderator holding the
+//! item's lease, and records a `pii_revealed` event.
 
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::auth::{AnyRole, Auditor, Ingest, Moderator, Roles};
+use crate::auth::{Auditor, Ingest, ItemReader, Moderator, Role, Roles};
 use crate::clock::Timestamp;
-use crate::event::Remarks;
+use crate::event::{Event, Remarks};
 use crate::failure::Failure;
-use crate::http::extract::{Auth, Json};
-use crate::http::views::ItemView;
+use crate::http::extract::{Auth, Json, QueryParams};
+use crate::http::views::{ItemView, Pii};
 use crate::http::{blocking, AppState};
 use crate::ids::ItemId;
 use crate::item::{DecisionAction, Item};
+use crate::privacy::redact;
 use crate::store::Change;
 
-fn item_id(path: &str) -> Result<ItemId, Failure> {
+pub(crate) fn item_id(path: &str) -> Result<ItemId, Failure> {
     path.parse().map_err(|_| Failure::not_found("item"))
 }
 
 /// Reads an item the caller may see. Blocking.
-fn visible<R: Roles>(state: &AppState, auth: &Auth<R>, id: &ItemId) -> Result<Item, Failure> {
+pub(crate) fn visible<R: Roles>(
+    state: &AppState,
+    auth: &Auth<R>,
+    id: &ItemId,
+) -> Result<Item, Failure> {
     let item = state
         .store
         .item(id)?
@@ -32,19 +39,56 @@ fn visible<R: Roles>(state: &AppState, auth: &Auth<R>, id: &ItemId) -> Result<It
     Ok(item)
 }
 
-/// `GET /v1/items/{id}`
+/// `GET /v1/items/{id}[?reveal=pii]`
 pub async fn get(
-    auth: Auth<AnyRole>,
+    auth: Auth<ItemReader>,
     state: web::Data<AppState>,
     path: web::Path<String>,
+    req: HttpRequest,
 ) -> Result<HttpResponse, Failure> {
     let id = item_id(&path)?;
+    let mut params = QueryParams::parse(&req)?;
+    let reveal = match params.take::<String>("reveal")?.as_deref() {
+        None => false,
+        Some("pii") => true,
+        Some(_) => return Err(Failure::invalid_field("reveal", "the only value is `pii`")),
+    };
+    params.finish()?;
+    if !reveal {
+        let s = state.clone();
+        let view = blocking(move || {
+            let item = visible(&s, &auth, &id)?;
+            ItemView::load(&*s.store, item, Timestamp::now(), Pii::Masked)
+        })
+        .await?;
+        return Ok(HttpResponse::Ok().json(view));
+    }
+    if !matches!(auth.key.role, Role::Admin | Role::Moderator) {
+        return Err(Failure::forbidden(
+            "only an admin or the moderator holding the lease may reveal personal data",
+        ));
+    }
+    // The check and the audit event are one atomic step: no reveal goes unrecorded.
     let s = state.clone();
     let view = blocking(move || {
-        let item = visible(&s, &auth, &id)?;
-        ItemView::load(&*s.store, item, Timestamp::now())
+        let now = Timestamp::now();
+        let item = s.store.update(&id, &|item: &mut Item| {
+            auth.require(&item.community, "item")?;
+            let holds_lease = item
+                .lease
+                .as_ref()
+                .is_some_and(|l| l.holder == *auth.id() && l.expires_at > now);
+            if !auth.is_admin() && !holds_lease {
+                return Err(Failure::forbidden(
+                    "only an admin or the moderator holding the lease may reveal personal data",
+                ));
+            }
+            Ok(vec![Event::pii_revealed(auth.id(), now)])
+        })?;
+        ItemView::load(&*s.store, item, now, Pii::Revealed)
     })
     .await?;
+    state.commit.durable().await?;
     Ok(HttpResponse::Ok().json(view))
 }
 
@@ -58,7 +102,13 @@ pub async fn events(
     let s = state.clone();
     let events = blocking(move || {
         visible(&s, &auth, &id)?;
-        s.store.events(&id)
+        let mut events = s.store.events(&id)?;
+        // Moderators' remarks may quote the content: masked like the text.
+        for e in &mut events {
+            e.reason = e.reason.as_deref().map(redact::mask);
+            e.note = e.note.as_deref().map(redact::mask);
+        }
+        Ok(events)
     })
     .await?;
     Ok(HttpResponse::Ok().json(json!({ "item_id": id, "events": events })))
@@ -82,7 +132,7 @@ async fn change<R: Roles>(
             change(item, &auth, now)
         };
         let item = s.store.update(&id, apply)?;
-        ItemView::load(&*s.store, item, now)
+        ItemView::load(&*s.store, item, now, Pii::Masked)
     })
     .await?;
     state.commit.durable().await?;

@@ -4,10 +4,13 @@
 
 mod communities;
 mod content;
-mod items;
+pub(crate) mod items;
 mod keys;
 mod ops;
 mod queue;
+mod subjects;
+mod suppressions;
+mod transparency;
 
 use actix_web::web;
 
@@ -49,4 +52,12 @@ routes! {
     "/v1/communities/{id}/wordlist" => { get: communities::get_wordlist, put: communities::put_wordlist },
     "/v1/keys" => { get: keys::list, post: keys::create },
     "/v1/keys/{id}" => { delete: keys::revoke },
+    "/v1/suppressions" => { get: suppressions::list },
+    "/v1/suppressions/stream" => { get: suppressions::stream },
+    "/v1/suppressions:check" => { post: suppressions::check },
+    "/v1/subjects/{id}" => { delete: subjects::erase },
+    "/v1/subjects/{id}/export" => { get: subjects::export },
+    "/v1/items/{id}/statement" => { get: transparency::item_statement },
+    "/v1/statements" => { get: transparency::statements },
+    "/v1/reports/transparency" => { get: transparency::report },
 }

@@ -40,9 +40,17 @@ pub async fn metrics(state: web::Data<AppState>) -> Result<HttpResponse, Failure
             .collect::<Result<Vec<_>, Failure>>()
     })
     .await?;
+    let mut body = state.metrics.render(&depths);
+    let (durable, active) = (state.suppressions.durable(), state.suppressions.active());
+    body.push_str(&format!(
+        "# HELP warden_suppression_log_seq The last durable suppression change-log seq.\n\
+         # TYPE warden_suppression_log_seq gauge\nwarden_suppression_log_seq {durable}\n\
+         # HELP warden_suppression_rules_active Suppression rules active now.\n\
+         # TYPE warden_suppression_rules_active gauge\nwarden_suppression_rules_active {active}\n"
+    ));
     Ok(HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
-        .body(state.metrics.render(&depths)))
+        .body(body))
 }
 
 pub async fn openapi() -> HttpResponse {

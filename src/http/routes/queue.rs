@@ -7,7 +7,7 @@ use crate::auth::{Moderator, Scope};
 use crate::clock::Timestamp;
 use crate::failure::Failure;
 use crate::http::extract::{Auth, Json, QueryParams};
-use crate::http::views::ItemView;
+use crate::http::views::{ItemView, Pii};
 use crate::http::{blocking, AppState};
 use crate::ids::CommunityId;
 use crate::item::QueueName;
@@ -93,7 +93,7 @@ pub async fn list(
             // Claimed or decided since the index was read: skip it.
             if let Some(item) = s.store.item(&entry.item_id)? {
                 if queue::QueueEntry::of(&item).is_some() {
-                    items.push(ItemView::load(&*s.store, item, now)?);
+                    items.push(ItemView::load(&*s.store, item, now, Pii::Masked)?);
                 }
             }
         }
@@ -169,7 +169,7 @@ pub async fn claim(
         drop(serial);
         claimed
             .into_iter()
-            .map(|item| ItemView::load(&*s.store, item, now))
+            .map(|item| ItemView::load(&*s.store, item, now, Pii::Masked))
             .collect::<Result<Vec<_>, Failure>>()
     })
     .await?;

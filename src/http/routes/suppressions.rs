@@ -1,0 +1,212 @@
+//! The suppression-rule feed for personalization systems: the change log as pages, as
+//! a Server-Sent Events stream, and a bulk check of subjects.
+//!
+//! A reader sees the rules of the communities in its key's scope (or the one it names,
+//! 404 outside its scope). The log has one global sequence, so a reader that sees only
+//! some communities gets increasing `seq`s with gaps where other communities' entries
+//! were; `next` moves past those too, so resuming never rescans them.
+
+use std::collections::VecDeque;
+use std::time::Duration;
+
+use actix_web::http::header;
+use actix_web::web::Bytes;
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::auth::{FeedReader, Scope as KeyScope};
+use crate::clock::Timestamp;
+use crate::failure::Failure;
+use crate::http::extract::{Auth, Json, QueryParams};
+use crate::http::{blocking, AppState};
+use crate::ids::CommunityId;
+use crate::suppress::{Rule, Scope, Subject};
+
+const DEFAULT_PAGE: u32 = 100;
+/// Entries a stream reads from the log at a time.
+const STREAM_BATCH: usize = 200;
+
+/// The communities a feed request covers: the one it names, or all of the key's.
+fn communities(
+    auth: &Auth<FeedReader>,
+    community: Option<CommunityId>,
+) -> Result<Option<Vec<CommunityId>>, Failure> {
+    match community {
+        Some(c) => {
+            auth.require(&c, "community")?;
+            Ok(Some(vec![c]))
+        }
+        None => Ok(match &auth.key.scope {
+            KeyScope::All => None,
+            scope => scope.communities(),
+        }),
+    }
+}
+
+/// `GET /v1/suppressions?after=SEQ&limit=N&community=` → `{rules, next}`.
+pub async fn list(
+    auth: Auth<FeedReader>,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> Result<HttpResponse, Failure> {
+    let mut params = QueryParams::parse(&req)?;
+    let after: u64 = params.take("after")?.unwrap_or(0);
+    let max = state.config.suppression.max_page;
+    let limit: u32 = params.take("limit")?.unwrap_or(DEFAULT_PAGE.min(max));
+    if !(1..=max).contains(&limit) {
+        return Err(Failure::invalid_field(
+            "limit",
+            format!("must be between 1 and {max}"),
+        ));
+    }
+    let community: Option<CommunityId> = params.take("community")?;
+    params.finish()?;
+    let list = communities(&auth, community)?;
+    let s = state.clone();
+    let page = blocking(move || {
+        s.suppressions
+            .page(&*s.store, after, limit as usize, list.as_deref())
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(page))
+}
+
+/// One Server-Sent Event for a rule.
+fn event(rule: &Rule) -> Bytes {
+    let data = serde_json::to_string(rule).unwrap_or_default();
+    Bytes::from(format!("id: {}\nevent: rule\ndata: {data}\n\n", rule.seq))
+}
+
+struct Stream {
+    state: web::Data<AppState>,
+    after: u64,
+    communities: Option<Vec<CommunityId>>,
+    durable: tokio::sync::watch::Receiver<u64>,
+    closing: tokio::sync::watch::Receiver<bool>,
+    keepalive: Duration,
+    pending: VecDeque<Bytes>,
+}
+
+impl Stream {
+    /// The next chunk: a waiting event, new entries from the log, or a keep-alive;
+    /// `None` ends the stream (server stopping, or the log cannot be read).
+    async fn next(&mut self) -> Option<Bytes> {
+        loop {
+            if *self.closing.borrow() {
+                return None;
+            }
+            if let Some(chunk) = self.pending.pop_front() {
+                return Some(chunk);
+            }
+            // Mark the current watermark seen before reading, so a rule made durable
+            // while we read wakes the wait below.
+            self.durable.borrow_and_update();
+            let s = self.state.clone();
+            let (after, list) = (self.after, self.communities.clone());
+            let page = blocking(move || {
+                s.suppressions
+                    .page(&*s.store, after, STREAM_BATCH, list.as_deref())
+            })
+            .await;
+            match page {
+                Ok(page) => {
+                    self.after = page.next;
+                    self.pending.extend(page.rules.iter().map(event));
+                    if !self.pending.is_empty() {
+                        continue;
+                    }
+                }
+                Err(_) => return None,
+            }
+            tokio::select! {
+                changed = self.durable.changed() => {
+                    if changed.is_err() {
+                        return None;
+                    }
+                }
+                _ = self.closing.changed() => return None,
+                _ = tokio::time::sleep(self.keepalive) => {
+                    return Some(Bytes::from_static(b": keep-alive\n\n"));
+                }
+            }
+        }
+    }
+}
+
+/// `GET /v1/suppressions/stream?after=SEQ&community=`: the same entries as Server-Sent
+/// Events (`id: seq`, `event: rule`, `data: {rule}`), live. Without `after`, resumes
+/// from the `Last-Event-ID` header, else from the start.
+pub async fn stream(
+    auth: Auth<FeedReader>,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> Result<HttpResponse, Failure> {
+    let mut params = QueryParams::parse(&req)?;
+    let after: Option<u64> = params.take("after")?;
+    let community: Option<CommunityId> = params.take("community")?;
+    params.finish()?;
+    let after = match after {
+        Some(a) => a,
+        None => match req.headers().get("Last-Event-ID") {
+            Some(v) => v
+                .to_str()
+                .ok()
+                .and_then(|v| v.trim().parse().ok())
+                .ok_or_else(|| Failure::invalid_field("Last-Event-ID", "must be a seq"))?,
+            None => 0,
+        },
+    };
+    let list = communities(&auth, community)?;
+    let stream = Stream {
+        durable: state.suppressions.subscribe(),
+        closing: state.closing.subscribe(),
+        keepalive: Duration::from_secs(u64::from(state.config.suppression.keepalive_seconds)),
+        state: state.clone(),
+        after,
+        communities: list,
+        // Headers go out with the first chunk: say hello at once.
+        pending: VecDeque::from([Bytes::from_static(b": warden suppression feed\n\n")]),
+    };
+    let body = futures_util::stream::unfold(stream, |mut s| async move {
+        let chunk = s.next().await?;
+        Some((Ok::<_, actix_web::Error>(chunk), s))
+    });
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, "text/event-stream"))
+        .insert_header((header::CACHE_CONTROL, "no-cache"))
+        .insert_header(("X-Accel-Buffering", "no"))
+        .streaming(body))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CheckRequest {
+    scope: Scope,
+    subjects: Vec<Subject>,
+}
+
+/// `POST /v1/suppressions:check {scope, subjects}` → `{suppressed: [{subject, scopes,
+/// rule_ids}]}`: which subjects are suppressed in `scope` now.
+pub async fn check(
+    auth: Auth<FeedReader>,
+    state: web::Data<AppState>,
+    body: Json<CheckRequest>,
+) -> Result<HttpResponse, Failure> {
+    let req = body.0;
+    let max = state.config.suppression.max_check as usize;
+    if req.subjects.len() > max {
+        return Err(Failure::unprocessable(format!(
+            "at most {max} subjects per check, got {}",
+            req.subjects.len()
+        )));
+    }
+    for subject in &req.subjects {
+        auth.require(&subject.community, "community")?;
+    }
+    // In memory: a hash lookup per subject, cheap enough for the executor.
+    let suppressed = state
+        .suppressions
+        .check(req.scope, &req.subjects, Timestamp::now());
+    Ok(HttpResponse::Ok().json(json!({ "suppressed": suppressed })))
+}

@@ -1,0 +1,160 @@
+//! Statements of reasons (DSA Art. 17) and transparency reports. Built from decision
+//! records that hold no personal data (see `transparency`).
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde_json::json;
+
+use crate::auth::{Moderator, Roles, Scope, Transparency};
+use crate::clock::Timestamp;
+use crate::failure::Failure;
+use crate::http::extract::{Auth, QueryParams};
+use crate::http::routes::items::{item_id, visible};
+use crate::http::{blocking, AppState};
+use crate::ids::CommunityId;
+use crate::store::DecisionCursor;
+use crate::transparency::{DecisionRecord, Report, Statement};
+
+/// Statements per page of `GET /v1/statements`.
+const BATCH: usize = 100;
+/// Records one statements page examines at most (the rest resume from `next_cursor`).
+const MAX_SCAN: usize = 10_000;
+
+/// `GET /v1/items/{id}/statement`: the statement of reasons of the item's latest
+/// restrictive decision; 404 if it never had one.
+pub async fn item_statement(
+    auth: Auth<Transparency>,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, Failure> {
+    let id = item_id(&path)?;
+    let s = state.clone();
+    let statement = blocking(move || {
+        visible(&s, &auth, &id)?;
+        let records = s.store.item_decisions(&id)?;
+        records
+            .iter()
+            .rev()
+            .find_map(Statement::of)
+            .ok_or_else(|| Failure::not_found("statement (no restrictive decision)"))
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(statement))
+}
+
+/// The communities a request covers: the one it names, or all of the key's (`None`).
+fn communities<R: Roles>(
+    auth: &Auth<R>,
+    community: Option<CommunityId>,
+) -> Result<Option<Vec<CommunityId>>, Failure> {
+    match community {
+        Some(c) => {
+            auth.require(&c, "community")?;
+            Ok(Some(vec![c]))
+        }
+        None => Ok(match &auth.key.scope {
+            Scope::All => None,
+            scope => scope.communities(),
+        }),
+    }
+}
+
+/// `from`/`to` (RFC 3339), by default the last 30 days.
+fn range(params: &mut QueryParams) -> Result<(Timestamp, Timestamp), Failure> {
+    let to: Timestamp = params
+        .take("to")?
+        .unwrap_or_else(|| Timestamp::from_millis(Timestamp::now().millis() + 1));
+    let from: Timestamp = params
+        .take("from")?
+        .unwrap_or_else(|| Timestamp::from_millis(to.millis() - 30 * 86_400_000));
+    if from > to {
+        return Err(Failure::invalid_field("from", "must not be after `to`"));
+    }
+    Ok((from, to))
+}
+
+fn sees(list: &Option<Vec<CommunityId>>, r: &DecisionRecord) -> bool {
+    list.as_ref().is_none_or(|l| l.contains(&r.community))
+}
+
+/// `GET /v1/statements?from=&to=&community=&cursor=` → `{statements, next_cursor?}`:
+/// statements of restrictive decisions made in `[from, to)`, oldest first, 100 a page.
+pub async fn statements(
+    auth: Auth<Transparency>,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> Result<HttpResponse, Failure> {
+    let mut params = QueryParams::parse(&req)?;
+    let (from, to) = range(&mut params)?;
+    let community: Option<CommunityId> = params.take("community")?;
+    let cursor: Option<DecisionCursor> = params.take("cursor")?;
+    params.finish()?;
+    let list = communities(&auth, community)?;
+    let s = state.clone();
+    let (statements, next) = blocking(move || {
+        let mut out = Vec::new();
+        let mut after = cursor;
+        let mut scanned = 0;
+        loop {
+            let page = s.store.decisions(from, to, after, 1000)?;
+            let full = page.len() == 1000;
+            for (c, record) in page {
+                scanned += 1;
+                after = Some(c);
+                if sees(&list, &record) {
+                    if let Some(st) = Statement::of(&record) {
+                        out.push(st);
+                    }
+                }
+                if out.len() == BATCH || scanned == MAX_SCAN {
+                    return Ok((out, after));
+                }
+            }
+            if !full {
+                return Ok((out, None));
+            }
+        }
+    })
+    .await?;
+    let mut body = json!({ "statements": statements });
+    if let Some(next) = next {
+        body["next_cursor"] = json!(next.to_string());
+    }
+    Ok(HttpResponse::Ok().json(body))
+}
+
+/// `GET /v1/reports/transparency?community=&from=&to=`: counts by category, action,
+/// automated and human, appeals and reversals, and median time to decision.
+pub async fn report(
+    auth: Auth<Moderator>,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> Result<HttpResponse, Failure> {
+    let mut params = QueryParams::parse(&req)?;
+    let (from, to) = range(&mut params)?;
+    let community: Option<CommunityId> = params.take("community")?;
+    params.finish()?;
+    let list = communities(&auth, community)?;
+    let shown = list.clone();
+    let s = state.clone();
+    let report = blocking(move || {
+        let mut records = Vec::new();
+        let mut after = None;
+        loop {
+            let page = s.store.decisions(from, to, after, 1000)?;
+            let Some((last, _)) = page.last() else { break };
+            after = Some(*last);
+            records.extend(page.into_iter().map(|(_, r)| r).filter(|r| sees(&list, r)));
+        }
+        Ok(Report::of(&records))
+    })
+    .await?;
+    let mut body =
+        serde_json::to_value(&report).map_err(|e| Failure::internal(format!("report: {e}")))?;
+    body["from"] = json!(from);
+    body["to"] = json!(to);
+    body["communities"] = json!(shown.map_or(vec!["*".to_string()], |l| l
+        .iter()
+        .map(|c| c.to_string())
+        .collect()));
+    Ok(HttpResponse::Ok().json(body))
+}

@@ -1,0 +1,814 @@
+//! Suppression rules: what moderation decided, in the form the systems that choose what
+//! people see (recommenders, search, notifications, ad targeting, profiling) can act on.
+//!
+//! A [`Rule`] says "do not use this subject for these [`Scope`]s", and why. Rules are
+//! derived, never written by hand, inside the same store transaction as the change that
+//! causes them (see `store`), from the item's new state and the community's
+//! [`SuppressionPolicy`]:
+//!
+//! | cause | subject | default scopes | ends |
+//! |---|---|---|---|
+//! | content removed (auto or human) | content | all five | revoked when an appeal or a new revision undoes it |
+//! | content waiting for review ("don't amplify what is being checked") | content | `recommend`, `ads_targeting` | expired when decided |
+//! | content labelled | content | `ads_targeting`, `profiling` | revoked when the outcome changes |
+//! | sensitive data (GDPR Art. 9) in the text, one rule per category | content | `profiling`, `ads_targeting` | revoked when a new revision no longer has it |
+//! | N removals of an author within a window (default 3 in 30 days) | author | `recommend` | expired after a period (default 7 days); revoked if reversals bring the count under N |
+//! | the author's data was erased | author | `profiling`, `ads_targeting` | never |
+//!
+//! Every change (a new rule, a new expiry, a revocation, an expiry) is one entry of a
+//! gap-free change log numbered by `seq`; a revocation or expiry repeats the rule with its
+//! new `state`. The log is the feed (`GET /v1/suppressions`); [`Suppressions`] follows it
+//! up to what is durable, keeps the active rules in memory for `:check`, and wakes the
+//! Server-Sent Events streams.
+//!
+//! ```
+//! use warden::suppress::{Scope, SuppressionPolicy};
+//!
+//! let policy = SuppressionPolicy::default();
+//! assert_eq!(policy.removed, Scope::ALL);
+//! assert_eq!(policy.under_review, [Scope::Recommend, Scope::AdsTargeting]);
+//! assert_eq!(policy.author.removals, 3);
+//! ```
+
+use std::collections::HashMap;
+use std::fmt;
+use std::str::FromStr;
+use std::sync::{Mutex, RwLock};
+
+use serde::{Deserialize, Serialize};
+use tokio::sync::watch;
+
+use crate::clock::Timestamp;
+use crate::failure::Failure;
+use crate::ids::{CommunityId, ItemId};
+use crate::item::{Item, Outcome, QueueName, Status};
+use crate::store::Store;
+use crate::verdict::SensitiveCategory;
+
+/// What a rule stops. The names are API.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Scope {
+    /// Recommending or amplifying it.
+    Recommend,
+    /// Showing it in search results.
+    Search,
+    /// Notifying anyone about it.
+    Notify,
+    /// Targeting ads with it or next to it.
+    AdsTargeting,
+    /// Inferring anything about people from it.
+    Profiling,
+}
+
+impl Scope {
+    pub const ALL: [Scope; 5] = [
+        Scope::Recommend,
+        Scope::Search,
+        Scope::Notify,
+        Scope::AdsTargeting,
+        Scope::Profiling,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scope::Recommend => "recommend",
+            Scope::Search => "search",
+            Scope::Notify => "notify",
+            Scope::AdsTargeting => "ads_targeting",
+            Scope::Profiling => "profiling",
+        }
+    }
+}
+
+impl FromStr for Scope {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Scope, String> {
+        Scope::ALL
+            .into_iter()
+            .find(|x| x.as_str() == s)
+            .ok_or_else(|| {
+                format!("unknown scope `{s}` (expected recommend, search, notify, ads_targeting or profiling)")
+            })
+    }
+}
+
+impl fmt::Display for Scope {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SubjectKind {
+    /// A piece of content, by the platform's content id.
+    Content,
+    /// An author, by the platform's author id.
+    Author,
+}
+
+/// What a rule is about. `id` is the platform's content id or author id.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Subject {
+    pub kind: SubjectKind,
+    pub community: CommunityId,
+    pub id: SubjectRef,
+}
+
+/// A content or author id inside a rule: 1–256 bytes without control characters (what
+/// the API accepts for either).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct SubjectRef(String);
+
+impl SubjectRef {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for SubjectRef {
+    type Error = String;
+    fn try_from(s: String) -> Result<SubjectRef, String> {
+        // The same rule as content and author ids.
+        crate::ids::check_external(&s)?;
+        Ok(SubjectRef(s))
+    }
+}
+
+impl From<SubjectRef> for String {
+    fn from(r: SubjectRef) -> String {
+        r.0
+    }
+}
+
+impl fmt::Display for SubjectRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Where a rule came from. The names are API.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReasonSource {
+    /// A decision on the content (automatic or human): removal, label.
+    Decision,
+    /// The community's policy: content under review, repeated removals of an author.
+    Policy,
+    /// Special categories of personal data in the content.
+    SensitiveData,
+    /// The author's data was erased.
+    Erasure,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Reason {
+    /// The harm category behind a decision (`threat`, `insult`, … or `other`), the
+    /// sensitive-data category (`health`, …), or `erasure`.
+    pub category: String,
+    pub source: ReasonSource,
+    /// The item that caused it, for content rules and the removal that tipped an author
+    /// rule.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub item_id: Option<ItemId>,
+}
+
+/// A rule's state in a change-log entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RuleState {
+    Active,
+    /// Its cause was undone (a reversed removal, a changed outcome, edited text).
+    Revoked,
+    /// It ran its course (its `expires_at` passed, or the review it covered ended).
+    Expired,
+}
+
+/// One change-log entry: a rule as of `seq`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Rule {
+    /// Position in the change log: from 1, no gaps, in commit order.
+    pub seq: u64,
+    /// Stable across a rule's entries (`rul_` and the `seq` that created it).
+    pub rule_id: String,
+    pub subject: Subject,
+    pub scopes: Vec<Scope>,
+    pub reason: Reason,
+    pub created_at: Timestamp,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<Timestamp>,
+    pub state: RuleState,
+    /// When this entry was written.
+    pub changed_at: Timestamp,
+}
+
+impl Rule {
+    /// Whether it suppresses `scope` at `now`.
+    pub fn covers(&self, scope: Scope, now: Timestamp) -> bool {
+        self.state == RuleState::Active
+            && self.scopes.contains(&scope)
+            && self.expires_at.is_none_or(|t| t > now)
+    }
+}
+
+/// Why a rule exists, one per item (content rules) or per subject (author rules). The
+/// tag is the last byte of the rule's key in the store's index of active rules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Cause {
+    Removed,
+    UnderReview,
+    Labelled,
+    Sensitive(SensitiveCategory),
+    AuthorRemovals,
+    Erasure,
+}
+
+impl Cause {
+    /// Every content cause, in tag order.
+    pub const CONTENT: [Cause; 9] = [
+        Cause::Removed,
+        Cause::UnderReview,
+        Cause::Labelled,
+        Cause::Sensitive(SensitiveCategory::Health),
+        Cause::Sensitive(SensitiveCategory::Religion),
+        Cause::Sensitive(SensitiveCategory::SexualOrientation),
+        Cause::Sensitive(SensitiveCategory::PoliticalOpinion),
+        Cause::Sensitive(SensitiveCategory::EthnicOrigin),
+        Cause::Sensitive(SensitiveCategory::TradeUnion),
+    ];
+
+    pub fn tag(self) -> u8 {
+        match self {
+            Cause::Removed => 1,
+            Cause::UnderReview => 2,
+            Cause::Labelled => 3,
+            Cause::Sensitive(c) => {
+                4 + SensitiveCategory::ALL
+                    .iter()
+                    .position(|x| *x == c)
+                    .unwrap_or(0) as u8
+            }
+            Cause::AuthorRemovals => 16,
+            Cause::Erasure => 17,
+        }
+    }
+
+    /// The state a content rule of this cause ends in when its cause goes away.
+    pub fn ending(self) -> RuleState {
+        match self {
+            // The review it covered is over: it ran its course.
+            Cause::UnderReview => RuleState::Expired,
+            _ => RuleState::Revoked,
+        }
+    }
+}
+
+/// A rule the state calls for (before it has a seq and an id).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Wanted {
+    pub cause: Cause,
+    pub scopes: Vec<Scope>,
+    pub reason: Reason,
+    pub expires_at: Option<Timestamp>,
+}
+
+/// When an author's removals lead to an author rule.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AuthorPolicy {
+    /// Removals within the window that trigger the rule; 0 turns author rules off.
+    pub removals: u32,
+    pub window_days: u32,
+    /// How long the rule lasts from the removal that triggered it (a later removal while
+    /// it is active extends it).
+    pub period_days: u32,
+    pub scopes: Vec<Scope>,
+}
+
+impl Default for AuthorPolicy {
+    fn default() -> AuthorPolicy {
+        AuthorPolicy {
+            removals: 3,
+            window_days: 30,
+            period_days: 7,
+            scopes: vec![Scope::Recommend],
+        }
+    }
+}
+
+/// A community's rule derivations (`suppression` in the community policy). An empty
+/// scope list turns that derivation off.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SuppressionPolicy {
+    pub removed: Vec<Scope>,
+    pub under_review: Vec<Scope>,
+    pub labelled: Vec<Scope>,
+    pub sensitive_data: Vec<Scope>,
+    pub author: AuthorPolicy,
+}
+
+impl Default for SuppressionPolicy {
+    fn default() -> SuppressionPolicy {
+        SuppressionPolicy {
+            removed: Scope::ALL.to_vec(),
+            under_review: vec![Scope::Recommend, Scope::AdsTargeting],
+            labelled: vec![Scope::AdsTargeting, Scope::Profiling],
+            sensitive_data: vec![Scope::Profiling, Scope::AdsTargeting],
+            author: AuthorPolicy::default(),
+        }
+    }
+}
+
+/// The scopes an erasure stops on the author: never configurable.
+pub const ERASURE_SCOPES: [Scope; 2] = [Scope::Profiling, Scope::AdsTargeting];
+
+impl SuppressionPolicy {
+    pub fn validate(&self) -> Result<(), Failure> {
+        let a = &self.author;
+        if a.removals > 1000 {
+            return Err(Failure::unprocessable(
+                "`suppression.author.removals` must be at most 1000",
+            ));
+        }
+        if a.removals > 0 && !(1..=3650).contains(&a.window_days) {
+            return Err(Failure::unprocessable(
+                "`suppression.author.window_days` must be between 1 and 3650",
+            ));
+        }
+        if a.removals > 0 && !(1..=3650).contains(&a.period_days) {
+            return Err(Failure::unprocessable(
+                "`suppression.author.period_days` must be between 1 and 3650",
+            ));
+        }
+        Ok(())
+    }
+
+    /// The content rules an item's current state calls for.
+    pub fn content_rules(&self, item: &Item) -> Vec<Wanted> {
+        let mut out = Vec::new();
+        let category = item
+            .verdict
+            .top_category()
+            .map_or("other".to_string(), |c| c.to_string());
+        let mut push = |cause, scopes: &[Scope], category: String, source| {
+            if !scopes.is_empty() {
+                out.push(Wanted {
+                    cause,
+                    scopes: normalized(scopes),
+                    reason: Reason {
+                        category,
+                        source,
+                        item_id: Some(item.id),
+                    },
+                    expires_at: None,
+                });
+            }
+        };
+        match (item.outcome, item.status, item.queue) {
+            // The outcome stands while an appeal waits.
+            (Some(Outcome::Remove), _, _) => push(
+                Cause::Removed,
+                &self.removed,
+                category.clone(),
+                ReasonSource::Decision,
+            ),
+            (Some(Outcome::Label), _, _) => push(
+                Cause::Labelled,
+                &self.labelled,
+                item.labels.first().cloned().unwrap_or(category.clone()),
+                ReasonSource::Decision,
+            ),
+            (None, Status::Pending, Some(QueueName::Review | QueueName::Escalated)) => push(
+                Cause::UnderReview,
+                &self.under_review,
+                category.clone(),
+                ReasonSource::Policy,
+            ),
+            _ => {}
+        }
+        for c in item.verdict.sensitive_categories() {
+            push(
+                Cause::Sensitive(c),
+                &self.sensitive_data,
+                c.to_string(),
+                ReasonSource::SensitiveData,
+            );
+        }
+        out
+    }
+
+    /// The author rule an author's removal history calls for at `now`, if any.
+    pub fn author_rule(&self, history: &RemovalHistory, now: Timestamp) -> Option<Wanted> {
+        let a = &self.author;
+        if a.removals == 0 || a.scopes.is_empty() {
+            return None;
+        }
+        let since = now.millis() - i64::from(a.window_days) * 86_400_000;
+        let recent: Vec<&(i64, ItemId)> = history
+            .removals
+            .iter()
+            .filter(|(at, _)| *at > since)
+            .collect();
+        if recent.len() < a.removals as usize {
+            return None;
+        }
+        let (last_at, last_item) = recent.iter().max_by_key(|(at, _)| *at)?;
+        Some(Wanted {
+            cause: Cause::AuthorRemovals,
+            scopes: normalized(&a.scopes),
+            reason: Reason {
+                category: "repeated_removals".into(),
+                source: ReasonSource::Policy,
+                item_id: Some(*last_item),
+            },
+            expires_at: Some(
+                Timestamp::from_millis(*last_at).plus_seconds(a.period_days.saturating_mul(86_400)),
+            ),
+        })
+    }
+}
+
+/// Sorted, without duplicates: the order rules list their scopes in.
+fn normalized(scopes: &[Scope]) -> Vec<Scope> {
+    let mut s = scopes.to_vec();
+    s.sort();
+    s.dedup();
+    s
+}
+
+/// An author's recent removals in one community: `(when, item)`, pruned to the window.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RemovalHistory {
+    pub removals: Vec<(i64, ItemId)>,
+}
+
+impl RemovalHistory {
+    /// Records a removal, forgetting those older than `window_days`.
+    pub fn add(&mut self, item: ItemId, at: Timestamp, window_days: u32) {
+        let since = at.millis() - i64::from(window_days.max(1)) * 86_400_000;
+        self.removals.retain(|(t, i)| *t > since && *i != item);
+        self.removals.push((at.millis(), item));
+    }
+
+    /// Forgets a removal that was undone.
+    pub fn undo(&mut self, item: ItemId) {
+        self.removals.retain(|(_, i)| *i != item);
+    }
+}
+
+/// The erasure rule on an author.
+pub fn erasure_rule() -> Wanted {
+    Wanted {
+        cause: Cause::Erasure,
+        scopes: ERASURE_SCOPES.to_vec(),
+        reason: Reason {
+            category: "erasure".into(),
+            source: ReasonSource::Erasure,
+            item_id: None,
+        },
+        expires_at: None,
+    }
+}
+
+/// What an active rule currently says, for [`diff`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Current {
+    pub scopes: Vec<Scope>,
+    pub reason: Reason,
+    pub expires_at: Option<Timestamp>,
+}
+
+impl From<&Rule> for Current {
+    fn from(r: &Rule) -> Current {
+        Current {
+            scopes: r.scopes.clone(),
+            reason: r.reason.clone(),
+            expires_at: r.expires_at,
+        }
+    }
+}
+
+/// What changes to make to one owner's rules, given what is active and what is wanted:
+/// `(cause, Some(wanted))` creates or updates, `(cause, None)` ends the active rule.
+pub fn diff(
+    active: &[(Cause, Current)],
+    wanted: &[Wanted],
+    causes: &[Cause],
+) -> Vec<(Cause, Option<Wanted>)> {
+    let mut out = Vec::new();
+    for &cause in causes {
+        let now = active.iter().find(|(c, _)| *c == cause).map(|(_, r)| r);
+        let want = wanted.iter().find(|w| w.cause == cause);
+        match (now, want) {
+            (None, Some(w)) => out.push((cause, Some(w.clone()))),
+            (Some(_), None) => out.push((cause, None)),
+            (Some(r), Some(w))
+                if r.scopes != w.scopes || r.reason != w.reason || r.expires_at != w.expires_at =>
+            {
+                out.push((cause, Some(w.clone())))
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// One subject the caller asked about that is suppressed.
+#[derive(Debug, Clone, Serialize)]
+pub struct Suppressed {
+    pub subject: Subject,
+    /// Every scope the subject's active rules cover.
+    pub scopes: Vec<Scope>,
+    /// The rules that suppress it in the scope asked about.
+    pub rule_ids: Vec<String>,
+}
+
+/// The active rules by subject: what `:check` reads.
+#[derive(Default)]
+struct Index {
+    by_subject: HashMap<Subject, Vec<Rule>>,
+    by_id: HashMap<String, Subject>,
+}
+
+impl Index {
+    fn apply(&mut self, rule: Rule) {
+        if let Some(old) = self.by_id.remove(&rule.rule_id) {
+            if let Some(list) = self.by_subject.get_mut(&old) {
+                list.retain(|r| r.rule_id != rule.rule_id);
+                if list.is_empty() {
+                    self.by_subject.remove(&old);
+                }
+            }
+        }
+        if rule.state == RuleState::Active {
+            self.by_id
+                .insert(rule.rule_id.clone(), rule.subject.clone());
+            self.by_subject
+                .entry(rule.subject.clone())
+                .or_default()
+                .push(rule);
+        }
+    }
+}
+
+/// Which communities a reader may see: `None` for all.
+pub type Visible<'a> = Option<&'a [CommunityId]>;
+
+fn visible(v: Visible<'_>, community: &CommunityId) -> bool {
+    v.is_none_or(|list| list.contains(community))
+}
+
+/// A page of the change log.
+#[derive(Debug, Serialize)]
+pub struct Page {
+    pub rules: Vec<Rule>,
+    /// Resume from here: the last seq examined (returned, or skipped because it belongs to
+    /// a community the reader does not see), or `after` when there was nothing new.
+    pub next: u64,
+}
+
+/// The most entries one feed read examines; a reader that sees few communities resumes
+/// from `next` past the entries it skipped.
+const MAX_SCAN: usize = 10_000;
+
+/// The service's view of the change log: the durable watermark, the active-rule index,
+/// and the signal that wakes feed streams.
+pub struct Suppressions {
+    index: RwLock<Index>,
+    /// The last seq applied to the index.
+    applied: Mutex<u64>,
+    durable: watch::Sender<u64>,
+}
+
+impl Suppressions {
+    /// Loads the active rules. Everything in the store when it is opened is on disk, so
+    /// the whole log counts as durable. Blocking.
+    pub fn load(store: &dyn Store) -> Result<Suppressions, Failure> {
+        let mut index = Index::default();
+        for rule in store.active_rules()? {
+            index.apply(rule);
+        }
+        let last = store.rule_seq();
+        Ok(Suppressions {
+            index: RwLock::new(index),
+            applied: Mutex::new(last),
+            durable: watch::channel(last).0,
+        })
+    }
+
+    /// The newest seq known durable.
+    pub fn durable(&self) -> u64 {
+        *self.durable.borrow()
+    }
+
+    /// Changes to [`Suppressions::durable`], for streams.
+    pub fn subscribe(&self) -> watch::Receiver<u64> {
+        self.durable.subscribe()
+    }
+
+    /// Everything up to `mark` is durable: applies those entries to the index, then
+    /// announces them. Called by the group commit after each flush. Blocking.
+    pub fn advance(&self, store: &dyn Store, mark: u64) -> Result<(), Failure> {
+        let mut applied = self.applied.lock().unwrap_or_else(|e| e.into_inner());
+        while *applied < mark {
+            let batch = store.rule_log(*applied, 1000)?;
+            let Some(last) = batch.last().map(|r| r.seq) else {
+                break;
+            };
+            let mut index = self.index.write().unwrap_or_else(|e| e.into_inner());
+            for rule in batch.into_iter().filter(|r| r.seq <= mark) {
+                index.apply(rule);
+            }
+            *applied = last.min(mark);
+        }
+        let done = *applied;
+        drop(applied);
+        self.durable.send_if_modified(|d| {
+            let changed = done > *d;
+            *d = (*d).max(done);
+            changed
+        });
+        Ok(())
+    }
+
+    /// The change log after `after`, up to `limit` entries the reader may see, durable
+    /// ones only. Blocking.
+    pub fn page(
+        &self,
+        store: &dyn Store,
+        after: u64,
+        limit: usize,
+        communities: Visible<'_>,
+    ) -> Result<Page, Failure> {
+        let durable = self.durable();
+        let mut rules = Vec::new();
+        let mut next = after;
+        let mut scanned = 0;
+        while rules.len() < limit && next < durable && scanned < MAX_SCAN {
+            let want = (limit - rules.len()).max(64).min(MAX_SCAN - scanned);
+            let batch = store.rule_log(next, want)?;
+            if batch.is_empty() {
+                break;
+            }
+            for rule in batch {
+                if rule.seq > durable || rules.len() >= limit {
+                    return Ok(Page { rules, next });
+                }
+                scanned += 1;
+                next = rule.seq;
+                if visible(communities, &rule.subject.community) {
+                    rules.push(rule);
+                }
+            }
+        }
+        Ok(Page { rules, next })
+    }
+
+    /// Which `subjects` are suppressed in `scope` now.
+    pub fn check(&self, scope: Scope, subjects: &[Subject], now: Timestamp) -> Vec<Suppressed> {
+        let index = self.index.read().unwrap_or_else(|e| e.into_inner());
+        let mut out = Vec::new();
+        for subject in subjects {
+            let Some(rules) = index.by_subject.get(subject) else {
+                continue;
+            };
+            let live: Vec<&Rule> = rules
+                .iter()
+                .filter(|r| r.state == RuleState::Active && r.expires_at.is_none_or(|t| t > now))
+                .collect();
+            let rule_ids: Vec<String> = live
+                .iter()
+                .filter(|r| r.covers(scope, now))
+                .map(|r| r.rule_id.clone())
+                .collect();
+            if rule_ids.is_empty() {
+                continue;
+            }
+            let mut scopes: Vec<Scope> = live.iter().flat_map(|r| r.scopes.clone()).collect();
+            scopes.sort();
+            scopes.dedup();
+            out.push(Suppressed {
+                subject: subject.clone(),
+                scopes,
+                rule_ids,
+            });
+        }
+        out
+    }
+
+    /// How many rules are active (metrics).
+    pub fn active(&self) -> usize {
+        self.index
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .by_id
+            .len()
+    }
+
+    /// The active rules about `subject` (exports).
+    pub fn rules_about(&self, subject: &Subject) -> Vec<Rule> {
+        let index = self.index.read().unwrap_or_else(|e| e.into_inner());
+        index.by_subject.get(subject).cloned().unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rule(seq: u64, id: &str, subject: &Subject, state: RuleState) -> Rule {
+        Rule {
+            seq,
+            rule_id: id.into(),
+            subject: subject.clone(),
+            scopes: vec![Scope::Recommend],
+            reason: Reason {
+                category: "threat".into(),
+                source: ReasonSource::Decision,
+                item_id: None,
+            },
+            created_at: Timestamp::from_millis(0),
+            expires_at: None,
+            state,
+            changed_at: Timestamp::from_millis(0),
+        }
+    }
+
+    fn subject(id: &str) -> Subject {
+        Subject {
+            kind: SubjectKind::Content,
+            community: "c".parse().unwrap(),
+            id: id.to_string().try_into().unwrap(),
+        }
+    }
+
+    #[test]
+    fn the_index_follows_revocations() {
+        let mut index = Index::default();
+        let a = subject("a");
+        index.apply(rule(1, "rul_1", &a, RuleState::Active));
+        index.apply(rule(2, "rul_2", &a, RuleState::Active));
+        assert_eq!(index.by_subject[&a].len(), 2);
+        index.apply(rule(3, "rul_1", &a, RuleState::Revoked));
+        assert_eq!(index.by_subject[&a].len(), 1);
+        index.apply(rule(4, "rul_2", &a, RuleState::Expired));
+        assert!(index.by_subject.is_empty());
+        assert!(index.by_id.is_empty());
+    }
+
+    #[test]
+    fn author_rules_need_enough_recent_removals() {
+        let policy = SuppressionPolicy::default();
+        let day = 86_400_000;
+        let t = |d: i64| Timestamp::from_millis(1_000 * day + d * day);
+        let mut h = RemovalHistory::default();
+        h.add(ItemId::random(), t(0), 30);
+        h.add(ItemId::random(), t(1), 30);
+        assert!(policy.author_rule(&h, t(1)).is_none());
+        h.add(ItemId::random(), t(2), 30);
+        let rule = policy.author_rule(&h, t(2)).unwrap();
+        assert_eq!(rule.scopes, [Scope::Recommend]);
+        assert_eq!(rule.expires_at, Some(t(9)));
+        // A month later the old removals no longer count.
+        assert!(policy.author_rule(&h, t(31)).is_none());
+    }
+
+    #[test]
+    fn diff_creates_updates_and_ends() {
+        let a = subject("a");
+        let wanted = |scopes: Vec<Scope>| Wanted {
+            cause: Cause::Removed,
+            scopes,
+            reason: rule(1, "x", &a, RuleState::Active).reason,
+            expires_at: None,
+        };
+        let active = vec![(
+            Cause::Removed,
+            Current::from(&rule(1, "rul_1", &a, RuleState::Active)),
+        )];
+        assert!(diff(&active, &[wanted(vec![Scope::Recommend])], &Cause::CONTENT).is_empty());
+        let changed = diff(&active, &[wanted(vec![Scope::Search])], &Cause::CONTENT);
+        assert_eq!(changed.len(), 1);
+        assert!(changed[0].1.is_some());
+        let ended = diff(&active, &[], &Cause::CONTENT);
+        assert_eq!(ended, vec![(Cause::Removed, None)]);
+        assert_eq!(
+            diff(&[], &[wanted(vec![Scope::Search])], &Cause::CONTENT).len(),
+            1
+        );
+    }
+
+    #[test]
+    fn tags_are_distinct() {
+        let mut tags: Vec<u8> = Cause::CONTENT.iter().map(|c| c.tag()).collect();
+        tags.extend([Cause::AuthorRemovals.tag(), Cause::Erasure.tag()]);
+        let n = tags.len();
+        tags.sort();
+        tags.dedup();
+        assert_eq!(tags.len(), n);
+    }
+}

@@ -1,0 +1,370 @@
+//! Transparency: statements of reasons (DSA Art. 17, in the shape of the EU DSA
+//! Transparency Database) and aggregate transparency reports.
+//!
+//! Both are built from [`DecisionRecord`]s: one per decision, appeal and reversal, written
+//! by the store in the same transaction as the event it summarizes, indexed by time, and
+//! holding no personal data (no text, no author, no moderator remarks). A statement is
+//! derived from a record on demand, so the mapping can improve without a migration.
+//!
+//! # Mapping to the Transparency Database schema
+//!
+//! | field | value |
+//! |---|---|
+//! | `decision_visibility` | `["DECISION_VISIBILITY_CONTENT_REMOVED"]` for `remove`, `["DECISION_VISIBILITY_CONTENT_LABELLED"]` for `label` |
+//! | `decision_ground` | `DECISION_GROUND_INCOMPATIBLE_CONTENT`: Warden applies community policy, it does not judge legality (`incompatible_content_illegal: "No"`) |
+//! | `category` | `threat` → `STATEMENT_CATEGORY_VIOLENCE`; `self_harm` → `STATEMENT_CATEGORY_SELF_HARM`; `sexual` → `STATEMENT_CATEGORY_PORNOGRAPHY_OR_SEXUALIZED_CONTENT`; `identity_attack`, `insult`, `profanity`, `toxicity` → `STATEMENT_CATEGORY_ILLEGAL_OR_HARMFUL_SPEECH`; no harm score → `STATEMENT_CATEGORY_SCOPE_OF_PLATFORM_SERVICE` |
+//! | `content_type` | `["CONTENT_TYPE_TEXT"]` |
+//! | `source_type` | `SOURCE_VOLUNTARY` (own-initiative moderation; Warden takes no Art. 16 notices) |
+//! | `automated_detection` | `Yes` when Warden's scoring flagged the content, else `No` (a community that sends everything to review) |
+//! | `automated_decision` | `AUTOMATED_DECISION_FULLY` for `auto_decided`; `AUTOMATED_DECISION_NOT_AUTOMATED` for a moderator's decision (scores inform, a person decides) |
+//! | `decision_facts`, `incompatible_content_ground`, `incompatible_content_explanation` | generated from the category, scores and who decided; never the text or a moderator's note |
+//! | `content_date`, `application_date` | the item's first submission and the decision, `YYYY-MM-DD` |
+//! | `puid` | `<item_id>-<event seq>`: unique per decision, never reused |
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::clock::Timestamp;
+use crate::event::{Event, EventKind};
+use crate::ids::{CommunityId, ItemId};
+use crate::item::{AppealResult, Item, Outcome};
+use crate::verdict::Category;
+
+/// A decision, appeal or reversal, without personal data.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DecisionRecord {
+    pub at: Timestamp,
+    pub community: CommunityId,
+    pub item_id: ItemId,
+    /// The event's seq in the item's history.
+    pub seq: u64,
+    /// `auto_decided`, `decided`, `reversed` or `appealed`.
+    pub kind: EventKind,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<Outcome>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous_outcome: Option<Outcome>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub appeal: Option<AppealResult>,
+    /// No person involved.
+    pub automated: bool,
+    /// Whether Warden's scoring flagged the content.
+    pub flagged: bool,
+    /// The strongest harm category, if any scored.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category: Option<Category>,
+    /// Its score.
+    pub score: f32,
+    /// When the item was first submitted.
+    pub content_date: Timestamp,
+    /// When the revision decided on was submitted (time to decision).
+    pub submitted_at: Timestamp,
+}
+
+impl DecisionRecord {
+    /// The record of `event` on `item` (its state after the event), for the kinds that
+    /// have one.
+    pub fn of(item: &Item, event: &Event) -> Option<DecisionRecord> {
+        if !matches!(
+            event.kind,
+            EventKind::AutoDecided | EventKind::Decided | EventKind::Reversed | EventKind::Appealed
+        ) {
+            return None;
+        }
+        let category = item.verdict.top_category();
+        Some(DecisionRecord {
+            at: event.at,
+            community: item.community.clone(),
+            item_id: item.id,
+            seq: event.seq,
+            kind: event.kind,
+            outcome: event.outcome,
+            previous_outcome: event.previous_outcome,
+            appeal: event.appeal,
+            automated: event.kind == EventKind::AutoDecided,
+            flagged: item.verdict.flagged,
+            category,
+            score: category.map_or(0.0, |c| item.verdict.category(c)),
+            content_date: item.created_at,
+            submitted_at: item.submitted_at,
+        })
+    }
+
+    /// Whether it restricted the content (a statement of reasons is owed).
+    pub fn is_restrictive(&self) -> bool {
+        self.kind != EventKind::Appealed
+            && matches!(self.outcome, Some(Outcome::Remove | Outcome::Label))
+    }
+}
+
+/// A statement of reasons with the Transparency Database's field names and values.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Statement {
+    pub decision_visibility: Vec<&'static str>,
+    pub decision_ground: &'static str,
+    pub incompatible_content_ground: String,
+    pub incompatible_content_explanation: String,
+    pub incompatible_content_illegal: &'static str,
+    pub category: &'static str,
+    pub content_type: Vec<&'static str>,
+    pub source_type: &'static str,
+    pub automated_detection: &'static str,
+    pub automated_decision: &'static str,
+    pub decision_facts: String,
+    pub content_date: String,
+    pub application_date: String,
+    pub puid: String,
+}
+
+/// The DSA category of a Warden category (see the module's table).
+pub fn dsa_category(category: Option<Category>) -> &'static str {
+    match category {
+        Some(Category::Threat) => "STATEMENT_CATEGORY_VIOLENCE",
+        Some(Category::SelfHarm) => "STATEMENT_CATEGORY_SELF_HARM",
+        Some(Category::Sexual) => "STATEMENT_CATEGORY_PORNOGRAPHY_OR_SEXUALIZED_CONTENT",
+        Some(
+            Category::IdentityAttack | Category::Insult | Category::Profanity | Category::Toxicity,
+        ) => "STATEMENT_CATEGORY_ILLEGAL_OR_HARMFUL_SPEECH",
+        Some(Category::Pii) | None => "STATEMENT_CATEGORY_SCOPE_OF_PLATFORM_SERVICE",
+    }
+}
+
+fn date(t: Timestamp) -> String {
+    t.to_string().chars().take(10).collect()
+}
+
+impl Statement {
+    /// The statement owed for a restrictive decision; `None` for others.
+    pub fn of(record: &DecisionRecord) -> Option<Statement> {
+        if !record.is_restrictive() {
+            return None;
+        }
+        let (visibility, verb) = match record.outcome {
+            Some(Outcome::Remove) => ("DECISION_VISIBILITY_CONTENT_REMOVED", "removed"),
+            _ => ("DECISION_VISIBILITY_CONTENT_LABELLED", "labelled"),
+        };
+        let category = record.category.map_or("no harm category".to_string(), |c| {
+            format!("{c} (score {:.2})", record.score)
+        });
+        let who = match (record.automated, record.kind) {
+            (true, _) => "automatically, under the community's thresholds".to_string(),
+            (false, EventKind::Reversed) => {
+                "by a moderator, on appeal, reversing an earlier decision".to_string()
+            }
+            (false, _) if record.appeal == Some(AppealResult::Upheld) => {
+                "by a moderator, upholding it on appeal".to_string()
+            }
+            (false, _) => "by a moderator after review".to_string(),
+        };
+        Some(Statement {
+            decision_visibility: vec![visibility],
+            decision_ground: "DECISION_GROUND_INCOMPATIBLE_CONTENT",
+            incompatible_content_ground: format!(
+                "Community guidelines: {}",
+                record.category.map_or("other", |c| c.as_str())
+            ),
+            incompatible_content_explanation: format!(
+                "Automated classification scored the text for {category}; the content was {verb} {who}."
+            ),
+            incompatible_content_illegal: "No",
+            category: dsa_category(record.category),
+            content_type: vec!["CONTENT_TYPE_TEXT"],
+            source_type: "SOURCE_VOLUNTARY",
+            automated_detection: if record.flagged { "Yes" } else { "No" },
+            automated_decision: if record.automated {
+                "AUTOMATED_DECISION_FULLY"
+            } else {
+                "AUTOMATED_DECISION_NOT_AUTOMATED"
+            },
+            decision_facts: format!(
+                "Text content {verb} {who}. Strongest category: {category}. Detection: {}.",
+                if record.flagged {
+                    "flagged by automated classification"
+                } else {
+                    "reviewed without an automated flag"
+                }
+            ),
+            content_date: date(record.content_date),
+            application_date: date(record.at),
+            puid: format!("{}-{}", record.item_id, record.seq),
+        })
+    }
+}
+
+/// Medians of time to decision, in seconds (`null` when there were none).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Medians {
+    pub all: Option<f64>,
+    pub automated: Option<f64>,
+    pub human: Option<f64>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Appeals {
+    pub received: u64,
+    pub upheld: u64,
+    pub reversed: u64,
+}
+
+/// `GET /v1/reports/transparency`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Report {
+    /// Decisions (automatic and human, first decisions and appeal outcomes).
+    pub decisions: u64,
+    /// Decisions by resulting outcome: `allow`, `label`, `remove`.
+    pub by_action: BTreeMap<String, u64>,
+    /// Restrictive decisions (label, remove) by harm category (`other` when none scored).
+    pub by_category: BTreeMap<String, u64>,
+    pub automated: u64,
+    pub human: u64,
+    pub appeals: Appeals,
+    /// From submission of the revision to its decision; appeal outcomes not included.
+    pub median_seconds_to_decision: Medians,
+}
+
+fn median(mut v: Vec<f64>) -> Option<f64> {
+    if v.is_empty() {
+        return None;
+    }
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    Some(if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    })
+}
+
+impl Report {
+    pub fn of<'a>(records: impl IntoIterator<Item = &'a DecisionRecord>) -> Report {
+        let mut report = Report::default();
+        let (mut all, mut automated, mut human) = (Vec::new(), Vec::new(), Vec::new());
+        for r in records {
+            if r.kind == EventKind::Appealed {
+                report.appeals.received += 1;
+                continue;
+            }
+            report.decisions += 1;
+            if let Some(outcome) = r.outcome {
+                *report
+                    .by_action
+                    .entry(outcome.as_str().to_string())
+                    .or_default() += 1;
+            }
+            if r.is_restrictive() {
+                let category = r.category.map_or("other", |c| c.as_str());
+                *report.by_category.entry(category.to_string()).or_default() += 1;
+            }
+            if r.automated {
+                report.automated += 1;
+            } else {
+                report.human += 1;
+            }
+            match (r.kind, r.appeal) {
+                (EventKind::Reversed, _) => report.appeals.reversed += 1,
+                (_, Some(AppealResult::Upheld)) => report.appeals.upheld += 1,
+                _ => {
+                    let seconds = (r.at.millis() - r.submitted_at.millis()).max(0) as f64 / 1000.0;
+                    all.push(seconds);
+                    if r.automated {
+                        automated.push(seconds);
+                    } else {
+                        human.push(seconds);
+                    }
+                }
+            }
+        }
+        report.median_seconds_to_decision = Medians {
+            all: median(all),
+            automated: median(automated),
+            human: median(human),
+        };
+        report
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(
+        kind: EventKind,
+        outcome: Option<Outcome>,
+        automated: bool,
+        secs: i64,
+    ) -> DecisionRecord {
+        DecisionRecord {
+            at: Timestamp::from_millis(1_700_000_000_000 + secs * 1000),
+            community: "c".parse().unwrap(),
+            item_id: ItemId::from_bytes([7; 16]),
+            seq: 3,
+            kind,
+            outcome,
+            previous_outcome: None,
+            appeal: None,
+            automated,
+            flagged: true,
+            category: Some(Category::Threat),
+            score: 0.95,
+            content_date: Timestamp::from_millis(1_700_000_000_000),
+            submitted_at: Timestamp::from_millis(1_700_000_000_000),
+        }
+    }
+
+    #[test]
+    fn statements_use_the_database_vocabulary_and_no_personal_data() {
+        let s = Statement::of(&record(
+            EventKind::AutoDecided,
+            Some(Outcome::Remove),
+            true,
+            0,
+        ))
+        .unwrap();
+        assert_eq!(
+            s.decision_visibility,
+            ["DECISION_VISIBILITY_CONTENT_REMOVED"]
+        );
+        assert_eq!(s.category, "STATEMENT_CATEGORY_VIOLENCE");
+        assert_eq!(s.automated_decision, "AUTOMATED_DECISION_FULLY");
+        assert_eq!(s.content_date, "2023-11-14");
+        assert_eq!(s.puid, format!("{}-3", ItemId::from_bytes([7; 16])));
+        assert!(
+            Statement::of(&record(EventKind::Decided, Some(Outcome::Allow), false, 0)).is_none()
+        );
+        assert!(Statement::of(&record(
+            EventKind::Appealed,
+            Some(Outcome::Remove),
+            false,
+            0
+        ))
+        .is_none());
+    }
+
+    #[test]
+    fn reports_count_and_take_medians() {
+        let records = [
+            record(EventKind::AutoDecided, Some(Outcome::Remove), true, 0),
+            record(EventKind::Decided, Some(Outcome::Allow), false, 60),
+            record(EventKind::Decided, Some(Outcome::Remove), false, 120),
+            record(EventKind::Appealed, None, false, 200),
+            record(EventKind::Reversed, Some(Outcome::Allow), false, 300),
+        ];
+        let r = Report::of(&records);
+        assert_eq!(r.decisions, 4);
+        assert_eq!(r.automated, 1);
+        assert_eq!(r.human, 3);
+        assert_eq!(r.by_action["remove"], 2);
+        assert_eq!(r.by_category["threat"], 2);
+        assert_eq!(
+            r.appeals,
+            Appeals {
+                received: 1,
+                upheld: 0,
+                reversed: 1
+            }
+        );
+        assert_eq!(r.median_seconds_to_decision.all, Some(60.0));
+        assert_eq!(r.median_seconds_to_decision.human, Some(90.0));
+    }
+}
