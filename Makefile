@@ -50,6 +50,7 @@ demo: build ## Score the bundled examples/sample.jsonl and print one verdict per
 lint: ## Formatting and clippy (warnings are errors)
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --locked --all-targets -- -D warnings
+	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --locked --no-deps
 
 test: setup lint ## fmt check, clippy -D warnings, and every test
 	$(CARGO) test --locked --all-targets

@@ -2,7 +2,7 @@
 //! through ONNX Runtime. It scores every category it was trained on and marks toxic
 //! tokens, which become spans of the original text.
 //!
-//! The text path mirrors training exactly up to the tokenizer: [`preprocess`] (HTML
+//! The text path mirrors training exactly up to the tokenizer: `preprocess` (HTML
 //! references, URL and handle placeholders), then Warden's character folding (so
 //! homoglyphs and fullwidth letters read as what they imitate), then the model's own
 //! WordPiece tokenizer with per-batch padding. Texts longer than the model's window are
