@@ -20,7 +20,7 @@
 //! * The classifier's toxic spans are reported as matches with `source: "model"` when it
 //!   judges the text toxic.
 //! * Special categories of personal data (health, religion, …) are found by their own
-//!   list ([`SensitiveSet`]) and reported in `sensitive`: they never score, never match
+//!   list ([`SensitiveSet`](crate::patterns::SensitiveSet)) and reported in `sensitive`: they never score, never match
 //!   and never change the action.
 //!
 //! ```
@@ -38,8 +38,9 @@ use std::sync::Arc;
 
 use crate::error::Result;
 use crate::model::{Classifier, ModelOptions, ModelScores};
-use crate::patterns::{PatternSet, SensitiveSet, Wordlists};
+use crate::patterns::{PatternSet, Wordlists};
 use crate::policy::Policy;
+use crate::text::with_normalized;
 use crate::verdict::{Action, Category, EngineInfo, Match, Severity, Source, Verdict};
 
 /// On the policy scale, where the classifier's own threshold lands (the default review
@@ -177,9 +178,12 @@ impl Engine {
             .enumerate()
             .map(|(i, text)| {
                 let scores = model_scores.as_ref().map(|s| &s[i]);
-                let mut verdict = self.verdict(patterns.find(text), scores, policy);
+                // One normalization serves both matchers.
+                let (matches, sensitive) =
+                    with_normalized(text, |normalized| patterns.find_all_in(text, normalized));
+                let mut verdict = self.verdict(matches, scores, policy);
                 // Beside the harms, never among them: it changes no score and no action.
-                verdict.sensitive = SensitiveSet::shipped().find(text);
+                verdict.sensitive = sensitive;
                 verdict
             })
             .collect()

@@ -88,6 +88,7 @@ fn one_mebibyte_texts_score_in_linear_time() {
         "a1".repeat(mib / 2),
         "\u{200B}".repeat(mib / 3),
         "ä̈̈̈".repeat(mib / 8),
+        "gay muslim diabetes ".repeat(mib / 20),
     ];
     for text in &shapes {
         check_spans(text);

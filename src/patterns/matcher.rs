@@ -125,10 +125,6 @@ impl TermMatcher {
         &self.terms[i as usize]
     }
 
-    pub fn terms(&self) -> &[Term] {
-        &self.terms
-    }
-
     /// Every term occurrence in `text`, in no particular order, possibly overlapping.
     pub fn find(&self, text: &Normalized, out: &mut Vec<Hit>) {
         self.scan(text.primary_stream(), out);

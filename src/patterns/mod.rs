@@ -22,12 +22,14 @@ pub use wordlist::{parse_terms, MatchMode, Term, Wordlists};
 use matcher::{Hit, TermMatcher};
 use pii::find_pii;
 
-use crate::text::{normalize_into, Normalized};
-use crate::verdict::{Category, Match, PiiKind, Severity, Source};
+use crate::text::{with_normalized, Normalized};
+use crate::verdict::{Category, Match, PiiKind, SensitiveSpan, Severity, Source};
 
 /// A compiled set of terms and detectors. Build once, share across threads.
 pub struct PatternSet {
     matcher: TermMatcher,
+    /// Terms below this index are harm terms; the rest are [`SensitiveSet::shipped`]'s.
+    harm_terms: u32,
     digest: String,
     languages: Vec<String>,
 }
@@ -42,10 +44,14 @@ impl PatternSet {
     pub fn with_custom(lists: &Wordlists, block: &[Term], allow: &[String]) -> PatternSet {
         let mut terms = lists.terms().to_vec();
         terms.extend(block.iter().cloned());
+        let harm_terms = terms.len() as u32;
+        // The sensitive-data terms share the automaton: one scan finds both kinds.
+        terms.extend(SensitiveSet::shipped().terms().iter().cloned());
         let mut allowed = lists.allow().to_vec();
         allowed.extend(allow.iter().cloned());
         PatternSet {
             matcher: TermMatcher::new(terms, &allowed),
+            harm_terms,
             digest: lists.digest().to_string(),
             languages: lists.languages().to_vec(),
         }
@@ -60,26 +66,42 @@ impl PatternSet {
         &self.languages
     }
 
-    /// Number of terms compiled in.
+    /// Number of harm terms compiled in.
     pub fn term_count(&self) -> usize {
-        self.matcher.terms().len()
+        self.harm_terms as usize
     }
 
     /// All findings in `text`, ordered by position. Nested findings of the same category
     /// and no higher severity are folded into the enclosing one.
     pub fn find(&self, text: &str) -> Vec<Match> {
-        thread_local! {
-            static SCRATCH: std::cell::RefCell<Normalized> = std::cell::RefCell::default();
-        }
+        with_normalized(text, |normalized| self.find_in(text, normalized))
+    }
+
+    /// [`find`](Self::find) on a text already normalized (`normalized` must be
+    /// `text`'s), so several matchers can share one normalization.
+    pub fn find_in(&self, text: &str, normalized: &Normalized) -> Vec<Match> {
+        self.find_all_in(text, normalized).0
+    }
+
+    /// Harm findings and sensitive-data spans ([`SensitiveSet`]) from one scan.
+    pub fn find_all_in(
+        &self,
+        text: &str,
+        normalized: &Normalized,
+    ) -> (Vec<Match>, Vec<SensitiveSpan>) {
         let mut hits = Vec::new();
-        SCRATCH.with_borrow_mut(|normalized| {
-            normalize_into(text, normalized);
-            self.matcher.find(normalized, &mut hits);
-        });
-        let mut out: Vec<Match> = self.resolve(hits);
+        self.matcher.find(normalized, &mut hits);
+        let (harms, sensitive): (Vec<Hit>, Vec<Hit>) =
+            hits.into_iter().partition(|h| h.term < self.harm_terms);
+        let sensitive = SensitiveSet::shipped().spans(
+            sensitive
+                .iter()
+                .map(|h| (h.term - self.harm_terms, h.start, h.end)),
+        );
+        let mut out: Vec<Match> = self.resolve(harms);
         out.extend(pii_matches(text));
         out.sort_by(|a, b| (a.start, b.end, a.category).cmp(&(b.start, a.end, b.category)));
-        out
+        (out, sensitive)
     }
 
     fn resolve(&self, hits: Vec<Hit>) -> Vec<Match> {

@@ -25,7 +25,7 @@ use std::sync::OnceLock;
 use super::matcher::{Hit, TermMatcher};
 use super::wordlist::{MatchMode, Term};
 use crate::error::{Error, Result};
-use crate::text::{normalize_into, Normalized};
+use crate::text::{with_normalized, Normalized};
 use crate::verdict::{Category, SensitiveCategory, SensitiveSpan, Severity, Source};
 
 /// The shipped list, embedded in the binary.
@@ -34,6 +34,11 @@ const SHIPPED: &str = include_str!("../../wordlists/sensitive/en.tsv");
 /// A compiled list of sensitive-data terms. Build once, share across threads.
 pub struct SensitiveSet {
     matcher: TermMatcher,
+    /// The terms as the matcher takes them, for compiling them into a [`PatternSet`]'s
+    /// automaton beside the harm terms (one scan serves both).
+    ///
+    /// [`PatternSet`]: super::PatternSet
+    terms: Vec<Term>,
     /// The category of each term, by term index (the matcher's own `Term` only knows
     /// harm categories; it reads nothing but a term's text and match mode).
     categories: Vec<SensitiveCategory>,
@@ -85,7 +90,8 @@ impl SensitiveSet {
             categories.push(category);
         }
         Ok(SensitiveSet {
-            matcher: TermMatcher::new(terms, &[]),
+            matcher: TermMatcher::new(terms.clone(), &[]),
+            terms,
             categories,
         })
     }
@@ -98,39 +104,46 @@ impl SensitiveSet {
     /// Where `text` reveals sensitive data, ordered by position; overlapping spans of
     /// the same category (`hiv` in `hiv positive`) are merged.
     pub fn find(&self, text: &str) -> Vec<SensitiveSpan> {
-        thread_local! {
-            static SCRATCH: std::cell::RefCell<Normalized> = std::cell::RefCell::default();
-        }
+        with_normalized(text, |normalized| self.find_in(normalized))
+    }
+
+    /// [`find`](Self::find) on a text already normalized.
+    pub fn find_in(&self, normalized: &Normalized) -> Vec<SensitiveSpan> {
         let mut hits: Vec<Hit> = Vec::new();
-        SCRATCH.with_borrow_mut(|normalized| {
-            normalize_into(text, normalized);
-            self.matcher.find(normalized, &mut hits);
-        });
-        let category = |h: &Hit| {
-            self.categories
-                .get(h.term as usize)
-                .copied()
-                .unwrap_or(SensitiveCategory::Health)
-        };
+        self.matcher.find(normalized, &mut hits);
+        self.spans(hits.iter().map(|h| (h.term, h.start, h.end)))
+    }
+
+    pub(crate) fn terms(&self) -> &[Term] {
+        &self.terms
+    }
+
+    /// Spans from hits of this set's terms, given as `(term index, start, end)`: ordered by
+    /// position, overlapping spans of one category merged.
+    pub(crate) fn spans(&self, hits: impl Iterator<Item = (u32, u32, u32)>) -> Vec<SensitiveSpan> {
         let mut spans: Vec<SensitiveSpan> = hits
-            .iter()
-            .map(|h| SensitiveSpan {
-                start: h.start,
-                end: h.end,
-                category: category(h),
+            .filter_map(|(term, start, end)| {
+                let category = *self.categories.get(term as usize)?;
+                Some(SensitiveSpan {
+                    start,
+                    end,
+                    category,
+                })
             })
             .collect();
         // By start, longest first; overlapping spans of one category (`i voted`, `voted
         // for`) merge into one.
         spans.sort_by_key(|s| (s.start, std::cmp::Reverse(s.end), s.category));
         let mut out: Vec<SensitiveSpan> = Vec::with_capacity(spans.len());
+        // Sorted by start, a span can only overlap the latest span of its category.
+        let mut latest: std::collections::HashMap<SensitiveCategory, usize> = Default::default();
         for s in spans {
-            match out
-                .iter_mut()
-                .find(|o| o.category == s.category && s.start < o.end)
-            {
-                Some(o) => o.end = o.end.max(s.end),
-                None => out.push(s),
+            match latest.get(&s.category).map(|&i| &mut out[i]) {
+                Some(o) if s.start < o.end => o.end = o.end.max(s.end),
+                _ => {
+                    latest.insert(s.category, out.len());
+                    out.push(s);
+                }
             }
         }
         out

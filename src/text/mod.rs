@@ -156,6 +156,19 @@ pub fn fold(text: &str) -> Folded {
     }
 }
 
+/// Runs `f` on the normalized form of `text`, built in a per-thread buffer that is reused
+/// from call to call: every matcher of one text shares one normalization, and scoring
+/// many texts writes into memory that is already allocated and cached.
+pub fn with_normalized<R>(text: &str, f: impl FnOnce(&Normalized) -> R) -> R {
+    thread_local! {
+        static SCRATCH: std::cell::RefCell<Normalized> = std::cell::RefCell::default();
+    }
+    SCRATCH.with_borrow_mut(|normalized| {
+        normalize_into(text, normalized);
+        f(normalized)
+    })
+}
+
 /// Converts a code-point offset into a byte offset of `text` (clamped to its length).
 pub fn byte_offset(text: &str, code_point: usize) -> usize {
     text.char_indices()

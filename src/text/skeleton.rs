@@ -92,16 +92,27 @@ impl Stream {
         &self.haystack[byte(range.start)..byte(range.end)]
     }
 
-    #[inline]
+    // Always inlined: an out-of-line call passes the unit through memory, written field by
+    // field and read back whole, which stalls store forwarding on every character.
+    #[inline(always)]
     fn push(&mut self, unit: Unit) {
-        if !unit.ch.is_ascii() && self.unit_bytes.is_none() {
-            self.unit_bytes = Some((0..self.haystack.len() as u32).collect());
+        if self.unit_bytes.is_none() && unit.ch.is_ascii() {
+            self.haystack.push(unit.ch);
+        } else {
+            self.push_byte_offset(unit.ch);
         }
-        if let Some(bytes) = &mut self.unit_bytes {
-            bytes.push(self.haystack.len() as u32);
-        }
-        self.haystack.push(unit.ch);
         self.units.push(unit);
+    }
+
+    /// The slow path of [`push`](Self::push): haystacks with non-ASCII units keep a byte
+    /// offset per unit.
+    #[cold]
+    fn push_byte_offset(&mut self, ch: char) {
+        let bytes = self
+            .unit_bytes
+            .get_or_insert_with(|| (0..self.haystack.len() as u32).collect());
+        bytes.push(self.haystack.len() as u32);
+        self.haystack.push(ch);
     }
 
     fn clear(&mut self) {
