@@ -889,7 +889,13 @@ mod tests {
         log(&mut item, &mut history, evs);
         assert_eq!(check_history(&item, &history), Ok(()));
         assert_eq!(
-            (item.status, item.queue, item.enqueued_at, &item.lease, item.outcome),
+            (
+                item.status,
+                item.queue,
+                item.enqueued_at,
+                &item.lease,
+                item.outcome
+            ),
             (
                 before.status,
                 before.queue,
@@ -912,10 +918,16 @@ mod tests {
         assert_eq!(item.queue, Some(QueueName::Review));
         assert_eq!(check_history(&item, &history), Ok(()));
         let evs = item
-            .decide(&m, false, DecisionAction::Label, &Remarks {
-                labels: vec!["crude".into()],
-                ..remarks.clone()
-            }, t(6_500))
+            .decide(
+                &m,
+                false,
+                DecisionAction::Label,
+                &Remarks {
+                    labels: vec!["crude".into()],
+                    ..remarks.clone()
+                },
+                t(6_500),
+            )
             .unwrap();
         log(&mut item, &mut history, evs);
         let evs = item.appeal(&other, "no".into(), t(7_000)).unwrap();
@@ -932,7 +944,10 @@ mod tests {
             .decide(&m, false, DecisionAction::Approve, &remarks, t(8_000))
             .unwrap();
         log(&mut item, &mut history, evs);
-        assert_eq!(item.appeal.as_ref().unwrap().result, Some(AppealResult::Reversed));
+        assert_eq!(
+            item.appeal.as_ref().unwrap().result,
+            Some(AppealResult::Reversed)
+        );
         let evs = item.undo(&m, t(8_500)).unwrap();
         log(&mut item, &mut history, evs);
         assert_eq!(item.outcome, Some(Outcome::Label));

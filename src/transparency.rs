@@ -344,13 +344,9 @@ mod tests {
         assert!(
             Statement::of(&record(EventKind::Decided, Some(Outcome::Allow), false, 0)).is_none()
         );
-        assert!(Statement::of(&record(
-            EventKind::Undone,
-            Some(Outcome::Remove),
-            false,
-            0
-        ))
-        .is_none());
+        assert!(
+            Statement::of(&record(EventKind::Undone, Some(Outcome::Remove), false, 0)).is_none()
+        );
         assert!(Statement::of(&record(
             EventKind::Appealed,
             Some(Outcome::Remove),

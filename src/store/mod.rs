@@ -177,8 +177,7 @@ pub trait Store: Send + Sync {
 
     /// Up to `limit` items holding data of `subject` (an author in a community), in no
     /// particular order. None once the subject was erased.
-    fn items_of_subject(&self, subject: &SubjectId, limit: usize)
-        -> Result<Vec<ItemId>, Failure>;
+    fn items_of_subject(&self, subject: &SubjectId, limit: usize) -> Result<Vec<ItemId>, Failure>;
 
     /// The communities holding data about `author`.
     fn author_communities(&self, author: &AuthorId) -> Result<Vec<CommunityId>, Failure>;

@@ -1276,7 +1276,9 @@ impl Store for SledStore {
         let mut out = Vec::new();
         for kv in self.tree(RULES_BY_ITEM).scan_prefix(id.as_bytes()) {
             let (key, _) = kv.map_err(internal)?;
-            let seq = key.get(16..).ok_or_else(|| internal("short rules_by_item key"))?;
+            let seq = key
+                .get(16..)
+                .ok_or_else(|| internal("short rules_by_item key"))?;
             let stored = get_json::<StoredRule>(self.tree(RULE_LOG), seq)?
                 .ok_or_else(|| internal("rules_by_item names a missing log entry"))?;
             out.push(self.open_rule(stored)?);

@@ -77,7 +77,11 @@ fn the_console_is_served_from_the_binary_with_strict_headers() {
         assert_eq!(status, 200, "{path}");
         assert_eq!(header(&headers, "content-type"), content_type, "{path}");
         assert_eq!(header(&headers, "x-content-type-options"), "nosniff");
-        assert_ne!(header(&headers, "etag"), etag, "{path} shares the page's ETag");
+        assert_ne!(
+            header(&headers, "etag"),
+            etag,
+            "{path} shares the page's ETag"
+        );
         assert!(!body.is_empty());
     }
     // Only the embedded files: no path reaches anything else.
@@ -97,7 +101,10 @@ fn a_key_reads_itself_and_nothing_more() {
         ADMIN,
         json!({"role": "moderator", "communities": ["b", "a"], "name": "Ana"}),
     );
-    let (id, moderator) = (r.body["id"].clone(), r.body["key"].as_str().unwrap().to_string());
+    let (id, moderator) = (
+        r.body["id"].clone(),
+        r.body["key"].as_str().unwrap().to_string(),
+    );
     let me = s.get("/v1/keys/self", &moderator);
     assert_eq!(me.status, 200, "{me:?}");
     assert_eq!(me.body["id"], id);
@@ -109,7 +116,11 @@ fn a_key_reads_itself_and_nothing_more() {
     let feed = s.key("feed", &["*"]);
     assert_eq!(s.get("/v1/keys/self", &feed).body["role"], "feed");
     assert_eq!(s.call("GET", "/v1/keys/self", None, None).status, 401);
-    assert_eq!(s.delete(&format!("/v1/keys/{}", id.as_str().unwrap()), ADMIN).status, 200);
+    assert_eq!(
+        s.delete(&format!("/v1/keys/{}", id.as_str().unwrap()), ADMIN)
+            .status,
+        200
+    );
     assert_eq!(s.get("/v1/keys/self", &moderator).status, 401);
     // `self` is not a key id that can be revoked.
     assert_eq!(s.delete("/v1/keys/self", ADMIN).status, 405);
@@ -159,15 +170,25 @@ fn the_decider_can_undo_within_the_lease_and_the_rules_follow() {
     // Under review: the policy's "don't amplify what is being checked" rule.
     assert!(has(&rules(&s, &m1, &item), "policy", "active"));
 
-    let c = s.post("/v1/queue/claim", &m1, json!({"limit": 1, "lease_seconds": 600}));
+    let c = s.post(
+        "/v1/queue/claim",
+        &m1,
+        json!({"limit": 1, "lease_seconds": 600}),
+    );
     let lease_until = c.body["items"][0]["lease_expires_at"].clone();
     let d = decide(&s, &m1, &item, "remove", "harassment");
     assert_eq!(d.status, 200, "{d:?}");
     assert_eq!(d.body["undo"]["by"], c.body["items"][0]["lease_holder"]);
     assert_eq!(d.body["undo"]["until"], lease_until);
     let after_removal = rules(&s, &m1, &item);
-    assert!(has(&after_removal, "decision", "active"), "{after_removal:?}");
-    assert!(has(&after_removal, "policy", "expired"), "{after_removal:?}");
+    assert!(
+        has(&after_removal, "decision", "active"),
+        "{after_removal:?}"
+    );
+    assert!(
+        has(&after_removal, "policy", "expired"),
+        "{after_removal:?}"
+    );
 
     // Not someone else's to undo, nor the platform's.
     let r = undo(&s, &m2, &item);
@@ -180,7 +201,10 @@ fn the_decider_can_undo_within_the_lease_and_the_rules_follow() {
     assert_eq!(u.body["queue"], "review");
     assert_eq!(u.body["lease_expires_at"], lease_until);
     assert_eq!(u.body["lease_holder"], d.body["undo"]["by"]);
-    assert!(u.body.get("outcome").is_none() && u.body.get("undo").is_none(), "{u:?}");
+    assert!(
+        u.body.get("outcome").is_none() && u.body.get("undo").is_none(),
+        "{u:?}"
+    );
     let kinds = s.event_kinds(&item);
     assert_eq!(kinds[kinds.len() - 2..], ["decided", "undone"]);
     let events = s.get(&format!("/v1/items/{item}/events"), &m1).body;
@@ -195,9 +219,16 @@ fn the_decider_can_undo_within_the_lease_and_the_rules_follow() {
     let after_undo = rules(&s, &m1, &item);
     assert!(has(&after_undo, "decision", "revoked"), "{after_undo:?}");
     assert!(has(&after_undo, "policy", "active"), "{after_undo:?}");
-    assert!(s.get("/v1/queue", &m2).body["items"].as_array().unwrap().is_empty());
+    assert!(s.get("/v1/queue", &m2).body["items"]
+        .as_array()
+        .unwrap()
+        .is_empty());
     let r = undo(&s, &m1, &item);
-    assert_eq!((r.status, r.code()), (409, "invalid_state"), "nothing left to undo");
+    assert_eq!(
+        (r.status, r.code()),
+        (409, "invalid_state"),
+        "nothing left to undo"
+    );
     let d = decide(&s, &m1, &item, "approve", "on reflection, fine");
     assert_eq!(d.status, 200, "{d:?}");
     assert_eq!(d.body["outcome"], "allow");
@@ -213,7 +244,11 @@ fn the_decider_can_undo_within_the_lease_and_the_rules_follow() {
 
     // Once anything else happened to the item, the decision is no longer undoable.
     let item2 = s.queued(&ingest, "c", "y");
-    s.post("/v1/queue/claim", &m1, json!({"limit": 1, "lease_seconds": 600}));
+    s.post(
+        "/v1/queue/claim",
+        &m1,
+        json!({"limit": 1, "lease_seconds": 600}),
+    );
     assert_eq!(decide(&s, &m1, &item2, "remove", "spam").status, 200);
     let a = s.post(
         &format!("/v1/items/{item2}/appeal"),
@@ -233,13 +268,20 @@ fn undo_restores_escalations_and_appeals_and_ends_with_the_lease() {
 
     // An escalation undone: back in review, leased again, out of the escalated queue.
     let item = s.queued(&ingest, "c", "esc");
-    s.post("/v1/queue/claim", &m1, json!({"limit": 1, "lease_seconds": 600}));
+    s.post(
+        "/v1/queue/claim",
+        &m1,
+        json!({"limit": 1, "lease_seconds": 600}),
+    );
     assert_eq!(decide(&s, &m1, &item, "escalate", "unsure").status, 200);
     let u = undo(&s, &m1, &item);
     assert_eq!(u.status, 200, "{u:?}");
     assert_eq!(u.body["queue"], "review");
     let escalated = s.get("/v1/queue?queue=escalated", ADMIN).body;
-    assert!(escalated["items"].as_array().unwrap().is_empty(), "{escalated}");
+    assert!(
+        escalated["items"].as_array().unwrap().is_empty(),
+        "{escalated}"
+    );
     assert_eq!(decide(&s, &m1, &item, "remove", "abusive").status, 200);
 
     // An appeal decision undone: the appeal waits again and the removal stands.
@@ -266,7 +308,11 @@ fn undo_restores_escalations_and_appeals_and_ends_with_the_lease() {
 
     // Past the lease the decision was made under, it stands.
     let late = s.queued(&ingest, "c", "late");
-    s.post("/v1/queue/claim", &m1, json!({"limit": 1, "lease_seconds": 1}));
+    s.post(
+        "/v1/queue/claim",
+        &m1,
+        json!({"limit": 1, "lease_seconds": 1}),
+    );
     let d = decide(&s, &m1, &late, "approve", "fine");
     assert_eq!(d.status, 200, "{d:?}");
     std::thread::sleep(Duration::from_millis(1100));
@@ -277,7 +323,10 @@ fn undo_restores_escalations_and_appeals_and_ends_with_the_lease() {
 
     // An admin's decision without a lease of their own has nothing to give back.
     let admin_decided = s.queued(&ingest, "c", "adm");
-    assert_eq!(decide(&s, ADMIN, &admin_decided, "remove", "obvious").status, 200);
+    assert_eq!(
+        decide(&s, ADMIN, &admin_decided, "remove", "obvious").status,
+        200
+    );
     let r = undo(&s, ADMIN, &admin_decided);
     assert_eq!((r.status, r.code()), (409, "invalid_state"), "{r:?}");
 
@@ -321,7 +370,11 @@ fn author_history_is_the_authors_prior_decisions_in_the_community() {
         .unwrap()
         .is_empty());
 
-    s.post("/v1/queue/claim", &m, json!({"community": "c", "limit": 1, "lease_seconds": 600}));
+    s.post(
+        "/v1/queue/claim",
+        &m,
+        json!({"community": "c", "limit": 1, "lease_seconds": 600}),
+    );
     let holder = s.get(&format!("/v1/items/{first}"), ADMIN).body["lease_holder"].clone();
     let claimed = if holder.is_null() { &second } else { &first };
     let other = if holder.is_null() { &first } else { &second };
@@ -337,7 +390,10 @@ fn author_history_is_the_authors_prior_decisions_in_the_community() {
     assert_eq!(decisions[0]["item_id"], claimed.as_str());
     assert_eq!(decisions[0]["kind"], "decided");
     assert_eq!(decisions[0]["outcome"], "remove");
-    assert_eq!(decisions[0]["reason"], "abuse, see [email]", "masked like events");
+    assert_eq!(
+        decisions[0]["reason"], "abuse, see [email]",
+        "masked like events"
+    );
     // Its own item's decisions are not "prior decisions on the author's other items".
     assert!(history(&s, &m, claimed)["decisions"]
         .as_array()
@@ -351,13 +407,27 @@ fn author_history_is_the_authors_prior_decisions_in_the_community() {
         .unwrap()
         .is_empty());
     assert_eq!(decide(&s, &m, claimed, "remove", "abuse").status, 200);
-    assert_eq!(history(&s, &m, other)["decisions"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        history(&s, &m, other)["decisions"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
 
     // Scope and role: another community's moderator sees nothing, the feed may not ask.
     let outsider = s.key("moderator", &["d"]);
-    assert_eq!(s.get(&format!("/v1/items/{other}/author-history"), &outsider).status, 404);
+    assert_eq!(
+        s.get(&format!("/v1/items/{other}/author-history"), &outsider)
+            .status,
+        404
+    );
     let feed = s.key("feed", &["*"]);
-    assert_eq!(s.get(&format!("/v1/items/{other}/author-history"), &feed).status, 403);
+    assert_eq!(
+        s.get(&format!("/v1/items/{other}/author-history"), &feed)
+            .status,
+        403
+    );
     let r = s.get(&format!("/v1/items/{other}/author-history?limit=0"), &m);
     assert_eq!((r.status, r.code()), (400, "invalid_field"));
     let r = s.get(&format!("/v1/items/{other}/author-history?author=ana"), &m);
@@ -387,7 +457,10 @@ fn item_rules_are_read_only_and_scoped() {
         .find(|r| r["reason"]["source"] == "decision")
         .expect("a removal rule");
     assert_eq!(removed["state"], "active");
-    assert_eq!(removed["subject"], json!({"kind": "content", "community": "c", "id": "x"}));
+    assert_eq!(
+        removed["subject"],
+        json!({"kind": "content", "community": "c", "id": "x"})
+    );
     assert_eq!(removed["scopes"].as_array().unwrap().len(), 5);
     // The same entries the feed has.
     let feed = s.get("/v1/suppressions", ADMIN).body;
@@ -398,9 +471,22 @@ fn item_rules_are_read_only_and_scoped() {
         .any(|r| r["rule_id"] == removed["rule_id"] && r["state"] == "active");
     assert!(in_feed, "{feed}");
 
-    assert_eq!(s.get(&format!("/v1/items/{item}/suppressions"), &ingest).status, 403);
+    assert_eq!(
+        s.get(&format!("/v1/items/{item}/suppressions"), &ingest)
+            .status,
+        403
+    );
     let outsider = s.key("moderator", &["d"]);
-    assert_eq!(s.get(&format!("/v1/items/{item}/suppressions"), &outsider).status, 404);
-    let r = s.call("PUT", &format!("/v1/items/{item}/suppressions"), Some(ADMIN), Some(&json!({})));
+    assert_eq!(
+        s.get(&format!("/v1/items/{item}/suppressions"), &outsider)
+            .status,
+        404
+    );
+    let r = s.call(
+        "PUT",
+        &format!("/v1/items/{item}/suppressions"),
+        Some(ADMIN),
+        Some(&json!({})),
+    );
     assert_eq!(r.status, 405);
 }

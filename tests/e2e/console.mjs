@@ -234,6 +234,7 @@ async function mouseFlow(context, base, keys) {
   check(await focused(page) === 'reason', 'the reason field has focus');
   let events = await call(base, 'GET', `/v1/items/${itemId}/events`, ADMIN);
   check(!events.body.events.some((e) => e.kind === 'decided'), 'no decision was sent without a reason');
+  await shot(page, 'item-leased-1280.png', true);
 
   // Reveal personal data: shown, and recorded.
   await page.click('#reveal');
@@ -316,6 +317,10 @@ async function keyboardFlow(context, base, keys, decidedBefore) {
   await page.waitForFunction((t) => document.getElementById('item-title').textContent !== t, first);
   await waitText(page, '#item-state', 'Leased to you');
   const second = await text(page, '#item-title');
+  await page.setViewportSize({ width: 375, height: 812 });
+  await noHorizontalOverflow(page, '375 px, deciding an item');
+  await shot(page, 'item-leased-375.png', true);
+  await page.setViewportSize({ width: 1280, height: 800 });
   await page.keyboard.press('l');
   check(await focused(page) === 'labels', 'l moved focus to the labels');
   await page.keyboard.type('crude');

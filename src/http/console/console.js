@@ -643,10 +643,10 @@
     if (result.status !== 'fulfilled') return failed(list, result);
     list.replaceChildren(...result.value.events.slice().reverse().map((e) => {
       const bits = [];
-      if (e.kind === 'undone') bits.push(`took back ${e.action}${e.previous_outcome ? ` (${e.previous_outcome})` : ''}; back in ${e.queue}`);
-      else if (e.action) bits.push(e.action);
-      if (e.outcome && e.kind !== 'undone') bits.push(`→ ${e.outcome}`);
-      if (e.previous_outcome && e.kind === 'reversed') bits.push(`was ${e.previous_outcome}`);
+      if (e.kind === 'undone') bits.push(`took back “${e.action}”, back in ${e.queue}`);
+      else if (e.kind === 'reversed') bits.push(`${e.previous_outcome} → ${e.outcome}`);
+      else if (e.outcome) bits.push(`outcome ${e.outcome}`);
+      else if (e.action && e.kind !== 'escalated') bits.push(e.action);
       if (e.appeal) bits.push(`appeal ${e.appeal}`);
       if (e.queue && !['undone', 'escalated'].includes(e.kind)) bits.push(`queue ${e.queue}`);
       if (e.lease_expires_at) bits.push(`lease until ${new Date(e.lease_expires_at).toLocaleTimeString()}`);
@@ -808,6 +808,7 @@
       const pending = ids.findIndex((id, i) => i >= next && entryOf(id).state === 'leased');
       if (pending !== -1) next = pending;
     }
+    say(`Item ${next + 1} of ${ids.length}.`);
     openItem(ids[next]);
   }
 
@@ -954,6 +955,8 @@
     return li;
   }
 
+  const plural = (n, one, many) => `${n} ${n === 1 ? one : many}`;
+
   async function loadWordlist() {
     const c = editorCommunity('wordlist');
     if (!c) return;
@@ -962,7 +965,7 @@
       const list = await api('GET', `/v1/communities/${encodeURIComponent(c)}/wordlist`);
       $('terms').replaceChildren(...(list.block || []).map(termRow));
       $('allow').value = (list.allow || []).join('\n');
-      say(`Loaded the wordlist of ${c}: ${(list.block || []).length} blocked terms.`);
+      say(`Loaded the wordlist of ${c}: ${plural((list.block || []).length, 'blocked term', 'blocked terms')}.`);
     } catch (e) {
       fieldError('wordlist-community', 'wordlist-error', e.message);
     }
@@ -986,7 +989,7 @@
     try {
       const saved = await api('PUT', `/v1/communities/${encodeURIComponent(c)}/wordlist`, { block, allow });
       $('terms').replaceChildren(...saved.block.map(termRow));
-      say(`Saved the wordlist of ${c}: ${saved.block.length} blocked terms, effective now.`);
+      say(`Saved the wordlist of ${c}: ${plural(saved.block.length, 'blocked term', 'blocked terms')}, effective now.`);
     } catch (e) {
       fieldError([], 'wordlist-error', e.message);
     }

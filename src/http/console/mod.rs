@@ -139,7 +139,10 @@ mod tests {
         }
         for asset in &ASSETS {
             let path = format!("/console/{}", asset.name);
-            assert!(INDEX.body.contains(&path), "index.html does not load {path}");
+            assert!(
+                INDEX.body.contains(&path),
+                "index.html does not load {path}"
+            );
         }
     }
 
