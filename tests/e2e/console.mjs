@@ -217,6 +217,12 @@ async function mouseFlow(context, base, keys) {
   await page.waitForFunction(() => document.querySelectorAll('#waiting li').length === 2);
   const itemId = await page.locator('#batch .item-row').first().getAttribute('data-item');
 
+  // A reload keeps the tab signed in and finds its batch again.
+  await page.reload();
+  await waitText(page, '#batch .row-state', 'yours');
+  await page.click(`#batch .item-row[data-item="${itemId}"]`);
+  await waitText(page, '#item-state', 'Leased to you');
+
   // The text: matches highlighted and labelled, personal data masked.
   check(await page.locator('#item-text mark').count() >= 1, 'matches are highlighted');
   const labels = await page.locator('#item-text .tag').allInnerTexts();

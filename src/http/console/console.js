@@ -8,6 +8,8 @@
 
 (() => {
   const KEY = 'warden.key';
+  // The ids of the items claimed in this tab, so a reload finds its batch again.
+  const BATCH = 'warden.batch';
   const CATEGORIES = ['toxicity', 'profanity', 'sexual', 'insult', 'identity_attack', 'threat', 'self_harm'];
   const CATEGORY_NAMES = {
     toxicity: 'Toxicity', profanity: 'Profanity', sexual: 'Sexual', insult: 'Insult',
@@ -108,6 +110,8 @@
 
   function showError(error) {
     const a = $('alert');
+    // Signed out meanwhile (a 401): the sign-in form says why.
+    if (error && !state.me) return;
     if (!error) {
       a.hidden = true;
       a.textContent = '';
@@ -208,8 +212,28 @@
     showView('queue', false);
     say(`Signed in as ${me.name || me.id} (${me.role}).`);
     $(allCommunities() ? 'community-input' : 'community-select').focus();
-    loadWaiting();
+    restoreBatch().then(loadWaiting);
     if (!state.ticker) state.ticker = setInterval(tick, 1000);
+  }
+
+  // After a reload: the items this tab had claimed, as they are now.
+  async function restoreBatch() {
+    let ids = [];
+    try {
+      ids = JSON.parse(sessionStorage.getItem(BATCH) || '[]');
+    } catch {
+      ids = [];
+    }
+    if (!Array.isArray(ids) || !ids.length) return;
+    const views = await Promise.allSettled(ids.map((id) => api('GET', `/v1/items/${encodeURIComponent(id)}`)));
+    state.batch = views.filter((r) => r.status === 'fulfilled').map(({ value: view }) => {
+      let st = 'expired';
+      if (holdsLease(view)) st = 'leased';
+      else if (view.status === 'decided') st = 'decided';
+      else if (view.queue === 'escalated' && view.undo) st = 'escalated';
+      return { id: view.item_id, view, state: st, total: 0 };
+    });
+    renderBatch();
   }
 
   async function signOut(message) {
@@ -219,6 +243,7 @@
       await Promise.allSettled(held.map((e) => api('POST', `/v1/items/${e.id}/release`)));
     }
     sessionStorage.removeItem(KEY);
+    sessionStorage.removeItem(BATCH);
     Object.assign(state, { me: null, batch: [], waiting: [], nextCursor: null, current: null, item: null });
     state.communities.clear();
     state.announced.clear();
@@ -376,6 +401,7 @@
   }
 
   function renderBatch() {
+    sessionStorage.setItem(BATCH, JSON.stringify(state.batch.map((e) => e.id)));
     const list = $('batch');
     list.replaceChildren(...state.batch.map((e) => itemRow(e.view, rowBadge(e), e.state !== 'leased')));
     $('batch-empty').hidden = state.batch.length > 0;
