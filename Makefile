@@ -12,7 +12,7 @@ DICT         := /usr/share/dict/words
 PYTHON       ?= python3
 CARGO        ?= cargo
 TARGET_DIR   := $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)
-CHROMIUM     := /usr/bin/chromium
+CHROMIUM     ?= /usr/bin/chromium
 E2E_DIR      := tests/e2e
 PLAYWRIGHT   := $(E2E_DIR)/node_modules/playwright-core/package.json
 

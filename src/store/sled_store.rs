@@ -1571,4 +1571,46 @@ mod tests {
         let err = SledStore::open(dir.path(), 1 << 20).err().expect("refused");
         assert!(err.to_string().contains("format 1"), "{err}");
     }
+
+    /// The rules an item produced are indexed as they are written, and a store written
+    /// before the index existed gets it filled on open.
+    #[test]
+    fn item_rules_are_indexed_and_backfilled() {
+        let dir = tempfile::tempdir().unwrap();
+        let verdict = crate::Engine::builder()
+            .build()
+            .unwrap()
+            .score("go drink bleach");
+        let sub = Submission {
+            new_id: ItemId::random(),
+            community: "c".parse().unwrap(),
+            content_id: "x".parse().unwrap(),
+            author_id: "a".parse().unwrap(),
+            text: crate::ids::ContentText::new("go drink bleach").unwrap(),
+            context: None,
+            verdict,
+            action: crate::Action::Remove,
+            labels: Vec::new(),
+            actor: KeyId::random(),
+            at: Timestamp::now(),
+        };
+        let id = {
+            let store = SledStore::open(dir.path(), 1 << 20).unwrap();
+            let id = store.submit(&[sub]).unwrap()[0].item.id;
+            let rules = store.item_rules(&id).unwrap();
+            assert!(
+                rules
+                    .iter()
+                    .any(|r| r.reason.source == suppress::ReasonSource::Decision),
+                "{rules:?}"
+            );
+            assert!(store.item_rules(&ItemId::random()).unwrap().is_empty());
+            store.tree(RULES_BY_ITEM).clear().unwrap();
+            store.flush().unwrap();
+            id
+        };
+        let store = SledStore::open(dir.path(), 1 << 20).unwrap();
+        let rules = store.item_rules(&id).unwrap();
+        assert_eq!(rules.len() as u64, store.rule_seq(), "{rules:?}");
+    }
 }
