@@ -12,10 +12,13 @@ DICT         := /usr/share/dict/words
 PYTHON       ?= python3
 CARGO        ?= cargo
 TARGET_DIR   := $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)
+CHROMIUM     ?= /usr/bin/chromium
+E2E_DIR      := tests/e2e
+PLAYWRIGHT   := $(E2E_DIR)/node_modules/playwright-core/package.json
 
 export ORT_DYLIB_PATH ?= $(ORT_LIB)
 
-.PHONY: help setup run demo test build lint bench load crash stress fuzz model wordlists clean
+.PHONY: help setup run demo test build lint e2e e2e-setup bench load crash stress fuzz model wordlists clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -41,7 +44,8 @@ $(DICT):
 build: setup ## Build the release binary
 	$(CARGO) build --release --locked
 
-run: build ## Set up, build and run the Warden server on its embedded defaults
+run: build ## Set up, build and run the Warden server (moderator console at /console)
+	@echo "moderator console: http://127.0.0.1:8080/console (sign in with an admin or moderator key)"
 	$(TARGET_DIR)/release/warden serve
 
 demo: build ## Score the bundled examples/sample.jsonl and print one verdict per line
@@ -52,9 +56,29 @@ lint: ## Formatting and clippy (warnings are errors)
 	$(CARGO) clippy --locked --all-targets -- -D warnings
 	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --locked --no-deps
 
-test: setup lint ## fmt check, clippy -D warnings, and every test
+test: setup lint ## fmt check, clippy -D warnings, every test, then the console's browser test
 	$(CARGO) test --locked --all-targets
 	$(CARGO) test --locked --doc
+	$(MAKE) e2e
+
+# The console's browser test: Debian's Chromium, and playwright-core from npm into
+# tests/e2e/node_modules (never a browser download).
+e2e-setup: $(CHROMIUM) $(PLAYWRIGHT)
+
+$(CHROMIUM):
+	@echo "installing Debian's chromium for the console's browser test"
+	@(apt-get install -y -qq chromium >/dev/null 2>&1 || (apt-get update -qq >/dev/null && apt-get install -y -qq chromium >/dev/null))
+	@test -x $@ || { echo "$@ is missing: install Debian's chromium package"; exit 1; }
+
+$(PLAYWRIGHT): $(E2E_DIR)/package.json $(E2E_DIR)/package-lock.json
+	@command -v node >/dev/null && node -e 'process.exit(+process.versions.node.split(".")[0] >= 20 ? 0 : 1)' \
+		|| { echo "the browser test needs Node.js 20 or later (node, npm)"; exit 1; }
+	cd $(E2E_DIR) && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+e2e: setup e2e-setup ## Browser test of the moderator console (headless Chromium; screenshots in target/e2e/)
+	$(CARGO) build --locked --bin warden
+	WARDEN_BIN=$(TARGET_DIR)/debug/warden CHROMIUM=$(CHROMIUM) E2E_OUT=$(TARGET_DIR)/e2e node $(E2E_DIR)/console.mjs
 
 bench: setup ## Criterion benchmarks (figures go to BENCHMARKS.md)
 	$(CARGO) bench --locked --bench patterns --bench model

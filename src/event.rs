@@ -43,6 +43,9 @@ pub enum EventKind {
     Appealed,
     /// A decision on an appeal changed the outcome.
     Reversed,
+    /// The moderator who made a decision took it back while their lease would still
+    /// have been running: the item is leased to them again, as before the decision.
+    Undone,
     /// Someone asked to see the personal data redaction hides (`?reveal=pii`).
     PiiRevealed,
     /// The author's data was erased (text, context, statement, author id).
@@ -102,23 +105,25 @@ pub struct Event {
     pub policy_action: Option<Action>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub action_taken: Option<Action>,
-    /// `decided`, `reversed`, `escalated`: the moderator's action.
+    /// `decided`, `reversed`, `escalated`: the moderator's action; `undone`: the action
+    /// taken back.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub action: Option<DecisionAction>,
-    /// `auto_decided`, `decided`, `reversed`: the resulting outcome.
+    /// `auto_decided`, `decided`, `reversed`: the resulting outcome; `undone`: the outcome
+    /// in force again (set while an appeal waits, else absent).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub outcome: Option<Outcome>,
-    /// `reversed`: the outcome before.
+    /// `reversed`: the outcome before; `undone`: the outcome taken back.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub previous_outcome: Option<Outcome>,
     /// `decided` on an appeal: `upheld` (a reversal is its own kind).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub appeal: Option<AppealResult>,
     /// The queue the item entered (`submitted` to review, `escalated`, `appealed`, and
-    /// `released`/`expired` back to its queue).
+    /// `released`/`expired`/`undone` back to its queue).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub queue: Option<QueueName>,
-    /// `claimed`: until when.
+    /// `claimed`, `undone`: until when the item is leased.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lease_expires_at: Option<Timestamp>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -261,6 +266,28 @@ impl Event {
         Event {
             queue: Some(QueueName::Appeals),
             ..Event::base(EventKind::Appealed, Actor::Key(actor.clone()), at)
+        }
+    }
+
+    /// `actor` took back their decision `action` (whose outcome was `undone_outcome`,
+    /// none for an escalation): the item is back in `queue`, leased to them until
+    /// `lease_expires_at`, with `outcome` in force again (an appealed outcome).
+    pub fn undone(
+        actor: &KeyId,
+        at: Timestamp,
+        action: DecisionAction,
+        undone_outcome: Option<Outcome>,
+        queue: QueueName,
+        lease_expires_at: Timestamp,
+        outcome: Option<Outcome>,
+    ) -> Event {
+        Event {
+            action: Some(action),
+            outcome,
+            previous_outcome: undone_outcome,
+            queue: Some(queue),
+            lease_expires_at: Some(lease_expires_at),
+            ..Event::base(EventKind::Undone, Actor::Key(actor.clone()), at)
         }
     }
 

@@ -8,7 +8,17 @@
 //!    └──────► review queue ──claim──► leased ──decide──► decided ◄──┘
 //!                 ▲  ▲                  │ │                 (upheld or reversed)
 //!                 │  └──release/expire──┘ └──escalate──► escalated queue
+//!                 │                     ▲
+//!                 │                     └── undo (the decider, within the lease)
 //! ```
+//!
+//! **Undo.** A moderator's decision (escalation included) made under their own lease can
+//! be taken back by them while that lease would still have been running, and only if
+//! nothing else happened to the item since (no later event: a claim, an appeal, an
+//! erasure, a reveal). The item returns to exactly where it was — its queue, its age,
+//! its outcome and labels, an appeal it settled pending again — leased to them until the
+//! original expiry. The suppression rules, author removal counts and retention the
+//! decision caused follow from the restored state in the same store step.
 //!
 //! A new revision (edited text) re-enters this diagram from the start: the lease, the
 //! appeal and the previous outcome belong to the old text.
@@ -131,6 +141,28 @@ pub struct Lease {
     pub expires_at: Timestamp,
 }
 
+/// What a decision changed, kept so its maker can take it back (see the module docs).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UndoPoint {
+    /// The moderator who decided, under their own lease.
+    pub by: KeyId,
+    /// The `seq` of the decision's event: any later event ends the chance to undo.
+    pub seq: u64,
+    /// When the lease the decision was made under would have run out.
+    pub until: Timestamp,
+    pub action: DecisionAction,
+    /// The state before the decision.
+    pub queue: QueueName,
+    pub enqueued_at: Timestamp,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<Outcome>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub labels: Vec<String>,
+    /// Whether the decision settled a pending appeal.
+    #[serde(default)]
+    pub settled_appeal: bool,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Appeal {
     /// The author's statement: personal data, sealed by the store.
@@ -185,6 +217,9 @@ pub struct Item {
     pub text_removed: Option<Removal>,
     /// The `seq` of the item's last event.
     pub last_seq: u64,
+    /// The last moderator decision, while it might still be undone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub undo: Option<UndoPoint>,
 }
 
 /// One submitted version of an item's content. Never overwritten.
@@ -277,6 +312,7 @@ impl Item {
             text_due_at: None,
             text_removed: None,
             last_seq: 0,
+            undo: None,
         };
         let (revision, events) = item.revise(sub, subject, digest);
         (item, revision, events)
@@ -307,6 +343,7 @@ impl Item {
         self.appeal = None;
         self.labels = Vec::new();
         self.outcome = None;
+        self.undo = None;
         self.updated_at = sub.at;
         let outcome = match sub.action {
             Action::Allow => Some(Outcome::Allow),
@@ -443,6 +480,13 @@ impl Item {
         now: Timestamp,
     ) -> Result<Vec<Event>, Failure> {
         let queue = self.pending_queue()?;
+        // Only a decision made under the decider's own live lease can be undone: the
+        // undo returns that lease.
+        let own_lease = self
+            .lease
+            .as_ref()
+            .filter(|l| l.holder == *actor && l.expires_at > now)
+            .map(|l| l.expires_at);
         match &self.lease {
             Some(l) if l.holder == *actor && l.expires_at > now => {}
             _ if admin => {}
@@ -463,11 +507,27 @@ impl Item {
                 "`labels` must name at least one label when the action is `label`",
             ));
         }
+        if action == DecisionAction::Escalate && queue == QueueName::Escalated {
+            return Err(Failure::invalid_state("the item is already escalated"));
+        }
+        let appeal_pending = self.appeal.as_ref().is_some_and(|a| a.result.is_none());
+        self.undo = match (own_lease, self.enqueued_at) {
+            (Some(until), Some(enqueued_at)) => Some(UndoPoint {
+                by: actor.clone(),
+                // The decision's event is the next one: decisions write exactly one.
+                seq: self.last_seq + 1,
+                until,
+                action,
+                queue,
+                enqueued_at,
+                outcome: self.outcome,
+                labels: self.labels.clone(),
+                settled_appeal: appeal_pending,
+            }),
+            _ => None,
+        };
         self.updated_at = now;
         let Some(outcome) = action.outcome() else {
-            if queue == QueueName::Escalated {
-                return Err(Failure::invalid_state("the item is already escalated"));
-            }
             self.enqueue(QueueName::Escalated, now);
             return Ok(vec![Event::escalated(actor, now, remarks)]);
         };
@@ -476,7 +536,6 @@ impl Item {
         } else {
             Vec::new()
         };
-        let appeal_pending = self.appeal.as_ref().is_some_and(|a| a.result.is_none());
         let event = match (appeal_pending, self.outcome) {
             (true, Some(previous)) if previous != outcome => {
                 Event::reversed(actor, now, action, previous, outcome, remarks)
@@ -496,6 +555,63 @@ impl Item {
         }
         self.settle(outcome, labels);
         Ok(vec![event])
+    }
+
+    /// Until when `actor` may still undo the last decision at `now`, if they may.
+    pub fn undo_until(&self, actor: &KeyId, now: Timestamp) -> Option<Timestamp> {
+        self.undo
+            .as_ref()
+            .filter(|u| u.by == *actor && u.seq == self.last_seq && u.until > now)
+            .map(|u| u.until)
+    }
+
+    /// Takes back the last decision (see the module docs): only its maker, only while
+    /// the lease it was made under would still have been running, only if nothing
+    /// happened to the item since.
+    pub fn undo(&mut self, actor: &KeyId, now: Timestamp) -> Result<Vec<Event>, Failure> {
+        let Some(point) = self.undo.clone().filter(|u| u.seq == self.last_seq) else {
+            return Err(Failure::invalid_state(
+                "nothing to undo: the item's last event is not a decision made under a lease",
+            ));
+        };
+        if point.by != *actor {
+            return Err(Failure::lease_conflict(
+                "only the moderator who made the decision may undo it",
+            ));
+        }
+        if point.until <= now {
+            return Err(Failure::lease_conflict(
+                "the lease the decision was made under has run out: it can no longer be undone",
+            ));
+        }
+        let undone_outcome = if self.status == Status::Decided {
+            self.outcome
+        } else {
+            None
+        };
+        self.status = Status::Pending;
+        self.queue = Some(point.queue);
+        self.enqueued_at = Some(point.enqueued_at);
+        self.lease = Some(Lease {
+            holder: actor.clone(),
+            expires_at: point.until,
+        });
+        self.outcome = point.outcome;
+        self.labels = point.labels;
+        if let Some(appeal) = self.appeal.as_mut().filter(|_| point.settled_appeal) {
+            appeal.result = None;
+        }
+        self.undo = None;
+        self.updated_at = now;
+        Ok(vec![Event::undone(
+            actor,
+            now,
+            point.action,
+            undone_outcome,
+            point.queue,
+            point.until,
+            point.outcome,
+        )])
     }
 
     /// The author contests a `label` or `remove` outcome; once per revision.
@@ -616,6 +732,17 @@ pub fn check_history(item: &Item, events: &[Event]) -> Result<(), String> {
                 s.status = Some(Status::Pending);
                 s.queue = Some(QueueName::Appeals);
             }
+            EventKind::Undone => {
+                let decided = s.status == Some(Status::Decided);
+                let escalated = s.queue == Some(QueueName::Escalated) && s.lease.is_none();
+                if !(decided || escalated) || e.queue.is_none() {
+                    return bad("undo of an item that is not decided or escalated");
+                }
+                s.status = Some(Status::Pending);
+                s.queue = e.queue;
+                s.lease = Some((e.actor.clone(), e.lease_expires_at));
+                s.outcome = e.outcome;
+            }
             // Privacy events change what is held, not where the item is.
             EventKind::PiiRevealed | EventKind::Erased | EventKind::TextExpired => {}
         }
@@ -723,6 +850,111 @@ mod tests {
         let mut gap = history.clone();
         gap.remove(2);
         assert!(check_history(&item, &gap).is_err());
+    }
+
+    #[test]
+    fn undo_restores_the_state_before_the_decision_and_replays() {
+        let (mut item, _, events) =
+            Item::create(&submission(Action::Review), subject(), "d".into());
+        let mut history = Vec::new();
+        log(&mut item, &mut history, events);
+        let m = KeyId::random();
+        let t = |ms| Timestamp::from_millis(ms);
+        let remarks = Remarks {
+            reason: "r".into(),
+            ..Remarks::default()
+        };
+        let evs = item
+            .claim(QueueName::Review, &m, t(2_000), t(9_000))
+            .unwrap();
+        log(&mut item, &mut history, evs);
+        let before = item.clone();
+        let evs = item
+            .decide(&m, false, DecisionAction::Remove, &remarks, t(3_000))
+            .unwrap();
+        log(&mut item, &mut history, evs);
+        assert_eq!(item.undo_until(&m, t(3_000)), Some(t(9_000)));
+        assert_eq!(item.undo_until(&m, t(9_000)), None);
+
+        // Not by someone else, not once the lease would have run out.
+        let other = KeyId::random();
+        let err = item.clone().undo(&other, t(4_000)).unwrap_err();
+        assert_eq!(err.code(), Code::LeaseConflict);
+        let err = item.clone().undo(&m, t(9_000)).unwrap_err();
+        assert_eq!(err.code(), Code::LeaseConflict);
+
+        let evs = item.undo(&m, t(4_000)).unwrap();
+        assert_eq!(evs[0].kind, EventKind::Undone);
+        assert_eq!(evs[0].previous_outcome, Some(Outcome::Remove));
+        log(&mut item, &mut history, evs);
+        assert_eq!(check_history(&item, &history), Ok(()));
+        assert_eq!(
+            (
+                item.status,
+                item.queue,
+                item.enqueued_at,
+                &item.lease,
+                item.outcome
+            ),
+            (
+                before.status,
+                before.queue,
+                before.enqueued_at,
+                &before.lease,
+                before.outcome
+            )
+        );
+        // Once undone there is nothing left to undo.
+        let err = item.clone().undo(&m, t(5_000)).unwrap_err();
+        assert_eq!(err.code(), Code::InvalidState);
+
+        // An escalation is undone the same way; a later event ends the chance.
+        let evs = item
+            .decide(&m, false, DecisionAction::Escalate, &remarks, t(5_000))
+            .unwrap();
+        log(&mut item, &mut history, evs);
+        let evs = item.undo(&m, t(6_000)).unwrap();
+        log(&mut item, &mut history, evs);
+        assert_eq!(item.queue, Some(QueueName::Review));
+        assert_eq!(check_history(&item, &history), Ok(()));
+        let evs = item
+            .decide(
+                &m,
+                false,
+                DecisionAction::Label,
+                &Remarks {
+                    labels: vec!["crude".into()],
+                    ..remarks.clone()
+                },
+                t(6_500),
+            )
+            .unwrap();
+        log(&mut item, &mut history, evs);
+        let evs = item.appeal(&other, "no".into(), t(7_000)).unwrap();
+        log(&mut item, &mut history, evs);
+        let err = item.clone().undo(&m, t(7_500)).unwrap_err();
+        assert_eq!(err.code(), Code::InvalidState);
+
+        // Undoing an appeal's decision leaves the appeal waiting and the outcome standing.
+        let evs = item
+            .claim(QueueName::Appeals, &m, t(7_600), t(20_000))
+            .unwrap();
+        log(&mut item, &mut history, evs);
+        let evs = item
+            .decide(&m, false, DecisionAction::Approve, &remarks, t(8_000))
+            .unwrap();
+        log(&mut item, &mut history, evs);
+        assert_eq!(
+            item.appeal.as_ref().unwrap().result,
+            Some(AppealResult::Reversed)
+        );
+        let evs = item.undo(&m, t(8_500)).unwrap();
+        log(&mut item, &mut history, evs);
+        assert_eq!(item.outcome, Some(Outcome::Label));
+        assert_eq!(item.labels, ["crude"]);
+        assert_eq!(item.queue, Some(QueueName::Appeals));
+        assert_eq!(item.appeal.as_ref().unwrap().result, None);
+        assert_eq!(check_history(&item, &history), Ok(()));
     }
 
     #[test]

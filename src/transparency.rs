@@ -39,7 +39,8 @@ pub struct DecisionRecord {
     pub item_id: ItemId,
     /// The event's seq in the item's history.
     pub seq: u64,
-    /// `auto_decided`, `decided`, `reversed` or `appealed`.
+    /// `auto_decided`, `decided`, `reversed`, `appealed`, or `undone` (a moderator took
+    /// their decision back within their lease: `previous_outcome` is what was undone).
     pub kind: EventKind,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub outcome: Option<Outcome>,
@@ -68,7 +69,11 @@ impl DecisionRecord {
     pub fn of(item: &Item, event: &Event) -> Option<DecisionRecord> {
         if !matches!(
             event.kind,
-            EventKind::AutoDecided | EventKind::Decided | EventKind::Reversed | EventKind::Appealed
+            EventKind::AutoDecided
+                | EventKind::Decided
+                | EventKind::Reversed
+                | EventKind::Appealed
+                | EventKind::Undone
         ) {
             return None;
         }
@@ -93,7 +98,7 @@ impl DecisionRecord {
 
     /// Whether it restricted the content (a statement of reasons is owed).
     pub fn is_restrictive(&self) -> bool {
-        self.kind != EventKind::Appealed
+        !matches!(self.kind, EventKind::Appealed | EventKind::Undone)
             && matches!(self.outcome, Some(Outcome::Remove | Outcome::Label))
     }
 }
@@ -219,6 +224,9 @@ pub struct Report {
     pub automated: u64,
     pub human: u64,
     pub appeals: Appeals,
+    /// Moderator decisions taken back by their maker within the lease (still counted
+    /// in `decisions`: each was in force until undone).
+    pub undone: u64,
     /// From submission of the revision to its decision; appeal outcomes not included.
     pub median_seconds_to_decision: Medians,
 }
@@ -243,6 +251,10 @@ impl Report {
         for r in records {
             if r.kind == EventKind::Appealed {
                 report.appeals.received += 1;
+                continue;
+            }
+            if r.kind == EventKind::Undone {
+                report.undone += 1;
                 continue;
             }
             report.decisions += 1;
@@ -332,6 +344,9 @@ mod tests {
         assert!(
             Statement::of(&record(EventKind::Decided, Some(Outcome::Allow), false, 0)).is_none()
         );
+        assert!(
+            Statement::of(&record(EventKind::Undone, Some(Outcome::Remove), false, 0)).is_none()
+        );
         assert!(Statement::of(&record(
             EventKind::Appealed,
             Some(Outcome::Remove),
@@ -349,9 +364,11 @@ mod tests {
             record(EventKind::Decided, Some(Outcome::Remove), false, 120),
             record(EventKind::Appealed, None, false, 200),
             record(EventKind::Reversed, Some(Outcome::Allow), false, 300),
+            record(EventKind::Undone, None, false, 310),
         ];
         let r = Report::of(&records);
         assert_eq!(r.decisions, 4);
+        assert_eq!(r.undone, 1);
         assert_eq!(r.automated, 1);
         assert_eq!(r.human, 3);
         assert_eq!(r.by_action["remove"], 2);

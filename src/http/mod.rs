@@ -22,6 +22,7 @@
 //! # }
 //! ```
 
+mod console;
 mod error;
 mod extract;
 mod metrics;

@@ -52,6 +52,10 @@ pub struct ItemView {
     pub lease_expires_at: Option<Timestamp>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub appeal: Option<AppealView>,
+    /// Present while the last decision can still be undone (`POST …/undo`): by whom and
+    /// until when.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub undo: Option<UndoView>,
     /// `null` once retention or an erasure removed it (see `text_removed`).
     pub text: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -72,6 +76,12 @@ pub struct AppealView {
     pub by: KeyId,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub result: Option<AppealResult>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct UndoView {
+    pub by: KeyId,
+    pub until: Timestamp,
 }
 
 impl ItemView {
@@ -96,6 +106,13 @@ impl ItemView {
                 c.values_mut().for_each(redact::mask_json);
             }
             c
+        });
+        let undo = item.undo.as_ref().and_then(|u| {
+            let until = item.undo_until(&u.by, now)?;
+            Some(UndoView {
+                by: u.by.clone(),
+                until,
+            })
         });
         let priority = match (item.status, item.enqueued_at) {
             (Status::Pending, Some(since)) => Some(priority_at(item.priority, since, now)),
@@ -122,6 +139,7 @@ impl ItemView {
                 by: a.by,
                 result: a.result,
             }),
+            undo,
             text: revision.text.into_plain().map(|t| show(t.into())),
             text_removed: item.text_removed,
             context,

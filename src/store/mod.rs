@@ -38,7 +38,7 @@ use crate::event::{Actor, Event};
 use crate::failure::Failure;
 use crate::ids::{AuthorId, CommunityId, ItemId, KeyId};
 use crate::item::{check_history, Item, QueueName, Revision, Submission, Submitted};
-use crate::privacy::{ExportItem, Receipt};
+use crate::privacy::{ExportItem, Receipt, SubjectId};
 use crate::queue::{Cursor, QueueEntry};
 use crate::suppress::Rule;
 use crate::transparency::DecisionRecord;
@@ -165,11 +165,19 @@ pub trait Store: Send + Sync {
     /// The rules active now (their latest entries).
     fn active_rules(&self) -> Result<Vec<Rule>, Failure>;
 
+    /// Every change-log entry whose reason names the item (its content rules, and an
+    /// author rule its removal created or extended), oldest first.
+    fn item_rules(&self, id: &ItemId) -> Result<Vec<Rule>, Failure>;
+
     /// Ends rules whose `expires_at` is at or before `now` (an `expired` entry each).
     fn expire_rules(&self, now: Timestamp, limit: usize) -> Result<usize, Failure>;
 
     /// Drops the text of items whose retention ran out by `now`, keeping the records.
     fn sweep_retention(&self, now: Timestamp, limit: usize) -> Result<usize, Failure>;
+
+    /// Up to `limit` items holding data of `subject` (an author in a community), in no
+    /// particular order. None once the subject was erased.
+    fn items_of_subject(&self, subject: &SubjectId, limit: usize) -> Result<Vec<ItemId>, Failure>;
 
     /// The communities holding data about `author`.
     fn author_communities(&self, author: &AuthorId) -> Result<Vec<CommunityId>, Failure>;

@@ -17,6 +17,7 @@
 //! | `rule_log` | seq (u64) | suppression `Rule` JSON, subject id sealed under the log key |
 //! | `rules_active` | `c` item id or `a` subject, cause tag (1) | the rule's latest entry |
 //! | `rule_expiry` | expiry, `rules_active` key | — |
+//! | `rules_by_item` | item id, seq (u64) | — (the change-log entries whose reason names the item) |
 //! | `removals` | subject | `RemovalHistory` JSON (author rules) |
 //! | `retention` | due time, item id | — (texts retention will drop) |
 //! | `decisions` | time, item id, seq | `DecisionRecord` JSON (transparency) |
@@ -78,7 +79,7 @@ use crate::transparency::DecisionRecord;
 const FORMAT: &[u8] = b"2";
 
 /// The trees, in the order item transactions see them.
-const TREES: [&str; 19] = [
+const TREES: [&str; 20] = [
     "items",
     "content",
     "revisions",
@@ -98,6 +99,7 @@ const TREES: [&str; 19] = [
     "meta",
     "audit",
     "policies",
+    "rules_by_item",
 ];
 
 const ITEMS: usize = 0;
@@ -119,6 +121,7 @@ const DECISIONS_BY_ITEM: usize = 15;
 const META: usize = 16;
 const AUDIT: usize = 17;
 const POLICIES: usize = 18;
+const RULES_BY_ITEM: usize = 19;
 
 const RULE_SEQ: &[u8] = b"rule_seq";
 
@@ -184,12 +187,32 @@ impl SledStore {
             None => 0,
         };
         store.rule_seq.store(last, Ordering::SeqCst);
+        store.index_rules_by_item().map_err(startup)?;
         store.destroy_orphan_keys().map_err(startup)?;
         Ok(store)
     }
 
     fn tree(&self, i: usize) -> &Tree {
         &self.trees[i]
+    }
+
+    /// Fills `rules_by_item` from the change log when a store written before the index
+    /// existed is opened (the index is empty, the log is not). Runs once.
+    fn index_rules_by_item(&self) -> std::result::Result<(), Failure> {
+        if !self.tree(RULES_BY_ITEM).is_empty() || self.tree(RULE_LOG).is_empty() {
+            return Ok(());
+        }
+        for kv in self.tree(RULE_LOG).iter() {
+            let (key, value) = kv.map_err(internal)?;
+            let stored: StoredRule = decode(&value)?;
+            if let Some(item) = stored.reason.item_id {
+                self.tree(RULES_BY_ITEM)
+                    .insert(child_key(&item, &key), &[][..])
+                    .map_err(internal)?;
+            }
+        }
+        self.tree(RULES_BY_ITEM).flush().map_err(internal)?;
+        Ok(())
     }
 
     /// Keys whose subject no longer has data: an erasure interrupted between its commit
@@ -577,6 +600,15 @@ impl Tx<'_> {
         self.get(RULES_ACTIVE, key)
     }
 
+    /// Lists a change-log entry under the item its reason names.
+    fn index_by_item(&self, stored: &StoredRule) -> ConflictableTransactionResult<(), Failure> {
+        if let Some(item) = &stored.reason.item_id {
+            let key = child_key(item, &stored.seq.to_be_bytes());
+            self.tree(RULES_BY_ITEM).insert(key, &[][..])?;
+        }
+        Ok(())
+    }
+
     /// Applies one rule change: a change-log entry, the active index, the expiry index.
     fn change_rule(
         &self,
@@ -613,6 +645,7 @@ impl Tx<'_> {
                     changed_at: now,
                 };
                 self.put(RULE_LOG, &seq.to_be_bytes(), &stored)?;
+                self.index_by_item(&stored)?;
                 self.put(RULES_ACTIVE, key, &stored)?;
                 if let Some(k) = expiry_key(&stored) {
                     self.tree(RULE_EXPIRY).insert(k, &[][..])?;
@@ -626,6 +659,7 @@ impl Tx<'_> {
                 stored.state = state;
                 stored.changed_at = now;
                 self.put(RULE_LOG, &stored.seq.to_be_bytes(), &stored)?;
+                self.index_by_item(&stored)?;
                 self.tree(RULES_ACTIVE).remove(key)?;
             }
         }
@@ -1238,6 +1272,20 @@ impl Store for SledStore {
             .collect()
     }
 
+    fn item_rules(&self, id: &ItemId) -> std::result::Result<Vec<Rule>, Failure> {
+        let mut out = Vec::new();
+        for kv in self.tree(RULES_BY_ITEM).scan_prefix(id.as_bytes()) {
+            let (key, _) = kv.map_err(internal)?;
+            let seq = key
+                .get(16..)
+                .ok_or_else(|| internal("short rules_by_item key"))?;
+            let stored = get_json::<StoredRule>(self.tree(RULE_LOG), seq)?
+                .ok_or_else(|| internal("rules_by_item names a missing log entry"))?;
+            out.push(self.open_rule(stored)?);
+        }
+        Ok(out)
+    }
+
     fn expire_rules(&self, now: Timestamp, limit: usize) -> std::result::Result<usize, Failure> {
         let mut expired = 0;
         for due in self.due(RULE_EXPIRY, now, limit)? {
@@ -1295,6 +1343,18 @@ impl Store for SledStore {
             swept += usize::from(done);
         }
         Ok(swept)
+    }
+
+    fn items_of_subject(
+        &self,
+        subject: &SubjectId,
+        limit: usize,
+    ) -> std::result::Result<Vec<ItemId>, Failure> {
+        self.tree(SUBJECTS)
+            .scan_prefix(subject.as_bytes())
+            .take(limit)
+            .map(|kv| item_id(kv.map_err(internal)?.0.get(16..).unwrap_or_default()))
+            .collect()
     }
 
     fn author_communities(
@@ -1510,5 +1570,47 @@ mod tests {
         }
         let err = SledStore::open(dir.path(), 1 << 20).err().expect("refused");
         assert!(err.to_string().contains("format 1"), "{err}");
+    }
+
+    /// The rules an item produced are indexed as they are written, and a store written
+    /// before the index existed gets it filled on open.
+    #[test]
+    fn item_rules_are_indexed_and_backfilled() {
+        let dir = tempfile::tempdir().unwrap();
+        let verdict = crate::Engine::builder()
+            .build()
+            .unwrap()
+            .score("go drink bleach");
+        let sub = Submission {
+            new_id: ItemId::random(),
+            community: "c".parse().unwrap(),
+            content_id: "x".parse().unwrap(),
+            author_id: "a".parse().unwrap(),
+            text: crate::ids::ContentText::new("go drink bleach").unwrap(),
+            context: None,
+            verdict,
+            action: crate::Action::Remove,
+            labels: Vec::new(),
+            actor: KeyId::random(),
+            at: Timestamp::now(),
+        };
+        let id = {
+            let store = SledStore::open(dir.path(), 1 << 20).unwrap();
+            let id = store.submit(&[sub]).unwrap()[0].item.id;
+            let rules = store.item_rules(&id).unwrap();
+            assert!(
+                rules
+                    .iter()
+                    .any(|r| r.reason.source == suppress::ReasonSource::Decision),
+                "{rules:?}"
+            );
+            assert!(store.item_rules(&ItemId::random()).unwrap().is_empty());
+            store.tree(RULES_BY_ITEM).clear().unwrap();
+            store.flush().unwrap();
+            id
+        };
+        let store = SledStore::open(dir.path(), 1 << 20).unwrap();
+        let rules = store.item_rules(&id).unwrap();
+        assert_eq!(rules.len() as u64, store.rule_seq(), "{rules:?}");
     }
 }

@@ -48,15 +48,21 @@ impl Ctx {
         self.s.queued(&self.ingest, community, &id)
     }
 
+    /// Who [`Ctx::leased_item`] leases to: `key` if it may claim in `community`, else the
+    /// fixture moderator.
+    fn claimer(&self, community: &str, key: Option<&str>, role: Option<&str>) -> String {
+        match (role, key) {
+            (Some("admin" | "moderator"), Some(key)) if community == "a" => key.to_string(),
+            _ => self.moderator.clone(),
+        }
+    }
+
     /// An item waiting in `community`, leased to `key` if `key` may claim there, else to
     /// the fixture moderator.
     fn leased_item(&self, community: &str, key: Option<&str>, role: Option<&str>) -> String {
         self.drain(community);
         let item = self.review_item(community);
-        let claimer = match (role, key) {
-            (Some("admin" | "moderator"), Some(key)) if community == "a" => key.to_string(),
-            _ => self.moderator.clone(),
-        };
+        let claimer = self.claimer(community, key, role);
         let r = self.s.post(
             "/v1/queue/claim",
             &claimer,
@@ -127,6 +133,13 @@ fn endpoints() -> Vec<Endpoint> {
         }),
         public("/openapi.json", |c, key, _, _| {
             c.s.call("GET", "/openapi.json", key, None)
+        }),
+        // The console's files hold nothing: its data comes through the API.
+        public("/console", |c, key, _, _| {
+            c.s.call("GET", "/console", key, None)
+        }),
+        public("/console/{asset}", |c, key, _, _| {
+            c.s.call("GET", "/console/console.js", key, None)
         }),
     ];
     list.extend([
@@ -224,6 +237,44 @@ fn endpoints() -> Vec<Endpoint> {
         },
         Endpoint {
             method: "post",
+            path: "/v1/items/{id}/undo",
+            roles: Some(MOD),
+            ok: 200,
+            outside: 404,
+            call: |c, key, role, com| {
+                // Decided by whoever holds the lease, then undone by the caller.
+                let item = c.leased_item(com, key, role);
+                let decider = c.claimer(com, key, role);
+                let d = c.s.post(&format!("/v1/items/{item}/decision"), &decider,
+                                 json!({"action": "approve", "reason": "fine"}));
+                assert_eq!(d.status, 200, "{d:?}");
+                c.s.call("POST", &format!("/v1/items/{item}/undo"), key, None)
+            },
+        },
+        Endpoint {
+            method: "get",
+            path: "/v1/items/{id}/author-history",
+            roles: Some(MOD),
+            ok: 200,
+            outside: 404,
+            call: |c, key, _, com| {
+                let item = c.review_item(com);
+                c.s.call("GET", &format!("/v1/items/{item}/author-history"), key, None)
+            },
+        },
+        Endpoint {
+            method: "get",
+            path: "/v1/items/{id}/suppressions",
+            roles: Some(MOD),
+            ok: 200,
+            outside: 404,
+            call: |c, key, _, com| {
+                let item = c.review_item(com);
+                c.s.call("GET", &format!("/v1/items/{item}/suppressions"), key, None)
+            },
+        },
+        Endpoint {
+            method: "post",
             path: "/v1/items/{id}/appeal",
             roles: Some(ING),
             ok: 200,
@@ -290,6 +341,15 @@ fn endpoints() -> Vec<Endpoint> {
             // Granting beyond one's own scope is refused, not hidden.
             outside: 403,
             call: |c, key, _, com| body(c, "POST", "/v1/keys", key, json!({"role": "feed", "communities": [com]})),
+        },
+        Endpoint {
+            method: "get",
+            path: "/v1/keys/self",
+            roles: Some(&["admin", "moderator", "ingest", "feed"]),
+            ok: 200,
+            // It names no community.
+            outside: 200,
+            call: |c, key, _, _| c.s.call("GET", "/v1/keys/self", key, None),
         },
         Endpoint {
             method: "delete",

@@ -3,6 +3,7 @@
 //! engine, driven over HTTP with `ureq`.
 
 mod concurrency;
+mod console;
 mod errors;
 mod flow;
 mod matrix;

@@ -1,4 +1,5 @@
-//! One item: reading it and its history, deciding, releasing, appealing.
+//! One item: reading it and its history, deciding, undoing a decision, releasing,
+//! appealing.
 //!
 //! An item outside the caller's scope is `not_found`, exactly like one that does not
 //! exist; so is a malformed item id. Personal data in what moderators see is masked;
@@ -217,6 +218,20 @@ pub async fn release(
         item.release(auth.id(), auth.is_admin(), now)
     })
     .await?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+/// `POST /v1/items/{id}/undo`: the moderator who made the item's last decision takes it
+/// back while their lease would still have been running (see `item`); the item is
+/// leased to them again. 409 when it is someone else's decision, too late, or something
+/// happened to the item since.
+pub async fn undo(
+    auth: Auth<Moderator>,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, Failure> {
+    let id = item_id(&path)?;
+    let view = change(state, auth, id, |item, auth, now| item.undo(auth.id(), now)).await?;
     Ok(HttpResponse::Ok().json(view))
 }
 

@@ -1,11 +1,13 @@
 //! API keys, for admins. An admin only sees, creates and revokes keys within its own
-//! scope, so a community's admin cannot mint a key for all communities.
+//! scope, so a community's admin cannot mint a key for all communities. Any key may read
+//! itself (`GET /v1/keys/self`): how a client such as the console learns its role and
+//! communities after sign-in.
 
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::auth::{Admin, ApiKey, Role, Scope};
+use crate::auth::{Admin, AnyRole, ApiKey, Role, Scope};
 use crate::clock::Timestamp;
 use crate::event::Actor;
 use crate::failure::Failure;
@@ -60,6 +62,11 @@ pub async fn create(
     let view = KeyView::new(&key, Some(secret.expose().to_string()));
     state.keys.put(key);
     Ok(HttpResponse::Created().json(view))
+}
+
+/// `GET /v1/keys/self`: the calling key, without its secret or hash.
+pub async fn whoami(auth: Auth<AnyRole>) -> HttpResponse {
+    HttpResponse::Ok().json(KeyView::new(&auth.key, None))
 }
 
 /// `GET /v1/keys`: the keys within the caller's scope, without secrets or hashes.

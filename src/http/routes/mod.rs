@@ -4,6 +4,7 @@
 
 mod communities;
 mod content;
+mod history;
 pub(crate) mod items;
 mod keys;
 mod ops;
@@ -14,6 +15,7 @@ mod transparency;
 
 use actix_web::web;
 
+use super::console;
 use super::error::method_not_allowed;
 
 macro_rules! routes {
@@ -48,9 +50,14 @@ routes! {
     "/v1/items/{id}/decision" => { post: items::decide },
     "/v1/items/{id}/release" => { post: items::release },
     "/v1/items/{id}/appeal" => { post: items::appeal },
+    "/v1/items/{id}/undo" => { post: items::undo },
+    "/v1/items/{id}/author-history" => { get: history::author_history },
+    "/v1/items/{id}/suppressions" => { get: suppressions::item_rules },
     "/v1/communities/{id}/policy" => { get: communities::get_policy, put: communities::put_policy },
     "/v1/communities/{id}/wordlist" => { get: communities::get_wordlist, put: communities::put_wordlist },
     "/v1/keys" => { get: keys::list, post: keys::create },
+    // Before `/v1/keys/{id}`, which would otherwise match it.
+    "/v1/keys/self" => { get: keys::whoami },
     "/v1/keys/{id}" => { delete: keys::revoke },
     "/v1/suppressions" => { get: suppressions::list },
     "/v1/suppressions/stream" => { get: suppressions::stream },
@@ -60,4 +67,6 @@ routes! {
     "/v1/items/{id}/statement" => { get: transparency::item_statement },
     "/v1/statements" => { get: transparency::statements },
     "/v1/reports/transparency" => { get: transparency::report },
+    "/console" => { get: console::index },
+    "/console/{asset}" => { get: console::asset },
 }

@@ -1,5 +1,6 @@
 //! The suppression-rule feed for personalization systems: the change log as pages, as
-//! a Server-Sent Events stream, and a bulk check of subjects.
+//! a Server-Sent Events stream, and a bulk check of subjects; and, for the people who
+//! moderate, the rules one item produced (`GET /v1/items/{id}/suppressions`).
 //!
 //! A reader sees the rules of the communities in its key's scope (or the one it names,
 //! 404 outside its scope). The log has one global sequence, so a reader that sees only
@@ -15,10 +16,11 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::auth::{FeedReader, Scope as KeyScope};
+use crate::auth::{Auditor, FeedReader, Scope as KeyScope};
 use crate::clock::Timestamp;
 use crate::failure::Failure;
 use crate::http::extract::{Auth, Json, QueryParams};
+use crate::http::routes::items::{item_id, visible};
 use crate::http::{blocking, AppState};
 use crate::ids::CommunityId;
 use crate::suppress::{Rule, Scope, Subject};
@@ -209,4 +211,31 @@ pub async fn check(
         .suppressions
         .check(req.scope, &req.subjects, Timestamp::now());
     Ok(HttpResponse::Ok().json(json!({ "suppressed": suppressed })))
+}
+
+/// `GET /v1/items/{id}/suppressions` → `{item_id, rules}`: every rule the item produced
+/// (its content rules, and an author rule its removal created or extended), each as its
+/// latest change-log entry, so an ended one shows `revoked` or `expired`. Read-only;
+/// admins and moderators in scope.
+pub async fn item_rules(
+    auth: Auth<Auditor>,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, Failure> {
+    let id = item_id(&path)?;
+    let s = state.clone();
+    let rules = blocking(move || {
+        visible(&s, &auth, &id)?;
+        let mut latest: Vec<Rule> = Vec::new();
+        // Entries come in log order: a later one replaces its rule's earlier one.
+        for rule in s.store.item_rules(&id)? {
+            match latest.iter_mut().find(|r| r.rule_id == rule.rule_id) {
+                Some(r) => *r = rule,
+                None => latest.push(rule),
+            }
+        }
+        Ok(latest)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(json!({ "item_id": id, "rules": rules })))
 }

@@ -1,0 +1,444 @@
+// End-to-end test of the moderator console: the real `warden serve` binary on a free
+// loopback port over a fresh data directory, driven in Debian's Chromium (headless,
+// through playwright-core) the way a moderator would use it.
+//
+//   WARDEN_BIN=target/debug/warden node tests/e2e/console.mjs
+//
+// It signs in, claims, refuses a removal without a reason, removes with one, sees the
+// item leave the queue and its history update, undoes and re-decides, reveals personal
+// data (audited), then does the same flow with the keyboard only, checks there is no
+// horizontal overflow at 375 px, and edits a policy and a wordlist as an admin.
+// Screenshots go to target/e2e/*.png. Exits non-zero on the first failure.
+
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+import { chromium } from 'playwright-core';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const BIN = process.env.WARDEN_BIN || join(ROOT, 'target/debug/warden');
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const OUT = process.env.E2E_OUT || join(ROOT, 'target/e2e');
+const ADMIN = 'wdn_e2e_admin_key_0123456789';
+const COMMUNITY = 'e2e';
+const AUTHOR = 'e2e-author';
+// Profanity and an insult (held for review by the policy below), and an email address.
+const TEXT = (n) => `you are a f*cking idiot, write to person${n}@example.com`;
+const STEP_TIMEOUT = 15000;
+
+// Under this policy the text above always waits for a person: profanity goes to review
+// from 0.35 and every removal is mapped to review (as in tests/api/mod.rs).
+const DEFAULT = { review: 0.6, remove: 0.9 };
+const HOLD_POLICY = {
+  thresholds: {
+    toxicity: DEFAULT,
+    profanity: { review: 0.35, remove: 0.9 },
+    sexual: DEFAULT,
+    insult: DEFAULT,
+    identity_attack: DEFAULT,
+    threat: DEFAULT,
+    self_harm: { review: 0.6 },
+  },
+  actions: { remove: 'review' },
+};
+
+const started = Date.now();
+const cleanup = [];
+
+function log(message) {
+  console.log(`e2e [${((Date.now() - started) / 1000).toFixed(1)}s] ${message}`);
+}
+
+function check(condition, message) {
+  if (!condition) throw new Error(`check failed: ${message}`);
+}
+
+// ---- the server ------------------------------------------------------------------
+
+async function startServer() {
+  const data = mkdtempSync(join(tmpdir(), 'warden-e2e-data-'));
+  cleanup.push(() => rmSync(data, { recursive: true, force: true }));
+  const child = spawn(BIN, ['serve', '--bind', '127.0.0.1:0', '--data', data], {
+    env: { ...process.env, WARDEN_ADMIN_KEY: ADMIN, WARDEN_LOG: 'warn' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (chunk) => { stderr += chunk; });
+  cleanup.push(() => new Promise((done) => {
+    if (child.exitCode !== null) return done();
+    child.once('exit', done);
+    child.kill('SIGTERM');
+  }));
+  const base = await new Promise((resolveBase, reject) => {
+    const timer = setTimeout(() => reject(new Error(`warden serve did not start in 60 s: ${stderr}`)), 60000);
+    child.once('exit', (code) => reject(new Error(`warden serve exited (${code}): ${stderr}`)));
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      const m = line.match(/^warden: listening on (http:\/\/\S+)/);
+      if (m) {
+        clearTimeout(timer);
+        resolveBase(m[1]);
+      }
+    });
+  });
+  return base;
+}
+
+async function call(base, method, path, key, body) {
+  const res = await fetch(`${base}${path}`, {
+    method,
+    headers: {
+      Authorization: `Bearer ${key}`,
+      ...(body ? { 'Content-Type': 'application/json' } : {}),
+    },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : null };
+}
+
+async function setUp(base) {
+  const key = async (role, name) => {
+    const r = await call(base, 'POST', '/v1/keys', ADMIN, { role, communities: [COMMUNITY], name });
+    check(r.status === 201, `create ${role} key: ${JSON.stringify(r)}`);
+    return r.body.key;
+  };
+  const moderator = await key('moderator', 'E2E moderator');
+  const ingest = await key('ingest', 'E2E platform');
+  const admin = await key('admin', 'E2E community admin');
+  const p = await call(base, 'PUT', `/v1/communities/${COMMUNITY}/policy`, ADMIN, HOLD_POLICY);
+  check(p.status === 200, `hold policy: ${JSON.stringify(p)}`);
+  const items = [];
+  for (const n of [1, 2, 3]) {
+    const r = await call(base, 'POST', '/v1/content', ingest, {
+      community: COMMUNITY, content_id: `post-${n}`, author_id: AUTHOR, text: TEXT(n),
+    });
+    check(r.status === 201 && r.body.queue === 'review', `submit post-${n}: ${JSON.stringify(r)}`);
+    items.push(r.body.item_id);
+  }
+  return { moderator, ingest, admin, items };
+}
+
+// ---- the browser -----------------------------------------------------------------
+
+async function launch() {
+  const profile = mkdtempSync(join(tmpdir(), 'warden-e2e-chromium-'));
+  cleanup.push(() => rmSync(profile, { recursive: true, force: true }));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    viewport: { width: 1280, height: 800 },
+    args: [
+      '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic',
+    ],
+  });
+  cleanup.push(() => context.close());
+  context.setDefaultTimeout(STEP_TIMEOUT);
+  return context;
+}
+
+// A new tab that fails the test on any script error or console error (a blocked inline
+// script or style, for one, is reported as a console error).
+async function tab(context, base) {
+  const page = await context.newPage();
+  const problems = [];
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  page.on('console', (m) => {
+    // A 4xx the test provokes on purpose is logged by the browser as a failed resource.
+    if (m.type() === 'error' && !/Failed to load resource: the server responded with a status of 4\d\d/.test(m.text())) {
+      problems.push(`console error: ${m.text()}`);
+    }
+  });
+  page.problems = problems;
+  await page.goto(`${base}/console`);
+  return page;
+}
+
+const text = (page, selector) => page.locator(selector).innerText();
+
+async function waitText(page, selector, expected) {
+  await page.locator(selector, { hasText: expected }).first().waitFor();
+}
+
+async function shot(page, name, fullPage = false) {
+  await page.screenshot({ path: join(OUT, name), fullPage });
+  log(`screenshot ${name}`);
+}
+
+async function noHorizontalOverflow(page, where) {
+  const { scroll, width } = await page.evaluate(() => ({
+    scroll: document.documentElement.scrollWidth, width: window.innerWidth,
+  }));
+  check(scroll <= width, `${where}: the page is ${scroll}px wide in a ${width}px window`);
+}
+
+async function focused(page) {
+  return page.evaluate(() => document.activeElement && (document.activeElement.id || document.activeElement.tagName));
+}
+
+// ---- the flows -------------------------------------------------------------------
+
+async function mouseFlow(context, base, keys) {
+  const page = await tab(context, base);
+  await page.locator('#signin-title').waitFor();
+  check(await focused(page) === 'key', 'the key field has focus on load');
+  await shot(page, 'signin.png');
+
+  await page.fill('#key', 'wdn_not_a_real_key_000000000000');
+  await page.click('#signin-button');
+  await waitText(page, '#key-error', 'not valid');
+
+  await page.fill('#key', keys.moderator);
+  await page.click('#signin-button');
+  await page.locator('#queue-view').waitFor();
+  check(!page.url().includes('wdn_'), 'the key is not in the address');
+  check(await page.evaluate(() => sessionStorage.getItem('warden.key')) === keys.moderator, 'the key is in session storage');
+  await waitText(page, '#who', 'E2E moderator');
+  check(await page.locator('[data-view="policy"]').isHidden(), 'a moderator has no policy editor');
+
+  await page.selectOption('#queue', 'review');
+  await page.selectOption('#batch-size', '1');
+  await page.locator('#waiting li').nth(2).waitFor();
+  check(await page.locator('#waiting li').count() === 3, 'three items wait');
+  await shot(page, 'queue.png');
+
+  // Claim a batch of one: it opens, with a lease countdown, and leaves the waiting list.
+  await page.click('#claim');
+  await page.locator('#item').waitFor();
+  await waitText(page, '#item-state', 'Leased to you');
+  const contentId = (await text(page, '#item-title')).replace('Item ', '');
+  log(`claimed ${contentId}`);
+  await waitText(page, '#item-lease-text', 'left on your lease');
+  check(/Lease \d+:\d\d/.test(await text(page, '#batch-lease')), 'the batch shows its lease countdown');
+  await page.waitForFunction(() => document.querySelectorAll('#waiting li').length === 2);
+  const itemId = await page.locator('#batch .item-row').first().getAttribute('data-item');
+
+  // A reload keeps the tab signed in and finds its batch again.
+  await page.reload();
+  await waitText(page, '#batch .row-state', 'yours');
+  await page.click(`#batch .item-row[data-item="${itemId}"]`);
+  await waitText(page, '#item-state', 'Leased to you');
+
+  // The text: matches highlighted and labelled, personal data masked.
+  check(await page.locator('#item-text mark').count() >= 1, 'matches are highlighted');
+  const labels = await page.locator('#item-text .tag').allInnerTexts();
+  check(labels.some((l) => /· wordlist$/.test(l)), `a wordlist match is labelled: ${labels}`);
+  check(labels.some((l) => /^email · detector$/.test(l)), `the email is labelled: ${labels}`);
+  check((await text(page, '#item-text')).includes('[email]'), 'the email is masked');
+  check(await page.locator('#scores li.cat-profanity').count() === 1, 'category scores are listed');
+  await waitText(page, '#events li', 'Claimed');
+  await waitText(page, '#rules', 'policy');
+
+  // Remove without a reason: refused in the page, nothing sent.
+  await page.click('[data-action="remove"]');
+  await waitText(page, '#decision-error', 'reason is required');
+  check(await page.getAttribute('#reason', 'aria-invalid') === 'true', 'the reason field is marked invalid');
+  check(await focused(page) === 'reason', 'the reason field has focus');
+  let events = await call(base, 'GET', `/v1/items/${itemId}/events`, ADMIN);
+  check(!events.body.events.some((e) => e.kind === 'decided'), 'no decision was sent without a reason');
+  await shot(page, 'item-leased-1280.png', true);
+
+  // Reveal personal data: shown, and recorded.
+  await page.click('#reveal');
+  await waitText(page, '#item-text', '@example.com');
+  await waitText(page, '#events li', 'Personal data revealed');
+
+  // Remove with a reason: decided, out of the queue, in the history, undoable.
+  await page.fill('#reason', 'Harassment of another member (e2e)');
+  await page.click('[data-action="remove"]');
+  await waitText(page, '#item-state', 'Removed');
+  await waitText(page, '#events li', 'Harassment of another member (e2e)');
+  await waitText(page, '#undo-text', 'You can undo this');
+  await waitText(page, '#batch .row-state', 'removed');
+  await waitText(page, '#rules .rule', 'active');
+  check(!(await page.locator('#waiting .item-row').evaluateAll((rows, id) => rows.some((r) => r.dataset.item === id), itemId)),
+    'the removed item is not in the waiting list');
+  const queue = await call(base, 'GET', `/v1/queue?community=${COMMUNITY}`, keys.moderator);
+  check(!queue.body.items.some((i) => i.item_id === itemId), 'the removed item left the queue');
+  events = await call(base, 'GET', `/v1/items/${itemId}/events`, ADMIN);
+  const decided = events.body.events.find((e) => e.kind === 'decided');
+  check(decided && decided.action === 'remove' && decided.reason === 'Harassment of another member (e2e)', 'the removal is recorded');
+  await shot(page, 'item-removed-1280.png', true);
+
+  // Undo within the lease, then decide again with the keyboard shortcut.
+  await page.click('#undo');
+  await waitText(page, '#item-state', 'Leased to you');
+  await waitText(page, '#events li', 'Decision undone');
+  await waitText(page, '#rules .rule', 'revoked');
+  await page.keyboard.press('a');
+  await waitText(page, '#item-state', 'Approved');
+  events = await call(base, 'GET', `/v1/items/${itemId}/events`, ADMIN);
+  const kinds = events.body.events.map((e) => e.kind);
+  check(kinds.slice(-3).join() === 'decided,undone,decided', `history after undo: ${kinds}`);
+  await noHorizontalOverflow(page, '1280 px');
+  check(page.problems.length === 0, page.problems.join('\n'));
+  await page.close();
+  return itemId;
+}
+
+async function keyboardFlow(context, base, keys, decidedBefore) {
+  const page = await tab(context, base);
+  await page.locator('#signin-title').waitFor();
+  check(await focused(page) === 'key', 'the key field has focus on load');
+  await page.keyboard.type(keys.moderator);
+  await page.keyboard.press('Enter');
+  await page.locator('#queue-view').waitFor();
+  check(await focused(page) === 'community-select', `focus after sign-in: ${await focused(page)}`);
+  await page.locator('#waiting li').nth(1).waitFor();
+
+  // Tab to "Claim batch" (queue and batch size keep their defaults) and press Enter.
+  const order = [];
+  for (let i = 0; i < 3; i += 1) {
+    await page.keyboard.press('Tab');
+    order.push(await focused(page));
+  }
+  check(order.join() === 'queue,batch-size,claim', `tab order: ${order}`);
+  await page.keyboard.press('Enter');
+  await waitText(page, '#item-state', 'Leased to you');
+  check(await focused(page) === 'item-title', 'the opened item has focus');
+  check(await page.locator('#batch li').count() === 2, 'the two remaining items are claimed');
+
+  // The author's record shows the earlier decision on their other item.
+  await waitText(page, '#author-history', 'Approved');
+
+  // `r` with no reason asks for one; type it, Esc, `r` again.
+  const first = await text(page, '#item-title');
+  await page.keyboard.press('r');
+  await waitText(page, '#decision-error', 'reason is required');
+  check(await focused(page) === 'reason', 'r moved focus to the reason');
+  await page.keyboard.type('Spam, removed by keyboard (e2e)');
+  await page.keyboard.press('Escape');
+  check(await focused(page) === 'item-title', 'Esc leaves the field');
+  await page.keyboard.press('r');
+  await waitText(page, '#item-state', 'Removed');
+  await waitText(page, '#events li', 'Spam, removed by keyboard (e2e)');
+  check(await focused(page) === 'next', 'after deciding, focus is on "Next item"');
+
+  // `j` to the next item, label it: `l` asks for labels first.
+  await page.keyboard.press('j');
+  await page.waitForFunction((t) => document.getElementById('item-title').textContent !== t, first);
+  await waitText(page, '#item-state', 'Leased to you');
+  const second = await text(page, '#item-title');
+  await page.setViewportSize({ width: 375, height: 812 });
+  await noHorizontalOverflow(page, '375 px, deciding an item');
+  await shot(page, 'item-leased-375.png', true);
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await page.keyboard.press('l');
+  check(await focused(page) === 'labels', 'l moved focus to the labels');
+  await page.keyboard.type('crude');
+  await page.keyboard.press('Escape');
+  await page.keyboard.press('l');
+  await waitText(page, '#item-state', 'Labelled');
+
+  // `k` back to the first; `?` opens the shortcuts, Esc closes them.
+  await page.keyboard.press('k');
+  await page.waitForFunction((t) => document.getElementById('item-title').textContent === t, first);
+  await page.keyboard.press('?');
+  check(await page.locator('#help').isVisible(), '? opens the shortcuts');
+  await page.keyboard.press('Escape');
+  check(await page.locator('#help').isHidden(), 'Esc closes the shortcuts');
+  check(await page.locator('#waiting li').count() === 0, `the queue is empty: ${second} and ${first} left it`);
+  await shot(page, 'keyboard-1280.png', true);
+
+  // A phone-width window: one column, nothing wider than the screen.
+  await page.setViewportSize({ width: 375, height: 812 });
+  await noHorizontalOverflow(page, '375 px, item open');
+  await shot(page, 'item-375.png', true);
+  check(decidedBefore, 'the mouse flow decided an item');
+  check(page.problems.length === 0, page.problems.join('\n'));
+  await page.close();
+}
+
+async function adminFlow(context, base, keys) {
+  const page = await tab(context, base);
+  await page.setViewportSize({ width: 375, height: 812 });
+  await page.locator('#signin-title').waitFor();
+  await noHorizontalOverflow(page, '375 px, sign in');
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await page.fill('#key', keys.admin);
+  await page.click('#signin-button');
+  await page.locator('#queue-view').waitFor();
+
+  await page.click('[data-view="policy"]');
+  await page.locator('#policy-view').waitFor();
+  await page.waitForFunction(() => document.getElementById('policy-json').value.includes('"thresholds"'));
+  const policy = JSON.parse(await page.inputValue('#policy-json'));
+  check(policy.thresholds.profanity.review === 0.35, 'the community policy is loaded');
+  // A broken policy is refused with the server's reason; a valid one is saved.
+  policy.thresholds.profanity = { review: 0.8, remove: 0.5 };
+  await page.fill('#policy-json', JSON.stringify(policy));
+  await page.click('#policy-form [type="submit"]');
+  await waitText(page, '#policy-error', 'profanity');
+  policy.thresholds.profanity = { review: 0.4, remove: 0.9 };
+  await page.fill('#policy-json', JSON.stringify(policy));
+  await page.click('#policy-form [type="submit"]');
+  await waitText(page, '#status', 'Saved the policy');
+  const saved = await call(base, 'GET', `/v1/communities/${COMMUNITY}/policy`, ADMIN);
+  check(saved.body.thresholds.profanity.review === 0.4, 'the policy was saved');
+  await shot(page, 'policy-1280.png');
+
+  await page.click('[data-view="wordlist"]');
+  await page.locator('#wordlist-view').waitFor();
+  await waitText(page, '#status', 'Loaded the wordlist');
+  await page.click('#add-term');
+  await page.keyboard.type('zorblax');
+  await page.locator('#terms select').first().selectOption('insult');
+  await page.fill('#allow', 'scunthorpe');
+  await page.click('#wordlist-form [type="submit"]');
+  await waitText(page, '#status', 'Saved the wordlist');
+  const list = await call(base, 'GET', `/v1/communities/${COMMUNITY}/wordlist`, ADMIN);
+  check(list.body.block.some((t) => t.text === 'zorblax' && t.category === 'insult'), 'the term was saved');
+  check(list.body.allow.includes('scunthorpe'), 'the allowed word was saved');
+  await shot(page, 'wordlist-1280.png');
+  await page.setViewportSize({ width: 375, height: 812 });
+  await noHorizontalOverflow(page, '375 px, wordlist editor');
+  check(page.problems.length === 0, page.problems.join('\n'));
+  await page.close();
+}
+
+// The flows, in order: each needs the one before it (the same server and items).
+const FLOWS = [
+  ['mouse', (ctx) => mouseFlow(ctx.context, ctx.base, ctx.keys).then((id) => { ctx.decided = id; })],
+  ['keyboard', (ctx) => keyboardFlow(ctx.context, ctx.base, ctx.keys, ctx.decided)],
+  ['admin', (ctx) => adminFlow(ctx.context, ctx.base, ctx.keys)],
+];
+
+const deadline = setTimeout(() => {
+  console.error('e2e: timed out after 120 s');
+  process.exit(1);
+}, 120000);
+
+let passed = 0;
+let failed = 0;
+try {
+  mkdirSync(OUT, { recursive: true });
+  const ctx = { base: await startServer() };
+  log(`warden at ${ctx.base}`);
+  ctx.keys = await setUp(ctx.base);
+  ctx.context = await launch();
+  for (const [name, flow] of FLOWS) {
+    await flow(ctx);
+    passed += 1;
+    log(`${name} flow passed`);
+  }
+} catch (e) {
+  failed = 1;
+  console.error(`e2e: FAILED: ${e.stack || e}`);
+} finally {
+  // Last set up, first torn down: the browser, then the server, then their files.
+  for (const step of cleanup.reverse()) {
+    try {
+      await step();
+    } catch {
+      // Best effort: the next step still runs.
+    }
+  }
+  clearTimeout(deadline);
+}
+console.log(`e2e: screenshots in ${OUT}, ${((Date.now() - started) / 1000).toFixed(1)}s`);
+console.log(`e2e: ${passed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);
