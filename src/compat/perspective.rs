@@ -101,9 +101,10 @@ impl Attribute {
     }
 
     /// The attribute's score given its category's score. `SEVERE_TOXICITY` rescales the
-    /// part of `toxicity` above [`SEVERE_FROM`] to 0..1: 0 for anything Warden would let
-    /// through, 0.75 where the default policy removes (0.9), 1 at certainty. Like
-    /// Perspective's, it is far less sensitive to mild language than `TOXICITY`.
+    /// part of `toxicity` above 0.6 (the default review threshold) to 0..1: 0 for anything
+    /// Warden would let through, 0.75 where the default policy removes (0.9), 1 at
+    /// certainty. Like Perspective's, it is far less sensitive to mild language than
+    /// `TOXICITY`.
     pub fn score(self, category_score: f32) -> f32 {
         let score = clamp_score(category_score);
         match self {
