@@ -18,7 +18,8 @@
 //!   feed;
 //! * [`privacy`]: subject keys and sealing, redaction, retention, erasure and export;
 //! * [`transparency`]: DSA statements of reasons and transparency reports;
-//! * [`http`]: the authenticated JSON API; [`config`]: its configuration.
+//! * [`http`]: the authenticated JSON API; [`config`]: its configuration;
+//! * [`compat`]: drop-in Perspective and OpenAI moderation APIs on top of it.
 //!
 //! ```
 //! use warden::{Action, Engine};
@@ -34,6 +35,7 @@ pub mod auth;
 pub mod cli;
 pub mod clock;
 pub mod community;
+pub mod compat;
 pub mod config;
 pub mod engine;
 mod error;

@@ -2,7 +2,8 @@
 //!
 //! * [`Auth<R>`]: the bearer key, authenticated (401), rate-limited (429) and checked
 //!   against the roles `R` admits (403), in that order. A handler's signature says who may
-//!   call it: `Auth<Moderator>`.
+//!   call it: `Auth<Moderator>`. The Perspective-compatible route also takes the key as
+//!   `?key=` ([`Auth::from_header_or_query`]).
 //! * [`Json<T>`]: a JSON body (415 unless `application/json`, 413 over the size limit,
 //!   400 naming the field for malformed input; unknown fields are rejected).
 //! * [`QueryParams`]: query-string parameters, each parsed by name, unknown names rejected.
@@ -50,19 +51,29 @@ pub(crate) fn state(req: &HttpRequest) -> Result<&Data<AppState>, Failure> {
 }
 
 fn authenticate<R: Roles>(req: &HttpRequest) -> Result<Auth<R>, Failure> {
-    let state = state(req)?;
-    let value = req
-        .headers()
-        .get(header::AUTHORIZATION)
+    let token = bearer(req)?
         .ok_or_else(|| Failure::unauthorized("missing `Authorization: Bearer <key>` header"))?;
-    let token = value
+    authenticate_token(req, token)
+}
+
+/// The bearer token of the `Authorization` header, if there is one.
+fn bearer(req: &HttpRequest) -> Result<Option<&str>, Failure> {
+    let Some(value) = req.headers().get(header::AUTHORIZATION) else {
+        return Ok(None);
+    };
+    value
         .to_str()
         .ok()
         .and_then(|v| {
             let (scheme, token) = v.trim().split_once(' ')?;
             scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
         })
-        .ok_or_else(|| Failure::unauthorized("expected `Authorization: Bearer <key>`"))?;
+        .map(Some)
+        .ok_or_else(|| Failure::unauthorized("expected `Authorization: Bearer <key>`"))
+}
+
+fn authenticate_token<R: Roles>(req: &HttpRequest, token: &str) -> Result<Auth<R>, Failure> {
+    let state = state(req)?;
     let key = state
         .keys
         .authenticate(token)
@@ -80,6 +91,28 @@ fn authenticate<R: Roles>(req: &HttpRequest) -> Result<Auth<R>, Failure> {
         key,
         _roles: PhantomData,
     })
+}
+
+impl<R: Roles> Auth<R> {
+    /// Authenticates with the bearer key, or, when the request has no `Authorization`
+    /// header, with `query_key`: the `?key=` that Perspective's clients send. Only the
+    /// Perspective route accepts it; Warden's request log never records query strings, so
+    /// the key does not end up there. Both at once is refused rather than guessed between.
+    pub(crate) fn from_header_or_query(
+        req: &HttpRequest,
+        query_key: Option<&str>,
+    ) -> Result<Auth<R>, Failure> {
+        match (bearer(req)?, query_key) {
+            (Some(_), Some(_)) => Err(Failure::invalid_field(
+                "key",
+                "give the key either in the `Authorization` header or as `?key=`, not both",
+            )),
+            (Some(token), None) | (None, Some(token)) => authenticate_token(req, token),
+            (None, None) => Err(Failure::unauthorized(
+                "missing key: send `Authorization: Bearer <key>` or `?key=<key>`",
+            )),
+        }
+    }
 }
 
 impl<R: Roles> FromRequest for Auth<R> {

@@ -23,8 +23,9 @@ pub fn start(data: &Path, env: &[(&str, &str)]) -> Process {
     let mut child = Command::new(warden_bin())
         .args(["serve", "--bind", "127.0.0.1:0", "--data"])
         .arg(data)
-        .envs(env.iter().copied())
+        // Quiet unless a test asks for more (`env` comes after, so it wins).
         .env("WARDEN_LOG", "warn")
+        .envs(env.iter().copied())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()

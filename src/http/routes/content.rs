@@ -113,7 +113,7 @@ pub async fn submit_batch(
 }
 
 /// The compiled rules of each community, from the cache or loaded off the executor.
-async fn rules_for(
+pub(super) async fn rules_for(
     state: &web::Data<AppState>,
     communities: &[CommunityId],
 ) -> Result<HashMap<CommunityId, Arc<Rules>>, Failure> {

@@ -3,6 +3,7 @@
 //! against `/openapi.json`, so an undocumented route cannot be added by accident.
 
 mod communities;
+mod compat;
 mod content;
 mod history;
 pub(crate) mod items;
@@ -41,6 +42,8 @@ routes! {
     "/metrics" => { get: ops::metrics },
     "/openapi.json" => { get: ops::openapi },
     "/v1/moderate" => { post: content::moderate },
+    "/v1alpha1/comments:analyze" => { post: compat::perspective_analyze },
+    "/v1/moderations" => { post: compat::openai_moderations },
     "/v1/content" => { post: content::submit },
     "/v1/content:batch" => { post: content::submit_batch },
     "/v1/queue" => { get: queue::list },

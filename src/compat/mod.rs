@@ -1,0 +1,217 @@
+//! Drop-in APIs: Warden behind the request and response shapes of two hosted services, so
+//! their existing clients work against Warden by changing only the base URL and the key.
+//!
+//! * [`perspective`]: Google's Perspective API (`POST /v1alpha1/comments:analyze`).
+//! * [`openai`]: OpenAI's moderation endpoint (`POST /v1/moderations`).
+//!
+//! This module owns the translation, and nothing else: the vendors' request types and how
+//! they are validated, the tables from Warden's categories to the vendors' attributes and
+//! categories, the response shapes, and the vendors' error shapes (every error on these
+//! routes, including authentication and rate limiting, comes back in the vendor's shape,
+//! because that is what the clients parse). Scoring is Warden's own, through the same
+//! scorer as `POST /v1/moderate`; neither API stores anything. The HTTP handlers live in
+//! `http::routes::compat` and stay thin.
+
+pub mod openai;
+pub mod perspective;
+
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use serde_path_to_error::Segment;
+
+use crate::failure::{Code, Failure};
+
+/// A score as the vendors report it: in 0..1, never NaN, rounded to six decimals so that
+/// arithmetic noise does not show (`f32` serializes to its shortest decimal form, so 0.6
+/// goes out as `0.6`, not 0.6000000238).
+fn clamp_score(score: f32) -> f32 {
+    if !score.is_finite() {
+        return 0.0;
+    }
+    let rounded = (f64::from(score.clamp(0.0, 1.0)) * 1e6).round() / 1e6;
+    rounded as f32
+}
+
+/// The UTF-16 offset of every code-point offset of `text` (one entry per code point, plus
+/// one for the end). Warden's matches count code points; Perspective's spans count UTF-16
+/// code units, as JavaScript and Java strings do.
+fn utf16_offsets(text: &str) -> Vec<u32> {
+    let mut offsets = Vec::with_capacity(text.len() + 1);
+    let mut at = 0u32;
+    offsets.push(at);
+    for c in text.chars() {
+        at = at.saturating_add(c.len_utf16() as u32);
+        offsets.push(at);
+    }
+    offsets
+}
+
+/// What the vendor error shapes need from a [`Failure`] raised before the translation
+/// (authentication, rate limiting, a body that is not JSON).
+#[derive(Debug, Clone, PartialEq)]
+struct Transport {
+    code: Code,
+    message: String,
+    retry_after: Option<u64>,
+}
+
+impl From<Failure> for Transport {
+    fn from(f: Failure) -> Transport {
+        Transport {
+            code: f.code(),
+            message: f.message().to_string(),
+            retry_after: f.retry_after(),
+        }
+    }
+}
+
+/// The JSON type of a value, as error messages name it.
+fn json_type(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
+}
+
+/// Why a request body did not fit its type.
+#[derive(Debug, Clone, PartialEq)]
+enum Mismatch {
+    /// A field the type does not have: its name and the path of the object it is in
+    /// (empty for the body itself).
+    Unknown { parent: String, name: String },
+    /// A field of the wrong type or value: its path and serde's reason.
+    Invalid { path: String, reason: String },
+}
+
+/// Deserializes a parsed body into a request type, keeping the path of a field that does
+/// not fit, so each vendor can word the error its own way.
+fn from_value<T: DeserializeOwned>(value: &Value) -> Result<T, Mismatch> {
+    serde_path_to_error::deserialize(value).map_err(|err| {
+        let reason = err.inner().to_string();
+        let mut segments: Vec<&Segment> = err.path().iter().collect();
+        let unknown = reason
+            .strip_prefix("unknown field `")
+            .and_then(|rest| rest.split('`').next());
+        match unknown {
+            Some(name) => {
+                // The path of an unknown field ends with the field itself.
+                if matches!(segments.last(), Some(Segment::Map { key }) if key == name) {
+                    segments.pop();
+                }
+                Mismatch::Unknown {
+                    parent: join_path(&segments),
+                    name: name.to_string(),
+                }
+            }
+            None => Mismatch::Invalid {
+                path: join_path(&segments),
+                reason,
+            },
+        }
+    })
+}
+
+/// `a.b[2].c`, the way both vendors name nested fields.
+fn join_path(segments: &[&Segment]) -> String {
+    let mut path = String::new();
+    for segment in segments {
+        match segment {
+            Segment::Seq { index } => path.push_str(&format!("[{index}]")),
+            Segment::Map { key } => {
+                if !path.is_empty() {
+                    path.push('.');
+                }
+                path.push_str(key);
+            }
+            Segment::Enum { .. } | Segment::Unknown => {}
+        }
+    }
+    path
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(serde::Deserialize, Debug)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Outer {
+        #[serde(default)]
+        list: Vec<Inner>,
+        #[serde(default)]
+        n: Option<u8>,
+    }
+
+    #[derive(serde::Deserialize, Debug)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Inner {
+        text: String,
+    }
+
+    #[test]
+    fn mismatches_name_the_field() {
+        let cases = [
+            (
+                serde_json::json!({"x": 1}),
+                Mismatch::Unknown {
+                    parent: String::new(),
+                    name: "x".into(),
+                },
+            ),
+            (
+                serde_json::json!({"list": [{"text": "a"}, {"text": "b", "y": 2}]}),
+                Mismatch::Unknown {
+                    parent: "list[1]".into(),
+                    name: "y".into(),
+                },
+            ),
+            (
+                serde_json::json!({"list": [{"text": 5}]}),
+                Mismatch::Invalid {
+                    path: "list[0].text".into(),
+                    reason: "invalid type: integer `5`, expected a string".into(),
+                },
+            ),
+            (
+                serde_json::json!({"n": 300}),
+                Mismatch::Invalid {
+                    path: "n".into(),
+                    reason: "invalid value: integer `300`, expected u8".into(),
+                },
+            ),
+        ];
+        for (body, expected) in cases {
+            assert_eq!(from_value::<Outer>(&body).unwrap_err(), expected, "{body}");
+        }
+    }
+
+    #[test]
+    fn utf16_offsets_count_surrogate_pairs_twice() {
+        // a, é (one unit), 😀 (two units), b
+        assert_eq!(utf16_offsets("aé😀b"), vec![0, 1, 2, 4, 5]);
+        assert_eq!(utf16_offsets(""), vec![0]);
+    }
+
+    #[test]
+    fn scores_are_clamped_and_keep_their_short_form() {
+        for (score, json) in [
+            (0.6f32, "0.6"),
+            (0.95, "0.95"),
+            (0.0, "0.0"),
+            (1.0, "1.0"),
+            (f32::NAN, "0.0"),
+            (1.5, "1.0"),
+            (-0.1, "0.0"),
+            (0.929_539_9, "0.92954"),
+            ((0.8f32 - 0.6) / 0.4, "0.5"),
+        ] {
+            assert_eq!(serde_json::to_string(&clamp_score(score)).unwrap(), json);
+        }
+    }
+}

@@ -1,0 +1,142 @@
+//! The drop-in APIs' handlers: Perspective's `comments:analyze` and OpenAI's
+//! `moderations`. They authenticate, score through the shared scorer like
+//! `POST /v1/moderate`, and leave the translation to `crate::compat`. Nothing is stored.
+//!
+//! Every error on these routes is rendered in the vendor's shape, so each handler takes its
+//! extractors as `Result`s and answers failures itself; the HTTP status still comes from
+//! Warden's one table (`http::error::status`).
+
+use std::sync::Arc;
+
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::web::{self, Data};
+use actix_web::{HttpRequest, HttpResponse};
+use serde_json::Value;
+
+use super::content::rules_for;
+use crate::auth::Scorer;
+use crate::compat::openai::{self, ModerationRequest, ModerationResponse, ModerationResult};
+use crate::compat::perspective::{Analysis, AnalyzeResponse, PerspectiveError};
+use crate::failure::{Code, Failure};
+use crate::http::extract::{Auth, Json};
+use crate::http::{status, AppState};
+
+/// An error response: Warden's status for `code`, the vendor's body.
+fn error_response(
+    code: Code,
+    retry_after: Option<u64>,
+    body: impl FnOnce(u16) -> Value,
+) -> HttpResponse {
+    let status = status(code);
+    let mut response = HttpResponse::build(status);
+    if let Some(seconds) = retry_after {
+        response.insert_header((header::RETRY_AFTER, seconds.to_string()));
+    }
+    if code == Code::Unauthorized {
+        response.insert_header((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer")));
+    }
+    response.json(body(status.as_u16()))
+}
+
+/// `POST /v1alpha1/comments:analyze`: Perspective's `AnalyzeComment`.
+pub async fn perspective_analyze(
+    req: HttpRequest,
+    state: Data<AppState>,
+    body: Result<Json<Value>, Failure>,
+) -> HttpResponse {
+    match analyze(&req, &state, body).await {
+        Ok(response) => HttpResponse::Ok().json(response),
+        Err(e) => error_response(e.code(), e.retry_after(), |status| e.body(status)),
+    }
+}
+
+/// The query parameters Google's clients send: `key` (the API key) and `alt=json`.
+fn perspective_query(req: &HttpRequest) -> Result<Option<String>, PerspectiveError> {
+    let pairs = web::Query::<Vec<(String, String)>>::from_query(req.query_string())
+        .map_err(|_| PerspectiveError::query("Invalid query string."))?
+        .into_inner();
+    let mut key = None;
+    let mut alt = None;
+    for (name, value) in pairs {
+        let slot = match name.as_str() {
+            "key" => &mut key,
+            "alt" => &mut alt,
+            _ => return Err(PerspectiveError::unknown_query_parameter(&name)),
+        };
+        if slot.replace(value).is_some() {
+            return Err(PerspectiveError::query(format!(
+                "Query parameter '{name}' given more than once."
+            )));
+        }
+    }
+    if let Some(alt) = alt.filter(|a| a != "json") {
+        return Err(PerspectiveError::query(format!(
+            "Invalid value at 'alt': only 'json' is supported, not '{alt}'."
+        )));
+    }
+    Ok(key)
+}
+
+async fn analyze(
+    req: &HttpRequest,
+    state: &Data<AppState>,
+    body: Result<Json<Value>, Failure>,
+) -> Result<AnalyzeResponse, PerspectiveError> {
+    let key = perspective_query(req)?;
+    let auth = Auth::<Scorer>::from_header_or_query(req, key.as_deref())?;
+    let analysis = Analysis::parse(&body?.0)?;
+    let loaded = state.scorer.engine().wordlists().languages().to_vec();
+    analysis.check_languages(&loaded)?;
+    let rules = match analysis.community() {
+        Some(c) => {
+            auth.require(c, "community")?;
+            rules_for(state, std::slice::from_ref(c)).await?.remove(c)
+        }
+        None => None,
+    }
+    .unwrap_or_else(|| state.communities.default_rules());
+    let verdict = state
+        .scorer
+        .score(rules, Arc::from(analysis.text()))
+        .await?;
+    Ok(analysis.respond(&verdict, &loaded))
+}
+
+/// `POST /v1/moderations`: OpenAI's moderation endpoint.
+pub async fn openai_moderations(
+    auth: Result<Auth<Scorer>, Failure>,
+    state: Data<AppState>,
+    body: Result<Json<Value>, Failure>,
+) -> HttpResponse {
+    match moderate(auth, &state, body).await {
+        Ok(response) => HttpResponse::Ok().json(response),
+        Err(e) => error_response(e.code(), e.retry_after(), |_| e.body()),
+    }
+}
+
+async fn moderate(
+    auth: Result<Auth<Scorer>, Failure>,
+    state: &Data<AppState>,
+    body: Result<Json<Value>, Failure>,
+) -> Result<ModerationResponse, openai::OpenAiError> {
+    auth?;
+    let engine = state.scorer.engine();
+    let own_model = openai::model_name(engine.model().map(|m| m.info()).as_ref(), &engine.info());
+    let request = ModerationRequest::parse(&body?.0, &own_model)?;
+    let rules = state.communities.default_rules();
+    let policy = rules.policy.policy();
+    let texts = request
+        .texts()
+        .map(|t| (rules.clone(), Arc::<str>::from(t)))
+        .collect();
+    let verdicts = state.scorer.score_all(texts).await?;
+    // The verdicts say which engine really scored (the classifier may have failed).
+    let model = verdicts.first().map_or(own_model, |v| {
+        openai::model_name(v.model.as_ref(), &v.engine)
+    });
+    let results = verdicts
+        .iter()
+        .map(|v| ModerationResult::new(v, &policy))
+        .collect();
+    Ok(ModerationResponse::new(model, results))
+}
