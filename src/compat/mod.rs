@@ -133,6 +133,40 @@ fn join_path(segments: &[&Segment]) -> String {
     path
 }
 
+/// A verdict with the given harm scores (0 for the others) and matches, for the mapping
+/// tests of both APIs.
+#[cfg(test)]
+fn test_verdict(
+    categories: &[(crate::verdict::Category, f32)],
+    matches: Vec<crate::verdict::Match>,
+) -> crate::verdict::Verdict {
+    use crate::verdict::{Action, Category, EngineInfo, Verdict};
+    Verdict {
+        id: None,
+        flagged: false,
+        score: 0.0,
+        categories: Category::HARM
+            .into_iter()
+            .map(|c| {
+                let score = categories
+                    .iter()
+                    .find(|(k, _)| *k == c)
+                    .map_or(0.0, |p| p.1);
+                (c, score)
+            })
+            .collect(),
+        matches,
+        action: Action::Allow,
+        engine: EngineInfo {
+            version: "0".into(),
+            wordlists: "sha256:0".into(),
+            languages: vec!["en".into()],
+        },
+        model: None,
+        sensitive: Vec::new(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -418,34 +418,12 @@ impl ModerationResult {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::compat::test_verdict;
 
     const OWN: &str = "warden-minilm-1.0.0";
 
     fn verdict(categories: &[(Category, f32)]) -> Verdict {
-        Verdict {
-            id: None,
-            flagged: false,
-            score: 0.0,
-            categories: Category::HARM
-                .into_iter()
-                .map(|c| {
-                    let s = categories
-                        .iter()
-                        .find(|(k, _)| *k == c)
-                        .map_or(0.0, |p| p.1);
-                    (c, s)
-                })
-                .collect(),
-            matches: Vec::new(),
-            action: Action::Allow,
-            engine: EngineInfo {
-                version: "0.1.0".into(),
-                wordlists: "sha256:0".into(),
-                languages: vec!["en".into()],
-            },
-            model: None,
-            sensitive: Vec::new(),
-        }
+        test_verdict(categories, Vec::new())
     }
 
     fn parse(body: Value) -> Result<Vec<String>, OpenAiError> {

@@ -668,33 +668,11 @@ impl Score {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::verdict::{Action, EngineInfo, Severity};
+    use crate::compat::test_verdict;
+    use crate::verdict::Severity;
 
     fn verdict(categories: &[(Category, f32)], matches: Vec<Match>) -> Verdict {
-        Verdict {
-            id: None,
-            flagged: false,
-            score: 0.0,
-            categories: Category::HARM
-                .into_iter()
-                .map(|c| {
-                    let s = categories
-                        .iter()
-                        .find(|(k, _)| *k == c)
-                        .map_or(0.0, |p| p.1);
-                    (c, s)
-                })
-                .collect(),
-            matches,
-            action: Action::Allow,
-            engine: EngineInfo {
-                version: "0".into(),
-                wordlists: "sha256:0".into(),
-                languages: vec!["en".into()],
-            },
-            model: None,
-            sensitive: Vec::new(),
-        }
+        test_verdict(categories, matches)
     }
 
     fn m(start: u32, end: u32, category: Category, severity: Severity, source: Source) -> Match {
