@@ -158,7 +158,7 @@ fn test_verdict(
         matches,
         action: Action::Allow,
         engine: EngineInfo {
-            version: "0".into(),
+            version: "0.1.0".into(),
             wordlists: "sha256:0".into(),
             languages: vec!["en".into()],
         },
