@@ -15,10 +15,13 @@ TARGET_DIR   := $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)
 CHROMIUM     ?= /usr/bin/chromium
 E2E_DIR      := tests/e2e
 PLAYWRIGHT   := $(E2E_DIR)/node_modules/playwright-core/package.json
+FIREFOX      ?= /usr/bin/firefox-esr
+GECKODRIVER_VERSION := 0.37.1
+GECKODRIVER  := $(TOOLS)/geckodriver-$(GECKODRIVER_VERSION)/bin/geckodriver
 
 export ORT_DYLIB_PATH ?= $(ORT_LIB)
 
-.PHONY: help setup run demo test build lint e2e e2e-setup bench load crash stress fuzz model wordlists clean
+.PHONY: help setup run demo test build lint e2e e2e-setup e2e-firefox bench load crash stress fuzz model wordlists clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -79,6 +82,25 @@ $(PLAYWRIGHT): $(E2E_DIR)/package.json $(E2E_DIR)/package-lock.json
 e2e: setup e2e-setup ## Browser test of the moderator console (headless Chromium; screenshots in target/e2e/)
 	$(CARGO) build --locked --bin warden
 	WARDEN_BIN=$(TARGET_DIR)/debug/warden CHROMIUM=$(CHROMIUM) E2E_OUT=$(TARGET_DIR)/e2e node $(E2E_DIR)/console.mjs
+
+# The console in Firefox, a manual check like `make stress` (not in `make test`: CI time).
+# Debian's Firefox ESR, driven over W3C WebDriver by geckodriver (built from crates.io
+# into .tools); tests/e2e/firefox.mjs needs no npm packages.
+$(FIREFOX):
+	@echo "installing Debian's firefox-esr for the console's Firefox check"
+	@(apt-get install -y -qq firefox-esr >/dev/null 2>&1 || (apt-get update -qq >/dev/null && apt-get install -y -qq firefox-esr >/dev/null))
+	@test -x $@ || { echo "$@ is missing: install Debian's firefox-esr package"; exit 1; }
+
+$(GECKODRIVER):
+	@echo "building geckodriver $(GECKODRIVER_VERSION) into $(TOOLS) (a few minutes)"
+	$(CARGO) install --locked --quiet geckodriver --version $(GECKODRIVER_VERSION) --root $(TOOLS)/geckodriver-$(GECKODRIVER_VERSION)
+	@test -x $@ || { echo "cargo install geckodriver did not produce $@"; exit 1; }
+
+e2e-firefox: setup $(FIREFOX) $(GECKODRIVER) ## The console in headless Firefox ESR via geckodriver (manual; screenshots in target/e2e/firefox-*.png)
+	@command -v node >/dev/null && node -e 'process.exit(+process.versions.node.split(".")[0] >= 20 ? 0 : 1)' \
+		|| { echo "the Firefox check needs Node.js 20 or later"; exit 1; }
+	$(CARGO) build --locked --bin warden
+	WARDEN_BIN=$(TARGET_DIR)/debug/warden FIREFOX=$(FIREFOX) GECKODRIVER=$(GECKODRIVER) E2E_OUT=$(TARGET_DIR)/e2e node $(E2E_DIR)/firefox.mjs
 
 bench: setup ## Criterion benchmarks (figures go to BENCHMARKS.md)
 	$(CARGO) bench --locked --bench patterns --bench model
