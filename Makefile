@@ -24,7 +24,7 @@ export ORT_DYLIB_PATH ?= $(ORT_LIB)
 .PHONY: help setup run demo test build lint e2e e2e-setup e2e-firefox bench load crash stress fuzz model wordlists clean
 
 help: ## List the targets
-	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
 setup: $(ORT_LIB) $(DICT) ## Install what building and testing need (ONNX Runtime, word list)
 	@command -v $(CARGO) >/dev/null || { echo "cargo not found: install Rust from https://rustup.rs"; exit 1; }
