@@ -345,6 +345,7 @@ pub fn verify(store: &dyn Store) -> Result<Verification, Failure> {
 fn verify_rules(store: &dyn Store, report: &mut Verification) -> Result<(), Failure> {
     use std::collections::BTreeMap;
     let mut latest: BTreeMap<String, Rule> = BTreeMap::new();
+    let mut by_item: BTreeMap<ItemId, Vec<u64>> = BTreeMap::new();
     let mut seq = 0;
     loop {
         let batch = store.rule_log(seq, 1000)?;
@@ -358,6 +359,9 @@ fn verify_rules(store: &dyn Store, report: &mut Verification) -> Result<(), Fail
                     .push(format!("rule log: seq {} follows {seq}", rule.seq));
             }
             seq = rule.seq;
+            if let Some(item) = &rule.reason.item_id {
+                by_item.entry(*item).or_default().push(rule.seq);
+            }
             latest.insert(rule.rule_id.clone(), rule);
         }
     }
@@ -384,6 +388,17 @@ fn verify_rules(store: &dyn Store, report: &mut Verification) -> Result<(), Fail
             replayed.len(),
             active.len()
         ));
+    }
+    // The per-item index must name exactly the log entries whose reason names the item.
+    for (item, seqs) in by_item {
+        let indexed: Vec<u64> = store.item_rules(&item)?.iter().map(|r| r.seq).collect();
+        if indexed != seqs {
+            report.problems.push(format!(
+                "item {item}: {} rule log entries, {} in rules_by_item",
+                seqs.len(),
+                indexed.len()
+            ));
+        }
     }
     Ok(())
 }

@@ -124,6 +124,8 @@ const POLICIES: usize = 18;
 const RULES_BY_ITEM: usize = 19;
 
 const RULE_SEQ: &[u8] = b"rule_seq";
+/// In `meta`: `rules_by_item` holds every change-log entry written before it existed.
+const RULES_BY_ITEM_FILLED: &[u8] = b"rules_by_item_filled";
 
 /// The sled store. Cheap to share behind an `Arc`.
 pub struct SledStore {
@@ -197,9 +199,15 @@ impl SledStore {
     }
 
     /// Fills `rules_by_item` from the change log when a store written before the index
-    /// existed is opened (the index is empty, the log is not). Runs once.
+    /// existed is opened. A marker in `meta`, written after the filled index is flushed,
+    /// says it is done: a backfill cut short by a crash runs again in full (the inserts
+    /// are idempotent) rather than leaving a partial index that looks complete.
     fn index_rules_by_item(&self) -> std::result::Result<(), Failure> {
-        if !self.tree(RULES_BY_ITEM).is_empty() || self.tree(RULE_LOG).is_empty() {
+        if self
+            .tree(META)
+            .contains_key(RULES_BY_ITEM_FILLED)
+            .map_err(internal)?
+        {
             return Ok(());
         }
         for kv in self.tree(RULE_LOG).iter() {
@@ -212,6 +220,10 @@ impl SledStore {
             }
         }
         self.tree(RULES_BY_ITEM).flush().map_err(internal)?;
+        self.tree(META)
+            .insert(RULES_BY_ITEM_FILLED, &[][..])
+            .map_err(internal)?;
+        self.tree(META).flush().map_err(internal)?;
         Ok(())
     }
 
@@ -1605,12 +1617,30 @@ mod tests {
                 "{rules:?}"
             );
             assert!(store.item_rules(&ItemId::random()).unwrap().is_empty());
+            // A store from before the index: neither the index nor its marker.
             store.tree(RULES_BY_ITEM).clear().unwrap();
+            store.tree(META).remove(RULES_BY_ITEM_FILLED).unwrap();
             store.flush().unwrap();
             id
         };
         let store = SledStore::open(dir.path(), 1 << 20).unwrap();
         let rules = store.item_rules(&id).unwrap();
         assert_eq!(rules.len() as u64, store.rule_seq(), "{rules:?}");
+        let report = crate::store::verify(&store).unwrap();
+        assert!(report.problems.is_empty(), "{:?}", report.problems);
+
+        // A backfill cut short (the marker never written) is redone in full on open, and
+        // `verify` notices an index that misses entries.
+        let first = store.tree(RULES_BY_ITEM).iter().next().unwrap().unwrap().0;
+        store.tree(RULES_BY_ITEM).remove(first).unwrap();
+        let report = crate::store::verify(&store).unwrap();
+        assert_eq!(report.problems.len(), 1, "{:?}", report.problems);
+        store.tree(META).remove(RULES_BY_ITEM_FILLED).unwrap();
+        store.flush().unwrap();
+        drop(store);
+        let store = SledStore::open(dir.path(), 1 << 20).unwrap();
+        assert_eq!(store.item_rules(&id).unwrap().len(), rules.len());
+        let report = crate::store::verify(&store).unwrap();
+        assert!(report.problems.is_empty(), "{:?}", report.problems);
     }
 }
