@@ -10,115 +10,25 @@
 // horizontal overflow at 375 px, and edits a policy and a wordlist as an admin.
 // Screenshots go to target/e2e/*.png. Exits non-zero on the first failure.
 
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 
 import { chromium } from 'playwright-core';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const BIN = process.env.WARDEN_BIN || join(ROOT, 'target/debug/warden');
+import {
+  ADMIN, COMMUNITY, OUT, STEP_TIMEOUT, call, check, cleanUp, cleanup, createKey, elapsed,
+  logger, startServer, submitHeld,
+} from './harness.mjs';
+
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-const OUT = process.env.E2E_OUT || join(ROOT, 'target/e2e');
-const ADMIN = 'wdn_e2e_admin_key_0123456789';
-const COMMUNITY = 'e2e';
-const AUTHOR = 'e2e-author';
-// Profanity and an insult (held for review by the policy below), and an email address.
-const TEXT = (n) => `you are a f*cking idiot, write to person${n}@example.com`;
-const STEP_TIMEOUT = 15000;
-
-// Under this policy the text above always waits for a person: profanity goes to review
-// from 0.35 and every removal is mapped to review (as in tests/api/mod.rs).
-const DEFAULT = { review: 0.6, remove: 0.9 };
-const HOLD_POLICY = {
-  thresholds: {
-    toxicity: DEFAULT,
-    profanity: { review: 0.35, remove: 0.9 },
-    sexual: DEFAULT,
-    insult: DEFAULT,
-    identity_attack: DEFAULT,
-    threat: DEFAULT,
-    self_harm: { review: 0.6 },
-  },
-  actions: { remove: 'review' },
-};
-
-const started = Date.now();
-const cleanup = [];
-
-function log(message) {
-  console.log(`e2e [${((Date.now() - started) / 1000).toFixed(1)}s] ${message}`);
-}
-
-function check(condition, message) {
-  if (!condition) throw new Error(`check failed: ${message}`);
-}
-
-// ---- the server ------------------------------------------------------------------
-
-async function startServer() {
-  const data = mkdtempSync(join(tmpdir(), 'warden-e2e-data-'));
-  cleanup.push(() => rmSync(data, { recursive: true, force: true }));
-  const child = spawn(BIN, ['serve', '--bind', '127.0.0.1:0', '--data', data], {
-    env: { ...process.env, WARDEN_ADMIN_KEY: ADMIN, WARDEN_LOG: 'warn' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr.on('data', (chunk) => { stderr += chunk; });
-  cleanup.push(() => new Promise((done) => {
-    if (child.exitCode !== null) return done();
-    child.once('exit', done);
-    child.kill('SIGTERM');
-  }));
-  const base = await new Promise((resolveBase, reject) => {
-    const timer = setTimeout(() => reject(new Error(`warden serve did not start in 60 s: ${stderr}`)), 60000);
-    child.once('exit', (code) => reject(new Error(`warden serve exited (${code}): ${stderr}`)));
-    createInterface({ input: child.stdout }).on('line', (line) => {
-      const m = line.match(/^warden: listening on (http:\/\/\S+)/);
-      if (m) {
-        clearTimeout(timer);
-        resolveBase(m[1]);
-      }
-    });
-  });
-  return base;
-}
-
-async function call(base, method, path, key, body) {
-  const res = await fetch(`${base}${path}`, {
-    method,
-    headers: {
-      Authorization: `Bearer ${key}`,
-      ...(body ? { 'Content-Type': 'application/json' } : {}),
-    },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : null };
-}
+const log = logger('e2e');
 
 async function setUp(base) {
-  const key = async (role, name) => {
-    const r = await call(base, 'POST', '/v1/keys', ADMIN, { role, communities: [COMMUNITY], name });
-    check(r.status === 201, `create ${role} key: ${JSON.stringify(r)}`);
-    return r.body.key;
-  };
-  const moderator = await key('moderator', 'E2E moderator');
-  const ingest = await key('ingest', 'E2E platform');
-  const admin = await key('admin', 'E2E community admin');
-  const p = await call(base, 'PUT', `/v1/communities/${COMMUNITY}/policy`, ADMIN, HOLD_POLICY);
-  check(p.status === 200, `hold policy: ${JSON.stringify(p)}`);
-  const items = [];
-  for (const n of [1, 2, 3]) {
-    const r = await call(base, 'POST', '/v1/content', ingest, {
-      community: COMMUNITY, content_id: `post-${n}`, author_id: AUTHOR, text: TEXT(n),
-    });
-    check(r.status === 201 && r.body.queue === 'review', `submit post-${n}: ${JSON.stringify(r)}`);
-    items.push(r.body.item_id);
-  }
+  const moderator = await createKey(base, 'moderator', 'E2E moderator');
+  const ingest = await createKey(base, 'ingest', 'E2E platform');
+  const admin = await createKey(base, 'admin', 'E2E community admin');
+  const items = await submitHeld(base, ingest, 3);
   return { moderator, ingest, admin, items };
 }
 
@@ -430,15 +340,9 @@ try {
   console.error(`e2e: FAILED: ${e.stack || e}`);
 } finally {
   // Last set up, first torn down: the browser, then the server, then their files.
-  for (const step of cleanup.reverse()) {
-    try {
-      await step();
-    } catch {
-      // Best effort: the next step still runs.
-    }
-  }
+  await cleanUp();
   clearTimeout(deadline);
 }
-console.log(`e2e: screenshots in ${OUT}, ${((Date.now() - started) / 1000).toFixed(1)}s`);
+console.log(`e2e: screenshots in ${OUT}, ${elapsed()}s`);
 console.log(`e2e: ${passed} passed, ${failed} failed`);
 process.exit(failed ? 1 : 0);

@@ -17,37 +17,17 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const BIN = process.env.WARDEN_BIN || join(ROOT, 'target/debug/warden');
+import {
+  ADMIN, COMMUNITY, OUT, ROOT, STEP_TIMEOUT, call, check, cleanUp, cleanup, createKey, elapsed,
+  logger, startServer, submitHeld, track,
+} from './harness.mjs';
+
 const FIREFOX = process.env.FIREFOX || '/usr/bin/firefox-esr';
 const GECKODRIVER = process.env.GECKODRIVER || join(ROOT, '.tools/geckodriver-0.37.1/bin/geckodriver');
-const OUT = process.env.E2E_OUT || join(ROOT, 'target/e2e');
-const ADMIN = 'wdn_e2e_admin_key_0123456789';
-const COMMUNITY = 'e2e';
-const AUTHOR = 'e2e-author';
-// Profanity and an insult (held for review by the policy below), and an email address.
-const TEXT = (n) => `you are a f*cking idiot, write to person${n}@example.com`;
-const STEP_TIMEOUT = 15000;
 const REASON = 'Harassment of another member (firefox e2e)';
-
-// As in console.mjs: under this policy the text above always waits for a person.
-const DEFAULT = { review: 0.6, remove: 0.9 };
-const HOLD_POLICY = {
-  thresholds: {
-    toxicity: DEFAULT,
-    profanity: { review: 0.35, remove: 0.9 },
-    sexual: DEFAULT,
-    insult: DEFAULT,
-    identity_attack: DEFAULT,
-    threat: DEFAULT,
-    self_harm: { review: 0.6 },
-  },
-  actions: { remove: 'review' },
-};
+const log = logger('e2e-firefox');
 
 // A quiet Firefox: no update checks, telemetry, safe-browsing lists, captive-portal or
 // connectivity probes, remote settings or first-run pages (the machine may be offline,
@@ -88,80 +68,13 @@ const PREFS = {
   'devtools.console.stdout.content': true,
 };
 
-const started = Date.now();
-const cleanup = [];
 let driverLog = '';
 
-function log(message) {
-  console.log(`e2e-firefox [${((Date.now() - started) / 1000).toFixed(1)}s] ${message}`);
-}
-
-function check(condition, message) {
-  if (!condition) throw new Error(`check failed: ${message}`);
-}
-
-// A child that is always stopped at the end: SIGTERM, then SIGKILL after 5 s.
-function track(child) {
-  cleanup.push(() => new Promise((done) => {
-    if (child.exitCode !== null || child.signalCode !== null) return done();
-    const kill = setTimeout(() => child.kill('SIGKILL'), 5000);
-    child.once('exit', () => { clearTimeout(kill); done(); });
-    child.kill('SIGTERM');
-  }));
-}
-
-// ---- the server (as in console.mjs) ----------------------------------------------
-
-async function startServer() {
-  const data = mkdtempSync(join(tmpdir(), 'warden-e2e-data-'));
-  cleanup.push(() => rmSync(data, { recursive: true, force: true }));
-  const child = spawn(BIN, ['serve', '--bind', '127.0.0.1:0', '--data', data], {
-    env: { ...process.env, WARDEN_ADMIN_KEY: ADMIN, WARDEN_LOG: 'warn' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr.on('data', (chunk) => { stderr += chunk; });
-  track(child);
-  return new Promise((resolveBase, reject) => {
-    const timer = setTimeout(() => reject(new Error(`warden serve did not start in 60 s: ${stderr}`)), 60000);
-    child.once('exit', (code) => reject(new Error(`warden serve exited (${code}): ${stderr}`)));
-    createInterface({ input: child.stdout }).on('line', (line) => {
-      const m = line.match(/^warden: listening on (http:\/\/\S+)/);
-      if (m) {
-        clearTimeout(timer);
-        resolveBase(m[1]);
-      }
-    });
-  });
-}
-
-async function call(base, method, path, key, body) {
-  const res = await fetch(`${base}${path}`, {
-    method,
-    headers: {
-      Authorization: `Bearer ${key}`,
-      ...(body ? { 'Content-Type': 'application/json' } : {}),
-    },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : null };
-}
-
 async function setUp(base) {
-  const r = await call(base, 'POST', '/v1/keys', ADMIN, { role: 'moderator', communities: [COMMUNITY], name: 'E2E moderator' });
-  check(r.status === 201, `create moderator key: ${JSON.stringify(r)}`);
-  const ingest = await call(base, 'POST', '/v1/keys', ADMIN, { role: 'ingest', communities: [COMMUNITY], name: 'E2E platform' });
-  check(ingest.status === 201, `create ingest key: ${JSON.stringify(ingest)}`);
-  const p = await call(base, 'PUT', `/v1/communities/${COMMUNITY}/policy`, ADMIN, HOLD_POLICY);
-  check(p.status === 200, `hold policy: ${JSON.stringify(p)}`);
-  for (const n of [1, 2]) {
-    const s = await call(base, 'POST', '/v1/content', ingest.body.key, {
-      community: COMMUNITY, content_id: `post-${n}`, author_id: AUTHOR, text: TEXT(n),
-    });
-    check(s.status === 201 && s.body.queue === 'review', `submit post-${n}: ${JSON.stringify(s)}`);
-  }
-  return { moderator: r.body.key };
+  const moderator = await createKey(base, 'moderator', 'E2E moderator');
+  const ingest = await createKey(base, 'ingest', 'E2E platform');
+  await submitHeld(base, ingest, 2);
+  return { moderator };
 }
 
 // ---- geckodriver and the WebDriver protocol --------------------------------------
@@ -522,15 +435,9 @@ try {
 } finally {
   // Last set up, first torn down: the session, geckodriver and Firefox, the server,
   // then their files.
-  for (const step of cleanup.reverse()) {
-    try {
-      await step();
-    } catch {
-      // Best effort: the next step still runs.
-    }
-  }
+  await cleanUp();
   clearTimeout(deadline);
 }
-console.log(`e2e-firefox: screenshots in ${OUT}, ${((Date.now() - started) / 1000).toFixed(1)}s`);
+console.log(`e2e-firefox: screenshots in ${OUT}, ${elapsed()}s`);
 console.log(`e2e-firefox: ${failed ? 'FAILED' : 'passed'}`);
 process.exit(failed ? 1 : 0);
