@@ -43,6 +43,21 @@ impl<R: Roles> Auth<R> {
     pub fn require(&self, community: &CommunityId, what: &str) -> Result<(), Failure> {
         self.key.require(community, what)
     }
+
+    /// The communities a listing covers: the one the request names (`not_found` unless
+    /// it is in the key's scope), else all of the key's (`None`: every community).
+    pub fn communities(
+        &self,
+        named: Option<CommunityId>,
+    ) -> Result<Option<Vec<CommunityId>>, Failure> {
+        match named {
+            Some(c) => {
+                self.require(&c, "community")?;
+                Ok(Some(vec![c]))
+            }
+            None => Ok(self.key.scope.communities()),
+        }
+    }
 }
 
 pub(crate) fn state(req: &HttpRequest) -> Result<&Data<AppState>, Failure> {

@@ -3,7 +3,7 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 
-use crate::auth::{Moderator, Scope};
+use crate::auth::Moderator;
 use crate::clock::Timestamp;
 use crate::failure::Failure;
 use crate::http::extract::{Auth, Json, QueryParams};
@@ -21,24 +21,6 @@ struct Page {
     items: Vec<ItemView>,
     #[serde(skip_serializing_if = "Option::is_none")]
     next_cursor: Option<String>,
-}
-
-/// The communities a request covers: the one it names (which must be in scope), or all
-/// of the key's.
-fn communities(
-    auth: &Auth<Moderator>,
-    community: Option<CommunityId>,
-) -> Result<Option<Vec<CommunityId>>, Failure> {
-    match community {
-        Some(c) => {
-            auth.require(&c, "community")?;
-            Ok(Some(vec![c]))
-        }
-        None => Ok(match &auth.key.scope {
-            Scope::All => None,
-            scope => scope.communities(),
-        }),
-    }
 }
 
 fn filter(list: &Option<Vec<CommunityId>>) -> CommunityFilter<'_> {
@@ -78,7 +60,7 @@ pub async fn list(
     }
     let cursor: Option<Cursor> = params.take("cursor")?;
     params.finish()?;
-    let list = communities(&auth, community)?;
+    let list = auth.communities(community)?;
 
     let s = state.clone();
     let page = blocking(move || {
@@ -148,7 +130,7 @@ pub async fn claim(
             format!("must be between 1 and {}", q.max_lease_seconds),
         ));
     }
-    let list = communities(&auth, req.community)?;
+    let list = auth.communities(req.community)?;
     let holder = auth.id().clone();
     let s = state.clone();
     let items = blocking(move || {

@@ -16,7 +16,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::auth::{Auditor, FeedReader, Scope as KeyScope};
+use crate::auth::{Auditor, FeedReader};
 use crate::clock::Timestamp;
 use crate::failure::Failure;
 use crate::http::extract::{Auth, Json, QueryParams};
@@ -28,23 +28,6 @@ use crate::suppress::{Rule, Scope, Subject};
 const DEFAULT_PAGE: u32 = 100;
 /// Entries a stream reads from the log at a time.
 const STREAM_BATCH: usize = 200;
-
-/// The communities a feed request covers: the one it names, or all of the key's.
-fn communities(
-    auth: &Auth<FeedReader>,
-    community: Option<CommunityId>,
-) -> Result<Option<Vec<CommunityId>>, Failure> {
-    match community {
-        Some(c) => {
-            auth.require(&c, "community")?;
-            Ok(Some(vec![c]))
-        }
-        None => Ok(match &auth.key.scope {
-            KeyScope::All => None,
-            scope => scope.communities(),
-        }),
-    }
-}
 
 /// `GET /v1/suppressions?after=SEQ&limit=N&community=` → `{rules, next}`.
 pub async fn list(
@@ -64,7 +47,7 @@ pub async fn list(
     }
     let community: Option<CommunityId> = params.take("community")?;
     params.finish()?;
-    let list = communities(&auth, community)?;
+    let list = auth.communities(community)?;
     let s = state.clone();
     let page = blocking(move || {
         s.suppressions
@@ -159,7 +142,7 @@ pub async fn stream(
             None => 0,
         },
     };
-    let list = communities(&auth, community)?;
+    let list = auth.communities(community)?;
     let stream = Stream {
         durable: state.suppressions.subscribe(),
         closing: state.closing.subscribe(),

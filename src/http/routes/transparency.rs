@@ -4,7 +4,7 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::json;
 
-use crate::auth::{Moderator, Roles, Scope, Transparency};
+use crate::auth::{Moderator, Transparency};
 use crate::clock::Timestamp;
 use crate::failure::Failure;
 use crate::http::extract::{Auth, QueryParams};
@@ -41,23 +41,6 @@ pub async fn item_statement(
     Ok(HttpResponse::Ok().json(statement))
 }
 
-/// The communities a request covers: the one it names, or all of the key's (`None`).
-fn communities<R: Roles>(
-    auth: &Auth<R>,
-    community: Option<CommunityId>,
-) -> Result<Option<Vec<CommunityId>>, Failure> {
-    match community {
-        Some(c) => {
-            auth.require(&c, "community")?;
-            Ok(Some(vec![c]))
-        }
-        None => Ok(match &auth.key.scope {
-            Scope::All => None,
-            scope => scope.communities(),
-        }),
-    }
-}
-
 /// `from`/`to` (RFC 3339), by default the last 30 days.
 fn range(params: &mut QueryParams) -> Result<(Timestamp, Timestamp), Failure> {
     let to: Timestamp = params
@@ -88,7 +71,7 @@ pub async fn statements(
     let community: Option<CommunityId> = params.take("community")?;
     let cursor: Option<DecisionCursor> = params.take("cursor")?;
     params.finish()?;
-    let list = communities(&auth, community)?;
+    let list = auth.communities(community)?;
     let s = state.clone();
     let (statements, next) = blocking(move || {
         let mut out = Vec::new();
@@ -133,7 +116,7 @@ pub async fn report(
     let (from, to) = range(&mut params)?;
     let community: Option<CommunityId> = params.take("community")?;
     params.finish()?;
-    let list = communities(&auth, community)?;
+    let list = auth.communities(community)?;
     let shown = list.clone();
     let s = state.clone();
     let report = blocking(move || {
