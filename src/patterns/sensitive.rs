@@ -23,8 +23,8 @@
 use std::sync::OnceLock;
 
 use super::matcher::{Hit, TermMatcher};
-use super::wordlist::{MatchMode, Term};
-use crate::error::{Error, Result};
+use super::wordlist::{Row, Term};
+use crate::error::Result;
 use crate::text::{with_normalized, Normalized};
 use crate::verdict::{Category, SensitiveCategory, SensitiveSpan, Severity, Source};
 
@@ -58,28 +58,12 @@ impl SensitiveSet {
     pub fn parse(name: &str, content: &str) -> Result<SensitiveSet> {
         let mut terms = Vec::new();
         let mut categories = Vec::new();
-        for (i, line) in content.lines().enumerate() {
-            let line = line.trim_end_matches('\r');
-            if line.trim().is_empty() || line.starts_with('#') {
-                continue;
-            }
-            let bad = |reason: String| Error::wordlist(name, i + 1, reason);
-            let mut cols = line.split('\t');
-            let text = cols.next().unwrap_or_default().trim();
-            if text.is_empty() {
-                return Err(bad("empty term".into()));
-            }
-            let category: SensitiveCategory = cols
-                .next()
-                .ok_or_else(|| bad("missing category column".into()))?
-                .parse()
-                .map_err(bad)?;
-            let mode = match cols.next() {
-                Some(m) if !m.is_empty() => m.parse().map_err(bad)?,
-                _ => MatchMode::Word,
-            };
+        for row in Row::parse_all(name, content) {
+            let mut row = row?;
+            let category: SensitiveCategory = row.required("category")?;
+            let mode = row.mode()?;
             terms.push(Term {
-                text: text.to_string(),
+                text: row.text.to_string(),
                 // Unused by the matcher; sensitive data is reported beside harms, never as one.
                 category: Category::Pii,
                 severity: Severity::Low,

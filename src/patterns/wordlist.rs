@@ -214,41 +214,79 @@ fn expand_languages(requested: &[impl AsRef<str>], available: &[&str]) -> Result
     Ok(out)
 }
 
+/// One term row of a TSV list (`term<TAB>category<TAB>…`), as the term lists and the
+/// sensitive-data list share it: the term, then the columns after it, read in order.
+pub(crate) struct Row<'a> {
+    name: &'a str,
+    line: usize,
+    pub text: &'a str,
+    cols: std::str::Split<'a, char>,
+}
+
+impl<'a> Row<'a> {
+    /// The rows of `content`, skipping blank lines and `#` comments; an empty term is an
+    /// error. `name` appears in error messages.
+    pub(crate) fn parse_all(
+        name: &'a str,
+        content: &'a str,
+    ) -> impl Iterator<Item = Result<Row<'a>>> {
+        content.lines().enumerate().filter_map(move |(i, line)| {
+            let line = line.trim_end_matches('\r');
+            if line.trim().is_empty() || line.starts_with('#') {
+                return None;
+            }
+            let mut cols = line.split('\t');
+            let text = cols.next().unwrap_or_default().trim();
+            let row = Row {
+                name,
+                line: i + 1,
+                text,
+                cols,
+            };
+            Some(if text.is_empty() {
+                Err(row.bad("empty term"))
+            } else {
+                Ok(row)
+            })
+        })
+    }
+
+    /// An error naming this row.
+    pub(crate) fn bad(&self, reason: impl Into<String>) -> Error {
+        Error::wordlist(self.name, self.line, reason)
+    }
+
+    /// The next column, which must be there (`what` names it in the error).
+    pub(crate) fn required<T: FromStr<Err = String>>(&mut self, what: &str) -> Result<T> {
+        let col = self
+            .cols
+            .next()
+            .ok_or_else(|| self.bad(format!("missing {what} column")))?;
+        col.parse().map_err(|e: String| self.bad(e))
+    }
+
+    /// The match column: optional, whole words when absent or empty.
+    pub(crate) fn mode(&mut self) -> Result<MatchMode> {
+        match self.cols.next() {
+            Some(m) if !m.is_empty() => m.parse().map_err(|e: String| self.bad(e)),
+            _ => Ok(MatchMode::Word),
+        }
+    }
+}
+
 /// Parses the TSV format. `name` appears in error messages.
 pub fn parse_terms(name: &str, lang: &str, source: Source, content: &str) -> Result<Vec<Term>> {
     let mut terms = Vec::new();
-    for (i, line) in content.lines().enumerate() {
-        let line = line.trim_end_matches('\r');
-        if line.trim().is_empty() || line.starts_with('#') {
-            continue;
-        }
-        let bad = |reason: String| Error::wordlist(name, i + 1, reason);
-        let mut cols = line.split('\t');
-        let text = cols.next().unwrap_or_default().trim();
-        if text.is_empty() {
-            return Err(bad("empty term".into()));
-        }
-        let category: Category = cols
-            .next()
-            .ok_or_else(|| bad("missing category column".into()))?
-            .parse()
-            .map_err(bad)?;
+    for row in Row::parse_all(name, content) {
+        let mut row = row?;
+        let category: Category = row.required("category")?;
         if category == Category::Pii || category == Category::Toxicity {
-            return Err(bad(format!(
-                "category `{category}` cannot come from a wordlist"
-            )));
+            return Err(row.bad(format!("category `{category}` cannot come from a wordlist")));
         }
-        let severity: Severity = cols
-            .next()
-            .ok_or_else(|| bad("missing severity column".into()))?
-            .parse()
-            .map_err(bad)?;
-        let mode = match cols.next() {
-            Some(m) if !m.is_empty() => m.parse().map_err(bad)?,
-            _ => MatchMode::Word,
-        };
+        let severity: Severity = row.required("severity")?;
+        let mode = row.mode()?;
         terms.push(Term {
-            text: text.to_string(),
+            text: row.text.to_string(),
             category,
             severity,
             mode,
