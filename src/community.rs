@@ -32,7 +32,7 @@ use crate::event::Actor;
 use crate::failure::Failure;
 use crate::ids::CommunityId;
 use crate::patterns::{MatchMode, PatternSet, Term};
-use crate::policy::{Policy, Thresholds};
+use crate::policy::{Guards, Policy, Thresholds};
 use crate::store::{AuditRecord, Store};
 use crate::suppress::SuppressionPolicy;
 use crate::verdict::{Action, Category, Severity, Source, Verdict};
@@ -85,6 +85,9 @@ pub struct CommunityPolicy {
     /// Which suppression rules decisions lead to (see `suppress`).
     #[serde(default)]
     pub suppression: SuppressionPolicy,
+    /// The engine's safety nets, as in [`Policy`] (the identity guard is on by default).
+    #[serde(default)]
+    pub guards: Guards,
 }
 
 /// Text is kept 30 days after the final decision unless the community says otherwise.
@@ -107,12 +110,14 @@ impl CommunityPolicy {
             actions: ActionMap::default(),
             retention_days: DEFAULT_RETENTION_DAYS,
             suppression: SuppressionPolicy::default(),
+            guards: policy.guards,
         }
     }
 
     pub fn policy(&self) -> Policy {
         Policy {
             thresholds: self.thresholds.clone(),
+            guards: self.guards,
         }
     }
 

@@ -59,8 +59,8 @@ pub mod verdict;
 pub use engine::{Engine, EngineBuilder};
 pub use error::{Error, Result};
 pub use patterns::{MatchMode, PatternSet, Term, Wordlists};
-pub use policy::{Policy, Thresholds};
+pub use policy::{Guards, Policy, Thresholds};
 pub use verdict::{
-    Action, Category, EngineInfo, Match, ModelInfo, PiiKind, SensitiveCategory, SensitiveSpan,
-    Severity, Source, Verdict,
+    Action, Category, EngineInfo, Guard, GuardEffect, GuardKind, Match, ModelInfo, PiiKind,
+    SensitiveCategory, SensitiveSpan, Severity, Source, Verdict,
 };

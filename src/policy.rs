@@ -63,6 +63,33 @@ impl Thresholds {
 pub struct Policy {
     /// Thresholds by category; a category not listed is never acted on.
     pub thresholds: BTreeMap<Category, Thresholds>,
+    /// The engine's safety nets (all on by default).
+    #[serde(default)]
+    pub guards: Guards,
+}
+
+/// Safety nets the engine applies after the thresholds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Guards {
+    /// The identity guard: a removal that only the classifier asked for, on a text that
+    /// names an identity, becomes `review` when the text without its identity words would
+    /// not be acted on (see [`Engine`](crate::Engine)). On by default; turning it off lets
+    /// the classifier remove content on its own even where an identity word drove it.
+    #[serde(default = "on")]
+    pub identity_counterfactual: bool,
+}
+
+fn on() -> bool {
+    true
+}
+
+impl Default for Guards {
+    fn default() -> Guards {
+        Guards {
+            identity_counterfactual: true,
+        }
+    }
 }
 
 impl Default for Policy {
@@ -80,7 +107,10 @@ impl Default for Policy {
                 (c, t)
             })
             .collect();
-        Policy { thresholds }
+        Policy {
+            thresholds,
+            guards: Guards::default(),
+        }
     }
 }
 

@@ -325,6 +325,43 @@ pub struct Verdict {
     /// rules (no profiling, no ad targeting) and nothing else.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub sensitive: Vec<SensitiveSpan>,
+    /// The engine's safety nets that looked at this verdict and what they did (see the
+    /// identity guard in [`Engine`](crate::Engine)). Absent when none applied.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub guards: Vec<Guard>,
+}
+
+/// Which safety net a [`Guard`] record is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GuardKind {
+    /// The text was re-scored with its identity mentions replaced by neutral words.
+    IdentityCounterfactual,
+}
+
+/// What a guard did to the action.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GuardEffect {
+    /// The identity words carried the decision: `remove` became `review`.
+    RemovalToReview,
+    /// The counterfactual still called for action: the verdict stands.
+    None,
+}
+
+/// One guard's record on a verdict.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Guard {
+    pub kind: GuardKind,
+    /// The identity terms found (as listed in the term list).
+    pub terms: Vec<String>,
+    /// The verdict's score before the guard.
+    pub score: f32,
+    /// The verdict score of the counterfactual text; absent if it could not be scored
+    /// (then a person decides: the effect is `removal_to_review`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub counterfactual_score: Option<f32>,
+    pub effect: GuardEffect,
 }
 
 impl Verdict {

@@ -133,7 +133,10 @@ def main():
     span_nonempty = float(np.mean([MX.span_f1(MX.predicted_chars(civ[j]["tok_spans"], civ_tp[j], tt), golds[j])
                                    for j in nonempty]))
 
-    benign = [l.strip() for l in open(W.TRAINING / "benign_identity.txt", encoding="utf-8") if l.strip()]
+    # Benign identity speech never trained on: 1.0's file and the 2.0 evaluation part
+    # (different templates and vocabulary from benign_identity_train.txt).
+    benign = [l.strip() for f in ("benign_identity.txt", "data/benign_identity_eval.txt")
+              for l in open(W.TRAINING / f, encoding="utf-8") if l.strip()]
     bp, _, _ = run_batches(sess, tok, benign)
     flags = np.stack([bp[:, i] >= th[c] for i, c in enumerate(W.CATEGORIES)], 1)
     benign_res = {"n": len(benign), "fp_rate_any_head": float(flags.any(1).mean()),
@@ -192,7 +195,7 @@ def main():
 
     if not args.no_write_labels:
         labels = {
-            "name": "warden-minilm", "version": "1.0.0",
+            "name": "warden-minilm", "version": W.MODEL_VERSION,
             "base": "sentence-transformers/all-MiniLM-L6-v2",
             "categories": W.CATEGORIES,
             "thresholds": th, "token_threshold": tt,

@@ -35,6 +35,7 @@ CACHE = TRAINING / "cache"
 RUNS = TRAINING / "runs"
 MODEL_DIR = REPO / "models" / "warden-minilm"
 
+MODEL_VERSION = "2.0.0"
 CATEGORIES = ["toxicity", "insult", "profanity", "identity_attack", "threat"]
 MAX_LENGTH = 128
 SOURCES = ["olid", "hateval", "davidson", "civil"]

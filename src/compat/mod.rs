@@ -164,6 +164,7 @@ fn test_verdict(
         },
         model: None,
         sensitive: Vec::new(),
+        guards: Vec::new(),
     }
 }
 

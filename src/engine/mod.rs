@@ -15,6 +15,20 @@
 //!   capped at the low-severity score — recorded, never acted on by the default policy.
 //!   Slurs, threats, sexual terms and self-harm phrases are never discounted: a
 //!   high-severity slur raises `identity_attack` whatever the model says.
+//! * **Obfuscation is evidence of intent, not of harmlessness.** A match that needed
+//!   evasions to be seen ("wh0re", "c u n t", "fuuuuck") is never discounted by the
+//!   model, and the model reads the de-obfuscated text: each such match spelled plainly
+//!   (its spans are mapped back onto the original). So an obfuscated term never gets a
+//!   milder action with the classifier on than with patterns alone.
+//! * **An identity word alone is never evidence** (the identity guard, a policy setting
+//!   on by default): when a verdict would be `remove`, no pattern matched a harm category
+//!   and the text names an identity (`wordlists/identity_terms.tsv`), the classifier
+//!   also scores the text with each identity mention replaced by a neutral noun phrase.
+//!   If that counterfactual falls below the review threshold, the identity word carried
+//!   the decision: the action becomes `review` (a person decides, and no automatic
+//!   removal counts against the author). The guard never lowers a verdict below
+//!   `review` — hate is about identity by definition, and a swap can make real hate read
+//!   as benign — and it records what it did in [`Verdict::guards`].
 //! * `toxicity` is the classifier's toxicity score, or the strongest other category
 //!   except `self_harm`, whichever is higher.
 //! * The classifier's toxic spans are reported as matches with `source: "model"` when it
@@ -41,7 +55,16 @@ use crate::model::{Classifier, ModelOptions, ModelScores};
 use crate::patterns::{PatternSet, Wordlists};
 use crate::policy::Policy;
 use crate::text::with_normalized;
-use crate::verdict::{Action, Category, EngineInfo, Match, Severity, Source, Verdict};
+use crate::verdict::{
+    Action, Category, EngineInfo, Guard, GuardEffect, GuardKind, Match, SensitiveSpan, Severity,
+    Source, Verdict,
+};
+
+mod identity;
+mod reading;
+
+use identity::IdentityTerms;
+use reading::Reading;
 
 /// On the policy scale, where the classifier's own threshold lands (the default review
 /// threshold).
@@ -166,27 +189,126 @@ impl Engine {
         patterns: &PatternSet,
         policy: &Policy,
     ) -> Vec<Verdict> {
-        let model_scores = self.model.as_ref().and_then(|model| match model.score_batch(texts) {
-            Ok(scores) => Some(scores),
-            Err(err) => {
-                tracing::error!(code = err.code(), error = %err, "classifier failed; using patterns only");
-                None
-            }
-        });
-        texts
+        // Patterns first: where they had to see through evasions, the classifier reads
+        // the de-obfuscated text (see the module docs).
+        let found: Vec<(Vec<Match>, Vec<SensitiveSpan>)> = texts
             .iter()
+            // One normalization serves both matchers.
+            .map(|text| with_normalized(text, |normalized| patterns.find_all_in(text, normalized)))
+            .collect();
+        let readings: Vec<Option<Reading>> = match self.model {
+            Some(_) => texts
+                .iter()
+                .zip(&found)
+                .map(|(text, (matches, _))| Reading::of(text, matches))
+                .collect(),
+            None => vec![None; texts.len()],
+        };
+        let inputs: Vec<&str> = texts
+            .iter()
+            .zip(&readings)
+            .map(|(text, reading)| reading.as_ref().map_or(*text, |r| r.text.as_str()))
+            .collect();
+        let model_scores = self.classify(&inputs).map(|mut scores| {
+            for (scores, reading) in scores.iter_mut().zip(&readings) {
+                if let Some(reading) = reading {
+                    for span in &mut scores.spans {
+                        span.start = reading.to_original(span.start, false);
+                        span.end = reading.to_original(span.end, true);
+                    }
+                }
+            }
+            scores
+        });
+        let mut verdicts: Vec<Verdict> = found
+            .into_iter()
             .enumerate()
-            .map(|(i, text)| {
+            .map(|(i, (matches, sensitive))| {
                 let scores = model_scores.as_ref().map(|s| &s[i]);
-                // One normalization serves both matchers.
-                let (matches, sensitive) =
-                    with_normalized(text, |normalized| patterns.find_all_in(text, normalized));
                 let mut verdict = self.verdict(matches, scores, policy);
                 // Beside the harms, never among them: it changes no score and no action.
                 verdict.sensitive = sensitive;
                 verdict
             })
-            .collect()
+            .collect();
+        if policy.guards.identity_counterfactual && model_scores.is_some() {
+            self.identity_guard(&inputs, &mut verdicts, policy);
+        }
+        verdicts
+    }
+
+    /// The classifier's scores for `texts`, or `None` without a model or when it fails:
+    /// moderation then keeps working on patterns alone, and the failure is logged.
+    fn classify(&self, texts: &[&str]) -> Option<Vec<ModelScores>> {
+        let model = self.model.as_ref()?;
+        match model.score_batch(texts) {
+            Ok(scores) => Some(scores),
+            Err(err) => {
+                tracing::error!(code = err.code(), error = %err, "classifier failed; using patterns only");
+                None
+            }
+        }
+    }
+
+    /// The identity guard (module docs): re-scores, without their identity words, the
+    /// texts that the classifier alone would remove, in one batch.
+    fn identity_guard(&self, inputs: &[&str], verdicts: &mut [Verdict], policy: &Policy) {
+        let terms = identity_terms();
+        let mut candidates = Vec::new();
+        for (i, verdict) in verdicts.iter().enumerate() {
+            let pattern_harm = verdict
+                .harms()
+                .any(|m| matches!(m.source, Source::Wordlist | Source::Custom));
+            if verdict.action != Action::Remove || pattern_harm {
+                continue;
+            }
+            if let Some(counterfactual) = terms.counterfactual(inputs[i]) {
+                let named = terms
+                    .mentions(inputs[i])
+                    .into_iter()
+                    .map(|m| m.term.to_string());
+                candidates.push((i, counterfactual, dedup(named)));
+            }
+        }
+        if candidates.is_empty() {
+            return;
+        }
+        let texts: Vec<&str> = candidates.iter().map(|(_, t, _)| t.as_str()).collect();
+        let Some(scores) = self.classify(&texts) else {
+            // Without a second opinion, a person decides: never remove on an identity
+            // word the guard could not check.
+            for (i, _, terms) in candidates {
+                let verdict = &mut verdicts[i];
+                verdict.guards.push(Guard {
+                    kind: GuardKind::IdentityCounterfactual,
+                    terms,
+                    score: verdict.score,
+                    counterfactual_score: None,
+                    effect: GuardEffect::RemovalToReview,
+                });
+                verdict.action = Action::Review;
+            }
+            return;
+        };
+        for ((i, _, terms), scores) in candidates.into_iter().zip(&scores) {
+            let counterfactual = self.verdict(Vec::new(), Some(scores), policy);
+            let verdict = &mut verdicts[i];
+            let carried_by_identity = counterfactual.action < Action::Review;
+            verdict.guards.push(Guard {
+                kind: GuardKind::IdentityCounterfactual,
+                terms,
+                score: verdict.score,
+                counterfactual_score: Some(counterfactual.score),
+                effect: if carried_by_identity {
+                    GuardEffect::RemovalToReview
+                } else {
+                    GuardEffect::None
+                },
+            });
+            if carried_by_identity {
+                verdict.action = Action::Review;
+            }
+        }
     }
 
     fn verdict(
@@ -210,7 +332,11 @@ impl Engine {
 
         for m in matches.iter().filter(|m| m.category != Category::Pii) {
             let mut score = m.severity.score();
-            if judged_non_toxic && matches!(m.category, Category::Profanity | Category::Insult) {
+            // Never for an obfuscated match: the evasion shows intent (module docs).
+            if judged_non_toxic
+                && m.evasions.is_empty()
+                && matches!(m.category, Category::Profanity | Category::Insult)
+            {
                 score = score.min(Severity::Low.score());
             }
             bump(&mut categories, m.category, score);
@@ -251,6 +377,7 @@ impl Engine {
             engine: self.info(),
             model: classifier.map(Classifier::info),
             sensitive: Vec::new(),
+            guards: Vec::new(),
         }
     }
 
@@ -262,6 +389,23 @@ impl Engine {
             languages: self.patterns.languages().to_vec(),
         }
     }
+}
+
+/// The shipped identity term list, compiled on first use.
+fn identity_terms() -> &'static IdentityTerms {
+    static TERMS: std::sync::OnceLock<IdentityTerms> = std::sync::OnceLock::new();
+    TERMS.get_or_init(IdentityTerms::shipped)
+}
+
+/// Terms in first-seen order, each once.
+fn dedup(terms: impl Iterator<Item = String>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for term in terms {
+        if !out.iter().any(|t| t.eq_ignore_ascii_case(&term)) {
+            out.push(term);
+        }
+    }
+    out
 }
 
 fn bump(categories: &mut BTreeMap<Category, f32>, category: Category, score: f32) {

@@ -606,11 +606,24 @@
       }
     }
     if (!matches.length) findings.append(h('li', { class: 'note' }, 'No findings: nothing matched a term, a detector or the model’s spans.'));
+    for (const g of view.verdict.guards || []) findings.append(guardItem(g));
     if (view.appeal) {
       findings.append(h('li', {}, h('span', { class: 'chip' }, 'Appeal'),
         h('span', { class: 'quote' }, view.appeal.statement == null ? '(statement removed)' : `“${view.appeal.statement}”`),
         h('span', { class: 'detail' }, `appealed ${fmtAgo(view.appeal.at)}`)));
     }
+  }
+
+  // The engine's identity guard: say plainly why a model-only removal became a review.
+  function guardItem(g) {
+    const cf = g.counterfactual_score == null ? 'could not be scored' : g.counterfactual_score.toFixed(2);
+    const said = g.effect === 'removal_to_review'
+      ? 'Sent to review instead of removed: without the identity words the model would not act.'
+      : 'Checked: the model still acts without the identity words.';
+    return h('li', { class: 'guard' },
+      h('span', { class: 'chip' }, 'Identity guard'),
+      h('span', { class: 'quote' }, said),
+      h('span', { class: 'detail' }, `terms: ${g.terms.join(', ')} · score ${g.score.toFixed(2)} · without them ${cf}`));
   }
 
   function severity(m) {

@@ -1,0 +1,147 @@
+//! The de-obfuscated reading of a text: what the classifier reads.
+//!
+//! The pattern stage sees through evasions ("wh0re", "c u n t", "fuuuuck"); the classifier,
+//! reading the raw text, mostly cannot: a tokenizer splits "a55hole" into pieces that mean
+//! nothing. So where a harm match needed evasions to be seen, the classifier reads the
+//! matched term spelled plainly instead, and its toxic spans are mapped back onto the
+//! original text. Matches found without evasions leave the text as it is, so a text with
+//! nothing hidden is scored exactly as written.
+
+use crate::verdict::{Category, Match, Source};
+
+/// A text with some code-point ranges rewritten, and the map back to the original.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Reading {
+    pub text: String,
+    /// Rewritten ranges, in order: (start in `text`, end in `text`, original start,
+    /// original end), all code points.
+    edits: Vec<(u32, u32, u32, u32)>,
+}
+
+impl Reading {
+    /// The reading of `original` given its pattern matches, or `None` when no harm match
+    /// needed an evasion (the text is read as written).
+    pub fn of(original: &str, matches: &[Match]) -> Option<Reading> {
+        let mut rewrites: Vec<(u32, u32, &str)> = matches
+            .iter()
+            .filter(|m| {
+                !m.evasions.is_empty()
+                    && m.category != Category::Pii
+                    && matches!(m.source, Source::Wordlist | Source::Custom)
+            })
+            .filter_map(|m| {
+                // Rules are "<list>:<term>"; the term is the plain spelling.
+                let term = m.rule.split_once(':').map(|(_, t)| t)?;
+                (!term.is_empty()).then_some((m.start, m.end, term))
+            })
+            .collect();
+        if rewrites.is_empty() {
+            return None;
+        }
+        rewrites.sort_by_key(|&(start, end, _)| (start, std::cmp::Reverse(end)));
+        let mut text = String::with_capacity(original.len());
+        let mut edits = Vec::new();
+        let mut chars = original.chars();
+        let (mut pos, mut out_pos) = (0u32, 0u32);
+        for (start, end, term) in rewrites {
+            if start < pos || end <= start {
+                continue; // overlaps one already rewritten
+            }
+            for c in chars.by_ref().take((start - pos) as usize) {
+                text.push(c);
+            }
+            out_pos += start - pos;
+            // Skip the obfuscated spelling in the original.
+            chars.by_ref().take((end - start) as usize).for_each(drop);
+            let len = term.chars().count() as u32;
+            text.push_str(term);
+            edits.push((out_pos, out_pos + len, start, end));
+            out_pos += len;
+            pos = end;
+        }
+        text.extend(chars);
+        Some(Reading { text, edits })
+    }
+
+    /// Maps a code-point offset of the reading onto the original text. An offset inside
+    /// a rewritten term maps to that term's original start (or end, for `end` offsets).
+    pub fn to_original(&self, offset: u32, is_end: bool) -> u32 {
+        let mut delta: i64 = 0;
+        for &(start, end, orig_start, orig_end) in &self.edits {
+            if offset < start || (is_end && offset == start) {
+                break;
+            }
+            if offset < end || (is_end && offset == end) {
+                return if is_end { orig_end } else { orig_start };
+            }
+            delta = i64::from(orig_end) - i64::from(end);
+        }
+        (i64::from(offset) + delta).max(0) as u32
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::verdict::Severity;
+
+    fn m(start: u32, end: u32, rule: &str, evasions: &[&str]) -> Match {
+        Match {
+            start,
+            end,
+            category: Category::Profanity,
+            severity: Severity::Medium,
+            rule: rule.to_string(),
+            source: Source::Wordlist,
+            kind: None,
+            evasions: evasions.iter().map(|s| s.to_string()).collect(),
+            score: None,
+        }
+    }
+
+    #[test]
+    fn plain_matches_leave_the_text_alone() {
+        assert_eq!(Reading::of("fuck this", &[m(0, 4, "en:fuck", &[])]), None);
+    }
+
+    #[test]
+    fn obfuscated_terms_are_spelled_out_and_mapped_back() {
+        let text = "you b1tch, c u n t!";
+        let r = Reading::of(
+            text,
+            &[
+                m(4, 9, "en:bitch", &["leet"]),
+                m(11, 18, "en:cunt", &["separator"]),
+            ],
+        )
+        .unwrap();
+        assert_eq!(r.text, "you bitch, cunt!");
+        // "bitch" in the reading is 4..9; "cunt" 11..15 -> original 11..18.
+        assert_eq!((r.to_original(4, false), r.to_original(9, true)), (4, 9));
+        assert_eq!(
+            (r.to_original(11, false), r.to_original(15, true)),
+            (11, 18)
+        );
+        assert_eq!(r.to_original(16, true), 19); // after the last edit: shifted by 3
+        assert_eq!(r.to_original(0, false), 0);
+    }
+
+    #[test]
+    fn overlapping_matches_rewrite_once() {
+        let r = Reading::of(
+            "fuuuuckers",
+            &[
+                m(0, 10, "en:fuckers", &["elongation"]),
+                m(0, 7, "en:fuck", &["elongation"]),
+            ],
+        )
+        .unwrap();
+        assert_eq!(r.text, "fuckers");
+    }
+
+    #[test]
+    fn multibyte_text_is_cut_on_code_points() {
+        let r = Reading::of("ßß wh0re ßß", &[m(3, 8, "en:whore", &["leet"])]).unwrap();
+        assert_eq!(r.text, "ßß whore ßß");
+    }
+}
