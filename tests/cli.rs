@@ -245,3 +245,27 @@ fn default_scoring_uses_the_classifier() {
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["model"]["name"], "warden-minilm");
 }
+
+#[test]
+fn policy_file_replaces_the_default_policy() {
+    let dir = tempfile::tempdir().unwrap();
+    let strict = dir.path().join("strict.json");
+    // Insults are removed from the low score up; nothing else is acted on.
+    std::fs::write(
+        &strict,
+        r#"{"thresholds": {"insult": {"remove": 0.3}}, "guards": {"identity_counterfactual": true}}"#,
+    )
+    .unwrap();
+    let input = b"{\"id\":1,\"text\":\"what an idiot\"}\n{\"id\":2,\"text\":\"fuck this\"}\n";
+    let path = strict.to_str().unwrap();
+    let (code, lines, stderr) = run_jsonl(&["--patterns-only", "--policy", path], input);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(lines[0]["action"], "remove", "{:?}", lines[0]);
+    assert_eq!(lines[1]["action"], "allow", "profanity is not in this policy");
+
+    let bad = dir.path().join("bad.json");
+    std::fs::write(&bad, r#"{"thresholds": {"insult": {"remove": 3}}}"#).unwrap();
+    let (code, _, stderr) = run_jsonl(&["--patterns-only", "--policy", bad.to_str().unwrap()], input);
+    assert_ne!(code, 0);
+    assert!(stderr.contains("thresholds.insult.remove"), "{stderr}");
+}

@@ -1,9 +1,14 @@
 //! The evasion table: obfuscated abuse that must be caught, and benign text with bad
 //! substrings inside that must not be. Each family reports every miss at once.
+//!
+//! Every case also runs through the default engine with the shipped classifier on (as
+//! `warden serve` runs it): a must-catch case may never get a milder action than the
+//! pattern stage alone gives it (obfuscation is evidence of intent, not of harmlessness),
+//! and a must-pass text stays `allow`.
 
-use warden::{Category, Verdict};
+use warden::{Action, Category, Verdict};
 
-use crate::common::engine;
+use crate::common::{engine, model_engine};
 
 use Category::{
     IdentityAttack as Ia, Insult as In, Profanity as Pr, SelfHarm as Sh, Sexual as Sx, Threat as Th,
@@ -16,7 +21,18 @@ fn must_catch(family: &str, cases: &[(&str, Category)]) {
         .filter_map(|(text, category)| {
             let verdict = engine().score(text);
             let caught = verdict.harms().any(|m| m.category == *category);
-            (!caught).then(|| format!("  {text:?}: wanted {category}, got {}", describe(&verdict)))
+            if !caught {
+                return Some(format!("  {text:?}: wanted {category}, got {}", describe(&verdict)));
+            }
+            let with_model = model_engine().score(text);
+            (with_model.action < verdict.action).then(|| {
+                format!(
+                    "  {text:?}: {} with the model, {} with patterns only ({})",
+                    with_model.action,
+                    verdict.action,
+                    describe(&with_model)
+                )
+            })
         })
         .collect();
     assert!(
@@ -34,8 +50,12 @@ fn must_pass(family: &str, texts: &[&str]) {
         .iter()
         .filter_map(|text| {
             let verdict = engine().score(text);
-            let flagged = verdict.harms().count() > 0;
-            flagged.then(|| format!("  {text:?}: {}", describe(&verdict)))
+            if verdict.harms().count() > 0 {
+                return Some(format!("  {text:?}: {}", describe(&verdict)));
+            }
+            let with_model = model_engine().score(text);
+            (with_model.action != Action::Allow)
+                .then(|| format!("  {text:?}: {} with the model", with_model.action))
         })
         .collect();
     assert!(
@@ -77,6 +97,33 @@ fn plain_and_case() {
             ("fucking hell", Pr),
             ("shithead", Pr),
             ("bitches", In),
+        ],
+    );
+}
+
+/// Insults and profanities the way people type them to get past a filter, the kind the
+/// 1.0 engine let through once the classifier (reading the obfuscated text) called the
+/// sentence harmless.
+#[test]
+fn obfuscated_insults_in_short_sentences() {
+    must_catch(
+        "obfuscated insults",
+        &[
+            ("you b1tch", In),
+            ("c u n t", Pr),
+            ("fuuuuuuck this", Pr),
+            ("wh0re", In),
+            ("a55hole", In),
+            ("you are such a d1ckhead", In),
+            ("sh1t happens every day", Pr),
+            ("what a f*cking joke", Pr),
+            ("go to hell you b!tch", In),
+            ("s.h.i.t", Pr),
+            ("f u c k   y o u", Pr),
+            ("stfu you wh*re", In),
+            ("bitchhhhhh please", In),
+            ("nice one, a$$hole", In),
+            ("fu\u{00AD}ck off", Pr),
         ],
     );
 }

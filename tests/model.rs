@@ -10,6 +10,12 @@ use crate::common::model_engine as engine;
 /// Parity tolerance between Rust and Python onnxruntime outputs.
 const PARITY: f32 = 1e-4;
 
+/// Regression floors for the shipped model (measured figures in its MODEL_CARD.md, less
+/// a margin for the sample size).
+const BENIGN_FLAGGED_MAX: f64 = 0.05;
+const SUITE_HATEFUL_MIN: f64 = 0.5;
+const SUITE_NON_HATEFUL_MIN: f64 = 0.5;
+
 fn classifier() -> &'static Classifier {
     engine().model().expect("the engine has the classifier")
 }
@@ -134,21 +140,31 @@ fn long_texts_are_scored_in_windows() {
     assert!(scores.probs[0].1 > alone.probs[0].1);
 }
 
+/// A text's scores do not depend on what it is batched with (2.0's weight-only int8 has
+/// no batch-wide activation scale), so the same comment gets the same verdict under any
+/// traffic, and an appeal reproduces the original scores.
 #[test]
-fn batches_agree_with_single_texts() {
+fn scores_do_not_depend_on_the_batch() {
     let texts = [
         "short",
-        "a somewhat longer sentence about nothing in particular",
+        "a somewhat longer sentence about nothing in particular, with a few more words",
         "you idiot",
         "",
+        "I love my wife and my kids",
+        "you are a disgusting stupid worthless piece of garbage and everyone hates you",
+        "Muslims are my neighbours",
+        "😀😀😀 ok",
     ];
-    let batch = classifier().score_batch(&texts).unwrap();
-    for (text, b) in texts.iter().zip(&batch) {
-        let single = classifier().score(text).unwrap();
-        for ((_, p), (_, q)) in single.probs.iter().zip(&b.probs) {
-            // Dynamic int8 quantization picks activation scales per batch, so padding
-            // partners can move scores slightly; decisions must not flip on that.
-            assert!((p - q).abs() < 0.05, "{text:?}: single {p} vs batch {q}");
+    let mixes: [&[usize]; 4] = [&[0, 1, 2, 3, 4, 5, 6, 7], &[5, 0], &[2, 6, 1], &[7, 3, 5, 4]];
+    for mix in mixes {
+        let batch: Vec<&str> = mix.iter().map(|&i| texts[i]).collect();
+        let scored = classifier().score_batch(&batch).unwrap();
+        for (text, b) in batch.iter().zip(&scored) {
+            let single = classifier().score(text).unwrap();
+            for ((c, p), (_, q)) in single.probs.iter().zip(&b.probs) {
+                assert!((p - q).abs() <= 1e-4, "{text:?} {c}: alone {p} vs in {mix:?} {q}");
+            }
+            assert_eq!(single.spans.len(), b.spans.len(), "{text:?}");
         }
     }
 }
@@ -207,4 +223,147 @@ fn profanity_in_a_happy_sentence_is_not_removed() {
             "profanity still recorded"
         );
     }
+}
+
+/// The identity guard, driven through the real classifier. A policy whose only threshold
+/// sits between a sentence's identity_attack score and its counterfactual's makes the
+/// classifier alone "remove" it; the guard must turn that into review and say so, and
+/// turning the guard off must give the removal back.
+#[test]
+fn identity_guard_sends_identity_driven_removals_to_review() {
+    use std::collections::BTreeMap;
+    use warden::{GuardEffect, GuardKind, PatternSet, Policy, Thresholds};
+
+    let engine = engine();
+    let patterns = PatternSet::new(engine.wordlists());
+    let off = |mut p: Policy| {
+        p.guards.identity_counterfactual = false;
+        p
+    };
+    let score = |text: &str| {
+        engine
+            .score_with(text, &patterns, &off(Policy::default()))
+            .category(Category::IdentityAttack)
+    };
+    // Sentences whose identity word raises the score above the neutral version's.
+    let pairs = [
+        ("Alex is a gay teacher", "Alex is a teacher"),
+        ("I am a proud transgender woman", "I am a proud woman"),
+        ("My neighbours are Muslims", "My neighbours are people"),
+        ("She is a lesbian", "She is a person"),
+        ("He is a black man", "He is a man"),
+    ];
+    let (text, with, without) = pairs
+        .iter()
+        .map(|(t, n)| (*t, score(t), score(n)))
+        .find(|(_, with, without)| with > without)
+        .expect("some identity word moves the score");
+    let cut = (with + without) / 2.0;
+    let policy = Policy {
+        thresholds: BTreeMap::from([(
+            Category::IdentityAttack,
+            Thresholds {
+                label: None,
+                review: Some(cut),
+                remove: Some(cut),
+            },
+        )]),
+        guards: Default::default(),
+    };
+
+    let guarded = engine.score_with(text, &patterns, &policy);
+    assert_eq!(guarded.action, Action::Review, "{text:?}: {guarded:?}");
+    let guard = &guarded.guards[0];
+    assert_eq!(guard.kind, GuardKind::IdentityCounterfactual);
+    assert_eq!(guard.effect, GuardEffect::RemovalToReview);
+    assert!(!guard.terms.is_empty());
+    assert!(guard.counterfactual_score.is_some());
+
+    let unguarded = engine.score_with(text, &patterns, &off(policy.clone()));
+    assert_eq!(unguarded.action, Action::Remove);
+    assert!(unguarded.guards.is_empty());
+
+    // Nothing to re-score without an identity word: no guard record.
+    let plain = engine.score_with("have a nice day", &patterns, &policy);
+    assert!(plain.guards.is_empty());
+}
+
+/// A slur is pattern evidence: the guard never looks at it, whatever the identity words.
+#[test]
+fn identity_guard_leaves_pattern_removals_alone() {
+    let verdict = engine().score("gay people are f4ggots");
+    assert_eq!(verdict.action, Action::Remove, "{verdict:?}");
+    assert!(verdict.guards.is_empty());
+}
+
+fn training_file(name: &str) -> String {
+    let path = format!("{}/training/{name}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+/// Regression check on the shipped model: benign sentences about identities (the held-out
+/// evaluation part of the generated set, never trained on) through the default engine.
+/// The model card reports the full figures; this fails if a new model gets worse than it
+/// with a margin.
+#[test]
+fn benign_identity_speech_is_not_removed() {
+    let texts: Vec<String> = training_file("data/benign_identity_eval.txt")
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .step_by(3)
+        .map(str::to_string)
+        .collect();
+    assert!(texts.len() >= 250);
+    let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+    let verdicts = engine().score_batch(&refs);
+    let removed: Vec<&str> = refs
+        .iter()
+        .zip(&verdicts)
+        .filter(|(_, v)| v.action == Action::Remove)
+        .map(|(t, _)| *t)
+        .collect();
+    assert!(removed.is_empty(), "removed: {removed:?}");
+    let flagged = verdicts.iter().filter(|v| v.flagged).count();
+    let rate = flagged as f64 / texts.len() as f64;
+    assert!(rate <= BENIGN_FLAGGED_MAX, "{flagged} of {} flagged", texts.len());
+}
+
+/// Regression check on the functional suite's stratified sample (10 cases per
+/// functionality): accuracy on the engine's identity_attack signal (category score ≥ 0.5),
+/// hateful and non-hateful, each above a floor set below what the model card measured.
+#[test]
+fn functional_suite_sample_holds_its_accuracy() {
+    #[derive(Deserialize)]
+    struct Case {
+        functionality: String,
+        label: String,
+        text: String,
+    }
+    let cases: Vec<Case> = training_file("functional/smoke.jsonl")
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("suite line"))
+        .collect();
+    assert!(cases.len() >= 300);
+    let texts: Vec<&str> = cases.iter().map(|c| c.text.as_str()).collect();
+    let verdicts = engine().score_batch(&texts);
+    let (mut right, mut total) = ([0usize; 2], [0usize; 2]);
+    let mut wrong = Vec::new();
+    for (case, verdict) in cases.iter().zip(&verdicts) {
+        let hateful = case.label == "hateful";
+        let said = verdict.category(Category::IdentityAttack) >= 0.5;
+        let k = usize::from(hateful);
+        total[k] += 1;
+        if said == hateful {
+            right[k] += 1;
+        } else {
+            wrong.push(format!("{}: {:?}", case.functionality, case.text));
+        }
+    }
+    let non_hateful = right[0] as f64 / total[0] as f64;
+    let hateful = right[1] as f64 / total[1] as f64;
+    assert!(
+        hateful >= SUITE_HATEFUL_MIN && non_hateful >= SUITE_NON_HATEFUL_MIN,
+        "hateful {hateful:.3}, non-hateful {non_hateful:.3}; misses:\n{}",
+        wrong.join("\n")
+    );
 }

@@ -51,7 +51,7 @@ def read_tsv(path):
     return rows
 
 
-TERMS = [(t, g, k) for t, g, k in read_tsv(HERE / "identity_terms.tsv")]
+TERMS = [(t, g, k) for t, g, k in read_tsv(HERE.parent / "wordlists" / "identity" / "en.tsv")]
 SLURS = [(s, g) for s, g in (r[:2] for r in read_tsv(HERE / "identity_slurs.tsv"))]
 GROUP_OF = {t: g for t, g, _ in TERMS}
 ADJ = [t for t, _, k in TERMS if k == "adj"]

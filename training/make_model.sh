@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Reproduce models/warden-minilm/ from scratch (CPU only; measured 26 min on a shared
-# 2-core machine with WARDEN_THREADS=1, excluding the pip install).
+# Reproduce models/warden-minilm/ 2.0 from scratch (CPU only). Training is the long step
+# (about an hour on a shared 2-core machine with WARDEN_THREADS=1; wall times in
+# MODEL_CARD.md) and is resumable: run this again after an interruption and train2.py
+# continues from training/runs/final2/ckpt.pt (delete that folder to start over).
 #
 #   bash training/make_model.sh            # from the repo root
 #   WARDEN_DATA=/path/to/data bash training/make_model.sh
@@ -9,7 +11,7 @@
 #   WARDEN_DATA     data root holding train/*.jsonl (default: ../shared/data from repo root)
 #   WARDEN_THREADS  torch threads (default 2; use 1 when another job holds a core:
 #                   2 contended threads ran ~4x slower than 1)
-#   BUDGET_MIN      training time cap in minutes (default 45; the plan is 2 epochs, the cap
+#   BUDGET_MIN      training time cap in minutes (default 62; the plan is 1 epoch, the cap
 #                   only shortens the schedule on a slow or shared machine)
 # Logs go to training/runs/*.log; caches to training/cache/ (both git-ignored).
 set -euo pipefail
@@ -21,8 +23,8 @@ case "$WARDEN_DATA" in /*) ;; *) WARDEN_DATA="$ROOT/$WARDEN_DATA" ;; esac
 export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1
 export WARDEN_THREADS="${WARDEN_THREADS:-2}"
 export OMP_NUM_THREADS="$WARDEN_THREADS"
-BUDGET_MIN="${BUDGET_MIN:-45}"
-NAME=final
+BUDGET_MIN="${BUDGET_MIN:-62}"
+NAME=final2
 VENV="$ROOT/training/.venv"
 PY="$VENV/bin/python"
 
@@ -39,25 +41,34 @@ step() { echo "== $(date +%T) $*"; }
 step "equivalence check: our BERT module vs transformers.BertModel"
 "$PY" -c "import warden_common as W; W.set_threads(); d=W.check_against_transformers(['Hello @bob &amp; friends', 'You are an idiot']); print('max diff', d); assert d < 1e-4"
 
-step "prepare data"
-"$PY" prepare_data.py | tee runs/prepare.log
+step "generated data (deterministic): benign identity speech, contrast pairs, functional suite"
+python3 gen_training_extra.py | tee runs/gen_extra.log
+python3 functional/generate.py | tee runs/gen_functional.log
+python3 functional/overlap.py data/*.jsonl data/*_train.txt | tee runs/overlap.log
 
-step "cache frozen layers 0-3 (float16)"
-"$PY" cache_features.py --k 4 | tee runs/cache_k4.log
+step "validation views (1.0's prepare: OLID/HatEval val, Davidson/civil held-out slices)"
+[ -f cache/dataset.pkl ] || "$PY" prepare_data.py | tee runs/prepare.log
 
-step "train top 2 layers + heads (2 epochs, cap ${BUDGET_MIN} min)"
-"$PY" train.py --name "$NAME" --k 4 --epochs 2 --budget-min "$BUDGET_MIN" --lr 1.5e-4 \
-    --head-lr 1e-3 --tok-weight 1.5 --tok-pos-weight 3 --augment-benign --benign-repeat 4 \
-    --seed 13 | tee runs/train_$NAME.log
+step "2.0 training set (all sources, per-definition heads, counterfactual pairs)"
+[ -f cache/train2.pkl ] || "$PY" prepare2.py | tee runs/prepare2.log
 
-step "export ONNX (fp32 check, fusion, int8)"
-"$PY" export.py --name "$NAME" | tee runs/export_$NAME.log
+step "fine-tune all six layers + heads (1 epoch, cap ${BUDGET_MIN} min, resumable)"
+"$PY" train2.py --name "$NAME" --epochs 1 --budget-min "$BUDGET_MIN" --seed 13 | tee -a runs/train_$NAME.log
+
+step "export ONNX (fp32 check, fusion, batch-independent int8)"
+"$PY" export2.py --name "$NAME" | tee runs/export_$NAME.log
 
 step "evaluate int8 model, write labels.json + eval.json"
 "$PY" evaluate.py | tee runs/eval_$NAME.log
+"$PY" functional/evaluate_suite.py --model "$ROOT/models/warden-minilm/model.onnx" \
+    --out "$ROOT/models/warden-minilm/eval_functional_model.json" | tee runs/functional_$NAME.log
 
 step "parity fixtures"
 "$PY" make_parity.py | tee runs/parity.log
+
+step "the default engine on the held-out suites (builds the release binary)"
+(cd "$ROOT" && cargo build --release --locked --bin warden)
+"$PY" eval_engine.py --warden "$ROOT/target/release/warden" | tee runs/eval_engine_$NAME.log
 
 step "done in $(( $(date +%s) - T0 ))s"
 ls -la "$ROOT/models/warden-minilm"

@@ -24,7 +24,7 @@ Not used: edos / misogyny_reddit (sexism is broader than the hate definition), m
 negatives), convabuse (agent-directed abuse), dev/ (evaluation only by licence).
 
 Counterfactual pairs (fairness by construction): every non-hateful training text that
-mentions an identity term from training/identity_terms.tsv gets one copy with the term(s)
+mentions an identity term from wordlists/identity/en.tsv (shared with the engine's identity guard) gets one copy with the term(s)
 swapped for another term of the same kind from a different group; train2.py trains on the
 copy with the same labels and adds a counterfactual logit pairing loss on the pair.
 """
@@ -54,7 +54,7 @@ SEED = 2
 
 def load_identity_terms():
     terms = []
-    for line in open(W.TRAINING / "identity_terms.tsv", encoding="utf-8"):
+    for line in open(W.REPO / "wordlists" / "identity" / "en.tsv", encoding="utf-8"):
         if not line.strip() or line.startswith("#"):
             continue
         parts = line.rstrip("\n").split("\t")

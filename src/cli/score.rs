@@ -49,12 +49,23 @@ pub(crate) struct ScoreArgs {
     #[arg(long, conflicts_with = "jsonl")]
     json: bool,
 
+    /// A policy document (JSON: `{"thresholds": {...}, "guards": {...}}`, as in the
+    /// README) instead of the default policy, e.g. to try a community's thresholds or to
+    /// turn the identity guard off for a comparison.
+    #[arg(long, value_name = "FILE")]
+    policy: Option<PathBuf>,
+
     #[command(flatten)]
     engine: EngineArgs,
 }
 
 pub(crate) fn run(args: ScoreArgs) -> Result<ExitCode> {
-    let engine = args.engine.builder()?.build()?;
+    let mut builder = args.engine.builder()?;
+    if let Some(path) = &args.policy {
+        let bytes = std::fs::read(path).map_err(|e| Error::io(Some(path.clone()), e))?;
+        builder = builder.policy(parse_json(&bytes)?);
+    }
+    let engine = builder.build()?;
     if args.jsonl {
         return score_jsonl(&engine, &args);
     }

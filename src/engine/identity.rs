@@ -1,6 +1,6 @@
 //! Identity mentions and their neutral counterfactual, for the identity guard.
 //!
-//! The terms are data (`wordlists/identity_terms.tsv`, the same list the classifier's
+//! The terms are data (`wordlists/identity/en.tsv`, the same list the classifier's
 //! counterfactual training used): words that *name* a group of people — sexual
 //! orientation, gender identity, gender, religion, ethnicity, nationality, disability, age.
 //! None is a slur, and none is ever evidence of harm by itself; the guard uses them only
@@ -13,7 +13,7 @@
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 
-const TERMS: &str = include_str!("../../wordlists/identity_terms.tsv");
+const TERMS: &str = include_str!("../../wordlists/identity/en.tsv");
 
 /// Words after an identity adjective that show it stands alone ("gay and proud"), so it
 /// is replaced rather than dropped.

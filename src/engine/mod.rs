@@ -22,7 +22,7 @@
 //!   milder action with the classifier on than with patterns alone.
 //! * **An identity word alone is never evidence** (the identity guard, a policy setting
 //!   on by default): when a verdict would be `remove`, no pattern matched a harm category
-//!   and the text names an identity (`wordlists/identity_terms.tsv`), the classifier
+//!   and the text names an identity (`wordlists/identity/en.tsv`), the classifier
 //!   also scores the text with each identity mention replaced by a neutral noun phrase.
 //!   If that counterfactual falls below the review threshold, the identity word carried
 //!   the decision: the action becomes `review` (a person decides, and no automatic

@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# Classifier speed, side by side in one run (figures go to BENCHMARKS.md):
+#   * `warden score --jsonl` on all OLID tweets with the shipped model and with a baseline
+#     model directory (default: 1.0.0 from git history), alternating, RUNS times each:
+#     wall seconds and peak RSS per run, medians printed;
+#   * the shipped model alone in Python onnxruntime on the same texts (length-sorted
+#     batches of 32, 2 threads): model-only texts/s, the bound the Rust path is held to;
+#   * the identity guard's cost: the same file with the guard on and off (--policy).
+#
+#   bash benches/model_speed.sh            # from the repository root, after `make build`
+#   BASELINE_REV=<git rev> RUNS=5 bash benches/model_speed.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+RUNS="${RUNS:-3}"
+BASELINE_REV="${BASELINE_REV:-14c4222}"   # a commit that ships warden-minilm 1.0.0
+DATA="${WARDEN_DATA:-../shared/data}/train/olid.jsonl"
+BIN=target/release/warden
+PY=training/.venv/bin/python
+export ORT_DYLIB_PATH="${ORT_DYLIB_PATH:-$PWD/.tools/onnxruntime-1.31.1/onnxruntime/capi/libonnxruntime.so.1.31.1}"
+[ -x "$BIN" ] || { echo "build first: make build"; exit 1; }
+
+TMP="$(mktemp -d)"
+trap 'rm -rf "$TMP"' EXIT
+mkdir -p "$TMP/baseline"
+for f in model.onnx tokenizer.json labels.json; do
+    git show "$BASELINE_REV:models/warden-minilm/$f" > "$TMP/baseline/$f"
+done
+echo '{"thresholds": {"toxicity": {"review": 0.6, "remove": 0.9}, "profanity": {"review": 0.6, "remove": 0.9}, "sexual": {"review": 0.6, "remove": 0.9}, "insult": {"review": 0.6, "remove": 0.9}, "identity_attack": {"review": 0.6, "remove": 0.9}, "threat": {"review": 0.6, "remove": 0.9}, "self_harm": {"review": 0.6}}, "guards": {"identity_counterfactual": false}}' > "$TMP/no_guard.json"
+
+one() { # label, extra args...
+    local label="$1"; shift
+    /usr/bin/time -f "%e %M" -o "$TMP/time" "$BIN" score --jsonl --input "$DATA" --output "$TMP/out.jsonl" "$@" 2>/dev/null
+    read -r wall rss < "$TMP/time"
+    echo "$label $wall $rss" | tee -a "$TMP/runs"
+}
+for _ in $(seq "$RUNS"); do
+    one shipped
+    one baseline --model "$TMP/baseline"
+    one shipped_no_guard --policy "$TMP/no_guard.json"
+done
+N=$(wc -l < "$DATA")
+echo "texts: $N"
+for label in shipped baseline shipped_no_guard; do
+    awk -v l="$label" -v n="$N" '$1 == l {w[++k] = $2; r[k] = $3}
+        END {asort(w); asort(r); m = w[int((k + 1) / 2)];
+             printf "%-17s median %.2f s = %.0f texts/s; peak RSS median %.0f MB (runs: %d)\n", l, m, n / m, r[int((k + 1) / 2)] / 1024, k}' "$TMP/runs"
+done
+"$BIN" score --jsonl --input "$DATA" --output "$TMP/out.jsonl" 2>/dev/null
+echo "identity guard records on OLID: $(grep -c '"guards"' "$TMP/out.jsonl" || true) of $N texts re-scored"
+
+if [ -x "$PY" ]; then
+    "$PY" - "$DATA" <<'EOF'
+import json, sys, time
+import numpy as np
+sys.path.insert(0, "training")
+import warden_common as W
+from export import session, OUT_NAMES
+texts = [json.loads(l)["text"] for l in open(sys.argv[1])]
+tok = W.load_tokenizer(W.MODEL_DIR / "tokenizer.json")
+s = session(W.MODEL_DIR / "model.onnx", threads=2)
+enc = tok.encode_batch([W.preprocess(t) for t in texts])
+order = np.argsort([len(e.ids) for e in enc], kind="stable")
+best = []
+for _ in range(3):
+    t = 0.0
+    for b in range(0, len(order), 32):
+        rows = [enc[i] for i in order[b:b + 32]]
+        L = max(len(e.ids) for e in rows)
+        ids = np.zeros((len(rows), L), np.int64); am = np.zeros((len(rows), L), np.int64)
+        for r, e in enumerate(rows):
+            ids[r, :len(e.ids)] = e.ids; am[r, :len(e.ids)] = 1
+        t0 = time.perf_counter()
+        s.run(OUT_NAMES, {"input_ids": ids, "attention_mask": am})
+        t += time.perf_counter() - t0
+    best.append(len(texts) / t)
+print(f"python onnxruntime, shipped model only (batches of 32, 2 threads): median {sorted(best)[1]:.0f} texts/s")
+EOF
+fi
