@@ -153,6 +153,11 @@ pub(crate) fn parse_json<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result
     if let Ok(value) = serde_json::from_slice(bytes) {
         return Ok(value);
     }
+    // A body that is not UTF-8 is not JSON either, but the caller's fix differs (the
+    // encoding, not the syntax), so it gets its own documented code.
+    if std::str::from_utf8(bytes).is_err() {
+        return Err(Error::invalid_utf8());
+    }
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize(&mut de)
         .map_err(|err| Error::from_json(&err.path().to_string(), err.inner()))?;
@@ -287,6 +292,12 @@ mod tests {
         "invalid_field",
         "invalid `inner.n`: invalid value: integer `-1`, expected u32"
     );
+    #[test]
+    fn not_utf8() {
+        let err = parse_json::<Input>(b"{\"text\":\"\xff\"}").unwrap_err();
+        assert_eq!(err.code(), "invalid_utf8");
+    }
+
     t!(
         nested_missing,
         r#"{"text":"a","inner":{}}"#,

@@ -377,3 +377,22 @@ fn no_input_makes_the_server_fail() {
     assert_eq!(r.status, 400);
     assert_eq!(s.call("GET", "/readyz", None, None).status, 200);
 }
+
+#[test]
+fn invalid_utf8_in_a_body_is_invalid_utf8() {
+    let s = Server::start();
+    // Well-formed JSON but for one byte that is not UTF-8 inside a string, and a body
+    // that breaks off mid-character: both are `invalid_utf8`, as documented, not
+    // `invalid_json`.
+    let bodies: [&[u8]; 2] = [
+        b"{\"community\":\"c\",\"content_id\":\"x\",\"author_id\":\"u\",\"text\":\"a\xffb\"}",
+        b"{\"text\":\"\xe2\x82",
+    ];
+    for body in bodies {
+        for path in ["/v1/content", "/v1/moderate"] {
+            let r = s.raw("POST", path, Some(ADMIN), Some(("application/json", body)));
+            assert_eq!((r.status, r.code()), (400, "invalid_utf8"), "{path}: {r:?}");
+        }
+    }
+    assert_eq!(s.get("/v1/queue", ADMIN).body["items"], json!([]));
+}
