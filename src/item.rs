@@ -451,6 +451,14 @@ impl Item {
                     "the item is leased by another moderator",
                 ))
             }
+            // As with a decision: a lease that ran out is no longer the caller's to give
+            // back (the item is already claimable), and recording a `released` event
+            // would misstate who had it.
+            Some(l) if l.expires_at <= now && !admin => {
+                return Err(Failure::lease_conflict(
+                    "your lease has expired: claim the item again",
+                ))
+            }
             Some(_) => {}
         }
         self.lease = None;

@@ -612,3 +612,28 @@ fn keys_are_shown_once_and_revocation_is_immediate() {
     let r = s.call("DELETE", &format!("/v1/keys/{root}"), Some(&scoped), None);
     assert_eq!(r.status, 404, "outside its scope");
 }
+
+#[test]
+fn releasing_after_ones_own_lease_expired_is_a_lease_conflict() {
+    // No sweeper during the test: the expired lease must be refused by the release itself,
+    // not because a sweep happened to return the item first.
+    let s = Server::with(|c| c.queue.sweep_interval_seconds = 3600);
+    let ingest = s.key("ingest", &["c"]);
+    let moderator = s.key("moderator", &["c"]);
+    let item = s.queued(&ingest, "c", "x");
+    let c = s.post(
+        "/v1/queue/claim",
+        &moderator,
+        json!({"limit": 1, "lease_seconds": 1}),
+    );
+    assert_eq!(c.body["items"][0]["item_id"], item.as_str(), "{c:?}");
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+
+    let r = s.post(&format!("/v1/items/{item}/release"), &moderator, json!({}));
+    assert_eq!((r.status, r.code()), (409, "lease_conflict"), "{r:?}");
+    assert!(r.message().contains("expired"), "{r:?}");
+    assert_eq!(s.event_kinds(&item), ["submitted", "claimed"]);
+    // The item is claimable again, as any expired lease's item is.
+    let c = s.post("/v1/queue/claim", &moderator, json!({"limit": 1}));
+    assert_eq!(c.body["items"][0]["item_id"], item.as_str(), "{c:?}");
+}
