@@ -36,6 +36,7 @@ use std::time::{Duration, Instant};
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{Service, ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::http::header;
 use actix_web::{web, App, HttpMessage, HttpServer};
 
 pub use self::error::status;
@@ -216,9 +217,19 @@ pub fn create_app(
         .wrap_fn(|req, srv| {
             let started = Instant::now();
             let method = req.method().clone();
+            let api = is_api_path(req.path());
             let call = srv.call(req);
             async move {
-                let res = call.await?;
+                let mut res = call.await?;
+                if api {
+                    // API responses carry secrets (a new key), user text (items, exports,
+                    // verdicts, error messages naming input) or depend on the caller's
+                    // key: no shared or browser cache may keep them.
+                    res.headers_mut().insert(
+                        header::CACHE_CONTROL,
+                        header::HeaderValue::from_static("no-store"),
+                    );
+                }
                 let took = started.elapsed();
                 let request = res.request();
                 let route = request
@@ -241,6 +252,12 @@ pub fn create_app(
         })
         .configure(routes::configure)
         .default_service(web::to(error::not_found))
+}
+
+/// The API's paths (`/v1/…`, and the Perspective drop-in's `/v1alpha1/…`), as opposed to
+/// the public operational ones and the console's static files.
+fn is_api_path(path: &str) -> bool {
+    path.starts_with("/v1/") || path.starts_with("/v1alpha1/")
 }
 
 /// Runs the server on `state.config().bind` until SIGTERM or SIGINT, then finishes the

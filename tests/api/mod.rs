@@ -2,6 +2,7 @@
 //! built with `warden::http::create_app` over a temporary sled directory and the real
 //! engine, driven over HTTP with `ureq`.
 
+mod caching;
 mod compat;
 mod concurrency;
 mod console;
@@ -83,6 +84,7 @@ pub struct Server {
 pub struct Resp {
     pub status: u16,
     pub retry_after: Option<String>,
+    pub cache_control: Option<String>,
     pub body: Value,
 }
 
@@ -161,6 +163,7 @@ impl Server {
                 Ok(_) => Resp {
                     status: 200,
                     retry_after: None,
+                    cache_control: None,
                     body: Value::Null,
                 },
                 Err(r) => r,
@@ -194,10 +197,12 @@ impl Server {
                 })
             }
             Err(ureq::Error::Status(status, res)) => {
+                let cache_control = res.header("Cache-Control").map(str::to_string);
                 let text = res.into_string().unwrap_or_default();
                 Err(Resp {
                     status,
                     retry_after: None,
+                    cache_control,
                     body: serde_json::from_str(&text).unwrap_or(Value::String(text)),
                 })
             }
@@ -227,11 +232,13 @@ impl Server {
         };
         let status = res.status();
         let retry_after = res.header("Retry-After").map(str::to_string);
+        let cache_control = res.header("Cache-Control").map(str::to_string);
         let text = res.into_string().expect("readable body");
         let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
         Resp {
             status,
             retry_after,
+            cache_control,
             body,
         }
     }
