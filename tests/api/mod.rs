@@ -4,6 +4,7 @@
 
 mod caching;
 mod compat;
+mod compat_errors;
 mod concurrency;
 mod console;
 mod errors;

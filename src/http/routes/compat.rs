@@ -50,6 +50,25 @@ pub async fn perspective_analyze(
     }
 }
 
+/// Another method on `comments:analyze`: 405, in Google's shape.
+pub async fn perspective_method_not_allowed() -> HttpResponse {
+    let e = PerspectiveError::from(wrong_method());
+    error_response(e.code(), None, |status| e.body(status))
+}
+
+/// Another method on `moderations`: 405, in OpenAI's shape.
+pub async fn openai_method_not_allowed() -> HttpResponse {
+    let e = openai::OpenAiError::from(wrong_method());
+    error_response(e.code(), None, |_| e.body())
+}
+
+fn wrong_method() -> Failure {
+    Failure::new(
+        Code::MethodNotAllowed,
+        "method not allowed on this path: use POST",
+    )
+}
+
 /// The query parameters Google's clients send: `key` (the API key) and `alt=json`.
 fn perspective_query(req: &HttpRequest) -> Result<Option<String>, PerspectiveError> {
     let pairs = web::Query::<Vec<(String, String)>>::from_query(req.query_string())

@@ -1,5 +1,5 @@
 //! The route table. Each path is one resource with its methods; other methods on a known
-//! path get 405. The same table produces [`ROUTES`], which the OpenAPI test checks
+//! path get 405 (in the vendor's shape on the drop-in routes). The same table produces [`ROUTES`], which the OpenAPI test checks
 //! against `/openapi.json`, so an undocumented route cannot be added by accident.
 
 mod communities;
@@ -19,8 +19,18 @@ use actix_web::web;
 use super::console;
 use super::error::method_not_allowed;
 
+/// The handler for other methods on a path: the one given after `else`, or Warden's 405.
+macro_rules! other_methods {
+    () => {
+        method_not_allowed
+    };
+    ($handler:path) => {
+        $handler
+    };
+}
+
 macro_rules! routes {
-    ($($path:literal => { $($method:ident: $handler:path),+ $(,)? }),+ $(,)?) => {
+    ($($path:literal => { $($method:ident: $handler:path),+ $(,)? } $(else $other:path)?),+ $(,)?) => {
         /// Every `(method, path)` the API serves, paths in actix/OpenAPI template syntax.
         pub const ROUTES: &[(&str, &str)] = &[$($((stringify!($method), $path),)+)+];
 
@@ -29,7 +39,7 @@ macro_rules! routes {
                 cfg.service(
                     web::resource($path)
                         $(.route(web::$method().to($handler)))+
-                        .default_service(web::to(method_not_allowed)),
+                        .default_service(web::to(other_methods!($($other)?))),
                 );
             )+
         }
@@ -42,8 +52,11 @@ routes! {
     "/metrics" => { get: ops::metrics },
     "/openapi.json" => { get: ops::openapi },
     "/v1/moderate" => { post: content::moderate },
-    "/v1alpha1/comments:analyze" => { post: compat::perspective_analyze },
-    "/v1/moderations" => { post: compat::openai_moderations },
+    // The drop-in routes answer every error in their vendor's shape, 405 included.
+    "/v1alpha1/comments:analyze" => { post: compat::perspective_analyze }
+        else compat::perspective_method_not_allowed,
+    "/v1/moderations" => { post: compat::openai_moderations }
+        else compat::openai_method_not_allowed,
     "/v1/content" => { post: content::submit },
     "/v1/content:batch" => { post: content::submit_batch },
     "/v1/queue" => { get: queue::list },
