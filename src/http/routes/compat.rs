@@ -17,6 +17,7 @@ use super::content::rules_for;
 use crate::auth::Scorer;
 use crate::compat::openai::{self, ModerationRequest, ModerationResponse, ModerationResult};
 use crate::compat::perspective::{Analysis, AnalyzeResponse, PerspectiveError};
+use crate::compat::UniqueKeys;
 use crate::failure::{Code, Failure};
 use crate::http::extract::{Auth, Json};
 use crate::http::{status, AppState};
@@ -42,7 +43,7 @@ fn error_response(
 pub async fn perspective_analyze(
     req: HttpRequest,
     state: Data<AppState>,
-    body: Result<Json<Value>, Failure>,
+    body: Result<Json<UniqueKeys>, Failure>,
 ) -> HttpResponse {
     match analyze(&req, &state, body).await {
         Ok(response) => HttpResponse::Ok().json(response),
@@ -99,11 +100,12 @@ fn perspective_query(req: &HttpRequest) -> Result<Option<String>, PerspectiveErr
 async fn analyze(
     req: &HttpRequest,
     state: &Data<AppState>,
-    body: Result<Json<Value>, Failure>,
+    body: Result<Json<UniqueKeys>, Failure>,
 ) -> Result<AnalyzeResponse, PerspectiveError> {
     let key = perspective_query(req)?;
     let auth = Auth::<Scorer>::from_header_or_query(req, key.as_deref())?;
-    let analysis = Analysis::parse(&body?.0)?;
+    let Json(UniqueKeys(body)) = body?;
+    let analysis = Analysis::parse(&body)?;
     let loaded = state.scorer.engine().wordlists().languages().to_vec();
     analysis.check_languages(&loaded)?;
     let rules = match analysis.community() {
@@ -125,7 +127,7 @@ async fn analyze(
 pub async fn openai_moderations(
     auth: Result<Auth<Scorer>, Failure>,
     state: Data<AppState>,
-    body: Result<Json<Value>, Failure>,
+    body: Result<Json<UniqueKeys>, Failure>,
 ) -> HttpResponse {
     match moderate(auth, &state, body).await {
         Ok(response) => HttpResponse::Ok().json(response),
@@ -136,12 +138,13 @@ pub async fn openai_moderations(
 async fn moderate(
     auth: Result<Auth<Scorer>, Failure>,
     state: &Data<AppState>,
-    body: Result<Json<Value>, Failure>,
+    body: Result<Json<UniqueKeys>, Failure>,
 ) -> Result<ModerationResponse, openai::OpenAiError> {
     auth?;
     let engine = state.scorer.engine();
     let own_model = openai::model_name(engine.model().map(|m| m.info()).as_ref(), &engine.info());
-    let request = ModerationRequest::parse(&body?.0, &own_model)?;
+    let Json(UniqueKeys(body)) = body?;
+    let request = ModerationRequest::parse(&body, &own_model)?;
     let rules = state.communities.default_rules();
     let policy = rules.policy.policy();
     let texts = request
