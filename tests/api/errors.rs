@@ -396,3 +396,43 @@ fn invalid_utf8_in_a_body_is_invalid_utf8() {
     }
     assert_eq!(s.get("/v1/queue", ADMIN).body["items"], json!([]));
 }
+
+#[test]
+fn empty_content_text_is_an_invalid_field() {
+    let s = Server::start();
+    let mut empty = content("c");
+    empty["text"] = json!("");
+    let r = s.post("/v1/content", ADMIN, empty.clone());
+    assert_eq!((r.status, r.code()), (400, "invalid_field"), "{r:?}");
+    assert!(r.message().contains("`text`"), "{r:?}");
+    let r = s.post(
+        "/v1/content:batch",
+        ADMIN,
+        json!({"items": [content("c"), empty]}),
+    );
+    assert_eq!((r.status, r.code()), (400, "invalid_field"), "{r:?}");
+    assert!(r.message().contains("items[1].text"), "{r:?}");
+    // Nothing was stored: the batch's first item neither.
+    let r = s.get("/v1/subjects/u/export", ADMIN);
+    assert_eq!(r.status, 200, "{r:?}");
+    assert_eq!(r.body["communities"], json!([]), "{r:?}");
+}
+
+#[test]
+fn moderate_echoes_a_string_or_number_id_and_refuses_anything_else() {
+    let s = Server::start();
+    for id in [json!("req-7"), json!(7), json!(-1.5)] {
+        let r = s.post("/v1/moderate", ADMIN, json!({"text": "hello", "id": id}));
+        assert_eq!(r.status, 200, "{id}: {r:?}");
+        assert_eq!(r.body["id"], id, "{r:?}");
+    }
+    // `null` is the same as no id.
+    let r = s.post("/v1/moderate", ADMIN, json!({"text": "hello", "id": null}));
+    assert_eq!(r.status, 200, "{r:?}");
+    assert_eq!(r.body["id"], Value::Null, "{r:?}");
+    for id in [json!(true), json!({"a": 1}), json!(["x"])] {
+        let r = s.post("/v1/moderate", ADMIN, json!({"text": "hello", "id": id}));
+        assert_eq!((r.status, r.code()), (400, "invalid_field"), "{id}: {r:?}");
+        assert!(r.message().contains("`id`"), "{r:?}");
+    }
+}

@@ -4,6 +4,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use actix_web::{web, HttpResponse};
+use serde::de::{self, Deserializer};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -29,8 +30,31 @@ pub struct ModerateRequest {
     #[serde(default)]
     community: Option<CommunityId>,
     /// Echoed back in the verdict.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "echo_id")]
     id: Option<serde_json::Value>,
+}
+
+/// The caller's `id` for a text: a string or a number, echoed as given; `null` is no id.
+/// Anything else is refused rather than echoed, so the verdict cannot carry an arbitrary
+/// document back (and clients matching on it get a value they can compare).
+fn echo_id<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<serde_json::Value>, D::Error> {
+    match serde_json::Value::deserialize(deserializer)? {
+        serde_json::Value::Null => Ok(None),
+        id @ (serde_json::Value::String(_) | serde_json::Value::Number(_)) => Ok(Some(id)),
+        _ => Err(de::Error::custom("must be a string or a number")),
+    }
+}
+
+/// A submission's text: empty text is refused. There is nothing to moderate, and a stored
+/// item without text would only hide a client bug (a field mapped wrongly).
+fn non_empty_text<'de, D: Deserializer<'de>>(deserializer: D) -> Result<ContentText, D::Error> {
+    let text = ContentText::deserialize(deserializer)?;
+    if text.as_str().is_empty() {
+        return Err(de::Error::custom("must not be empty"));
+    }
+    Ok(text)
 }
 
 /// `POST /v1/moderate`: a verdict, nothing stored.
@@ -60,6 +84,7 @@ pub struct ContentRequest {
     community: CommunityId,
     content_id: ContentId,
     author_id: AuthorId,
+    #[serde(deserialize_with = "non_empty_text")]
     text: ContentText,
     #[serde(default)]
     context: Option<serde_json::Map<String, serde_json::Value>>,
