@@ -248,9 +248,21 @@ impl ApiKey {
 
 /// The keys in memory, by hash: authentication on every request without a storage read.
 /// The store stays the source of truth; this is updated after each committed change.
-#[derive(Default)]
 pub struct KeyRing {
     by_hash: RwLock<HashMap<String, Arc<ApiKey>>>,
+    /// Counts changes. A request authenticates once, at its start; the ones that stay
+    /// open (the suppression stream) watch this to end when their key is revoked or
+    /// changed, rather than keep serving it.
+    changes: tokio::sync::watch::Sender<u64>,
+}
+
+impl Default for KeyRing {
+    fn default() -> KeyRing {
+        KeyRing {
+            by_hash: RwLock::default(),
+            changes: tokio::sync::watch::channel(0).0,
+        }
+    }
 }
 
 impl KeyRing {
@@ -260,6 +272,20 @@ impl KeyRing {
             ring.put(key);
         }
         ring
+    }
+
+    /// Wakes on every change to any key; then ask [`KeyRing::unchanged`].
+    pub fn subscribe(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.changes.subscribe()
+    }
+
+    /// Whether `key`, as a request authenticated it, is still active with the same role
+    /// and scope.
+    pub fn unchanged(&self, key: &ApiKey) -> bool {
+        let keys = self.by_hash.read().unwrap_or_else(|e| e.into_inner());
+        keys.get(&key.hash).is_some_and(|current| {
+            current.revoked_at.is_none() && current.role == key.role && current.scope == key.scope
+        })
     }
 
     /// The active key for a presented secret.
@@ -272,6 +298,8 @@ impl KeyRing {
     pub fn put(&self, key: ApiKey) {
         let mut keys = self.by_hash.write().unwrap_or_else(|e| e.into_inner());
         keys.insert(key.hash.clone(), Arc::new(key));
+        drop(keys);
+        self.changes.send_modify(|n| *n = n.wrapping_add(1));
     }
 }
 
@@ -347,5 +375,32 @@ mod tests {
         key.revoked_at = Some(Timestamp::now());
         ring.put(key);
         assert!(ring.authenticate(secret.expose()).is_none());
+    }
+
+    #[test]
+    fn open_requests_learn_of_revocations_and_scope_changes() {
+        let (key, _) = ApiKey::generate(Role::Feed, "a,b".parse().unwrap(), Timestamp::now());
+        let (other, _) = ApiKey::generate(Role::Feed, Scope::All, Timestamp::now());
+        let ring = KeyRing::new([key.clone(), other.clone()]);
+        let mut changes = ring.subscribe();
+        changes.borrow_and_update();
+        assert!(ring.unchanged(&key));
+
+        // Another key's change wakes the watcher, and leaves this key unchanged.
+        ring.put(other);
+        assert!(changes.has_changed().unwrap());
+        changes.borrow_and_update();
+        assert!(ring.unchanged(&key));
+
+        let mut narrowed = key.clone();
+        narrowed.scope = "a".parse().unwrap();
+        ring.put(narrowed);
+        assert!(changes.has_changed().unwrap());
+        assert!(!ring.unchanged(&key));
+
+        let mut revoked = key.clone();
+        revoked.revoked_at = Some(Timestamp::now());
+        ring.put(revoked);
+        assert!(!ring.unchanged(&key));
     }
 }

@@ -410,3 +410,90 @@ fn expired_author_rules_get_an_expired_entry() {
     assert_eq!(last.state, warden::suppress::RuleState::Expired);
     assert_eq!(last.seq, store.rule_seq());
 }
+
+/// An open `GET /v1/suppressions/stream` read as raw text; reads time out after three
+/// seconds, well past the second a revocation may take to end it.
+struct RawStream {
+    reader: std::io::BufReader<Box<dyn std::io::Read + Send + Sync>>,
+}
+
+impl RawStream {
+    fn open(s: &Server, key: &str) -> RawStream {
+        let res = ureq::AgentBuilder::new()
+            .timeout_read(std::time::Duration::from_secs(3))
+            .build()
+            .get(&format!("{}/v1/suppressions/stream", s.base))
+            .set("Authorization", &format!("Bearer {key}"))
+            .call()
+            .expect("stream opens");
+        RawStream {
+            reader: std::io::BufReader::new(Box::new(res.into_reader())),
+        }
+    }
+
+    /// Reads lines until one starts with `prefix`; false when the stream ends first.
+    fn until(&mut self, prefix: &str) -> bool {
+        use std::io::BufRead;
+        loop {
+            let mut line = String::new();
+            match self.reader.read_line(&mut line) {
+                Ok(0) => return false,
+                Ok(_) if line.starts_with(prefix) => return true,
+                Ok(_) => {}
+                Err(e) => panic!("stream stalled: {e}"),
+            }
+        }
+    }
+
+    /// Everything up to the stream's end; panics when it stays open for the read timeout.
+    fn rest(&mut self) -> String {
+        use std::io::Read;
+        let mut rest = String::new();
+        match self.reader.read_to_string(&mut rest) {
+            Ok(_) => rest,
+            Err(e) => panic!("the stream is still open ({e}); so far: {rest:?}"),
+        }
+    }
+}
+
+#[test]
+fn revoking_a_key_ends_its_open_streams_at_once() {
+    let s = Server::start();
+    let ingest = s.key("ingest", &["c"]);
+    let feed_key = s.key("feed", &["c"]);
+    let other_feed = s.key("feed", &["c"]);
+    let feed_id = s.get("/v1/keys/self", &feed_key).body["id"]
+        .as_str()
+        .expect("key id")
+        .to_string();
+    let mut first = RawStream::open(&s, &feed_key);
+    let mut second = RawStream::open(&s, &feed_key);
+    let mut other = RawStream::open(&s, &other_feed);
+    // All three are live: they see a new rule.
+    assert_eq!(s.submit(&ingest, "c", "before", REMOVE_TEXT).status, 201);
+    for stream in [&mut first, &mut second, &mut other] {
+        assert!(stream.until("event: rule"), "a live stream sees the rule");
+        assert!(stream.until("data: "));
+    }
+
+    let r = s.delete(&format!("/v1/keys/{feed_id}"), ADMIN);
+    assert_eq!(r.status, 200, "{r:?}");
+    let revoked = std::time::Instant::now();
+    // A rule made after the revocation, which the revoked key's streams must not carry.
+    assert_eq!(s.submit(&ingest, "c", "after", REMOVE_TEXT).status, 201);
+    for stream in [&mut first, &mut second] {
+        let rest = stream.rest();
+        assert!(
+            !rest.contains("event: rule"),
+            "delivered after revocation: {rest}"
+        );
+    }
+    assert!(
+        revoked.elapsed() < std::time::Duration::from_secs(1),
+        "the streams ended {:?} after the revocation",
+        revoked.elapsed()
+    );
+    assert_eq!(s.get("/v1/keys/self", &feed_key).status, 401);
+    // Another key's stream goes on.
+    assert!(other.until("event: rule"), "the other key's stream goes on");
+}

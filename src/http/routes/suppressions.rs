@@ -8,6 +8,7 @@
 //! were; `next` moves past those too, so resuming never rescans them.
 
 use std::collections::VecDeque;
+use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::http::header;
@@ -16,7 +17,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::auth::{Auditor, FeedReader};
+use crate::auth::{ApiKey, Auditor, FeedReader};
 use crate::clock::Timestamp;
 use crate::failure::Failure;
 use crate::http::extract::{Auth, Json, QueryParams};
@@ -65,6 +66,11 @@ fn event(rule: &Rule) -> Bytes {
 
 struct Stream {
     state: web::Data<AppState>,
+    /// The key the stream was opened with: it ends as soon as the key is revoked or its
+    /// role or scope change, since the rules it carries (author ids among them) are only
+    /// for a key that may read them now.
+    key: Arc<ApiKey>,
+    key_changes: tokio::sync::watch::Receiver<u64>,
     after: u64,
     communities: Option<Vec<CommunityId>>,
     durable: tokio::sync::watch::Receiver<u64>,
@@ -79,6 +85,10 @@ impl Stream {
     async fn next(&mut self) -> Option<Bytes> {
         loop {
             if *self.closing.borrow() {
+                return None;
+            }
+            self.key_changes.borrow_and_update();
+            if !self.state.keys.unchanged(&self.key) {
                 return None;
             }
             if let Some(chunk) = self.pending.pop_front() {
@@ -111,6 +121,12 @@ impl Stream {
                     }
                 }
                 _ = self.closing.changed() => return None,
+                // Some key changed: the check at the top of the loop says whether ours.
+                changed = self.key_changes.changed() => {
+                    if changed.is_err() {
+                        return None;
+                    }
+                }
                 _ = tokio::time::sleep(self.keepalive) => {
                     return Some(Bytes::from_static(b": keep-alive\n\n"));
                 }
@@ -144,6 +160,8 @@ pub async fn stream(
     };
     let list = auth.communities(community)?;
     let stream = Stream {
+        key: auth.key.clone(),
+        key_changes: state.keys.subscribe(),
         durable: state.suppressions.subscribe(),
         closing: state.closing.subscribe(),
         keepalive: Duration::from_secs(u64::from(state.config.suppression.keepalive_seconds)),
