@@ -44,13 +44,27 @@ pub(crate) struct ServeArgs {
 }
 
 /// Logs go to standard error; `WARDEN_LOG` is a `tracing` filter (default `info`).
+/// actix-http's errors for connections it refuses (malformed requests, 431, 408) are
+/// counted in `/metrics` instead of logged (`http::protocol_log_layer`).
 pub(crate) fn init_logging() {
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
     let filter = tracing_subscriber::EnvFilter::try_from_env("WARDEN_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .with_writer(std::io::stderr)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"))
+        // Whatever the filter, the rejections must reach the layer that counts them.
+        .add_directive(
+            "actix_http::h1::dispatcher=error"
+                .parse()
+                .expect("a valid directive"),
+        );
+    let _ = tracing_subscriber::registry()
+        .with(filter)
+        .with(crate::http::protocol_log_layer())
+        .with(
+            tracing_subscriber::fmt::layer()
+                .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+                .with_writer(std::io::stderr),
+        )
         .try_init();
 }
 

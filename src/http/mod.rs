@@ -27,6 +27,7 @@ mod error;
 mod extract;
 mod metrics;
 mod openapi;
+mod protocol;
 mod ratelimit;
 mod routes;
 mod views;
@@ -43,6 +44,7 @@ pub use self::error::status;
 pub use self::extract::{Auth, Json};
 pub use self::metrics::Metrics;
 pub use self::openapi::OPENAPI;
+pub use self::protocol::layer as protocol_log_layer;
 pub use self::routes::ROUTES;
 
 use self::ratelimit::RateLimiter;
@@ -291,7 +293,8 @@ pub async fn serve(state: web::Data<AppState>) -> std::io::Result<()> {
         println!("warden: listening on http://{addr}");
     }
     tracing::info!(?addrs, "listening");
-    let sweepers = spawn_sweepers(&state);
+    let mut sweepers = spawn_sweepers(&state);
+    sweepers.push(actix_web::rt::spawn(summarize_protocol_rejections()));
     let result = server.await;
     for sweeper in sweepers {
         sweeper.abort();
@@ -301,6 +304,19 @@ pub async fn serve(state: web::Data<AppState>) -> std::io::Result<()> {
         Err(e) => tracing::error!(error = %e, "final flush failed"),
     }
     result
+}
+
+/// Logs, at info and at most once a minute, how many connections actix-http refused
+/// below the API (see `protocol`): visible to operators, but no client can flood the log.
+async fn summarize_protocol_rejections() {
+    let mut seen = Default::default();
+    let mut tick = actix_web::rt::time::interval(Duration::from_secs(60));
+    loop {
+        tick.tick().await;
+        if let Some(counts) = protocol::summary(&mut seen) {
+            tracing::info!(%counts, "connections refused below the API in the last minute");
+        }
+    }
 }
 
 /// Resolves on SIGTERM or SIGINT. The handlers are installed before this returns.

@@ -260,3 +260,66 @@ fn keys_cli_creates_lists_and_revokes() {
     assert_eq!(p.call("GET", "/v1/keys", &admin, None).0, 200);
     assert_eq!(p.call("GET", "/v1/queue", &secret, None).0, 401);
 }
+
+/// Sends `request` on a new connection and returns the status line of the answer.
+fn raw_exchange(base: &str, request: &[u8]) -> String {
+    use std::io::{Read, Write};
+    let addr = base.trim_start_matches("http://");
+    let mut conn = std::net::TcpStream::connect(addr).expect("connect");
+    conn.set_read_timeout(Some(std::time::Duration::from_secs(15)))
+        .expect("timeout");
+    // The server may answer and close before it has read everything (431): a failed
+    // write is expected then, the answer is what counts.
+    let _ = conn.write_all(request);
+    let mut answer = Vec::new();
+    let _ = conn.read_to_end(&mut answer);
+    let answer = String::from_utf8_lossy(&answer);
+    answer.lines().next().unwrap_or_default().to_string()
+}
+
+#[test]
+fn protocol_rejections_are_counted_not_logged_as_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut p = start(
+        &dir.path().join("data"),
+        &[
+            ("WARDEN_ADMIN_KEY", "wdn_protocol_test_0123456789"),
+            ("WARDEN_LOG", "info"),
+        ],
+    );
+    let stderr = p.child.stderr.take().expect("stderr");
+    let log = std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = std::io::Read::read_to_string(&mut BufReader::new(stderr), &mut text);
+        text
+    });
+
+    let bad_header = b"GET /healthz HTTP/1.1\r\nHost: x\r\nno colon here\r\n\r\n".to_vec();
+    assert!(raw_exchange(&p.base, &bad_header).contains(" 400"));
+    let mut huge = b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Filler: ".to_vec();
+    huge.extend(std::iter::repeat_n(b'a', 256 * 1024));
+    huge.extend(b"\r\n\r\n");
+    assert!(raw_exchange(&p.base, &huge).contains(" 431"));
+    // A head that never ends: actix-http answers 408 after its 5 s head timeout (it logs
+    // nothing for that, so there is nothing to count either).
+    assert!(raw_exchange(&p.base, b"GET /healthz HTTP/1.1\r\nHost: x\r\n").contains(" 408"));
+
+    let metrics = ureq::get(&format!("{}/metrics", p.base))
+        .call()
+        .expect("metrics")
+        .into_string()
+        .expect("text");
+    for reason in ["bad_request", "head_too_large"] {
+        let line = format!("warden_http_protocol_rejections_total{{reason=\"{reason}\"}} ");
+        let n: u64 = metrics
+            .lines()
+            .find_map(|l| l.strip_prefix(&line))
+            .and_then(|n| n.trim().parse().ok())
+            .unwrap_or_else(|| panic!("no {line}in {metrics}"));
+        assert!(n >= 1, "{reason}: {n}");
+    }
+    assert!(p.terminate().success());
+    let log = log.join().expect("log read");
+    assert!(log.contains("listening"), "the log is captured: {log}");
+    assert!(!log.contains("ERROR"), "{log}");
+}

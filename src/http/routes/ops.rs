@@ -48,6 +48,7 @@ pub async fn metrics(state: web::Data<AppState>) -> Result<HttpResponse, Failure
          # HELP warden_suppression_rules_active Suppression rules active now.\n\
          # TYPE warden_suppression_rules_active gauge\nwarden_suppression_rules_active {active}\n"
     ));
+    crate::http::protocol::render(&mut body);
     Ok(HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
         .body(body))
