@@ -77,6 +77,10 @@ pub struct HttpConfig {
     pub workers: usize,
     /// How long a graceful shutdown waits for requests in flight.
     pub shutdown_timeout_seconds: u64,
+    /// How long a request body may take to arrive, in all; slower gets 408. Without a
+    /// bound, a client sending a byte now and then holds a connection (and a request's
+    /// buffer) forever.
+    pub body_timeout_seconds: u64,
 }
 
 /// Per-key token bucket.
@@ -196,6 +200,7 @@ impl Default for HttpConfig {
             max_body_bytes: 1 << 20,
             workers: 0,
             shutdown_timeout_seconds: 30,
+            body_timeout_seconds: 30,
         }
     }
 }
@@ -353,6 +358,9 @@ impl Config {
         if !(1024..=64 << 20).contains(&self.http.max_body_bytes) {
             return fail("http.max_body_bytes", "must be between 1024 and 67108864");
         }
+        if !(1..=3600).contains(&self.http.body_timeout_seconds) {
+            return fail("http.body_timeout_seconds", "must be between 1 and 3600");
+        }
         if self.http.workers > 1024 {
             return fail("http.workers", "must be at most 1024");
         }
@@ -477,6 +485,8 @@ mod tests {
         let msg = |r: Result<Config>| r.unwrap_err().to_string();
         assert!(msg(load("[queue]\nlease = 1\n", &[])).contains("lease"));
         assert!(msg(load("[http]\nmax_body_bytes = 10\n", &[])).contains("http.max_body_bytes"));
+        assert!(msg(load("[http]\nbody_timeout_seconds = 0\n", &[]))
+            .contains("http.body_timeout_seconds"));
         assert!(msg(load("", &[("WARDEN_RATE_LIMIT_BURST", "lots")]))
             .contains("WARDEN_RATE_LIMIT_BURST"));
         assert!(msg(load("[queue]\ndefault_lease_seconds = 7200\n", &[]))

@@ -23,6 +23,8 @@ pub enum Code {
     /// The item is not in a state that allows the operation.
     InvalidState,
     PayloadTooLarge,
+    /// The request body did not arrive within `http.body_timeout_seconds`.
+    RequestTimeout,
     UnsupportedMediaType,
     /// Well-formed but semantically invalid (a policy whose thresholds are out of order).
     Unprocessable,
@@ -32,7 +34,7 @@ pub enum Code {
 }
 
 impl Code {
-    pub const ALL: [Code; 17] = [
+    pub const ALL: [Code; 18] = [
         Code::InvalidJson,
         Code::InvalidUtf8,
         Code::MissingField,
@@ -45,6 +47,7 @@ impl Code {
         Code::LeaseConflict,
         Code::InvalidState,
         Code::PayloadTooLarge,
+        Code::RequestTimeout,
         Code::UnsupportedMediaType,
         Code::Unprocessable,
         Code::RateLimited,
@@ -66,6 +69,7 @@ impl Code {
             Code::LeaseConflict => "lease_conflict",
             Code::InvalidState => "invalid_state",
             Code::PayloadTooLarge => "payload_too_large",
+            Code::RequestTimeout => "request_timeout",
             Code::UnsupportedMediaType => "unsupported_media_type",
             Code::Unprocessable => "unprocessable",
             Code::RateLimited => "rate_limited",

@@ -266,6 +266,7 @@ fn google_status(code: Code) -> &'static str {
         Code::LeaseConflict => "ABORTED",
         Code::InvalidState => "FAILED_PRECONDITION",
         Code::RateLimited => "RESOURCE_EXHAUSTED",
+        Code::RequestTimeout => "DEADLINE_EXCEEDED",
         Code::NotReady => "UNAVAILABLE",
         Code::Internal => "INTERNAL",
     }

@@ -5,7 +5,8 @@
 //!   call it: `Auth<Moderator>`. The Perspective-compatible route also takes the key as
 //!   `?key=` ([`Auth::from_header_or_query`]).
 //! * [`Json<T>`]: a JSON body (415 unless `application/json`, 413 over the size limit,
-//!   400 naming the field for malformed input; unknown fields are rejected).
+//!   408 when it takes longer than `http.body_timeout_seconds` to arrive, 400 naming the
+//!   field for malformed input; unknown fields are rejected).
 //! * [`QueryParams`]: query-string parameters, each parsed by name, unknown names rejected.
 
 use std::marker::PhantomData;
@@ -166,8 +167,11 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
     type Future = LocalBoxFuture<'static, Result<Self, Failure>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let limit = match state(req) {
-            Ok(state) => state.config.http.max_body_bytes,
+        let (limit, timeout) = match state(req) {
+            Ok(state) => (
+                state.config.http.max_body_bytes,
+                std::time::Duration::from_secs(state.config.http.body_timeout_seconds),
+            ),
             Err(f) => return Box::pin(ready(Err(f))),
         };
         if !is_json(req) {
@@ -187,15 +191,29 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
         let mut payload = payload.take();
         Box::pin(async move {
             let mut body = BytesMut::with_capacity(declared.unwrap_or(1024).min(1 << 16) as usize);
-            while let Some(chunk) = payload.next().await {
-                let chunk = chunk.map_err(|_| {
-                    Failure::new(Code::InvalidJson, "could not read the request body")
-                })?;
-                if body.len() + chunk.len() > limit {
-                    return Err(too_large(limit));
+            let read = async {
+                while let Some(chunk) = payload.next().await {
+                    let chunk = chunk.map_err(|_| {
+                        Failure::new(Code::InvalidJson, "could not read the request body")
+                    })?;
+                    if body.len() + chunk.len() > limit {
+                        return Err(too_large(limit));
+                    }
+                    body.extend_from_slice(&chunk);
                 }
-                body.extend_from_slice(&chunk);
-            }
+                Ok(())
+            };
+            // The whole body, not each chunk: a byte every few seconds must not hold the
+            // connection open indefinitely.
+            tokio::time::timeout(timeout, read).await.map_err(|_| {
+                Failure::new(
+                    Code::RequestTimeout,
+                    format!(
+                        "the request body did not arrive within {} seconds",
+                        timeout.as_secs()
+                    ),
+                )
+            })??;
             crate::error::parse_json::<T>(&body)
                 .map(Json)
                 .map_err(Failure::from)

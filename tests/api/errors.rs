@@ -436,3 +436,48 @@ fn moderate_echoes_a_string_or_number_id_and_refuses_anything_else() {
         assert!(r.message().contains("`id`"), "{r:?}");
     }
 }
+
+#[test]
+fn a_body_that_arrives_too_slowly_gets_408() {
+    use std::io::{Read, Write};
+    let s = Server::with(|c| c.http.body_timeout_seconds = 1);
+    let addr = s.base.trim_start_matches("http://");
+    let mut conn = std::net::TcpStream::connect(addr).expect("connect");
+    conn.set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .expect("timeout");
+    let body = br#"{"text": "hello"}"#;
+    let head = format!(
+        "POST /v1/moderate HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {ADMIN}\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    conn.write_all(head.as_bytes()).expect("head");
+    let started = std::time::Instant::now();
+    // A byte now and then, each well within any per-read timeout, never the whole body.
+    let mut answer = Vec::new();
+    for byte in &body[..body.len() - 1] {
+        conn.write_all(&[*byte]).expect("a byte");
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        conn.set_nonblocking(true).expect("nonblocking");
+        let mut buf = [0u8; 4096];
+        if let Ok(n) = conn.read(&mut buf) {
+            answer.extend_from_slice(&buf[..n]);
+        }
+        conn.set_nonblocking(false).expect("blocking");
+        if !answer.is_empty() {
+            break;
+        }
+    }
+    let _ = conn.read_to_end(&mut answer);
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(answer.contains("request_timeout"), "{answer}");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(4),
+        "answered after {:?}",
+        started.elapsed()
+    );
+    // The server is fine, and a body sent at once is unaffected.
+    let r = s.post("/v1/moderate", ADMIN, json!({"text": "hello"}));
+    assert_eq!(r.status, 200, "{r:?}");
+}
