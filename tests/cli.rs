@@ -261,11 +261,17 @@ fn policy_file_replaces_the_default_policy() {
     let (code, lines, stderr) = run_jsonl(&["--patterns-only", "--policy", path], input);
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(lines[0]["action"], "remove", "{:?}", lines[0]);
-    assert_eq!(lines[1]["action"], "allow", "profanity is not in this policy");
+    assert_eq!(
+        lines[1]["action"], "allow",
+        "profanity is not in this policy"
+    );
 
     let bad = dir.path().join("bad.json");
     std::fs::write(&bad, r#"{"thresholds": {"insult": {"remove": 3}}}"#).unwrap();
-    let (code, _, stderr) = run_jsonl(&["--patterns-only", "--policy", bad.to_str().unwrap()], input);
+    let (code, _, stderr) = run_jsonl(
+        &["--patterns-only", "--policy", bad.to_str().unwrap()],
+        input,
+    );
     assert_ne!(code, 0);
     assert!(stderr.contains("thresholds.insult.remove"), "{stderr}");
 }

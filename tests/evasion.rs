@@ -22,7 +22,10 @@ fn must_catch(family: &str, cases: &[(&str, Category)]) {
             let verdict = engine().score(text);
             let caught = verdict.harms().any(|m| m.category == *category);
             if !caught {
-                return Some(format!("  {text:?}: wanted {category}, got {}", describe(&verdict)));
+                return Some(format!(
+                    "  {text:?}: wanted {category}, got {}",
+                    describe(&verdict)
+                ));
             }
             let with_model = model_engine().score(text);
             (with_model.action < verdict.action).then(|| {

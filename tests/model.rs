@@ -155,14 +155,22 @@ fn scores_do_not_depend_on_the_batch() {
         "Muslims are my neighbours",
         "😀😀😀 ok",
     ];
-    let mixes: [&[usize]; 4] = [&[0, 1, 2, 3, 4, 5, 6, 7], &[5, 0], &[2, 6, 1], &[7, 3, 5, 4]];
+    let mixes: [&[usize]; 4] = [
+        &[0, 1, 2, 3, 4, 5, 6, 7],
+        &[5, 0],
+        &[2, 6, 1],
+        &[7, 3, 5, 4],
+    ];
     for mix in mixes {
         let batch: Vec<&str> = mix.iter().map(|&i| texts[i]).collect();
         let scored = classifier().score_batch(&batch).unwrap();
         for (text, b) in batch.iter().zip(&scored) {
             let single = classifier().score(text).unwrap();
             for ((c, p), (_, q)) in single.probs.iter().zip(&b.probs) {
-                assert!((p - q).abs() <= 1e-4, "{text:?} {c}: alone {p} vs in {mix:?} {q}");
+                assert!(
+                    (p - q).abs() <= 1e-4,
+                    "{text:?} {c}: alone {p} vs in {mix:?} {q}"
+                );
             }
             assert_eq!(single.spans.len(), b.spans.len(), "{text:?}");
         }
@@ -325,7 +333,11 @@ fn benign_identity_speech_is_not_removed() {
     assert!(removed.is_empty(), "removed: {removed:?}");
     let flagged = verdicts.iter().filter(|v| v.flagged).count();
     let rate = flagged as f64 / texts.len() as f64;
-    assert!(rate <= BENIGN_FLAGGED_MAX, "{flagged} of {} flagged", texts.len());
+    assert!(
+        rate <= BENIGN_FLAGGED_MAX,
+        "{flagged} of {} flagged",
+        texts.len()
+    );
 }
 
 /// Regression check on the functional suite's stratified sample (10 cases per
