@@ -12,9 +12,9 @@ const PARITY: f32 = 1e-4;
 
 /// Regression floors for the shipped model (measured figures in its MODEL_CARD.md, less
 /// a margin for the sample size).
-const BENIGN_FLAGGED_MAX: f64 = 0.05;
-const SUITE_HATEFUL_MIN: f64 = 0.5;
-const SUITE_NON_HATEFUL_MIN: f64 = 0.5;
+const BENIGN_FLAGGED_MAX: f64 = 0.02;
+const SUITE_HATEFUL_MIN: f64 = 0.7;
+const SUITE_NON_HATEFUL_MIN: f64 = 0.68;
 
 fn classifier() -> &'static Classifier {
     engine().model().expect("the engine has the classifier")

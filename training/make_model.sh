@@ -55,6 +55,9 @@ step "2.0 training set (all sources, per-definition heads, counterfactual pairs)
 step "fine-tune all six layers + heads (1 epoch, cap ${BUDGET_MIN} min, resumable)"
 "$PY" train2.py --name "$NAME" --epochs 1 --budget-min "$BUDGET_MIN" --seed 13 | tee -a runs/train_$NAME.log
 
+step "second stage: short benign texts + replay (false alarms on single words)"
+"$PY" train2_short.py --name "$NAME" | tee runs/train_short_$NAME.log
+
 step "export ONNX (fp32 check, fusion, batch-independent int8)"
 "$PY" export2.py --name "$NAME" | tee runs/export_$NAME.log
 

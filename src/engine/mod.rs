@@ -12,8 +12,9 @@
 //! * A category's score is the higher of the two, with one exception: profanity and
 //!   insult words are context-dependent ("fuck yes, we won!"), so when the classifier
 //!   judges the whole text non-toxic (toxicity below its threshold) their pattern score is
-//!   capped at the low-severity score — recorded, never acted on by the default policy.
-//!   Slurs, threats, sexual terms and self-harm phrases are never discounted: a
+//!   capped at the low-severity score — recorded, never acted on by the default policy —
+//!   provided the text has words around them to judge (at least as many letters outside
+//!   the matches as inside: a bare "motherfucker" is not discounted). Slurs, threats, sexual terms and self-harm phrases are never discounted: a
 //!   high-severity slur raises `identity_attack` whatever the model says.
 //! * **Obfuscation is evidence of intent, not of harmlessness.** A match that needed
 //!   evasions to be seen ("wh0re", "c u n t", "fuuuuck") is never discounted by the
@@ -225,7 +226,8 @@ impl Engine {
             .enumerate()
             .map(|(i, (matches, sensitive))| {
                 let scores = model_scores.as_ref().map(|s| &s[i]);
-                let mut verdict = self.verdict(matches, scores, policy);
+                let context = has_context(texts[i], &matches);
+                let mut verdict = self.verdict(matches, scores, context, policy);
                 // Beside the harms, never among them: it changes no score and no action.
                 verdict.sensitive = sensitive;
                 verdict
@@ -291,7 +293,7 @@ impl Engine {
             return;
         };
         for ((i, _, terms), scores) in candidates.into_iter().zip(&scores) {
-            let counterfactual = self.verdict(Vec::new(), Some(scores), policy);
+            let counterfactual = self.verdict(Vec::new(), Some(scores), true, policy);
             let verdict = &mut verdicts[i];
             let carried_by_identity = counterfactual.action < Action::Review;
             verdict.guards.push(Guard {
@@ -311,10 +313,13 @@ impl Engine {
         }
     }
 
+    /// `context`: whether the text has words around its matches for the classifier to
+    /// judge them by (see [`has_context`]).
     fn verdict(
         &self,
         mut matches: Vec<Match>,
         model: Option<&ModelScores>,
+        context: bool,
         policy: &Policy,
     ) -> Verdict {
         let mut categories: BTreeMap<Category, f32> =
@@ -332,8 +337,10 @@ impl Engine {
 
         for m in matches.iter().filter(|m| m.category != Category::Pii) {
             let mut score = m.severity.score();
-            // Never for an obfuscated match: the evasion shows intent (module docs).
+            // Never for an obfuscated match: the evasion shows intent (module docs); never
+            // for a bare term: with nothing around it there is no usage to read.
             if judged_non_toxic
+                && context
                 && m.evasions.is_empty()
                 && matches!(m.category, Category::Profanity | Category::Insult)
             {
@@ -389,6 +396,29 @@ impl Engine {
             languages: self.patterns.languages().to_vec(),
         }
     }
+}
+
+/// Whether `text` has at least as many letters outside its harm matches as inside them:
+/// only then can the classifier's reading of the sentence discount a profanity or insult
+/// word ("fuck yes, we won!"); a bare "motherfucker" has no usage to read.
+fn has_context(text: &str, matches: &[Match]) -> bool {
+    let mut covered = vec![false; text.chars().count()];
+    for m in matches.iter().filter(|m| m.category != Category::Pii) {
+        let end = (m.end as usize).min(covered.len());
+        let start = (m.start as usize).min(end);
+        covered[start..end].iter_mut().for_each(|c| *c = true);
+    }
+    let (mut inside, mut outside) = (0usize, 0usize);
+    for (c, is_covered) in text.chars().zip(&covered) {
+        if c.is_alphanumeric() {
+            if *is_covered {
+                inside += 1;
+            } else {
+                outside += 1;
+            }
+        }
+    }
+    outside >= inside
 }
 
 /// The shipped identity term list, compiled on first use.

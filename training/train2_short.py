@@ -1,0 +1,138 @@
+"""Classifier 2.0, step 2b: a short second stage against false alarms on short texts.
+
+Why: after step 2 the model flagged single harmless words and odd short strings ("sextant",
+"cucumber", "a b c d e f g") — the obfuscated hate in the contrast pairs taught it that
+unfamiliar word pieces and spaced letters look like evasion, and the training sources hold
+few short benign texts. This stage continues from runs/<name>/final.pt for one pass over
+  * benign short texts, every head 0 and every token 0: single dictionary words
+    (Debian's /usr/share/dict/words, words that are wordlist terms or appear in the
+    project's tests removed), pairs and triples of them, the same words spelled out with
+    spaces, and runs of single letters;
+  * a replay sample of the step-2 training set (same losses, counterfactual pairs
+    included), so nothing learnt there is forgotten.
+Output: runs/<name>/final_short.pt (export2.py --weights final_short.pt).
+
+Usage: python train2_short.py --name v2 [--words 4000] [--replay 4000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import pickle
+import random
+import re
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+import warden_common as W
+from prepare2 import TRAIN_HEADS
+from train2 import PAIR_HEADS, Model2, collate
+
+
+def banned_words():
+    """Wordlist terms and every word the project's tests use (keeps those tests honest)."""
+    banned = set()
+    for path in (W.REPO / "wordlists").glob("*.tsv"):
+        for line in open(path, encoding="utf-8"):
+            if line.strip() and not line.startswith("#"):
+                banned.add(line.split("\t")[0].strip().lower())
+    for path in list((W.REPO / "tests").rglob("*.rs")) + [W.TRAINING / "identity_slurs.tsv"]:
+        banned.update(w.lower() for w in re.findall(r"[A-Za-z]+", path.read_text(encoding="utf-8")))
+    return banned
+
+
+def short_benign(n_words, rng):
+    words = [w.strip() for w in open("/usr/share/dict/words", encoding="utf-8")]
+    banned = banned_words()
+    words = sorted({w for w in words if w.isalpha() and w.isascii() and len(w) >= 3
+                    and w.lower() not in banned})
+    rng.shuffle(words)
+    pick = words[:n_words]
+    texts = list(pick)
+    texts += [" ".join(rng.sample(pick, rng.choice([2, 3]))) for _ in range(n_words // 2)]
+    texts += [" ".join(w) for w in pick[: n_words // 4]]
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    for _ in range(n_words // 8):
+        start = rng.randrange(0, 20)
+        run = letters[start:start + rng.randrange(3, 7)]
+        texts.append(" ".join(run if rng.random() < 0.5 else run.upper()))
+    return texts
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--name", required=True)
+    ap.add_argument("--words", type=int, default=4000)
+    ap.add_argument("--replay", type=int, default=4000)
+    ap.add_argument("--batch", type=int, default=32)
+    ap.add_argument("--lr", type=float, default=2e-5)
+    ap.add_argument("--head-lr", type=float, default=2e-4)
+    ap.add_argument("--clp", type=float, default=0.5)
+    ap.add_argument("--seed", type=int, default=29)
+    args = ap.parse_args()
+    W.set_threads()
+    torch.manual_seed(args.seed)
+    rng = random.Random(args.seed)
+    run = W.RUNS / args.name
+    tok = W.load_tokenizer()
+
+    ex = pickle.load(open(W.CACHE / "train2.pkl", "rb"))["examples"]
+    replay = rng.sample(ex, min(args.replay, len(ex)))
+    for text in short_benign(args.words, rng):
+        enc = tok.encode(W.preprocess(text))
+        replay.append({"source": "short_benign", "text": text, "ids": np.asarray(enc.ids, np.int32),
+                       "y": np.zeros(len(TRAIN_HEADS), np.float32), "m": np.ones(len(TRAIN_HEADS), np.float32),
+                       "tok_y": np.where(np.asarray(enc.special_tokens_mask) == 1, -1, 0).astype(np.int8),
+                       "cf": None, "hate": 0})
+    data = replay
+    print(f"stage 2b: {len(data)} examples ({len(data) - min(args.replay, len(ex))} short benign)", flush=True)
+
+    model = Model2()
+    model.load_state_dict(torch.load(run / "final.pt", map_location="cpu"))
+    for p in model.embeddings.parameters():
+        p.requires_grad_(False)
+    enc_p = [p for l in model.layers for p in l.parameters()]
+    head_p = list(model.heads.parameters())
+    opt = torch.optim.AdamW([{"params": enc_p, "lr": args.lr}, {"params": head_p, "lr": args.head_lr}],
+                            weight_decay=0.01)
+    Y = np.stack([e["y"] for e in ex]); M = np.stack([e["m"] for e in ex])
+    p = (Y * M).sum(0) / np.maximum(M.sum(0), 1)
+    pos_weight = torch.tensor(np.clip(np.sqrt((1 - p) / np.maximum(p, 1e-3)), 1.0, 5.0), dtype=torch.float32)
+    order = list(range(len(data)))
+    rng.shuffle(order)
+    batches = [order[i:i + args.batch] for i in range(0, len(order), args.batch)]
+    steps = len(batches)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: max(0.0, 1 - s / steps))
+    t0 = time.time()
+    model.train()
+    for s, rows in enumerate(batches):
+        cf_rows = [i for i in rows if data[i]["cf"] is not None and rng.random() < 0.5]
+        ids, am, y, m, ty = collate(data, rows, cf_rows)
+        logits, tl = model(ids, am)
+        loss = (F.binary_cross_entropy_with_logits(logits, y, reduction="none", pos_weight=pos_weight) * m).sum() \
+            / m.sum().clamp(min=1)
+        tmask = ty >= 0
+        if tmask.any():
+            loss = loss + 1.5 * F.binary_cross_entropy_with_logits(tl[tmask], ty[tmask], pos_weight=torch.tensor(3.0))
+        if cf_rows:
+            pos = torch.tensor([list(rows).index(i) for i in cf_rows])
+            n = len(rows)
+            loss = loss + args.clp * (logits[pos][:, PAIR_HEADS] - logits[n:n + len(cf_rows)][:, PAIR_HEADS]).abs().mean()
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(enc_p + head_p, 1.0)
+        opt.step(); sched.step()
+        if (s + 1) % 50 == 0:
+            print(f"step {s + 1}/{steps} loss {float(loss):.4f} {time.time() - t0:.0f}s", flush=True)
+    torch.save(model.state_dict(), run / "final_short.pt")
+    json.dump({"args": vars(args), "steps": steps, "examples": len(data), "wall_s": round(time.time() - t0, 1)},
+              open(run / "train_short_log.json", "w"), indent=1)
+    print(f"done: {steps} steps in {time.time() - t0:.0f}s", flush=True)
+
+
+if __name__ == "__main__":
+    main()
