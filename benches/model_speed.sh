@@ -40,10 +40,12 @@ for _ in $(seq "$RUNS"); do
 done
 N=$(wc -l < "$DATA")
 echo "texts: $N"
+median() { sort -n | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
 for label in shipped baseline shipped_no_guard; do
-    awk -v l="$label" -v n="$N" '$1 == l {w[++k] = $2; r[k] = $3}
-        END {asort(w); asort(r); m = w[int((k + 1) / 2)];
-             printf "%-17s median %.2f s = %.0f texts/s; peak RSS median %.0f MB (runs: %d)\n", l, m, n / m, r[int((k + 1) / 2)] / 1024, k}' "$TMP/runs"
+    wall=$(awk -v l="$label" '$1 == l {print $2}' "$TMP/runs" | median)
+    rss=$(awk -v l="$label" '$1 == l {print $3}' "$TMP/runs" | median)
+    awk -v l="$label" -v w="$wall" -v r="$rss" -v n="$N" \
+        'BEGIN {printf "%-17s median %.2f s = %.0f texts/s; peak RSS median %.0f MB\n", l, w, n / w, r / 1024}'
 done
 "$BIN" score --jsonl --input "$DATA" --output "$TMP/out.jsonl" 2>/dev/null
 echo "identity guard records on OLID: $(grep -c '"guards"' "$TMP/out.jsonl" || true) of $N texts re-scored"

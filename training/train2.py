@@ -83,6 +83,25 @@ def collate(examples, rows, cf_rows):
             torch.from_numpy(m), torch.from_numpy(tok_y))
 
 
+def batch_loss(model, ex, rows, cf_rows, pos_weight, tok_pos_weight, tok_weight, clp):
+    """The training loss of one batch (module docs): masked sequence BCE, token BCE and
+    counterfactual logit pairing between each row in cf_rows and its swapped copy."""
+    ids, am, y, m, ty = collate(ex, rows, cf_rows)
+    logits, tl = model(ids, am)
+    seq = F.binary_cross_entropy_with_logits(logits, y, reduction="none", pos_weight=pos_weight)
+    loss = (seq * m).sum() / m.sum().clamp(min=1)
+    tmask = ty >= 0
+    if tmask.any():
+        loss = loss + tok_weight * F.binary_cross_entropy_with_logits(
+            tl[tmask], ty[tmask], pos_weight=tok_pos_weight)
+    if cf_rows:
+        n = len(rows)
+        pos = torch.tensor([list(rows).index(i) for i in cf_rows])
+        pairs = logits[pos][:, PAIR_HEADS] - logits[n:n + len(cf_rows)][:, PAIR_HEADS]
+        loss = loss + clp * pairs.abs().mean()
+    return loss
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--name", required=True)
@@ -155,20 +174,7 @@ def main():
             if state["step"] >= state["total"]:
                 break
             cf_rows = [i for i in rows if ex[i]["cf"] is not None and brng.random() < args.cf_rate]
-            ids, am, y, m, ty = collate(ex, rows, cf_rows)
-            logits, tl = model(ids, am)
-            seq = F.binary_cross_entropy_with_logits(logits, y, reduction="none", pos_weight=pos_weight)
-            loss = (seq * m).sum() / m.sum().clamp(min=1)
-            tmask = ty >= 0
-            if tmask.any():
-                loss = loss + args.tok_weight * F.binary_cross_entropy_with_logits(
-                    tl[tmask], ty[tmask], pos_weight=tok_pw)
-            if cf_rows:
-                n = len(rows)
-                pos = torch.tensor([list(rows).index(i) for i in cf_rows])
-                a = logits[pos][:, PAIR_HEADS]
-                b = logits[n:n + len(cf_rows)][:, PAIR_HEADS]
-                loss = loss + args.clp * (a - b).abs().mean()
+            loss = batch_loss(model, ex, rows, cf_rows, pos_weight, tok_pw, args.tok_weight, args.clp)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(enc + head, 1.0)

@@ -26,11 +26,10 @@ import time
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 import warden_common as W
 from prepare2 import TRAIN_HEADS
-from train2 import PAIR_HEADS, Model2, collate
+from train2 import Model2, batch_loss
 
 
 def banned_words():
@@ -111,17 +110,7 @@ def main():
     model.train()
     for s, rows in enumerate(batches):
         cf_rows = [i for i in rows if data[i]["cf"] is not None and rng.random() < 0.5]
-        ids, am, y, m, ty = collate(data, rows, cf_rows)
-        logits, tl = model(ids, am)
-        loss = (F.binary_cross_entropy_with_logits(logits, y, reduction="none", pos_weight=pos_weight) * m).sum() \
-            / m.sum().clamp(min=1)
-        tmask = ty >= 0
-        if tmask.any():
-            loss = loss + 1.5 * F.binary_cross_entropy_with_logits(tl[tmask], ty[tmask], pos_weight=torch.tensor(3.0))
-        if cf_rows:
-            pos = torch.tensor([list(rows).index(i) for i in cf_rows])
-            n = len(rows)
-            loss = loss + args.clp * (logits[pos][:, PAIR_HEADS] - logits[n:n + len(cf_rows)][:, PAIR_HEADS]).abs().mean()
+        loss = batch_loss(model, data, rows, cf_rows, pos_weight, torch.tensor(3.0), 1.5, args.clp)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(enc_p + head_p, 1.0)
