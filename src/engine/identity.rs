@@ -11,7 +11,12 @@
 //! word ("a transgender nurse") is dropped; an adjective standing alone ("I am queer")
 //! becomes "a person" ("person" after an article).
 
+use std::str::FromStr;
+
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+
+use crate::error::{Error, Result};
+use crate::patterns::Row;
 
 const TERMS: &str = include_str!("../../wordlists/identity/en.tsv");
 
@@ -61,10 +66,52 @@ const NOT_A_NOUN: &[&str] = &[
     "there",
 ];
 
+/// How a term stands in a sentence, which decides its neutral replacement.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {
     Adjective,
     PluralNoun,
+}
+
+impl FromStr for Kind {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Kind, String> {
+        match s {
+            "adj" => Ok(Kind::Adjective),
+            "plural_noun" => Ok(Kind::PluralNoun),
+            _ => Err(format!("unknown kind `{s}` (expected adj or plural_noun)")),
+        }
+    }
+}
+
+/// The groups the list covers; parsed so that a typo in the data fails its test.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Group {
+    SexualOrientation,
+    GenderIdentity,
+    Gender,
+    Religion,
+    Ethnicity,
+    Nationality,
+    Disability,
+    Age,
+}
+
+impl FromStr for Group {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Group, String> {
+        Ok(match s {
+            "sexual_orientation" => Group::SexualOrientation,
+            "gender_identity" => Group::GenderIdentity,
+            "gender" => Group::Gender,
+            "religion" => Group::Religion,
+            "ethnicity" => Group::Ethnicity,
+            "nationality" => Group::Nationality,
+            "disability" => Group::Disability,
+            "age" => Group::Age,
+            _ => return Err(format!("unknown identity group `{s}`")),
+        })
+    }
 }
 
 /// The identity term list, compiled once.
@@ -74,87 +121,64 @@ pub(crate) struct IdentityTerms {
     terms: Vec<(String, Kind)>,
 }
 
-/// One identity mention: byte range in the text and the listed term.
+/// A text with its identity mentions replaced by neutral noun phrases.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Mention<'t> {
-    pub start: usize,
-    pub end: usize,
-    pub term: &'t str,
-    kind: Kind,
+pub(crate) struct Counterfactual {
+    pub text: String,
+    /// The listed terms that were replaced, each once, in order of first mention.
+    pub terms: Vec<String>,
 }
 
 impl IdentityTerms {
     /// The shipped list.
     pub fn shipped() -> IdentityTerms {
-        IdentityTerms::parse(TERMS)
+        IdentityTerms::parse("identity/en.tsv", TERMS).expect("the shipped identity list parses")
     }
 
-    fn parse(tsv: &str) -> IdentityTerms {
+    /// Parses `term<TAB>group<TAB>kind` rows (`#` comments, blank lines ignored).
+    fn parse(name: &str, tsv: &str) -> Result<IdentityTerms> {
         let mut terms = Vec::new();
-        for line in tsv.lines() {
-            let line = line.trim_end();
-            if line.is_empty() || line.starts_with('#') {
-                continue;
-            }
-            let mut columns = line.split('\t');
-            let (Some(term), Some(_group), Some(kind)) =
-                (columns.next(), columns.next(), columns.next())
-            else {
-                continue;
-            };
-            let kind = match kind {
-                "plural_noun" => Kind::PluralNoun,
-                "adj" => Kind::Adjective,
-                _ => continue,
-            };
-            if !term.is_empty() && term != "term" {
-                terms.push((term.to_string(), kind));
-            }
+        for row in Row::parse_all(name, tsv) {
+            let mut row = row?;
+            let _group: Group = row.required("group")?;
+            let kind: Kind = row.required("kind")?;
+            terms.push((row.text.to_string(), kind));
         }
         let automaton = AhoCorasickBuilder::new()
             .ascii_case_insensitive(true)
             .match_kind(MatchKind::LeftmostLongest)
             .build(terms.iter().map(|(t, _)| t.as_str()))
-            .expect("the identity term list compiles");
-        IdentityTerms { automaton, terms }
+            .map_err(|e| Error::config(format!("{name}: {e}")))?;
+        Ok(IdentityTerms { automaton, terms })
     }
 
-    /// Whole-word mentions, left to right, longest first ("gay people" over "gay").
-    pub fn mentions<'s>(&'s self, text: &str) -> Vec<Mention<'s>> {
+    /// Whole-word mentions, left to right, longest first ("gay people" over "gay"): byte
+    /// range and index into `terms`.
+    fn mentions<'a>(&'a self, text: &'a str) -> impl Iterator<Item = (usize, usize, usize)> + 'a {
         let bytes = text.as_bytes();
-        let is_word = |i: Option<&u8>| i.is_some_and(|b| b.is_ascii_alphanumeric() || *b >= 0x80);
-        self.automaton
-            .find_iter(text)
-            .filter(|m| {
-                let before = m.start().checked_sub(1).and_then(|i| bytes.get(i));
-                !is_word(before) && !is_word(bytes.get(m.end()))
-            })
-            .map(|m| {
-                let (term, kind) = &self.terms[m.pattern().as_usize()];
-                Mention {
-                    start: m.start(),
-                    end: m.end(),
-                    term: term.as_str(),
-                    kind: *kind,
-                }
-            })
-            .collect()
+        let is_word = |b: Option<&u8>| b.is_some_and(|b| b.is_ascii_alphanumeric() || *b >= 0x80);
+        self.automaton.find_iter(text).filter_map(move |m| {
+            let before = m.start().checked_sub(1).and_then(|i| bytes.get(i));
+            let whole = !is_word(before) && !is_word(bytes.get(m.end()));
+            whole.then(|| (m.start(), m.end(), m.pattern().as_usize()))
+        })
     }
 
     /// `text` with every identity mention replaced by a neutral noun phrase, or `None`
     /// when it mentions no identity.
-    pub fn counterfactual(&self, text: &str) -> Option<String> {
-        let mentions = self.mentions(text);
-        if mentions.is_empty() {
-            return None;
-        }
+    pub fn counterfactual(&self, text: &str) -> Option<Counterfactual> {
         let mut out = String::with_capacity(text.len());
+        let mut terms: Vec<String> = Vec::new();
         let mut pos = 0;
-        for m in &mentions {
-            out.push_str(&text[pos..m.start]);
-            let rest = &text[m.end..];
-            pos = m.end;
-            match m.kind {
+        for (start, end, index) in self.mentions(text) {
+            let (term, kind) = &self.terms[index];
+            if !terms.iter().any(|t| t == term) {
+                terms.push(term.clone());
+            }
+            out.push_str(&text[pos..start]);
+            let rest = &text[end..];
+            pos = end;
+            match kind {
                 Kind::PluralNoun => out.push_str("people"),
                 Kind::Adjective => {
                     let next = rest.trim_start_matches([' ', '-']);
@@ -179,8 +203,11 @@ impl IdentityTerms {
                 }
             }
         }
+        if terms.is_empty() {
+            return None;
+        }
         out.push_str(&text[pos..]);
-        Some(out)
+        Some(Counterfactual { text: out, terms })
     }
 }
 
@@ -218,7 +245,7 @@ mod tests {
         for (text, expected) in table {
             let got = terms
                 .counterfactual(text)
-                .unwrap_or_else(|| text.to_string());
+                .map_or_else(|| text.to_string(), |c| c.text);
             assert_eq!(got, expected, "{text}");
         }
         assert_eq!(terms.counterfactual("have a nice day"), None);
@@ -227,11 +254,21 @@ mod tests {
     #[test]
     fn mentions_are_whole_words_and_case_insensitive() {
         let terms = IdentityTerms::shipped();
-        let found: Vec<_> = terms
-            .mentions("GAY people, Transgender folks, megayacht")
-            .into_iter()
-            .map(|m| m.term)
-            .collect();
-        assert_eq!(found, ["gay people", "transgender"]);
+        let found = terms
+            .counterfactual("GAY people, Transgender folks, megayacht, gay people")
+            .map(|c| c.terms);
+        assert_eq!(found.unwrap(), ["gay people", "transgender"]);
+    }
+
+    #[test]
+    fn malformed_rows_are_errors_naming_the_line() {
+        for tsv in [
+            "gay\tsexual_orientation\n",
+            "gay\tsexuality\tadj\n",
+            "gay\tage\tnoun\n",
+        ] {
+            let err = IdentityTerms::parse("t.tsv", tsv).err().expect(tsv);
+            assert!(err.to_string().contains("t.tsv"), "{err}");
+        }
     }
 }

@@ -265,11 +265,7 @@ impl Engine {
                 continue;
             }
             if let Some(counterfactual) = terms.counterfactual(inputs[i]) {
-                let named = terms
-                    .mentions(inputs[i])
-                    .into_iter()
-                    .map(|m| m.term.to_string());
-                candidates.push((i, counterfactual, dedup(named)));
+                candidates.push((i, counterfactual.text, counterfactual.terms));
             }
         }
         if candidates.is_empty() {
@@ -425,17 +421,6 @@ fn has_context(text: &str, matches: &[Match]) -> bool {
 fn identity_terms() -> &'static IdentityTerms {
     static TERMS: std::sync::OnceLock<IdentityTerms> = std::sync::OnceLock::new();
     TERMS.get_or_init(IdentityTerms::shipped)
-}
-
-/// Terms in first-seen order, each once.
-fn dedup(terms: impl Iterator<Item = String>) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    for term in terms {
-        if !out.iter().any(|t| t.eq_ignore_ascii_case(&term)) {
-            out.push(term);
-        }
-    }
-    out
 }
 
 fn bump(categories: &mut BTreeMap<Category, f32>, category: Category, score: f32) {

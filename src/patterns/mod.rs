@@ -17,6 +17,7 @@ mod sensitive;
 mod wordlist;
 
 pub use sensitive::SensitiveSet;
+pub(crate) use wordlist::Row;
 pub use wordlist::{parse_terms, MatchMode, Term, Wordlists};
 
 use matcher::{Hit, TermMatcher};
