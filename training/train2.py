@@ -35,6 +35,7 @@ import torch.nn.functional as F
 
 import warden_common as W
 from prepare2 import TOX_HEADS, TRAIN_HEADS
+from train import build_batches
 
 HATE = TRAIN_HEADS.index("identity_attack")
 PAIR_HEADS = TOX_HEADS + [HATE]
@@ -49,16 +50,28 @@ class Model2(W.WardenModel):
 
 
 def batches_for(epoch, seed, lens, batch):
+    """The epoch's batch order, a pure function of (seed, epoch) so a resumed run skips
+    exactly the batches it trained on; batching as in 1.0 (train.build_batches)."""
     rng = np.random.default_rng(seed * 1000 + epoch)
-    idx = rng.permutation(len(lens))
-    out = []
-    chunk = batch * 50
-    for c in range(0, len(idx), chunk):
-        part = idx[c:c + chunk]
-        part = part[np.argsort(lens[part], kind="stable")]
-        out += [part[i:i + batch] for i in range(0, len(part), batch)]
-    rng.shuffle(out)
-    return out, rng
+    return build_batches(np.arange(len(lens)), lens, batch, rng), rng
+
+
+def head_pos_weights(ex):
+    """Per-head positive rate over the labelled cells and pos_weight = clip(sqrt(neg/pos), 1, 5)."""
+    Y = np.stack([e["y"] for e in ex]); M = np.stack([e["m"] for e in ex])
+    p = (Y * M).sum(0) / np.maximum(M.sum(0), 1)
+    return p, torch.tensor(np.clip(np.sqrt((1 - p) / np.maximum(p, 1e-3)), 1.0, 5.0), dtype=torch.float32)
+
+
+def optimizer(model, lr, head_lr):
+    """AdamW over the encoder layers (lr) and the heads (head_lr); embeddings stay frozen.
+    Returns the optimizer and the trained parameters (for gradient clipping)."""
+    for prm in model.embeddings.parameters():
+        prm.requires_grad_(False)
+    enc = [prm for l in model.layers for prm in l.parameters()]
+    head = list(model.heads.parameters())
+    opt = torch.optim.AdamW([{"params": enc, "lr": lr}, {"params": head, "lr": head_lr}], weight_decay=0.01)
+    return opt, enc + head
 
 
 def collate(examples, rows, cf_rows):
@@ -126,20 +139,13 @@ def main():
     assert blob["heads"] == TRAIN_HEADS
     ex = blob["examples"]
     lens = np.array([len(e["ids"]) for e in ex])
-    Y = np.stack([e["y"] for e in ex]); M = np.stack([e["m"] for e in ex])
-    p = (Y * M).sum(0) / np.maximum(M.sum(0), 1)
-    pos_weight = torch.tensor(np.clip(np.sqrt((1 - p) / np.maximum(p, 1e-3)), 1.0, 5.0), dtype=torch.float32)
+    p, pos_weight = head_pos_weights(ex)
     print(f"train {len(ex)} examples; head positive rate", dict(zip(TRAIN_HEADS, p.round(3))),
           "pos_weight", [round(x, 2) for x in pos_weight.tolist()], flush=True)
 
     model = Model2()
     W.load_base_weights(model)
-    for prm in model.embeddings.parameters():
-        prm.requires_grad_(False)
-    enc = [prm for l in model.layers for prm in l.parameters()]
-    head = list(model.heads.parameters())
-    opt = torch.optim.AdamW([{"params": enc, "lr": args.lr}, {"params": head, "lr": args.head_lr}],
-                            weight_decay=0.01)
+    opt, trained = optimizer(model, args.lr, args.head_lr)
     steps_per_epoch = math.ceil(len(ex) / args.batch)
     state = {"step": 0, "total": args.epochs * steps_per_epoch, "wall": 0.0, "losses": []}
     warm = lambda: max(1, int(0.05 * state["total"]))
@@ -177,7 +183,7 @@ def main():
             loss = batch_loss(model, ex, rows, cf_rows, pos_weight, tok_pw, args.tok_weight, args.clp)
             opt.zero_grad(set_to_none=True)
             loss.backward()
-            torch.nn.utils.clip_grad_norm_(enc + head, 1.0)
+            torch.nn.utils.clip_grad_norm_(trained, 1.0)
             opt.step(); sched.step()
             state["step"] += 1
             state["losses"].append(float(loss.detach()))

@@ -29,7 +29,7 @@ import torch
 
 import warden_common as W
 from prepare2 import TRAIN_HEADS
-from train2 import Model2, batch_loss
+from train2 import Model2, batch_loss, head_pos_weights, optimizer
 
 
 def banned_words():
@@ -92,15 +92,8 @@ def main():
 
     model = Model2()
     model.load_state_dict(torch.load(run / "final.pt", map_location="cpu"))
-    for p in model.embeddings.parameters():
-        p.requires_grad_(False)
-    enc_p = [p for l in model.layers for p in l.parameters()]
-    head_p = list(model.heads.parameters())
-    opt = torch.optim.AdamW([{"params": enc_p, "lr": args.lr}, {"params": head_p, "lr": args.head_lr}],
-                            weight_decay=0.01)
-    Y = np.stack([e["y"] for e in ex]); M = np.stack([e["m"] for e in ex])
-    p = (Y * M).sum(0) / np.maximum(M.sum(0), 1)
-    pos_weight = torch.tensor(np.clip(np.sqrt((1 - p) / np.maximum(p, 1e-3)), 1.0, 5.0), dtype=torch.float32)
+    opt, trained = optimizer(model, args.lr, args.head_lr)
+    _, pos_weight = head_pos_weights(ex)
     order = list(range(len(data)))
     rng.shuffle(order)
     batches = [order[i:i + args.batch] for i in range(0, len(order), args.batch)]
@@ -113,7 +106,7 @@ def main():
         loss = batch_loss(model, data, rows, cf_rows, pos_weight, torch.tensor(3.0), 1.5, args.clp)
         opt.zero_grad(set_to_none=True)
         loss.backward()
-        torch.nn.utils.clip_grad_norm_(enc_p + head_p, 1.0)
+        torch.nn.utils.clip_grad_norm_(trained, 1.0)
         opt.step(); sched.step()
         if (s + 1) % 50 == 0:
             print(f"step {s + 1}/{steps} loss {float(loss):.4f} {time.time() - t0:.0f}s", flush=True)
