@@ -9,19 +9,19 @@
   3. onnxruntime BERT fusion WITHOUT the fused Attention op (LayerNorm, Gelu, bias and
      skip fusions only): the attention projections stay plain MatMuls, so step 4 can
      quantize every weight matrix.
-  4. Deterministic int8: every MatMul weight becomes MatMulNBits (8-bit, symmetric,
-     blocks of 32 along K) and the embedding tables int8 Gathers. 1.0 used dynamic
-     quantization, whose activation scale is computed over the whole batch tensor, so a
-     text's scores moved by up to 0.12 with its batch partners. Here nothing depends on
-     other rows: weights are dequantized per block and activations stay fp32
-     (accuracy_level 1), so a text scores the same alone or in any batch (checked below to
-     1e-4, and in the Rust tests). Measured on the 2-core AVX2 machine (Python
-     onnxruntime, batches of 32, 2 threads, 640 OLID tweets): accuracy_level 1 150
-     texts/s, accuracy_level 4 (int8 compute) 86-102, fp32 137, the fused Attention op
-     did not help (126-140); 1.0's dynamic int8 199 — the price of determinism.
+  4. Deterministic int8, per token (quant_token.py): every MatMul with a constant weight
+     becomes an exact integer product (MatMulInteger) of a uint8 activation row, quantized
+     with its OWN scale (max|x|/127 over the hidden dimension), and uint8 weights with one
+     scale per output column; the embedding tables become int8 Gathers. Nothing depends
+     on other rows of the batch, so a text scores the same alone or in any batch (checked
+     below to 1e-4, and in the Rust tests). 1.0 used dynamic quantization, whose scale is
+     computed over the whole batch tensor (a text's scores moved by up to 0.12 with its
+     batch partners). 2.0.0 shipped weight-only MatMulNBits (also batch-independent) whose
+     8-bit kernel dequantizes each weight matrix per call: 39 ms for one short text.
+     quant_static.py measures the alternatives (static QDQ, NBits, fp32) side by side.
 Intermediate graphs go to training/runs/<name>/ (git-ignored).
 
-Usage: python export2.py --name v2 [--accuracy-level 4] [--base]  (--base: untrained
+Usage: python export2.py --name v2 [--base]  (--base: untrained
 heads, for timing the graph shape only)
 """
 
@@ -91,8 +91,6 @@ def throughput(path, texts, batch=32, threads=2):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--name", required=True)
-    ap.add_argument("--accuracy-level", type=int, default=1)
-    ap.add_argument("--block-size", type=int, default=32)
     ap.add_argument("--base", action="store_true")
     ap.add_argument("--weights", default="final_short.pt", help="in runs/<name>/ (train2_short.py)")
     ap.add_argument("--out", default=str(W.MODEL_DIR / "model.onnx"))
@@ -140,18 +138,13 @@ def main():
     report["fusion"] = {"op_counts": ops, "max_abs_diff_vs_fp32": {"probs": fd[0], "token_probs": fd[1]}}
 
     from onnxruntime.quantization import QuantType, quantize_dynamic
-    from onnxruntime.quantization.matmul_nbits_quantizer import (DefaultWeightOnlyQuantConfig,
-                                                                MatMulNBitsQuantizer)
-    cfg = DefaultWeightOnlyQuantConfig(block_size=args.block_size, is_symmetric=True,
-                                       accuracy_level=args.accuracy_level, bits=8)
-    q = MatMulNBitsQuantizer(onnx.load(str(fused)), bits=8, block_size=args.block_size,
-                             is_symmetric=True, accuracy_level=args.accuracy_level, algo_config=cfg)
-    q.process()
-    nbits = run / "model2_nbits.onnx"
-    q.model.save_model_to_file(str(nbits), use_external_data_format=False)
+
+    import quant_token
+    per_token = run / "model2_per_token.onnx"
+    rewrite = quant_token.rewrite(str(fused), str(per_token))
     final = run / "model2_int8.onnx"
     # Embedding tables: int8 Gather (a lookup dequantizes one row: no activation scale).
-    quantize_dynamic(str(nbits), str(final), weight_type=QuantType.QInt8, op_types_to_quantize=["Gather"],
+    quantize_dynamic(str(per_token), str(final), weight_type=QuantType.QInt8, op_types_to_quantize=["Gather"],
                      extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})
     assert io_names(final) == (IN_NAMES, OUT_NAMES)
     qo = session(final).run(OUT_NAMES, {"input_ids": ids, "attention_mask": am})
@@ -161,7 +154,7 @@ def main():
         qops[n.op_type] = qops.get(n.op_type, 0) + 1
     report["int8"] = {"op_counts": qops, "bytes": final.stat().st_size,
                       "max_abs_diff_vs_fp32_probe": {"probs": qd[0], "token_probs": qd[1]},
-                      "accuracy_level": args.accuracy_level, "block_size": args.block_size}
+                      "per_token_rewrite": rewrite}
     texts = PROBE_TEXTS + ["you people are all the same", "Muslims are lovely neighbours",
                            "I will never forgive you", "fuck yes we won", "gay" * 3]
     report["int8"]["batch_independence_max_abs_diff"] = batch_independence(final, texts)
