@@ -3,6 +3,10 @@
 //! `single`: one short text end to end (preprocessing, tokenizer, model, combination with
 //! the patterns). `batch`: OLID tweets in batches of 256 texts, spread over the session
 //! pool. Run with `make bench` (which puts ONNX Runtime on `ORT_DYLIB_PATH`).
+//!
+//! `BASELINE_MODEL_DIR=<dir>` adds the same single-text measurement for another model
+//! directory (e.g. an earlier release taken from git history), in the same run, so the
+//! two can be compared on a shared, noisy machine.
 
 use std::hint::black_box;
 use std::path::PathBuf;
@@ -31,6 +35,12 @@ fn model(c: &mut Criterion) {
         .model(Some(ModelOptions::shipped().expect("shipped model")))
         .build()
         .expect("engine with model");
+    let baseline = std::env::var_os("BASELINE_MODEL_DIR").map(|dir| {
+        Engine::builder()
+            .model(Some(ModelOptions::new(PathBuf::from(dir))))
+            .build()
+            .expect("engine with the baseline model")
+    });
 
     let mut group = c.benchmark_group("model_single");
     for text in [
@@ -40,6 +50,11 @@ fn model(c: &mut Criterion) {
         group.bench_with_input(BenchmarkId::new("engine", text), text, |b, t| {
             b.iter(|| black_box(engine.score(t)))
         });
+        if let Some(baseline) = &baseline {
+            group.bench_with_input(BenchmarkId::new("baseline", text), text, |b, t| {
+                b.iter(|| black_box(baseline.score(t)))
+            });
+        }
     }
     group.finish();
 
