@@ -18,10 +18,14 @@ PLAYWRIGHT   := $(E2E_DIR)/node_modules/playwright-core/package.json
 FIREFOX      ?= /usr/bin/firefox-esr
 GECKODRIVER_VERSION := 0.37.1
 GECKODRIVER  := $(TOOLS)/geckodriver-$(GECKODRIVER_VERSION)/bin/geckodriver
+CLIENTS_DIR  := tests/clients
+PYCLIENTS    := $(TOOLS)/pyclients
+PYCLIENTS_OK := $(PYCLIENTS)/.installed
+NODECLIENTS  := $(CLIENTS_DIR)/node/node_modules/.package-lock.json
 
 export ORT_DYLIB_PATH ?= $(ORT_LIB)
 
-.PHONY: help setup run demo test build lint e2e e2e-setup e2e-firefox bench load crash stress fuzz model wordlists clean
+.PHONY: help setup run demo test build lint e2e e2e-setup e2e-firefox clients clients-setup bench load crash stress fuzz model wordlists clean
 
 help: ## List the targets
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -59,10 +63,11 @@ lint: ## Formatting and clippy (warnings are errors)
 	$(CARGO) clippy --locked --all-targets -- -D warnings
 	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --locked --no-deps
 
-test: setup lint ## fmt check, clippy -D warnings, every test, then the console's browser test
+test: setup lint ## fmt check, clippy -D warnings, every test, the console's browser test, the vendors' clients
 	$(CARGO) test --locked --all-targets
 	$(CARGO) test --locked --doc
 	$(MAKE) e2e
+	$(MAKE) clients
 
 # The console's browser test: Debian's Chromium, and playwright-core from npm into
 # tests/e2e/node_modules (never a browser download).
@@ -82,6 +87,31 @@ $(PLAYWRIGHT): $(E2E_DIR)/package.json $(E2E_DIR)/package-lock.json
 e2e: setup e2e-setup ## Browser test of the moderator console (headless Chromium; screenshots in target/e2e/)
 	$(CARGO) build --locked --bin warden
 	WARDEN_BIN=$(TARGET_DIR)/debug/warden CHROMIUM=$(CHROMIUM) E2E_OUT=$(TARGET_DIR)/e2e node $(E2E_DIR)/console.mjs
+
+# The drop-in APIs driven by the vendors' own clients, pinned: Python's openai and
+# google-api-python-client (tests/clients/python/requirements.txt, every dependency
+# pinned) in a venv under .tools, and npm's openai and googleapis from
+# tests/clients/node/package-lock.json. Reinstalled when the pins change.
+clients-setup: $(PYCLIENTS_OK) $(NODECLIENTS)
+
+$(PYCLIENTS_OK): $(CLIENTS_DIR)/python/requirements.txt
+	@echo "installing the pinned Python clients into $(PYCLIENTS)"
+	@rm -rf $(PYCLIENTS)
+	$(PYTHON) -m venv $(PYCLIENTS)
+	$(PYCLIENTS)/bin/pip install --quiet --disable-pip-version-check --no-deps -r $<
+	$(PYCLIENTS)/bin/pip check
+	@touch $@
+
+$(NODECLIENTS): $(CLIENTS_DIR)/node/package.json $(CLIENTS_DIR)/node/package-lock.json
+	@command -v node >/dev/null && node -e 'process.exit(+process.versions.node.split(".")[0] >= 20 ? 0 : 1)' \
+		|| { echo "the client tests need Node.js 20 or later (node, npm)"; exit 1; }
+	cd $(CLIENTS_DIR)/node && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+clients: setup clients-setup ## The drop-in APIs through the vendors' own Python and Node clients
+	$(CARGO) build --locked --bin warden
+	WARDEN_BIN=$(TARGET_DIR)/debug/warden $(PYCLIENTS)/bin/python $(CLIENTS_DIR)/python/test_clients.py
+	WARDEN_BIN=$(TARGET_DIR)/debug/warden node $(CLIENTS_DIR)/node/clients.mjs
 
 # The console in Firefox, a manual check like `make stress` (not in `make test`: CI time).
 # Debian's Firefox ESR, driven over W3C WebDriver by geckodriver (built from crates.io

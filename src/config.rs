@@ -81,6 +81,11 @@ pub struct HttpConfig {
     /// bound, a client sending a byte now and then holds a connection (and a request's
     /// buffer) forever.
     pub body_timeout_seconds: u64,
+    /// Believe `X-Forwarded-Proto` and `X-Forwarded-Host` when telling clients where
+    /// Warden is (the discovery document's `rootUrl`): only behind a proxy that sets them,
+    /// since otherwise any caller could point the clients elsewhere
+    /// (`WARDEN_TRUST_FORWARDED_HEADERS`).
+    pub trust_forwarded_headers: bool,
 }
 
 /// Per-key token bucket.
@@ -201,6 +206,7 @@ impl Default for HttpConfig {
             workers: 0,
             shutdown_timeout_seconds: 30,
             body_timeout_seconds: 30,
+            trust_forwarded_headers: false,
         }
     }
 }
@@ -315,6 +321,9 @@ impl Config {
         }
         if let Some(v) = var("WARDEN_HTTP_WORKERS") {
             self.http.workers = parse_env("WARDEN_HTTP_WORKERS", &v)?;
+        }
+        if let Some(v) = var("WARDEN_TRUST_FORWARDED_HEADERS") {
+            self.http.trust_forwarded_headers = parse_env("WARDEN_TRUST_FORWARDED_HEADERS", &v)?;
         }
         if let Some(v) = var("WARDEN_RATE_LIMIT_PER_SECOND") {
             self.rate_limit.per_second = parse_env("WARDEN_RATE_LIMIT_PER_SECOND", &v)?;
@@ -478,6 +487,13 @@ mod tests {
         )
         .unwrap();
         assert_eq!(c.queue.default_lease_seconds, 90);
+        assert!(!c.http.trust_forwarded_headers);
+        let c = load(
+            "[http]\ntrust_forwarded_headers = false\n",
+            &[("WARDEN_TRUST_FORWARDED_HEADERS", "true")],
+        )
+        .unwrap();
+        assert!(c.http.trust_forwarded_headers);
     }
 
     #[test]

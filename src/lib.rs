@@ -18,6 +18,7 @@
 //!   feed;
 //! * [`privacy`]: subject keys and sealing, redaction, retention, erasure and export;
 //! * [`transparency`]: DSA statements of reasons and transparency reports;
+//! * [`feedback`]: score corrections from callers, kept for threshold calibration;
 //! * [`http`]: the authenticated JSON API; [`config`]: its configuration;
 //! * [`compat`]: drop-in Perspective and OpenAI moderation APIs on top of it.
 //!
@@ -41,6 +42,7 @@ pub mod engine;
 mod error;
 pub mod event;
 pub mod failure;
+pub mod feedback;
 pub mod http;
 pub mod ids;
 pub mod item;

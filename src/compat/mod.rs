@@ -1,7 +1,9 @@
 //! Drop-in APIs: Warden behind the request and response shapes of two hosted services, so
 //! their existing clients work against Warden by changing only the base URL and the key.
 //!
-//! * [`perspective`]: Google's Perspective API (`POST /v1alpha1/comments:analyze`).
+//! * [`perspective`]: Google's Perspective API (`POST /v1alpha1/comments:analyze`,
+//!   `POST /v1alpha1/comments:suggestscore`, and the discovery document its client
+//!   libraries build from).
 //! * [`openai`]: OpenAI's moderation endpoint (`POST /v1/moderations`).
 //!
 //! This module owns the translation, and nothing else: the vendors' request types and how
@@ -9,8 +11,9 @@
 //! categories, the response shapes, and the vendors' error shapes (every error on these
 //! routes, including authentication and rate limiting, comes back in the vendor's shape,
 //! because that is what the clients parse). Scoring is Warden's own, through the same
-//! scorer as `POST /v1/moderate`; neither API stores anything. The HTTP handlers live in
-//! `http::routes::compat` and stay thin.
+//! scorer as `POST /v1/moderate`. Only `suggestscore` leads to anything stored: the
+//! score feedback record it translates to (`crate::feedback`), which holds no text. The
+//! HTTP handlers live in `http::routes::compat` and stay thin.
 
 pub mod openai;
 pub mod perspective;

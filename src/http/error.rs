@@ -42,6 +42,11 @@ struct Detail<'a> {
     message: &'a str,
 }
 
+/// The challenge on every 401. RFC 6750's scheme with a realm: a bare `Bearer` is valid
+/// HTTP, but httplib2 (under google-api-python-client) refuses to parse it and raises
+/// `MalformedHeader` instead of the `HttpError` its callers handle.
+pub(crate) const BEARER_CHALLENGE: &str = "Bearer realm=\"warden\"";
+
 impl ResponseError for Failure {
     fn status_code(&self) -> StatusCode {
         status(self.code())
@@ -53,7 +58,10 @@ impl ResponseError for Failure {
             response.insert_header((header::RETRY_AFTER, seconds.to_string()));
         }
         if self.code() == Code::Unauthorized {
-            response.insert_header((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer")));
+            response.insert_header((
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static(BEARER_CHALLENGE),
+            ));
         }
         response.json(Body {
             error: Detail {

@@ -27,6 +27,7 @@ mod error;
 mod extract;
 mod metrics;
 mod openapi;
+mod origin;
 mod protocol;
 mod ratelimit;
 mod routes;
@@ -188,6 +189,17 @@ impl AppState {
     /// Drops texts whose community's retention ran out. Blocking.
     pub fn sweep_retention(&self) -> Result<usize, Failure> {
         self.store.sweep_retention(Timestamp::now(), 1000)
+    }
+
+    /// Score feedback of `community` (`None`: records that named none) after `after`,
+    /// oldest first: what a threshold calibration reads (see `feedback`). Blocking.
+    pub fn score_feedback(
+        &self,
+        community: Option<&crate::ids::CommunityId>,
+        after: Option<u64>,
+        limit: usize,
+    ) -> Result<Vec<(u64, crate::feedback::ScoreFeedback)>, Failure> {
+        crate::feedback::list(&*self.store, community, after, limit)
     }
 
     /// Makes every write so far durable, blocking (tools, tests, shutdown).

@@ -18,10 +18,13 @@
 //! * **Derived state in the same step**: the suppression rules an item's new state calls
 //!   for (see `suppress`), their change-log entries, retention and transparency records
 //!   are written in the item's own atomic step.
+//! * **Score feedback** (see `feedback`) is appended on its own: it holds no text and
+//!   no personal data, and touches nothing else.
 //!
 //! [`SledStore`] is the one backend today.
 
 mod commit;
+mod feedback;
 mod sled_store;
 
 use std::collections::BTreeSet;
@@ -36,6 +39,7 @@ use crate::clock::Timestamp;
 use crate::community::{CommunityPolicy, CommunityWordlist};
 use crate::event::{Actor, Event};
 use crate::failure::Failure;
+use crate::feedback::ScoreFeedback;
 use crate::ids::{AuthorId, CommunityId, ItemId, KeyId};
 use crate::item::{check_history, Item, QueueName, Revision, Submission, Submitted};
 use crate::privacy::{ExportItem, Receipt, SubjectId};
@@ -211,6 +215,18 @@ pub trait Store: Send + Sync {
 
     /// An item's decision records, oldest first.
     fn item_decisions(&self, id: &ItemId) -> Result<Vec<DecisionRecord>, Failure>;
+
+    /// Appends a score feedback record (see `feedback`); returns its id, which increases.
+    fn put_score_feedback(&self, feedback: &ScoreFeedback) -> Result<u64, Failure>;
+
+    /// Up to `limit` score feedback records of `community` (`None`: those naming none)
+    /// with ids after `after`, oldest first.
+    fn score_feedback(
+        &self,
+        community: Option<&CommunityId>,
+        after: Option<u64>,
+        limit: usize,
+    ) -> Result<Vec<(u64, ScoreFeedback)>, Failure>;
 }
 
 /// A position in the decision records (statements export); opaque to clients.

@@ -26,6 +26,7 @@
 //! | `keys` | key id | `ApiKey` JSON |
 //! | `policies`, `wordlists` | community | JSON |
 //! | `audit` | sequence (u64) | `AuditRecord` JSON |
+//! | `score_feedback` | see `store::feedback` (written outside item transactions) |
 //!
 //! Item changes are one sled transaction over all of these trees: the item, its events,
 //! its queue, lease and retention index entries, the suppression rules its new state calls
@@ -1565,6 +1566,22 @@ impl Store for SledStore {
             .scan_prefix(id.as_bytes())
             .map(|kv| decode(&kv.map_err(internal)?.1))
             .collect()
+    }
+
+    fn put_score_feedback(
+        &self,
+        feedback: &crate::feedback::ScoreFeedback,
+    ) -> std::result::Result<u64, Failure> {
+        super::feedback::put(&self.db, feedback)
+    }
+
+    fn score_feedback(
+        &self,
+        community: Option<&CommunityId>,
+        after: Option<u64>,
+        limit: usize,
+    ) -> std::result::Result<Vec<(u64, crate::feedback::ScoreFeedback)>, Failure> {
+        super::feedback::list(&self.db, community, after, limit)
     }
 }
 

@@ -134,6 +134,26 @@ fn endpoints() -> Vec<Endpoint> {
         public("/openapi.json", |c, key, _, _| {
             c.s.call("GET", "/openapi.json", key, None)
         }),
+        // Perspective's discovery document is public, as Google's is; its clients send
+        // their key along, which changes nothing.
+        public("/$discovery/rest", |c, key, _, _| {
+            let path = match key {
+                Some(key) => format!("/$discovery/rest?version=v1alpha1&key={key}"),
+                None => "/$discovery/rest?version=v1alpha1".to_string(),
+            };
+            c.s.call("GET", &path, None, None)
+        }),
+        public(
+            "/discovery/v1/apis/commentanalyzer/v1alpha1/rest",
+            |c, key, _, _| {
+                c.s.call(
+                    "GET",
+                    "/discovery/v1/apis/commentanalyzer/v1alpha1/rest",
+                    key,
+                    None,
+                )
+            },
+        ),
         // The console's files hold nothing: its data comes through the API.
         public("/console", |c, key, _, _| {
             c.s.call("GET", "/console", key, None)
@@ -165,6 +185,22 @@ fn endpoints() -> Vec<Endpoint> {
                 };
                 body(c, "POST", &path, None,
                      json!({"comment": {"text": "hi"}, "requestedAttributes": {"TOXICITY": {}}, "communityId": com}))
+            },
+        },
+        Endpoint {
+            method: "post",
+            path: "/v1alpha1/comments:suggestscore",
+            roles: Some(&["admin", "moderator", "ingest"]),
+            ok: 200,
+            outside: 404,
+            call: |c, key, _, com| {
+                let path = match key {
+                    Some(key) => format!("/v1alpha1/comments:suggestscore?key={key}"),
+                    None => "/v1alpha1/comments:suggestscore".to_string(),
+                };
+                body(c, "POST", &path, None,
+                     json!({"comment": {"text": "hi"}, "attributeScores": {"TOXICITY": {"summaryScore": {"value": 0.1}}},
+                            "communityId": com}))
             },
         },
         Endpoint {
@@ -470,7 +506,9 @@ fn error_shaped(path: &str, body: &Value) -> bool {
     let error = &body["error"];
     let text = |field: &str| error[field].as_str().is_some_and(|s| !s.is_empty());
     match path {
-        "/v1alpha1/comments:analyze" => text("message") && text("status") && error["code"].is_u64(),
+        "/v1alpha1/comments:analyze" | "/v1alpha1/comments:suggestscore" => {
+            text("message") && text("status") && error["code"].is_u64()
+        }
         "/v1/moderations" => text("message") && text("type"),
         _ => text("code") && text("message"),
     }

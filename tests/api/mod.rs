@@ -7,6 +7,7 @@ mod compat;
 mod compat_errors;
 mod concurrency;
 mod console;
+mod discovery;
 mod errors;
 mod flow;
 mod matrix;
@@ -14,6 +15,7 @@ mod openapi;
 mod privacy;
 mod serve;
 mod stress;
+mod suggest;
 mod suppression;
 mod transparency;
 

@@ -1,6 +1,8 @@
-//! The drop-in APIs' handlers: Perspective's `comments:analyze` and OpenAI's
-//! `moderations`. They authenticate, score through the shared scorer like
-//! `POST /v1/moderate`, and leave the translation to `crate::compat`. Nothing is stored.
+//! The drop-in APIs' handlers: Perspective's `comments:analyze`, `comments:suggestscore`
+//! and discovery document, and OpenAI's `moderations`. They authenticate, score through
+//! the shared scorer like `POST /v1/moderate`, and leave the translation to
+//! `crate::compat`. Only `suggestscore` stores anything: a score feedback record
+//! (`crate::feedback`), durable before the answer.
 //!
 //! Every error on these routes is rendered in the vendor's shape, so each handler takes its
 //! extractors as `Result`s and answers failures itself; the HTTP status still comes from
@@ -15,12 +17,16 @@ use serde_json::Value;
 
 use super::content::rules_for;
 use crate::auth::Scorer;
+use crate::clock::Timestamp;
 use crate::compat::openai::{self, ModerationRequest, ModerationResponse, ModerationResult};
-use crate::compat::perspective::{Analysis, AnalyzeResponse, PerspectiveError};
+use crate::compat::perspective::suggest::{SuggestResponse, Suggestion};
+use crate::compat::perspective::{discovery, Analysis, AnalyzeResponse, PerspectiveError};
 use crate::compat::UniqueKeys;
 use crate::failure::{Code, Failure};
+use crate::http::error::BEARER_CHALLENGE;
 use crate::http::extract::{Auth, Json};
-use crate::http::{status, AppState};
+use crate::http::origin::root_url;
+use crate::http::{blocking, status, AppState};
 
 /// An error response: Warden's status for `code`, the vendor's body.
 fn error_response(
@@ -34,7 +40,10 @@ fn error_response(
         response.insert_header((header::RETRY_AFTER, seconds.to_string()));
     }
     if code == Code::Unauthorized {
-        response.insert_header((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer")));
+        response.insert_header((
+            header::WWW_AUTHENTICATE,
+            HeaderValue::from_static(BEARER_CHALLENGE),
+        ));
     }
     response.json(body(status.as_u16()))
 }
@@ -51,22 +60,67 @@ pub async fn perspective_analyze(
     }
 }
 
-/// Another method on `comments:analyze`: 405, in Google's shape.
+/// `POST /v1alpha1/comments:suggestscore`: Perspective's `SuggestCommentScore`.
+pub async fn perspective_suggest(
+    req: HttpRequest,
+    state: Data<AppState>,
+    body: Result<Json<UniqueKeys>, Failure>,
+) -> HttpResponse {
+    match suggest(&req, &state, body).await {
+        Ok(response) => HttpResponse::Ok().json(response),
+        Err(e) => error_response(e.code(), e.retry_after(), |status| e.body(status)),
+    }
+}
+
+/// `GET /$discovery/rest?version=v1alpha1` and
+/// `GET /discovery/v1/apis/commentanalyzer/v1alpha1/rest`: the discovery document, with
+/// this server as its root. Public, like `/openapi.json`. Query parameters other than
+/// `version` are ignored: Google's clients add the API key (`key`) to this request too.
+pub async fn perspective_discovery(req: HttpRequest, state: Data<AppState>) -> HttpResponse {
+    let query = web::Query::<Vec<(String, String)>>::from_query(req.query_string())
+        .map(|q| q.into_inner())
+        .unwrap_or_default();
+    let version = query.iter().find(|(name, _)| name == "version");
+    if version.is_some_and(|(_, v)| v != discovery::VERSION) {
+        let e = PerspectiveError::from(Failure::new(
+            Code::NotFound,
+            "no such API version: Warden serves commentanalyzer v1alpha1",
+        ));
+        return error_response(e.code(), None, |status| e.body(status));
+    }
+    let root = root_url(&req, state.config.http.trust_forwarded_headers);
+    HttpResponse::Ok()
+        // The document names the host it was asked on: a cache keeps one per host.
+        .insert_header((
+            header::VARY,
+            HeaderValue::from_static("Host, X-Forwarded-Proto, X-Forwarded-Host"),
+        ))
+        .json(discovery::document(&root))
+}
+
+/// Another method on the discovery document: 405, in Google's shape.
+pub async fn perspective_discovery_method_not_allowed() -> HttpResponse {
+    let e = PerspectiveError::from(wrong_method("GET"));
+    error_response(e.code(), None, |status| e.body(status))
+}
+
+/// Another method on `comments:analyze` or `comments:suggestscore`: 405, in Google's
+/// shape.
 pub async fn perspective_method_not_allowed() -> HttpResponse {
-    let e = PerspectiveError::from(wrong_method());
+    let e = PerspectiveError::from(wrong_method("POST"));
     error_response(e.code(), None, |status| e.body(status))
 }
 
 /// Another method on `moderations`: 405, in OpenAI's shape.
 pub async fn openai_method_not_allowed() -> HttpResponse {
-    let e = openai::OpenAiError::from(wrong_method());
+    let e = openai::OpenAiError::from(wrong_method("POST"));
     error_response(e.code(), None, |_| e.body())
 }
 
-fn wrong_method() -> Failure {
+fn wrong_method(allowed: &str) -> Failure {
     Failure::new(
         Code::MethodNotAllowed,
-        "method not allowed on this path: use POST",
+        format!("method not allowed on this path: use {allowed}"),
     )
 }
 
@@ -95,6 +149,38 @@ fn perspective_query(req: &HttpRequest) -> Result<Option<String>, PerspectiveErr
         )));
     }
     Ok(key)
+}
+
+/// Validates, scores the text under the same rules `analyze` would use, and stores the
+/// suggestion beside Warden's scores.
+async fn suggest(
+    req: &HttpRequest,
+    state: &Data<AppState>,
+    body: Result<Json<UniqueKeys>, Failure>,
+) -> Result<SuggestResponse, PerspectiveError> {
+    let key = perspective_query(req)?;
+    let auth = Auth::<Scorer>::from_header_or_query(req, key.as_deref())?;
+    let Json(UniqueKeys(body)) = body?;
+    let suggestion = Suggestion::parse(&body)?;
+    let loaded = state.scorer.engine().wordlists().languages().to_vec();
+    suggestion.check_languages(&loaded)?;
+    let rules = match suggestion.community() {
+        Some(c) => {
+            auth.require(c, "community")?;
+            rules_for(state, std::slice::from_ref(c)).await?.remove(c)
+        }
+        None => None,
+    }
+    .unwrap_or_else(|| state.communities.default_rules());
+    let verdict = state
+        .scorer
+        .score(rules, Arc::from(suggestion.text()))
+        .await?;
+    let record = suggestion.feedback(&verdict, auth.id().clone(), Timestamp::now());
+    let store = state.store.clone();
+    blocking(move || crate::feedback::record(&*store, &record)).await?;
+    state.commit.durable().await?;
+    Ok(suggestion.respond())
 }
 
 async fn analyze(

@@ -55,6 +55,13 @@ routes! {
     // The drop-in routes answer every error in their vendor's shape, 405 included.
     "/v1alpha1/comments:analyze" => { post: compat::perspective_analyze }
         else compat::perspective_method_not_allowed,
+    "/v1alpha1/comments:suggestscore" => { post: compat::perspective_suggest }
+        else compat::perspective_method_not_allowed,
+    // Perspective's discovery document, at both addresses Google's clients know.
+    "/$discovery/rest" => { get: compat::perspective_discovery }
+        else compat::perspective_discovery_method_not_allowed,
+    "/discovery/v1/apis/commentanalyzer/v1alpha1/rest" => { get: compat::perspective_discovery }
+        else compat::perspective_discovery_method_not_allowed,
     "/v1/moderations" => { post: compat::openai_moderations }
         else compat::openai_method_not_allowed,
     "/v1/content" => { post: content::submit },
