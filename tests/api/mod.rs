@@ -11,6 +11,7 @@ mod errors;
 mod flow;
 mod matrix;
 mod openapi;
+mod ownership;
 mod privacy;
 mod serve;
 mod stress;

@@ -21,7 +21,7 @@
     released: 'Released', expired: 'Lease expired', decided: 'Decided', escalated: 'Escalated',
     appealed: 'Appealed', reversed: 'Reversed on appeal', undone: 'Decision undone',
     pii_revealed: 'Personal data revealed', erased: 'Author data erased',
-    text_expired: 'Text dropped (retention)',
+    text_expired: 'Text dropped (retention)', ownership_changed: 'Author changed (ownership change)',
   };
   const OUTCOME_NAMES = { allow: 'Approved', label: 'Labelled', remove: 'Removed' };
   const DONE = { approve: 'Approved', remove: 'Removed', label: 'Labelled', escalate: 'Escalated' };

@@ -84,6 +84,10 @@ pub struct ContentRequest {
     community: CommunityId,
     content_id: ContentId,
     author_id: AuthorId,
+    /// The content changed hands: a new `author_id` for an existing `content_id` is then
+    /// the new owner (an `ownership_changed` event), not a 409 `author_conflict`.
+    #[serde(default)]
+    ownership_change: bool,
     #[serde(deserialize_with = "non_empty_text")]
     text: ContentText,
     #[serde(default)]
@@ -199,6 +203,7 @@ async fn submit_all(
             community: r.community,
             content_id: r.content_id,
             author_id: r.author_id,
+            ownership_change: r.ownership_change,
             text: r.text,
             context: r.context,
             verdict,
