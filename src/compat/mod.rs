@@ -252,6 +252,7 @@ fn test_verdict(
         model: None,
         sensitive: Vec::new(),
         guards: Vec::new(),
+        model_coverage: None,
     }
 }
 

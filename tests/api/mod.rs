@@ -10,6 +10,7 @@ mod console;
 mod errors;
 mod flow;
 mod matrix;
+mod model_cost;
 mod openapi;
 mod ownership;
 mod privacy;

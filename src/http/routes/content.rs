@@ -64,6 +64,9 @@ pub async fn moderate(
     body: Json<ModerateRequest>,
 ) -> Result<HttpResponse, Failure> {
     let req = body.0;
+    state
+        .limiter
+        .charge_text(auth.id(), req.text.as_str().len())?;
     let rules = match &req.community {
         Some(c) => {
             auth.require(c, "community")?;
@@ -179,6 +182,8 @@ async fn submit_all(
     for r in &requests {
         auth.require(&r.community, "community")?;
     }
+    let bytes = requests.iter().map(|r| r.text.as_str().len()).sum();
+    state.limiter.charge_text(auth.id(), bytes)?;
     let communities: Vec<CommunityId> = requests.iter().map(|r| r.community.clone()).collect();
     let rules = rules_for(state, &communities).await?;
     let rules_of = |c: &CommunityId| {
