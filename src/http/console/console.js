@@ -607,6 +607,13 @@
     }
     if (!matches.length) findings.append(h('li', { class: 'note' }, 'No findings: nothing matched a term, a detector or the model’s spans.'));
     for (const g of view.verdict.guards || []) findings.append(guardItem(g));
+    // The classifier's work per text is bounded: say when it read only part of this one.
+    const cov = view.verdict.model_coverage;
+    if (cov) {
+      findings.append(h('li', { class: 'guard' }, h('span', { class: 'chip' }, 'Model read part'),
+        h('span', { class: 'quote' }, 'The text is long: the model read part of it; the word lists read all of it.'),
+        h('span', { class: 'detail' }, `${cov.read_tokens} of ${cov.tokens} tokens`)));
+    }
     if (view.appeal) {
       findings.append(h('li', {}, h('span', { class: 'chip' }, 'Appeal'),
         h('span', { class: 'quote' }, view.appeal.statement == null ? '(statement removed)' : `“${view.appeal.statement}”`),
