@@ -132,8 +132,9 @@ e2e-firefox: setup $(FIREFOX) $(GECKODRIVER) ## The console in headless Firefox 
 	$(CARGO) build --locked --bin warden
 	WARDEN_BIN=$(TARGET_DIR)/debug/warden FIREFOX=$(FIREFOX) GECKODRIVER=$(GECKODRIVER) E2E_OUT=$(TARGET_DIR)/e2e node $(E2E_DIR)/firefox.mjs
 
-bench: setup ## Criterion benchmarks (figures go to BENCHMARKS.md)
+bench: setup ## Criterion benchmarks, then adversarial input shapes against the server (figures go to BENCHMARKS.md)
 	$(CARGO) bench --locked --bench patterns --bench model
+	$(CARGO) bench --locked --bench adversarial
 
 load: setup ## API load test on loopback (wrk and benches/load.rs; figures go to BENCHMARKS.md)
 	@command -v wrk >/dev/null || (apt-get install -y -qq wrk >/dev/null 2>&1 || (apt-get update -qq >/dev/null && apt-get install -y -qq wrk >/dev/null)) || echo "wrk unavailable: the Rust generator runs alone"

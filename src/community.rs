@@ -257,6 +257,19 @@ impl Rules {
         }
     }
 
+    /// [`score_all`](Self::score_all), the classifier reading text `i` in at most
+    /// `windows[i]` windows (see [`Engine::score_batch_limited`]).
+    pub fn score_all_limited(
+        &self,
+        engine: &Engine,
+        texts: &[&str],
+        windows: &[usize],
+    ) -> Vec<Verdict> {
+        let patterns = self.patterns.as_deref();
+        let patterns = patterns.unwrap_or_else(|| engine.patterns());
+        engine.score_batch_limited(texts, patterns, &self.compiled, windows)
+    }
+
     /// What Warden does with content given its verdict, and the labels if it labels.
     pub fn action_for(&self, verdict: &Verdict) -> (Action, Vec<String>) {
         let action = self.policy.actions.apply(verdict.action);

@@ -97,6 +97,11 @@ pub struct RateLimitConfig {
     pub per_second: f64,
     /// Requests a key may make at once after being idle (`WARDEN_RATE_LIMIT_BURST`).
     pub burst: u32,
+    /// What scoring costs: a request that scores text takes one token, plus one for
+    /// every further `bytes_per_token` bytes of text (a 64 KiB text costs 64 by
+    /// default), at most `burst`. 0 counts requests only
+    /// (`WARDEN_RATE_LIMIT_BYTES_PER_TOKEN`).
+    pub bytes_per_token: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -136,6 +141,14 @@ pub struct EngineConfig {
     pub model_sessions: usize,
     /// Threads per classifier session (`WARDEN_MODEL_THREADS`).
     pub model_threads: usize,
+    /// Most classifier windows (128 tokens) read of one text; a longer text is read in
+    /// part, evenly spread, and its verdict says so in `model_coverage`
+    /// (`WARDEN_MAX_MODEL_WINDOWS`).
+    pub max_model_windows: usize,
+    /// Most classifier windows for all the texts of one request together (at least one
+    /// per text); over it, the longest texts are read in part
+    /// (`WARDEN_MAX_REQUEST_MODEL_WINDOWS`).
+    pub max_request_model_windows: usize,
 }
 
 impl EngineConfig {
@@ -152,6 +165,7 @@ impl EngineConfig {
             options.sessions = self.model_sessions;
         }
         options.threads_per_session = self.model_threads.max(1);
+        options.max_windows = self.max_model_windows.max(1);
         Ok(Some(options))
     }
 }
@@ -216,6 +230,7 @@ impl Default for RateLimitConfig {
         RateLimitConfig {
             per_second: 1000.0,
             burst: 2000,
+            bytes_per_token: 1024,
         }
     }
 }
@@ -243,6 +258,8 @@ impl Default for EngineConfig {
             patterns_only: false,
             model_sessions: 0,
             model_threads: 1,
+            max_model_windows: crate::model::DEFAULT_MAX_WINDOWS,
+            max_request_model_windows: 64,
         }
     }
 }
@@ -331,6 +348,9 @@ impl Config {
         if let Some(v) = var("WARDEN_RATE_LIMIT_BURST") {
             self.rate_limit.burst = parse_env("WARDEN_RATE_LIMIT_BURST", &v)?;
         }
+        if let Some(v) = var("WARDEN_RATE_LIMIT_BYTES_PER_TOKEN") {
+            self.rate_limit.bytes_per_token = parse_env("WARDEN_RATE_LIMIT_BYTES_PER_TOKEN", &v)?;
+        }
         if let Some(v) = var("WARDEN_LEASE_SECONDS") {
             self.queue.default_lease_seconds = parse_env("WARDEN_LEASE_SECONDS", &v)?;
         }
@@ -348,6 +368,13 @@ impl Config {
         }
         if let Some(v) = var("WARDEN_MODEL_THREADS") {
             self.engine.model_threads = parse_env("WARDEN_MODEL_THREADS", &v)?;
+        }
+        if let Some(v) = var("WARDEN_MAX_MODEL_WINDOWS") {
+            self.engine.max_model_windows = parse_env("WARDEN_MAX_MODEL_WINDOWS", &v)?;
+        }
+        if let Some(v) = var("WARDEN_MAX_REQUEST_MODEL_WINDOWS") {
+            self.engine.max_request_model_windows =
+                parse_env("WARDEN_MAX_REQUEST_MODEL_WINDOWS", &v)?;
         }
         if let Some(v) = var("WARDEN_SCORING_WORKERS") {
             self.engine.workers = parse_env("WARDEN_SCORING_WORKERS", &v)?;
@@ -418,6 +445,15 @@ impl Config {
         }
         if !(1..=4096).contains(&self.engine.max_batch) {
             return fail("engine.max_batch", "must be between 1 and 4096");
+        }
+        if !(1..=1024).contains(&self.engine.max_model_windows) {
+            return fail("engine.max_model_windows", "must be between 1 and 1024");
+        }
+        if !(1..=1_000_000).contains(&self.engine.max_request_model_windows) {
+            return fail(
+                "engine.max_request_model_windows",
+                "must be between 1 and 1000000",
+            );
         }
         let sup = &self.suppression;
         if !(1..=10_000).contains(&sup.max_page) {
@@ -508,5 +544,9 @@ mod tests {
         assert!(msg(load("[queue]\ndefault_lease_seconds = 7200\n", &[]))
             .contains("queue.default_lease_seconds"));
         assert!(msg(load("", &[("WARDEN_ADMIN_KEY", "short")])).contains("WARDEN_ADMIN_KEY"));
+        assert!(msg(load("[engine]\nmax_model_windows = 0\n", &[]))
+            .contains("engine.max_model_windows"));
+        assert!(msg(load("", &[("WARDEN_MAX_REQUEST_MODEL_WINDOWS", "0")]))
+            .contains("engine.max_request_model_windows"));
     }
 }

@@ -52,6 +52,10 @@ pub enum EventKind {
     Erased,
     /// The community's retention period ran out: the text is gone, the record stays.
     TextExpired,
+    /// A re-submission said the content changed hands (`ownership_change`): the revision
+    /// in the `submitted` event that follows is another author's. Which authors is not
+    /// recorded here (personal data); the revisions keep their own.
+    OwnershipChanged,
 }
 
 /// Who did it: an API key, or Warden itself (auto-decisions, lease expiry, retention).
@@ -97,7 +101,7 @@ pub struct Event {
     pub kind: EventKind,
     pub actor: Actor,
     pub at: Timestamp,
-    /// `submitted`: the revision created.
+    /// `submitted`: the revision created; `ownership_changed`: the new author's first.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub revision: Option<u32>,
     /// `submitted`: what the policy said; the action Warden took follows in `action_taken`.
@@ -299,6 +303,15 @@ impl Event {
     /// The item's author data was erased at a key's request.
     pub fn erased(actor: &KeyId, at: Timestamp) -> Event {
         Event::base(EventKind::Erased, Actor::Key(actor.clone()), at)
+    }
+
+    /// The platform said the content now belongs to another author; `revision` is the
+    /// first revision by the new one.
+    pub fn ownership_changed(actor: &KeyId, at: Timestamp, revision: u32) -> Event {
+        Event {
+            revision: Some(revision),
+            ..Event::base(EventKind::OwnershipChanged, Actor::Key(actor.clone()), at)
+        }
     }
 
     /// Retention dropped the item's text.

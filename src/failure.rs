@@ -22,6 +22,8 @@ pub enum Code {
     LeaseConflict,
     /// The item is not in a state that allows the operation.
     InvalidState,
+    /// A re-submission names another author without saying the content changed hands.
+    AuthorConflict,
     PayloadTooLarge,
     /// The request body did not arrive within `http.body_timeout_seconds`.
     RequestTimeout,
@@ -34,7 +36,7 @@ pub enum Code {
 }
 
 impl Code {
-    pub const ALL: [Code; 18] = [
+    pub const ALL: [Code; 19] = [
         Code::InvalidJson,
         Code::InvalidUtf8,
         Code::MissingField,
@@ -46,6 +48,7 @@ impl Code {
         Code::MethodNotAllowed,
         Code::LeaseConflict,
         Code::InvalidState,
+        Code::AuthorConflict,
         Code::PayloadTooLarge,
         Code::RequestTimeout,
         Code::UnsupportedMediaType,
@@ -68,6 +71,7 @@ impl Code {
             Code::MethodNotAllowed => "method_not_allowed",
             Code::LeaseConflict => "lease_conflict",
             Code::InvalidState => "invalid_state",
+            Code::AuthorConflict => "author_conflict",
             Code::PayloadTooLarge => "payload_too_large",
             Code::RequestTimeout => "request_timeout",
             Code::UnsupportedMediaType => "unsupported_media_type",

@@ -32,12 +32,17 @@
 use serde::{Deserialize, Serialize};
 
 use crate::clock::Timestamp;
-use crate::event::{Actor, Event, EventKind, Remarks};
+use crate::event::{Event, Remarks};
 use crate::failure::{Code, Failure};
 use crate::ids::{AuthorId, CommunityId, ContentId, ContentText, ItemId, KeyId};
 use crate::privacy::{Personal, Removal, SubjectId};
 use crate::queue;
 use crate::verdict::{Action, Verdict};
+
+mod history;
+mod ownership;
+
+pub use history::check_history;
 
 /// The three human queues.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -246,6 +251,9 @@ pub struct Submission {
     pub community: CommunityId,
     pub content_id: ContentId,
     pub author_id: AuthorId,
+    /// The caller says the content changed hands: a new author is then a new owner
+    /// (see [`Item::resubmit`]) rather than a conflict.
+    pub ownership_change: bool,
     pub text: ContentText,
     pub context: Option<serde_json::Map<String, serde_json::Value>>,
     pub verdict: Verdict,
@@ -658,119 +666,6 @@ impl Item {
     }
 }
 
-/// Checks that `item`'s state is exactly what replaying `events` gives, and that the
-/// events are numbered 1..n without gaps. The crash test runs this over every item.
-pub fn check_history(item: &Item, events: &[Event]) -> Result<(), String> {
-    for (i, e) in events.iter().enumerate() {
-        if e.seq != i as u64 + 1 {
-            return Err(format!("event {} has seq {}", i + 1, e.seq));
-        }
-    }
-    if item.last_seq != events.len() as u64 {
-        return Err(format!(
-            "item says {} events, log has {}",
-            item.last_seq,
-            events.len()
-        ));
-    }
-    #[derive(Debug, PartialEq)]
-    struct State {
-        revision: u32,
-        status: Option<Status>,
-        queue: Option<QueueName>,
-        lease: Option<(Actor, Option<Timestamp>)>,
-        outcome: Option<Outcome>,
-    }
-    let mut s = State {
-        revision: 0,
-        status: None,
-        queue: None,
-        lease: None,
-        outcome: None,
-    };
-    for e in events {
-        let bad = |why: &str| Err(format!("event {} ({:?}): {why}", e.seq, e.kind));
-        match e.kind {
-            EventKind::Submitted => {
-                s.revision = e.revision.unwrap_or(0);
-                s.lease = None;
-                s.outcome = None;
-                s.queue = e.queue;
-                s.status = e.queue.map(|_| Status::Pending);
-            }
-            EventKind::AutoDecided => {
-                if s.status.is_some() {
-                    return bad("auto-decision without a submission");
-                }
-                s.status = Some(Status::Decided);
-                s.outcome = e.outcome;
-            }
-            EventKind::Claimed => {
-                if s.status != Some(Status::Pending) || s.lease.is_some() {
-                    return bad("claim of an item that is not waiting");
-                }
-                s.lease = Some((e.actor.clone(), e.lease_expires_at));
-            }
-            EventKind::Released | EventKind::Expired => {
-                if s.lease.is_none() {
-                    return bad("no lease to end");
-                }
-                s.lease = None;
-            }
-            EventKind::Decided | EventKind::Reversed => {
-                if s.status != Some(Status::Pending) {
-                    return bad("decision on an item that is not pending");
-                }
-                s.status = Some(Status::Decided);
-                s.queue = None;
-                s.lease = None;
-                s.outcome = e.outcome;
-            }
-            EventKind::Escalated => {
-                if s.status != Some(Status::Pending) {
-                    return bad("escalation of an item that is not pending");
-                }
-                s.queue = Some(QueueName::Escalated);
-                s.lease = None;
-            }
-            EventKind::Appealed => {
-                if s.status != Some(Status::Decided) {
-                    return bad("appeal of an item that is not decided");
-                }
-                s.status = Some(Status::Pending);
-                s.queue = Some(QueueName::Appeals);
-            }
-            EventKind::Undone => {
-                let decided = s.status == Some(Status::Decided);
-                let escalated = s.queue == Some(QueueName::Escalated) && s.lease.is_none();
-                if !(decided || escalated) || e.queue.is_none() {
-                    return bad("undo of an item that is not decided or escalated");
-                }
-                s.status = Some(Status::Pending);
-                s.queue = e.queue;
-                s.lease = Some((e.actor.clone(), e.lease_expires_at));
-                s.outcome = e.outcome;
-            }
-            // Privacy events change what is held, not where the item is.
-            EventKind::PiiRevealed | EventKind::Erased | EventKind::TextExpired => {}
-        }
-    }
-    let actual = State {
-        revision: item.revision,
-        status: Some(item.status),
-        queue: item.queue,
-        lease: item
-            .lease
-            .as_ref()
-            .map(|l| (Actor::Key(l.holder.clone()), Some(l.expires_at))),
-        outcome: item.outcome,
-    };
-    if actual != s {
-        return Err(format!("state {actual:?} but history gives {s:?}"));
-    }
-    Ok(())
-}
-
 /// Whether a failure only means "someone else changed this item first".
 pub(crate) fn is_lost_race(f: &Failure) -> bool {
     matches!(f.code(), Code::InvalidState | Code::LeaseConflict)
@@ -779,6 +674,7 @@ pub(crate) fn is_lost_race(f: &Failure) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::event::EventKind;
 
     fn submission(action: Action) -> Submission {
         let verdict = crate::Engine::builder().build().unwrap().score("hello");
@@ -787,6 +683,7 @@ mod tests {
             community: "c".parse().unwrap(),
             content_id: "x".parse().unwrap(),
             author_id: "a".parse().unwrap(),
+            ownership_change: false,
             text: ContentText::new("hello").unwrap(),
             context: None,
             verdict,

@@ -250,6 +250,7 @@ mod tests {
                 community: "c".parse().unwrap(),
                 content_id: format!("{i}").parse().unwrap(),
                 author_id: "a".parse().unwrap(),
+                ownership_change: false,
                 text: crate::ids::ContentText::new("t").unwrap(),
                 context: None,
                 verdict: verdict.clone(),

@@ -329,6 +329,21 @@ pub struct Verdict {
     /// identity guard in [`Engine`](crate::Engine)). Absent when none applied.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub guards: Vec<Guard>,
+    /// Present when the classifier read only part of the text: its work per text (and
+    /// per request, in the service) is bounded, the pattern stage's is not. Absent when
+    /// it read everything, or did not run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model_coverage: Option<ModelCoverage>,
+}
+
+/// How much of a text the classifier read (see [`Verdict::model_coverage`]), in its
+/// tokens: windows spread evenly over the text, its first and last tokens included.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ModelCoverage {
+    /// The text's tokens.
+    pub tokens: u32,
+    /// How many of them the classifier read.
+    pub read_tokens: u32,
 }
 
 /// Which safety net a [`Guard`] record is about.

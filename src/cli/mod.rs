@@ -85,6 +85,17 @@ pub(crate) struct EngineArgs {
         env = "WARDEN_MODEL_THREADS"
     )]
     model_threads: usize,
+
+    /// Most classifier windows (128 tokens each) read of one text; a longer text is read
+    /// in part, evenly spread, and its verdict has `model_coverage`.
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = crate::model::DEFAULT_MAX_WINDOWS as u16,
+        value_parser = clap::value_parser!(u16).range(1..=1024),
+        env = "WARDEN_MAX_MODEL_WINDOWS"
+    )]
+    max_model_windows: u16,
 }
 
 impl EngineArgs {
@@ -100,6 +111,7 @@ impl EngineArgs {
                 options.sessions = n;
             }
             options.threads_per_session = self.model_threads;
+            options.max_windows = usize::from(self.max_model_windows);
             Some(options)
         };
         Ok(Engine::builder()

@@ -255,6 +255,7 @@ fn test_verdict(
         model: None,
         sensitive: Vec::new(),
         guards: Vec::new(),
+        model_coverage: None,
     }
 }
 

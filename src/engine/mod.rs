@@ -57,8 +57,8 @@ use crate::patterns::{PatternSet, Wordlists};
 use crate::policy::Policy;
 use crate::text::with_normalized;
 use crate::verdict::{
-    Action, Category, EngineInfo, Guard, GuardEffect, GuardKind, Match, SensitiveSpan, Severity,
-    Source, Verdict,
+    Action, Category, EngineInfo, Guard, GuardEffect, GuardKind, Match, ModelCoverage,
+    SensitiveSpan, Severity, Source, Verdict,
 };
 
 mod identity;
@@ -158,9 +158,24 @@ impl Engine {
         &self.policy
     }
 
+    /// The engine's own pattern set (embedded or configured wordlists).
+    pub fn patterns(&self) -> &PatternSet {
+        &self.patterns
+    }
+
     /// The classifier, when one is loaded.
     pub fn model(&self) -> Option<&Classifier> {
         self.model.as_deref()
+    }
+
+    /// The classifier windows scoring `text` may take, before it is tokenized: its length
+    /// in characters (never fewer than its tokens) turned into windows, at most the
+    /// classifier's `max_windows`; 0 without a classifier. What the service budgets and
+    /// schedules by (see `scorer`).
+    pub fn model_windows(&self, text: &str) -> usize {
+        self.model.as_ref().map_or(0, |m| {
+            m.windows_needed(text.chars().count()).min(m.max_windows())
+        })
     }
 
     /// Scores `text` with the engine's own patterns and policy.
@@ -190,6 +205,20 @@ impl Engine {
         patterns: &PatternSet,
         policy: &Policy,
     ) -> Vec<Verdict> {
+        self.score_batch_limited(texts, patterns, policy, &[])
+    }
+
+    /// [`score_batch_with`](Self::score_batch_with), the classifier reading text `i` in
+    /// at most `windows[i]` windows (at least one; texts without a limit get the
+    /// classifier's `max_windows`). A verdict says when its text was read only in part
+    /// ([`Verdict::model_coverage`]).
+    pub fn score_batch_limited(
+        &self,
+        texts: &[&str],
+        patterns: &PatternSet,
+        policy: &Policy,
+        windows: &[usize],
+    ) -> Vec<Verdict> {
         // Patterns first: where they had to see through evasions, the classifier reads
         // the de-obfuscated text (see the module docs).
         let found: Vec<(Vec<Match>, Vec<SensitiveSpan>)> = texts
@@ -210,7 +239,7 @@ impl Engine {
             .zip(&readings)
             .map(|(text, reading)| reading.as_ref().map_or(*text, |r| r.text.as_str()))
             .collect();
-        let model_scores = self.classify(&inputs).map(|mut scores| {
+        let model_scores = self.classify(&inputs, windows).map(|mut scores| {
             for (scores, reading) in scores.iter_mut().zip(&readings) {
                 if let Some(reading) = reading {
                     for span in &mut scores.spans {
@@ -234,16 +263,19 @@ impl Engine {
             })
             .collect();
         if policy.guards.identity_counterfactual && model_scores.is_some() {
-            self.identity_guard(&inputs, &mut verdicts, policy);
+            self.identity_guard(&inputs, windows, &mut verdicts, policy);
         }
         verdicts
     }
 
     /// The classifier's scores for `texts`, or `None` without a model or when it fails:
     /// moderation then keeps working on patterns alone, and the failure is logged.
-    fn classify(&self, texts: &[&str]) -> Option<Vec<ModelScores>> {
+    fn classify(&self, texts: &[&str], windows: &[usize]) -> Option<Vec<ModelScores>> {
         let model = self.model.as_ref()?;
-        match model.score_batch(texts) {
+        let limits: Vec<usize> = (0..texts.len())
+            .map(|i| windows.get(i).copied().unwrap_or(model.max_windows()))
+            .collect();
+        match model.score_batch_limited(texts, &limits) {
             Ok(scores) => Some(scores),
             Err(err) => {
                 tracing::error!(code = err.code(), error = %err, "classifier failed; using patterns only");
@@ -254,7 +286,13 @@ impl Engine {
 
     /// The identity guard (module docs): re-scores, without their identity words, the
     /// texts that the classifier alone would remove, in one batch.
-    fn identity_guard(&self, inputs: &[&str], verdicts: &mut [Verdict], policy: &Policy) {
+    fn identity_guard(
+        &self,
+        inputs: &[&str],
+        windows: &[usize],
+        verdicts: &mut [Verdict],
+        policy: &Policy,
+    ) {
         let terms = identity_terms();
         let mut candidates = Vec::new();
         for (i, verdict) in verdicts.iter().enumerate() {
@@ -272,7 +310,12 @@ impl Engine {
             return;
         }
         let texts: Vec<&str> = candidates.iter().map(|(_, t, _)| t.as_str()).collect();
-        let Some(scores) = self.classify(&texts) else {
+        // The counterfactual is read within the same bound as the text.
+        let limits: Vec<usize> = candidates
+            .iter()
+            .map(|(i, _, _)| windows.get(*i).copied().unwrap_or(usize::MAX))
+            .collect();
+        let Some(scores) = self.classify(&texts, &limits) else {
             // Without a second opinion, a person decides: never remove on an identity
             // word the guard could not check.
             for (i, _, terms) in candidates {
@@ -381,6 +424,12 @@ impl Engine {
             model: classifier.map(Classifier::info),
             sensitive: Vec::new(),
             guards: Vec::new(),
+            model_coverage: model
+                .filter(|m| m.read_tokens < m.tokens)
+                .map(|m| ModelCoverage {
+                    tokens: u32::try_from(m.tokens).unwrap_or(u32::MAX),
+                    read_tokens: u32::try_from(m.read_tokens).unwrap_or(u32::MAX),
+                }),
         }
     }
 

@@ -146,6 +146,10 @@ impl AppState {
                 engine,
                 Config::threads(config.engine.workers),
                 config.engine.max_batch,
+                (
+                    config.engine.max_model_windows,
+                    config.engine.max_request_model_windows,
+                ),
                 on_batch,
             ),
             limiter: RateLimiter::new(&config.rate_limit),

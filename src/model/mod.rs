@@ -9,6 +9,13 @@
 //! scored in overlapping windows: category scores take the maximum over windows, token
 //! scores the maximum over the windows that saw the token.
 //!
+//! **The model's work per text is bounded.** A window costs the same whatever it holds,
+//! and a 64 KiB text of `f.` is 65,536 tokens: 700 windows, 20 seconds of a core. So a
+//! text is read in at most `max_windows` windows (a caller may ask for fewer, see
+//! [`Classifier::score_batch_limited`]); when it needs more, the windows read are spread
+//! evenly over it, the first and the last included, and [`ModelScores::read_tokens`] says
+//! how much of it the model saw. The pattern stage, which is cheap, still reads all of it.
+//!
 //! `Session::run` needs exclusive access, so the classifier keeps a small pool of
 //! sessions (one per core by default, each single-threaded) and spreads a batch's
 //! length-sorted sub-batches over them.
@@ -20,7 +27,7 @@ mod runtime;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
+use std::sync::{Mutex, MutexGuard, TryLockError};
 
 use ort::session::builder::GraphOptimizationLevel;
 use ort::session::Session;
@@ -38,6 +45,11 @@ pub use runtime::{default_model_dir, library_path, ORT_VERSION};
 /// Tokens shared by consecutive windows of a long text.
 const WINDOW_OVERLAP: usize = 32;
 
+/// Most windows the classifier reads of one text unless configured otherwise: 16 windows
+/// are about 1,500 tokens (some 6 KB of English prose), and cost about as much as 16
+/// short comments.
+pub const DEFAULT_MAX_WINDOWS: usize = 16;
+
 /// How to load and run the classifier.
 #[derive(Debug, Clone)]
 pub struct ModelOptions {
@@ -49,6 +61,8 @@ pub struct ModelOptions {
     pub threads_per_session: usize,
     /// Windows per model call.
     pub max_batch: usize,
+    /// Most windows read of one text (see the module docs); at least 1.
+    pub max_windows: usize,
 }
 
 impl ModelOptions {
@@ -64,6 +78,7 @@ impl ModelOptions {
             sessions: cores,
             threads_per_session: 1,
             max_batch: 16,
+            max_windows: DEFAULT_MAX_WINDOWS,
         }
     }
 }
@@ -87,6 +102,11 @@ pub struct ModelScores {
     /// Spans of the original text (code points, end exclusive) the model marked toxic,
     /// with their mean token probability.
     pub spans: Vec<ModelSpan>,
+    /// The text's tokens.
+    pub tokens: usize,
+    /// How many of them the model read: fewer than `tokens` when the text needed more
+    /// windows than it was allowed.
+    pub read_tokens: usize,
 }
 
 /// A toxic span found by the token head.
@@ -114,6 +134,7 @@ pub struct Classifier {
     cls: i64,
     sep: i64,
     max_batch: usize,
+    max_windows: usize,
 }
 
 /// One model window of one text.
@@ -182,6 +203,7 @@ impl Classifier {
             cls,
             sep,
             max_batch: options.max_batch.max(1),
+            max_windows: options.max_windows.max(1),
         })
     }
 
@@ -202,18 +224,60 @@ impl Classifier {
         self.labels.thresholds.get(category.as_str()).copied()
     }
 
-    /// Scores texts as one batch, spread over the session pool.
+    /// Most windows read of one text.
+    pub fn max_windows(&self) -> usize {
+        self.max_windows
+    }
+
+    /// Content tokens per window.
+    fn window(&self) -> usize {
+        self.labels.max_length.saturating_sub(2).max(1)
+    }
+
+    /// Windows a text of `tokens` tokens needs to be read whole.
+    pub fn windows_needed(&self, tokens: usize) -> usize {
+        let (window, step) = (self.window(), self.step());
+        1 + tokens.saturating_sub(window).div_ceil(step)
+    }
+
+    /// Tokens between the starts of consecutive windows.
+    fn step(&self) -> usize {
+        self.window().saturating_sub(WINDOW_OVERLAP).max(1)
+    }
+
+    /// Scores texts as one batch, spread over the session pool; each text read in at most
+    /// [`max_windows`](Self::max_windows) windows.
     pub fn score_batch(&self, texts: &[&str]) -> Result<Vec<ModelScores>> {
+        self.score_batch_limited(texts, &vec![self.max_windows; texts.len()])
+    }
+
+    /// [`score_batch`](Self::score_batch), text `i` read in at most `limits[i]` windows
+    /// (never more than `max_windows`, never fewer than one; a missing limit is
+    /// `max_windows`).
+    pub fn score_batch_limited(
+        &self,
+        texts: &[&str],
+        limits: &[usize],
+    ) -> Result<Vec<ModelScores>> {
         let prepared: Vec<Prepared> = texts
             .iter()
             .map(|t| self.prepare(t))
             .collect::<Result<_>>()?;
-        let window = self.labels.max_length.saturating_sub(2).max(1);
+        let window = self.window();
         let mut windows = Vec::new();
+        let mut read_tokens = vec![0; texts.len()];
         for (i, p) in prepared.iter().enumerate() {
-            let mut offset = 0;
-            loop {
+            let limit = limits
+                .get(i)
+                .copied()
+                .unwrap_or(self.max_windows)
+                .clamp(1, self.max_windows);
+            let offsets = self.window_offsets(p.ids.len(), limit);
+            let mut read_to = 0; // offsets ascend: count each token once
+            for offset in offsets {
                 let end = (offset + window).min(p.ids.len());
+                read_tokens[i] += end - offset.max(read_to).min(end);
+                read_to = end;
                 let mut ids = Vec::with_capacity(end - offset + 2);
                 ids.push(self.cls);
                 ids.extend_from_slice(&p.ids[offset..end]);
@@ -223,17 +287,13 @@ impl Classifier {
                     offset,
                     ids,
                 });
-                if end >= p.ids.len() {
-                    break;
-                }
-                offset += window.saturating_sub(WINDOW_OVERLAP).max(1);
             }
         }
         // Length-sorted batches waste the least padding.
         windows.sort_by_key(|w| w.ids.len());
         // A batch that fits one model call runs on the calling thread: the server's scoring
         // workers each bring their own batch, and splitting would make them contend for
-        // the same sessions. Larger batches (the CLI's) spread over the pool.
+        // the same sessions. Larger batches spread over the sessions free at the time.
         let batches: Vec<&[Window]> = windows.chunks(self.max_batch).collect();
         let outputs = self.run_batches(&batches)?;
 
@@ -254,11 +314,36 @@ impl Classifier {
             .iter()
             .zip(probs)
             .zip(tokens)
-            .map(|((p, probs), tokens)| ModelScores {
+            .zip(read_tokens)
+            .map(|(((p, probs), tokens), read_tokens)| ModelScores {
                 probs: self.categories.iter().copied().zip(probs).collect(),
                 spans: self.spans(p, &tokens),
+                tokens: p.ids.len(),
+                read_tokens,
             })
             .collect())
+    }
+
+    /// Where the windows read of a text of `tokens` tokens start, ascending: every
+    /// window when at most `limit` are needed, else `limit` of them spread evenly, the
+    /// first and the last included (the start and the end of a text are where a comment's
+    /// point usually is; the middle is sampled rather than cut off).
+    fn window_offsets(&self, tokens: usize, limit: usize) -> Vec<usize> {
+        let (window, step) = (self.window(), self.step());
+        let needed = self.windows_needed(tokens);
+        let all = |k: usize| (k * step).min(tokens.saturating_sub(window));
+        if needed <= limit {
+            return (0..needed).map(|k| k * step).collect();
+        }
+        if limit == 1 {
+            return vec![0];
+        }
+        // The last window ends at the text's end; the others sit on the usual grid.
+        let mut offsets: Vec<usize> = (0..limit)
+            .map(|j| all(j * (needed - 1) / (limit - 1)))
+            .collect();
+        offsets.dedup();
+        offsets
     }
 
     /// Scores one text.
@@ -336,12 +421,21 @@ impl Classifier {
     }
 
     /// Runs batches over the session pool in parallel; outputs in batch-then-row order.
+    ///
+    /// A call uses the sessions that are free when it starts (at least one: when all are
+    /// busy it waits for the next in turn), never one another call holds. So a long call
+    /// (a large text's windows) does not make a short one queue behind it for a session
+    /// while another sits idle: the server's scoring lanes (see `scorer`) rely on this.
     fn run_batches(&self, batches: &[&[Window]]) -> Result<Vec<RawOutput>> {
-        let workers = self.sessions.len().min(batches.len());
-        if workers <= 1 {
+        let mut guards = self.acquire(self.sessions.len().min(batches.len()))?;
+        let mut sessions: Vec<&mut Session> = guards.iter_mut().map(|g| &mut **g).collect();
+        if sessions.len() <= 1 || batches.len() <= 1 {
+            let session = sessions
+                .pop()
+                .ok_or_else(|| Error::model("no model session"))?;
             let mut out = Vec::new();
             for batch in batches {
-                out.extend(self.run_batch(self.pick_session(), batch)?);
+                out.extend(self.run_batch(session, batch)?);
             }
             return Ok(out);
         }
@@ -349,12 +443,12 @@ impl Classifier {
         let results: Vec<Mutex<Option<Result<Vec<RawOutput>>>>> =
             batches.iter().map(|_| Mutex::new(None)).collect();
         std::thread::scope(|scope| {
-            for worker in 0..workers {
+            for session in sessions {
                 let (next, results) = (&next, &results);
                 scope.spawn(move || loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(batch) = batches.get(i) else { break };
-                    let result = self.run_batch(worker, batch);
+                    let result = self.run_batch(session, batch);
                     if let Ok(mut slot) = results[i].lock() {
                         *slot = Some(result);
                     }
@@ -372,11 +466,30 @@ impl Classifier {
         Ok(out)
     }
 
-    fn pick_session(&self) -> usize {
-        self.next_session.fetch_add(1, Ordering::Relaxed) % self.sessions.len()
+    /// Up to `most` sessions that are free now, starting at the next in turn; when none
+    /// is, waits for that one.
+    fn acquire(&self, most: usize) -> Result<Vec<MutexGuard<'_, Session>>> {
+        let poisoned = || Error::model("a model session was poisoned by a panic");
+        let n = self.sessions.len();
+        let first = self.next_session.fetch_add(1, Ordering::Relaxed) % n;
+        let mut guards = Vec::new();
+        for k in 0..n {
+            if guards.len() >= most.max(1) {
+                break;
+            }
+            match self.sessions[(first + k) % n].try_lock() {
+                Ok(guard) => guards.push(guard),
+                Err(TryLockError::WouldBlock) => {}
+                Err(TryLockError::Poisoned(_)) => return Err(poisoned()),
+            }
+        }
+        if guards.is_empty() {
+            guards.push(self.sessions[first].lock().map_err(|_| poisoned())?);
+        }
+        Ok(guards)
     }
 
-    fn run_batch(&self, session: usize, batch: &[Window]) -> Result<Vec<RawOutput>> {
+    fn run_batch(&self, session: &mut Session, batch: &[Window]) -> Result<Vec<RawOutput>> {
         let rows = batch.len();
         let seq = batch.iter().map(|w| w.ids.len()).max().unwrap_or(0);
         let mut ids = vec![0i64; rows * seq];
@@ -389,9 +502,6 @@ impl Classifier {
         let model_err = |e: ort::Error| Error::model(e.to_string());
         let ids = Tensor::from_array((shape, ids)).map_err(model_err)?;
         let mask = Tensor::from_array((shape, mask)).map_err(model_err)?;
-        let mut session = self.sessions[session % self.sessions.len()]
-            .lock()
-            .map_err(|_| Error::model("a model session was poisoned by a panic"))?;
         let outputs = session
             .run(ort::inputs!["input_ids" => ids, "attention_mask" => mask])
             .map_err(model_err)?;

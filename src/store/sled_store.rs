@@ -1021,8 +1021,8 @@ impl Store for SledStore {
                         continue;
                     }
                     Some(before) => {
-                        let mut after = before.clone();
-                        let (revision, evs) = after.revise(sub, *subject, digest.clone());
+                        let (mut after, revision, evs) =
+                            before.resubmit(sub, *subject, digest.clone()).or_abort()?;
                         tx.write_item(Some(&before), &mut after, evs)?;
                         (after, revision, true)
                     }
@@ -1615,6 +1615,7 @@ mod tests {
             community: "c".parse().unwrap(),
             content_id: "x".parse().unwrap(),
             author_id: "a".parse().unwrap(),
+            ownership_change: false,
             text: crate::ids::ContentText::new("go drink bleach").unwrap(),
             context: None,
             verdict,

@@ -381,6 +381,7 @@ fn expired_author_rules_get_an_expired_entry() {
             community: "c".parse().unwrap(),
             content_id: format!("p{i}").parse().unwrap(),
             author_id: "someone".parse().unwrap(),
+            ownership_change: false,
             text: warden::ids::ContentText::new(REMOVE_TEXT).unwrap(),
             context: None,
             verdict: verdict.clone(),

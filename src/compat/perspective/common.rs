@@ -151,7 +151,7 @@ fn google_status(code: Code) -> &'static str {
         Code::Forbidden => "PERMISSION_DENIED",
         Code::NotFound => "NOT_FOUND",
         Code::MethodNotAllowed => "UNIMPLEMENTED",
-        Code::LeaseConflict => "ABORTED",
+        Code::LeaseConflict | Code::AuthorConflict => "ABORTED",
         Code::InvalidState => "FAILED_PRECONDITION",
         Code::RateLimited => "RESOURCE_EXHAUSTED",
         Code::RequestTimeout => "DEADLINE_EXCEEDED",

@@ -21,7 +21,7 @@
     released: 'Released', expired: 'Lease expired', decided: 'Decided', escalated: 'Escalated',
     appealed: 'Appealed', reversed: 'Reversed on appeal', undone: 'Decision undone',
     pii_revealed: 'Personal data revealed', erased: 'Author data erased',
-    text_expired: 'Text dropped (retention)',
+    text_expired: 'Text dropped (retention)', ownership_changed: 'Author changed (ownership change)',
   };
   const OUTCOME_NAMES = { allow: 'Approved', label: 'Labelled', remove: 'Removed' };
   const DONE = { approve: 'Approved', remove: 'Removed', label: 'Labelled', escalate: 'Escalated' };
@@ -607,6 +607,13 @@
     }
     if (!matches.length) findings.append(h('li', { class: 'note' }, 'No findings: nothing matched a term, a detector or the model’s spans.'));
     for (const g of view.verdict.guards || []) findings.append(guardItem(g));
+    // The classifier's work per text is bounded: say when it read only part of this one.
+    const cov = view.verdict.model_coverage;
+    if (cov) {
+      findings.append(h('li', { class: 'guard' }, h('span', { class: 'chip' }, 'Model read part'),
+        h('span', { class: 'quote' }, 'The text is long: the model read part of it; the word lists read all of it.'),
+        h('span', { class: 'detail' }, `${cov.read_tokens} of ${cov.tokens} tokens`)));
+    }
     if (view.appeal) {
       findings.append(h('li', {}, h('span', { class: 'chip' }, 'Appeal'),
         h('span', { class: 'quote' }, view.appeal.statement == null ? '(statement removed)' : `“${view.appeal.statement}”`),

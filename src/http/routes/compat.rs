@@ -192,6 +192,9 @@ async fn analyze(
     let auth = Auth::<Scorer>::from_header_or_query(req, key.as_deref())?;
     let Json(UniqueKeys(body)) = body?;
     let analysis = Analysis::parse(&body)?;
+    state
+        .limiter
+        .charge_text(auth.id(), analysis.text().len())?;
     let loaded = state.scorer.engine().wordlists().languages().to_vec();
     analysis.check_languages(&loaded)?;
     let rules = match analysis.community() {
@@ -226,11 +229,13 @@ async fn moderate(
     state: &Data<AppState>,
     body: Result<Json<UniqueKeys>, Failure>,
 ) -> Result<ModerationResponse, openai::OpenAiError> {
-    auth?;
+    let auth = auth?;
     let engine = state.scorer.engine();
     let own_model = openai::model_name(engine.model().map(|m| m.info()).as_ref(), &engine.info());
     let Json(UniqueKeys(body)) = body?;
     let request = ModerationRequest::parse(&body, &own_model)?;
+    let bytes = request.texts().map(str::len).sum();
+    state.limiter.charge_text(auth.id(), bytes)?;
     let rules = state.communities.default_rules();
     let policy = rules.policy.policy();
     let texts = request

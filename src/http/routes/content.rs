@@ -64,6 +64,9 @@ pub async fn moderate(
     body: Json<ModerateRequest>,
 ) -> Result<HttpResponse, Failure> {
     let req = body.0;
+    state
+        .limiter
+        .charge_text(auth.id(), req.text.as_str().len())?;
     let rules = match &req.community {
         Some(c) => {
             auth.require(c, "community")?;
@@ -84,6 +87,10 @@ pub struct ContentRequest {
     community: CommunityId,
     content_id: ContentId,
     author_id: AuthorId,
+    /// The content changed hands: a new `author_id` for an existing `content_id` is then
+    /// the new owner (an `ownership_changed` event), not a 409 `author_conflict`.
+    #[serde(default)]
+    ownership_change: bool,
     #[serde(deserialize_with = "non_empty_text")]
     text: ContentText,
     #[serde(default)]
@@ -175,6 +182,8 @@ async fn submit_all(
     for r in &requests {
         auth.require(&r.community, "community")?;
     }
+    let bytes = requests.iter().map(|r| r.text.as_str().len()).sum();
+    state.limiter.charge_text(auth.id(), bytes)?;
     let communities: Vec<CommunityId> = requests.iter().map(|r| r.community.clone()).collect();
     let rules = rules_for(state, &communities).await?;
     let rules_of = |c: &CommunityId| {
@@ -199,6 +208,7 @@ async fn submit_all(
             community: r.community,
             content_id: r.content_id,
             author_id: r.author_id,
+            ownership_change: r.ownership_change,
             text: r.text,
             context: r.context,
             verdict,

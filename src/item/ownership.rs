@@ -1,0 +1,50 @@
+//! Who an item belongs to. A `content_id` names one piece of content on the platform,
+//! and its author is part of what the item is: the author's removal counts, suppression
+//! rules, erasure and access requests all follow the author. So a re-submission that
+//! names another author is refused (`author_conflict`, 409) — most likely a client that
+//! reused an id or mapped a field wrongly — unless the platform says the content changed
+//! hands (`ownership_change`). Then the new revision is the new author's, and an
+//! `ownership_changed` event before its `submitted` event says so in the item's history.
+//!
+//! An erased item has no author left to conflict with: the next submission is its
+//! author's, as it was before this rule.
+
+use super::{Item, Revision, Submission};
+use crate::event::Event;
+use crate::failure::{Code, Failure};
+use crate::privacy::SubjectId;
+
+impl Item {
+    /// A new revision of this item from `sub`, whose author's pseudonym is `subject` and
+    /// whose text has the keyed digest `digest`: the item after it, the revision and the
+    /// events. `author_conflict` when another author's submission does not say it is an
+    /// ownership change.
+    pub fn resubmit(
+        &self,
+        sub: &Submission,
+        subject: SubjectId,
+        digest: String,
+    ) -> Result<(Item, Revision, Vec<Event>), Failure> {
+        let new_owner = self.subject.is_some_and(|s| s != subject);
+        if new_owner && !sub.ownership_change {
+            // Neither author id is named: the caller may not know the other one.
+            return Err(Failure::new(
+                Code::AuthorConflict,
+                format!(
+                    "content `{}` in community `{}` belongs to another author; send \
+                     `ownership_change: true` if it changed hands",
+                    self.content_id, self.community
+                ),
+            ));
+        }
+        let mut after = self.clone();
+        let (revision, mut events) = after.revise(sub, subject, digest);
+        if new_owner {
+            events.insert(
+                0,
+                Event::ownership_changed(&sub.actor, sub.at, after.revision),
+            );
+        }
+        Ok((after, revision, events))
+    }
+}
