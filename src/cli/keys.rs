@@ -10,10 +10,11 @@ use serde_json::json;
 
 use crate::auth::{ApiKey, Role, Scope};
 use crate::clock::Timestamp;
+use crate::domain::audit::AuditRecord;
 use crate::error::{Error, Result};
 use crate::failure::Failure;
 use crate::ids::KeyId;
-use crate::store::{AuditRecord, SledStore, Store};
+use crate::store::{SledStore, Store};
 
 #[derive(Debug, Args)]
 pub(crate) struct KeysArgs {

@@ -50,15 +50,16 @@ pub use self::routes::ROUTES;
 use self::ratelimit::RateLimiter;
 use crate::auth::{ApiKey, KeyRing, Role, Scope, Secret};
 use crate::clock::Timestamp;
-use crate::community::Communities;
 use crate::config::Config;
+use crate::domain::audit::AuditRecord;
 use crate::engine::Engine;
 use crate::error::Error;
 use crate::failure::Failure;
 use crate::ids::KeyId;
+use crate::moderation::communities::Communities;
+use crate::moderation::feed::Suppressions;
 use crate::scorer::Scorer;
-use crate::store::{AuditRecord, GroupCommit, SledStore, Store};
-use crate::suppress::Suppressions;
+use crate::store::{GroupCommit, SledStore, Store};
 
 /// Everything the handlers share. One per server, behind `web::Data`.
 pub struct AppState {
@@ -173,9 +174,9 @@ impl AppState {
         ]
     }
 
-    /// Returns expired leases to their queues (see `queue::expire_due`). Blocking.
+    /// Returns expired leases to their queues (see `moderation::claims::expire_due`). Blocking.
     pub fn expire_leases(&self) -> Result<usize, Failure> {
-        let n = crate::queue::expire_due(&*self.store, Timestamp::now())?;
+        let n = crate::moderation::claims::expire_due(&*self.store, Timestamp::now())?;
         self.metrics.leases_expired(n);
         Ok(n)
     }

@@ -5,11 +5,11 @@ use serde::Serialize;
 
 use crate::auth::{ApiKey, Role};
 use crate::clock::Timestamp;
+use crate::domain::item::{AppealResult, Item, Outcome, QueueName, Status};
+use crate::domain::privacy::{redact, Removal};
+use crate::domain::queue::priority_at;
 use crate::failure::Failure;
 use crate::ids::{AuthorId, CommunityId, ContentId, ItemId, KeyId};
-use crate::item::{AppealResult, Item, Outcome, QueueName, Status};
-use crate::privacy::{redact, Removal};
-use crate::queue::priority_at;
 use crate::store::Store;
 use crate::verdict::{Action, Verdict};
 

@@ -22,60 +22,27 @@
 //! [`SledStore`] is the one backend today.
 
 mod commit;
-mod sled_store;
+mod sled;
+mod vault;
 
 use std::collections::BTreeSet;
 
-use serde::{Deserialize, Serialize};
-
 pub use self::commit::GroupCommit;
-pub use self::sled_store::SledStore;
+pub use self::sled::SledStore;
+pub(crate) use self::vault::Vault;
 
 use crate::auth::ApiKey;
 use crate::clock::Timestamp;
-use crate::community::{CommunityPolicy, CommunityWordlist};
-use crate::event::{Actor, Event};
+use crate::domain::audit::AuditRecord;
+use crate::domain::community::{CommunityPolicy, CommunityWordlist};
+use crate::domain::event::Event;
+use crate::domain::item::{check_history, Item, QueueName, Revision, Submission, Submitted};
+use crate::domain::privacy::{ExportItem, Receipt, SubjectId};
+use crate::domain::queue::{CommunityFilter, Cursor, QueueEntry};
+use crate::domain::suppress::Rule;
+use crate::domain::transparency::{DecisionCursor, DecisionRecord};
 use crate::failure::Failure;
 use crate::ids::{AuthorId, CommunityId, ItemId, KeyId};
-use crate::item::{check_history, Item, QueueName, Revision, Submission, Submitted};
-use crate::privacy::{ExportItem, Receipt, SubjectId};
-use crate::queue::{Cursor, QueueEntry};
-use crate::suppress::Rule;
-use crate::transparency::DecisionRecord;
-
-/// Which communities a queue read covers.
-#[derive(Debug, Clone, Copy)]
-pub enum CommunityFilter<'a> {
-    All,
-    Only(&'a [CommunityId]),
-}
-
-/// A configuration change (keys, policies, wordlists), kept forever like item events.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct AuditRecord {
-    pub at: Timestamp,
-    /// A key id, `system`, or `cli` for `warden keys`.
-    pub actor: String,
-    /// `key.create`, `key.revoke`, `policy.put`, `wordlist.put`.
-    pub action: String,
-    /// What changed: a key id or a community id.
-    pub target: String,
-}
-
-impl AuditRecord {
-    pub fn new(at: Timestamp, actor: Actor, action: &str, target: &str) -> AuditRecord {
-        AuditRecord::by(at, actor.to_string(), action, target)
-    }
-
-    pub fn by(at: Timestamp, actor: String, action: &str, target: &str) -> AuditRecord {
-        AuditRecord {
-            at,
-            actor,
-            action: action.to_string(),
-            target: target.to_string(),
-        }
-    }
-}
 
 /// A change to one item: mutates it and returns the events describing the change, or
 /// refuses. Must be a pure function of the item: a backend may call it more than once.
@@ -213,52 +180,6 @@ pub trait Store: Send + Sync {
     fn item_decisions(&self, id: &ItemId) -> Result<Vec<DecisionRecord>, Failure>;
 }
 
-/// A position in the decision records (statements export); opaque to clients.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct DecisionCursor {
-    pub at: Timestamp,
-    pub item_id: ItemId,
-    pub seq: u64,
-}
-
-impl DecisionCursor {
-    pub(crate) fn to_bytes(self) -> Vec<u8> {
-        let mut key = ((self.at.millis() as u64) ^ (1 << 63))
-            .to_be_bytes()
-            .to_vec();
-        key.extend_from_slice(self.item_id.as_bytes());
-        key.extend_from_slice(&self.seq.to_be_bytes());
-        key
-    }
-
-    pub(crate) fn from_bytes(bytes: &[u8]) -> Option<DecisionCursor> {
-        let at = u64::from_be_bytes(bytes.get(..8)?.try_into().ok()?) ^ (1 << 63);
-        let id: [u8; 16] = bytes.get(8..24)?.try_into().ok()?;
-        let seq = u64::from_be_bytes(bytes.get(24..32)?.try_into().ok()?);
-        (bytes.len() == 32).then_some(DecisionCursor {
-            at: Timestamp::from_millis(at as i64),
-            item_id: ItemId::from_bytes(id),
-            seq,
-        })
-    }
-}
-
-impl std::fmt::Display for DecisionCursor {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&hex::encode(self.to_bytes()))
-    }
-}
-
-impl std::str::FromStr for DecisionCursor {
-    type Err = String;
-    fn from_str(s: &str) -> Result<DecisionCursor, String> {
-        hex::decode(s)
-            .ok()
-            .and_then(|b| DecisionCursor::from_bytes(&b))
-            .ok_or_else(|| "not a cursor from this API".to_string())
-    }
-}
-
 /// What [`verify`] found.
 #[derive(Debug, Default)]
 pub struct Verification {
@@ -374,7 +295,7 @@ fn verify_rules(store: &dyn Store, report: &mut Verification) -> Result<(), Fail
     }
     let replayed: BTreeSet<(String, u64)> = latest
         .into_values()
-        .filter(|r| r.state == crate::suppress::RuleState::Active)
+        .filter(|r| r.state == crate::domain::suppress::RuleState::Active)
         .map(|r| (r.rule_id, r.seq))
         .collect();
     let active: BTreeSet<(String, u64)> = store

@@ -10,13 +10,13 @@ use serde_json::json;
 
 use crate::auth::{Ingest, Scorer};
 use crate::clock::Timestamp;
-use crate::community::Rules;
+use crate::domain::community::Rules;
+use crate::domain::item::{Status, Submission, Submitted};
 use crate::failure::Failure;
 use crate::http::extract::{Auth, Json};
 use crate::http::views::SubmitView;
 use crate::http::{blocking, AppState};
 use crate::ids::{AuthorId, CommunityId, ContentId, ContentText, ItemId};
-use crate::item::{Status, Submission, Submitted};
 use crate::verdict::Action;
 
 /// Most items in one `POST /v1/content:batch`.

@@ -12,14 +12,14 @@ use serde::Serialize;
 
 use crate::auth::Auditor;
 use crate::clock::Timestamp;
-use crate::event::{Actor, Event, EventKind};
+use crate::domain::event::{Actor, Event, EventKind};
+use crate::domain::item::{AppealResult, DecisionAction, Outcome};
+use crate::domain::privacy::redact;
 use crate::failure::Failure;
 use crate::http::extract::{Auth, QueryParams};
 use crate::http::routes::items::{item_id, visible};
 use crate::http::{blocking, AppState};
 use crate::ids::{ContentId, ItemId};
-use crate::item::{AppealResult, DecisionAction, Outcome};
-use crate::privacy::redact;
 use crate::verdict::Category;
 
 const DEFAULT_LIMIT: u32 = 20;
@@ -157,9 +157,9 @@ pub async fn author_history(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::event::Remarks;
+    use crate::domain::event::Remarks;
+    use crate::domain::item::QueueName;
     use crate::ids::KeyId;
-    use crate::item::QueueName;
 
     #[test]
     fn an_undone_decision_is_not_part_of_the_record() {

@@ -12,14 +12,14 @@ use serde_json::json;
 
 use crate::auth::{Auditor, Ingest, ItemReader, Moderator, Role, Roles};
 use crate::clock::Timestamp;
-use crate::event::{Event, Remarks};
+use crate::domain::event::{Event, Remarks};
+use crate::domain::item::{DecisionAction, Item};
+use crate::domain::privacy::redact;
 use crate::failure::Failure;
 use crate::http::extract::{Auth, Json, QueryParams};
 use crate::http::views::{ItemView, Pii};
 use crate::http::{blocking, AppState};
 use crate::ids::ItemId;
-use crate::item::{DecisionAction, Item};
-use crate::privacy::redact;
 use crate::store::Change;
 
 pub(crate) fn item_id(path: &str) -> Result<ItemId, Failure> {
@@ -121,7 +121,7 @@ async fn change<R: Roles>(
     state: web::Data<AppState>,
     auth: Auth<R>,
     id: ItemId,
-    change: impl Fn(&mut Item, &Auth<R>, Timestamp) -> Result<Vec<crate::event::Event>, Failure>
+    change: impl Fn(&mut Item, &Auth<R>, Timestamp) -> Result<Vec<crate::domain::event::Event>, Failure>
         + Send
         + 'static,
 ) -> Result<ItemView, Failure> {

@@ -9,13 +9,13 @@ use serde_json::json;
 
 use crate::auth::{Admin, AnyRole, ApiKey, Role, Scope};
 use crate::clock::Timestamp;
-use crate::event::Actor;
+use crate::domain::audit::AuditRecord;
+use crate::domain::event::Actor;
 use crate::failure::Failure;
 use crate::http::extract::{Auth, Json};
 use crate::http::views::KeyView;
 use crate::http::{blocking, AppState};
 use crate::ids::KeyId;
-use crate::store::AuditRecord;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -5,14 +5,14 @@ use serde::{Deserialize, Serialize};
 
 use crate::auth::Moderator;
 use crate::clock::Timestamp;
+use crate::domain::item::QueueName;
+use crate::domain::queue::{CommunityFilter, Cursor, QueueEntry};
 use crate::failure::Failure;
 use crate::http::extract::{Auth, Json, QueryParams};
 use crate::http::views::{ItemView, Pii};
 use crate::http::{blocking, AppState};
 use crate::ids::CommunityId;
-use crate::item::QueueName;
-use crate::queue::{self, Claim, Cursor};
-use crate::store::CommunityFilter;
+use crate::moderation::claims::{self, Claim};
 
 const DEFAULT_PAGE: u32 = 50;
 
@@ -74,7 +74,7 @@ pub async fn list(
         for entry in &entries {
             // Claimed or decided since the index was read: skip it.
             if let Some(item) = s.store.item(&entry.item_id)? {
-                if queue::QueueEntry::of(&item).is_some() {
+                if QueueEntry::of(&item).is_some() {
                     items.push(ItemView::load(&*s.store, item, now, Pii::Masked)?);
                 }
             }
@@ -137,7 +137,7 @@ pub async fn claim(
         s.expire_leases()?;
         let serial = s.claims.lock().unwrap_or_else(|e| e.into_inner());
         let now = Timestamp::now();
-        let claimed = queue::claim(
+        let claimed = claims::claim(
             &*s.store,
             &Claim {
                 queue: req.queue,

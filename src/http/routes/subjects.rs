@@ -7,14 +7,14 @@ use serde::Serialize;
 
 use crate::auth::DataRequests;
 use crate::clock::Timestamp;
-use crate::event::Actor;
+use crate::domain::audit::AuditRecord;
+use crate::domain::event::Actor;
+use crate::domain::privacy::{ExportItem, SubjectExport};
+use crate::domain::suppress::{Subject, SubjectKind, SubjectRef};
 use crate::failure::Failure;
 use crate::http::extract::{Auth, QueryParams};
 use crate::http::{blocking, AppState};
 use crate::ids::{AuthorId, CommunityId};
-use crate::privacy::{ExportItem, SubjectExport};
-use crate::store::AuditRecord;
-use crate::suppress::{Subject, SubjectKind, SubjectRef};
 
 fn author(path: &str) -> Result<AuthorId, Failure> {
     path.parse()

@@ -19,12 +19,12 @@ use serde_json::json;
 
 use crate::auth::{ApiKey, Auditor, FeedReader};
 use crate::clock::Timestamp;
+use crate::domain::suppress::{Rule, Scope, Subject};
 use crate::failure::Failure;
 use crate::http::extract::{Auth, Json, QueryParams};
 use crate::http::routes::items::{item_id, visible};
 use crate::http::{blocking, AppState};
 use crate::ids::CommunityId;
-use crate::suppress::{Rule, Scope, Subject};
 
 const DEFAULT_PAGE: u32 = 100;
 /// Entries a stream reads from the log at a time.

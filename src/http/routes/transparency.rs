@@ -6,13 +6,13 @@ use serde_json::json;
 
 use crate::auth::{Moderator, Transparency};
 use crate::clock::Timestamp;
+use crate::domain::transparency::DecisionCursor;
+use crate::domain::transparency::{DecisionRecord, Report, Statement};
 use crate::failure::Failure;
 use crate::http::extract::{Auth, QueryParams};
 use crate::http::routes::items::{item_id, visible};
 use crate::http::{blocking, AppState};
 use crate::ids::CommunityId;
-use crate::store::DecisionCursor;
-use crate::transparency::{DecisionRecord, Report, Statement};
 
 /// Statements per page of `GET /v1/statements`.
 const BATCH: usize = 100;

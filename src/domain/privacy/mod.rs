@@ -18,7 +18,6 @@
 
 pub mod crypto;
 pub mod redact;
-mod vault;
 
 use std::fmt;
 use std::str::FromStr;
@@ -28,13 +27,12 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 pub use self::crypto::Key;
-pub use self::vault::Vault;
 
 use crate::clock::Timestamp;
+use crate::domain::item::{AppealResult, Outcome, Status};
+use crate::domain::suppress::Rule;
 use crate::failure::Failure;
 use crate::ids::{CommunityId, ContentId, ItemId};
-use crate::item::{AppealResult, Outcome, Status};
-use crate::suppress::Rule;
 use crate::verdict::{Action, Verdict};
 
 /// A subject's pseudonym: the first 128 bits of HMAC-SHA256(pseudonym key, community,
@@ -269,7 +267,7 @@ pub struct ExportItem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub appeal: Option<ExportAppeal>,
     /// The item's history: what happened, when, by which key.
-    pub events: Vec<crate::event::Event>,
+    pub events: Vec<crate::domain::event::Event>,
 }
 
 #[derive(Debug, Clone, Serialize)]

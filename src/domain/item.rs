@@ -32,11 +32,11 @@
 use serde::{Deserialize, Serialize};
 
 use crate::clock::Timestamp;
-use crate::event::{Actor, Event, EventKind, Remarks};
+use crate::domain::event::{Actor, Event, EventKind, Remarks};
+use crate::domain::privacy::{Personal, Removal, SubjectId};
+use crate::domain::queue;
 use crate::failure::{Code, Failure};
 use crate::ids::{AuthorId, CommunityId, ContentId, ContentText, ItemId, KeyId};
-use crate::privacy::{Personal, Removal, SubjectId};
-use crate::queue;
 use crate::verdict::{Action, Verdict};
 
 /// The three human queues.

@@ -55,25 +55,28 @@ use sled::transaction::{
 };
 use sled::{Transactional, Tree};
 
-use super::{AuditRecord, Change, CommunityFilter, DecisionCursor, Store};
+use super::{Change, Store, Vault};
 use crate::auth::ApiKey;
 use crate::clock::Timestamp;
-use crate::community::{CommunityPolicy, CommunityWordlist};
-use crate::error::{Error, Result};
-use crate::event::Event;
-use crate::failure::Failure;
-use crate::ids::{AuthorId, CommunityId, ContentId, ItemId, KeyId};
-use crate::item::{Item, Outcome, QueueName, Revision, Status, Submission, Submitted};
-use crate::privacy::{
+use crate::domain::audit::AuditRecord;
+use crate::domain::community::{CommunityPolicy, CommunityWordlist};
+use crate::domain::event::Event;
+use crate::domain::item::{Item, Outcome, QueueName, Revision, Status, Submission, Submitted};
+use crate::domain::privacy::{
     ExportAppeal, ExportItem, ExportRevision, Key, Personal, Receipt, ReceiptSubject, Removal,
-    RemovalReason, SubjectId, Vault,
+    RemovalReason, SubjectId,
 };
-use crate::queue::{Cursor, QueueEntry};
-use crate::suppress::{
+use crate::domain::queue::CommunityFilter;
+use crate::domain::queue::{Cursor, QueueEntry};
+use crate::domain::suppress::{
     self, Cause, Current, Reason, RemovalHistory, Rule, RuleState, Scope, Subject, SubjectKind,
     SubjectRef, Wanted,
 };
-use crate::transparency::DecisionRecord;
+use crate::domain::transparency::DecisionCursor;
+use crate::domain::transparency::DecisionRecord;
+use crate::error::{Error, Result};
+use crate::failure::Failure;
+use crate::ids::{AuthorId, CommunityId, ContentId, ItemId, KeyId};
 
 /// Bumped when the layout above changes incompatibly.
 const FORMAT: &[u8] = b"2";

@@ -1,0 +1,12 @@
+//! The application layer: one module per use case, each reading and writing through a
+//! [`Store`](crate::store::Store) and applying the rules of [`domain`](crate::domain).
+//! The HTTP API and the command line call these; they never loop over the store
+//! themselves.
+//!
+//! * [`claims`]: claiming with leases, and returning expired leases to their queues;
+//! * [`communities`]: the per-community rules cache;
+//! * [`feed`]: the suppression change log as a feed, and the active-rule index.
+
+pub mod claims;
+pub mod communities;
+pub mod feed;
