@@ -13,6 +13,7 @@
 
 pub mod audit;
 pub mod community;
+pub mod consequences;
 pub mod event;
 pub mod item;
 pub mod privacy;

@@ -15,9 +15,12 @@
 //! * **Personal data sealed here**: submitted text, context, appeal statements and author
 //!   ids are sealed with their subject's key (see `privacy`) by the store and opened by it
 //!   ([`Store::revision`], [`Store::open_item`]); nothing else sees them in storage.
-//! * **Derived state in the same step**: the suppression rules an item's new state calls
-//!   for (see `suppress`), their change-log entries, retention and transparency records
-//!   are written in the item's own atomic step.
+//! * **Derived state in the same step, decided elsewhere**: what an item's change leads to
+//!   (retention dates, suppression-rule changes and their change-log entries, removal
+//!   histories, transparency records) is what the pure
+//!   [`consequences`](crate::domain::consequences::consequences) returns; a backend reads
+//!   what it asks for and persists what it returns in the item's own atomic step, and
+//!   decides no policy itself.
 //!
 //! [`SledStore`] is the one backend today.
 

@@ -29,10 +29,11 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 pub use self::crypto::Key;
 
 use crate::clock::Timestamp;
-use crate::domain::item::{AppealResult, Outcome, Status};
+use crate::domain::event::Event;
+use crate::domain::item::{AppealResult, Item, Outcome, Revision, Status};
 use crate::domain::suppress::Rule;
 use crate::failure::Failure;
-use crate::ids::{CommunityId, ContentId, ItemId};
+use crate::ids::{CommunityId, ContentId, ItemId, KeyId};
 use crate::verdict::{Action, Verdict};
 
 /// A subject's pseudonym: the first 128 bits of HMAC-SHA256(pseudonym key, community,
@@ -285,4 +286,55 @@ pub struct SubjectExport {
     pub items: Vec<ExportItem>,
     /// The active suppression rules about the author or their content.
     pub rules: Vec<Rule>,
+}
+
+impl Item {
+    /// Whether retention has run out on the text at `now`.
+    pub fn is_text_due(&self, now: Timestamp) -> bool {
+        self.status == Status::Decided && self.text_due_at.is_some_and(|t| t <= now)
+    }
+
+    /// Retention ran out: the appeal statement and the digest of the text go with the
+    /// text (its revisions drop theirs with [`Revision::drop_text`]); the record stays.
+    pub fn expire_text(&mut self, now: Timestamp) -> Vec<Event> {
+        self.drop_text(RemovalReason::Retention, now);
+        vec![Event::text_expired(now)]
+    }
+
+    /// `subject` was erased: if the current revision is theirs, their id, statement and
+    /// text go. Every item holding their data gets the `erased` event.
+    pub fn erase(&mut self, subject: &SubjectId, actor: &KeyId, now: Timestamp) -> Vec<Event> {
+        if self.subject.as_ref() == Some(subject) {
+            self.subject = None;
+            self.author_id = Personal::Removed;
+            self.drop_text(RemovalReason::Erasure, now);
+        }
+        vec![Event::erased(actor, now)]
+    }
+
+    fn drop_text(&mut self, reason: RemovalReason, now: Timestamp) {
+        if let Some(appeal) = &mut self.appeal {
+            appeal.statement = Personal::Removed;
+        }
+        self.text_digest.clear();
+        self.text_removed = Some(Removal { reason, at: now });
+    }
+}
+
+impl Revision {
+    /// The text and context are no longer held (retention or erasure).
+    pub fn drop_text(&mut self) {
+        self.text = Personal::Removed;
+        self.context = self.context.take().map(|_| Personal::Removed);
+    }
+
+    /// `subject` was erased: whether this revision was theirs (and is now anonymous).
+    pub fn erase(&mut self, subject: &SubjectId) -> bool {
+        if self.subject.as_ref() != Some(subject) {
+            return false;
+        }
+        self.subject = None;
+        self.drop_text();
+        true
+    }
 }
