@@ -1,7 +1,7 @@
 //! The append-only event log: one [`Event`] per thing that happened to an item, with who
 //! did it and when. Events are written in the same atomic write as the state change they
 //! describe (see `store`), so an item's state can always be rebuilt from its history
-//! (`item::check_history`).
+//! (`history::check_history`).
 //!
 //! Each kind has a named constructor, so the fields a kind carries are decided in one
 //! place:

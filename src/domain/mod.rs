@@ -15,6 +15,7 @@ pub mod audit;
 pub mod community;
 pub mod consequences;
 pub mod event;
+pub mod history;
 pub mod item;
 pub mod privacy;
 pub mod queue;
