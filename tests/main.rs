@@ -9,3 +9,4 @@ mod evasion;
 mod layers;
 mod model;
 mod properties;
+mod store;
