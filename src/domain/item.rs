@@ -29,7 +29,7 @@
 //! context) is held as [`Personal`]: plain only between the request and the store, which
 //! seals it under the author's key (see `privacy`).
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::clock::Timestamp;
 use crate::domain::event::{Event, Remarks};
@@ -187,8 +187,13 @@ pub struct Item {
     /// The current revision, from 1.
     pub revision: u32,
     /// A keyed digest of the current revision's text (keyed with the subject's key, so
-    /// it cannot confirm a guessed text once the key is gone); empty once the text is.
-    pub text_digest: String,
+    /// it cannot confirm a guessed text once the key is gone); `None` once the text is.
+    #[serde(
+        default,
+        deserialize_with = "empty_is_none",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub text_digest: Option<String>,
     /// The current revision's verdict.
     pub verdict: Verdict,
     /// What Warden did on submission of the current revision.
@@ -220,6 +225,11 @@ pub struct Item {
     /// The last moderator decision, while it might still be undone.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub undo: Option<UndoPoint>,
+}
+
+/// Items stored before the digest was optional say `""` for "no digest".
+fn empty_is_none<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    Ok(Option::<String>::deserialize(d)?.filter(|s| !s.is_empty()))
 }
 
 /// One submitted version of an item's content. Never overwritten.
@@ -295,7 +305,7 @@ impl Item {
             subject: Some(subject),
             author_id: Personal::Plain(sub.author_id.clone()),
             revision: 0,
-            text_digest: String::new(),
+            text_digest: None,
             verdict: sub.verdict.clone(),
             action: sub.action,
             status: Status::Pending,
@@ -320,7 +330,7 @@ impl Item {
 
     /// Whether the current revision's text has this keyed digest (by the same author).
     pub fn is_current_text(&self, subject: &SubjectId, digest: &str) -> bool {
-        self.subject.as_ref() == Some(subject) && !digest.is_empty() && self.text_digest == digest
+        self.subject.as_ref() == Some(subject) && self.text_digest.as_deref() == Some(digest)
     }
 
     /// A new revision: re-scored text enters the lifecycle from the start.
@@ -331,7 +341,7 @@ impl Item {
         digest: String,
     ) -> (Revision, Vec<Event>) {
         self.revision += 1;
-        self.text_digest = digest;
+        self.text_digest = Some(digest);
         self.subject = Some(subject);
         self.author_id = Personal::Plain(sub.author_id.clone());
         self.submitted_at = sub.at;

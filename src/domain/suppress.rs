@@ -183,13 +183,36 @@ pub enum RuleState {
     Expired,
 }
 
+/// A rule's id: `rul_` and the change-log `seq` that created it, stable across the
+/// rule's later entries.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct RuleId(String);
+
+impl RuleId {
+    /// The id of a rule created by change-log entry `seq`.
+    pub fn created_at_seq(seq: u64) -> RuleId {
+        RuleId(format!("rul_{seq}"))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for RuleId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 /// One change-log entry: a rule as of `seq`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Rule {
     /// Position in the change log: from 1, no gaps, in commit order.
     pub seq: u64,
     /// Stable across a rule's entries (`rul_` and the `seq` that created it).
-    pub rule_id: String,
+    pub rule_id: RuleId,
     pub subject: Subject,
     pub scopes: Vec<Scope>,
     pub reason: Reason,
@@ -520,7 +543,7 @@ mod tests {
     fn rule(seq: u64, id: &str, subject: &Subject, state: RuleState) -> Rule {
         Rule {
             seq,
-            rule_id: id.into(),
+            rule_id: RuleId(id.into()),
             subject: subject.clone(),
             scopes: vec![Scope::Recommend],
             reason: Reason {

@@ -48,16 +48,16 @@ pub use self::protocol::layer as protocol_log_layer;
 pub use self::routes::ROUTES;
 
 use self::ratelimit::RateLimiter;
-use crate::auth::{ApiKey, KeyRing, Role, Scope, Secret};
+use crate::auth::{KeyRing, Secret};
 use crate::clock::Timestamp;
 use crate::config::Config;
-use crate::domain::audit::AuditRecord;
 use crate::engine::Engine;
 use crate::error::Error;
 use crate::failure::Failure;
 use crate::ids::KeyId;
 use crate::moderation::communities::Communities;
 use crate::moderation::feed::Suppressions;
+use crate::moderation::keys;
 use crate::scorer::Scorer;
 use crate::store::{GroupCommit, SledStore, Store};
 
@@ -101,25 +101,8 @@ impl AppState {
         store: Arc<dyn Store>,
     ) -> Result<(web::Data<AppState>, Option<Secret>), Error> {
         let startup = |f: Failure| Error::config(format!("store: {}", f.message()));
-        let mut keys = store.keys().map_err(startup)?;
-        let mut shown = None;
-        if keys.is_empty() {
-            let now = Timestamp::now();
-            let (mut key, secret) = match &config.admin_key {
-                Some(s) => ApiKey::with_secret(s, Role::Admin, Scope::All, now)
-                    .map_err(|e| Error::config(format!("WARDEN_ADMIN_KEY: {e}")))?,
-                None => ApiKey::generate(Role::Admin, Scope::All, now),
-            };
-            key.name = Some("bootstrap admin".into());
-            let audit = AuditRecord::by(now, "system".into(), "key.create", key.id.as_str());
-            store.put_key(&key, &audit).map_err(startup)?;
-            store.flush().map_err(startup)?;
-            tracing::info!(key_id = %key.id, "created the first admin key");
-            if config.admin_key.is_none() {
-                shown = Some(secret);
-            }
-            keys.push(key);
-        }
+        let (keys, shown) = keys::bootstrap(&*store, config.admin_key.as_deref(), Timestamp::now())
+            .map_err(|f| Error::config(f.message().to_string()))?;
         let metrics = Arc::new(Metrics::default());
         let on_flush = {
             let metrics = metrics.clone();

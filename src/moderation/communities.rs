@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock, RwLock};
 
 use crate::clock::Timestamp;
-use crate::domain::audit::AuditRecord;
+use crate::domain::audit::{AuditAction, AuditRecord};
 use crate::domain::community::{CommunityPolicy, CommunityWordlist, Rules};
 use crate::domain::event::Actor;
 use crate::engine::Engine;
@@ -85,7 +85,12 @@ impl Communities {
         policy.validate()?;
         let _serial = self.writes.lock().unwrap_or_else(|e| e.into_inner());
         let current = self.rules(community)?;
-        let audit = AuditRecord::new(Timestamp::now(), actor, "policy.put", community.as_str());
+        let audit = AuditRecord::new(
+            Timestamp::now(),
+            actor,
+            AuditAction::PolicyPut,
+            community.as_str(),
+        );
         self.store.put_policy(community, &policy, &audit)?;
         let patterns = current.patterns.clone();
         let rules = self.compile_with(Some(policy), patterns);
@@ -104,7 +109,12 @@ impl Communities {
         let _serial = self.writes.lock().unwrap_or_else(|e| e.into_inner());
         let current = self.rules(community)?;
         let rules = self.compile(Some(current.policy.clone()), Some(&wordlist), None);
-        let audit = AuditRecord::new(Timestamp::now(), actor, "wordlist.put", community.as_str());
+        let audit = AuditRecord::new(
+            Timestamp::now(),
+            actor,
+            AuditAction::WordlistPut,
+            community.as_str(),
+        );
         self.store.put_wordlist(community, &wordlist, &audit)?;
         self.install(community, rules);
         Ok(())

@@ -8,7 +8,7 @@ use serde::Serialize;
 use tokio::sync::watch;
 
 use crate::clock::Timestamp;
-use crate::domain::suppress::{Rule, RuleState, Scope, Subject};
+use crate::domain::suppress::{Rule, RuleId, RuleState, Scope, Subject};
 use crate::failure::Failure;
 use crate::ids::CommunityId;
 use crate::store::Store;
@@ -20,14 +20,14 @@ pub struct Suppressed {
     /// Every scope the subject's active rules cover.
     pub scopes: Vec<Scope>,
     /// The rules that suppress it in the scope asked about.
-    pub rule_ids: Vec<String>,
+    pub rule_ids: Vec<RuleId>,
 }
 
 /// The active rules by subject: what `:check` reads.
 #[derive(Default)]
 struct Index {
     by_subject: HashMap<Subject, Vec<Rule>>,
-    by_id: HashMap<String, Subject>,
+    by_id: HashMap<RuleId, Subject>,
 }
 
 impl Index {
@@ -176,7 +176,7 @@ impl Suppressions {
                 .iter()
                 .filter(|r| r.state == RuleState::Active && r.expires_at.is_none_or(|t| t > now))
                 .collect();
-            let rule_ids: Vec<String> = live
+            let rule_ids: Vec<RuleId> = live
                 .iter()
                 .filter(|r| r.covers(scope, now))
                 .map(|r| r.rule_id.clone())
@@ -217,10 +217,10 @@ mod tests {
     use super::*;
     use crate::domain::suppress::{Reason, ReasonSource, SubjectKind};
 
-    fn rule(seq: u64, id: &str, subject: &Subject, state: RuleState) -> Rule {
+    fn rule(seq: u64, id: u64, subject: &Subject, state: RuleState) -> Rule {
         Rule {
             seq,
-            rule_id: id.into(),
+            rule_id: RuleId::created_at_seq(id),
             subject: subject.clone(),
             scopes: vec![Scope::Recommend],
             reason: Reason {
@@ -247,12 +247,12 @@ mod tests {
     fn the_index_follows_revocations() {
         let mut index = Index::default();
         let a = subject("a");
-        index.apply(rule(1, "rul_1", &a, RuleState::Active));
-        index.apply(rule(2, "rul_2", &a, RuleState::Active));
+        index.apply(rule(1, 1, &a, RuleState::Active));
+        index.apply(rule(2, 2, &a, RuleState::Active));
         assert_eq!(index.by_subject[&a].len(), 2);
-        index.apply(rule(3, "rul_1", &a, RuleState::Revoked));
+        index.apply(rule(3, 1, &a, RuleState::Revoked));
         assert_eq!(index.by_subject[&a].len(), 1);
-        index.apply(rule(4, "rul_2", &a, RuleState::Expired));
+        index.apply(rule(4, 2, &a, RuleState::Expired));
         assert!(index.by_subject.is_empty());
         assert!(index.by_id.is_empty());
     }

@@ -5,8 +5,10 @@
 //!
 //! * [`claims`]: claiming with leases, and returning expired leases to their queues;
 //! * [`communities`]: the per-community rules cache;
-//! * [`feed`]: the suppression change log as a feed, and the active-rule index.
+//! * [`feed`]: the suppression change log as a feed, and the active-rule index;
+//! * [`keys`]: creating, revoking and listing API keys, with their audit records.
 
 pub mod claims;
 pub mod communities;
 pub mod feed;
+pub mod keys;

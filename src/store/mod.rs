@@ -43,7 +43,7 @@ use crate::domain::history::check_history;
 use crate::domain::item::{Item, QueueName, Revision, Submission, Submitted};
 use crate::domain::privacy::{ExportItem, Receipt, SubjectId};
 use crate::domain::queue::{CommunityFilter, Cursor, QueueEntry};
-use crate::domain::suppress::Rule;
+use crate::domain::suppress::{Rule, RuleId};
 use crate::domain::transparency::{DecisionCursor, DecisionRecord};
 use crate::failure::Failure;
 use crate::ids::{AuthorId, CommunityId, ItemId, KeyId};
@@ -269,7 +269,7 @@ pub fn verify(store: &dyn Store) -> Result<Verification, Failure> {
 
 fn verify_rules(store: &dyn Store, report: &mut Verification) -> Result<(), Failure> {
     use std::collections::BTreeMap;
-    let mut latest: BTreeMap<String, Rule> = BTreeMap::new();
+    let mut latest: BTreeMap<RuleId, Rule> = BTreeMap::new();
     let mut by_item: BTreeMap<ItemId, Vec<u64>> = BTreeMap::new();
     let mut seq = 0;
     loop {
@@ -297,12 +297,12 @@ fn verify_rules(store: &dyn Store, report: &mut Verification) -> Result<(), Fail
             store.rule_seq()
         ));
     }
-    let replayed: BTreeSet<(String, u64)> = latest
+    let replayed: BTreeSet<(RuleId, u64)> = latest
         .into_values()
         .filter(|r| r.state == crate::domain::suppress::RuleState::Active)
         .map(|r| (r.rule_id, r.seq))
         .collect();
-    let active: BTreeSet<(String, u64)> = store
+    let active: BTreeSet<(RuleId, u64)> = store
         .active_rules()?
         .into_iter()
         .map(|r| (r.rule_id, r.seq))

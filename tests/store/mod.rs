@@ -299,7 +299,7 @@ pub fn a_flushed_store_reopens_as_it_was(open: Open) {
 /// Keys, policies and wordlists are written with their audit record, in order.
 pub fn configuration_is_written_with_its_audit_record(open: Open) {
     use warden::auth::{ApiKey, Role, Scope};
-    use warden::domain::audit::AuditRecord;
+    use warden::domain::audit::{AuditAction, AuditRecord};
     use warden::domain::community::{CommunityPolicy, CommunityWordlist};
     use warden::domain::event::Actor;
 
@@ -307,9 +307,10 @@ pub fn configuration_is_written_with_its_audit_record(open: Open) {
     let store = open(dir.path());
     let now = Timestamp::now();
     let (key, _) = ApiKey::generate(Role::Moderator, Scope::All, now);
-    let audit = |action: &str, target: &str| AuditRecord::new(now, Actor::System, action, target);
+    let audit =
+        |action: AuditAction, target: &str| AuditRecord::new(now, Actor::System, action, target);
     store
-        .put_key(&key, &audit("key.create", key.id.as_str()))
+        .put_key(&key, &audit(AuditAction::KeyCreate, key.id.as_str()))
         .expect("put key");
     let community = "c".parse().expect("community");
     let policy = CommunityPolicy {
@@ -317,13 +318,13 @@ pub fn configuration_is_written_with_its_audit_record(open: Open) {
         ..CommunityPolicy::default()
     };
     store
-        .put_policy(&community, &policy, &audit("policy.put", "c"))
+        .put_policy(&community, &policy, &audit(AuditAction::PolicyPut, "c"))
         .expect("put policy");
     store
         .put_wordlist(
             &community,
             &CommunityWordlist::default(),
-            &audit("wordlist.put", "c"),
+            &audit(AuditAction::WordlistPut, "c"),
         )
         .expect("put wordlist");
     assert_eq!(store.keys().expect("keys"), [key]);
@@ -341,7 +342,7 @@ pub fn configuration_is_written_with_its_audit_record(open: Open) {
 /// A community's retention applies to what is decided after it is set; the sweep drops
 /// the text and keeps the record.
 pub fn retention_drops_the_text_and_keeps_the_record(open: Open) {
-    use warden::domain::audit::AuditRecord;
+    use warden::domain::audit::{AuditAction, AuditRecord};
     use warden::domain::community::CommunityPolicy;
     use warden::domain::event::{Actor, EventKind};
 
@@ -351,7 +352,7 @@ pub fn retention_drops_the_text_and_keeps_the_record(open: Open) {
         retention_days: 0,
         ..CommunityPolicy::default()
     };
-    let audit = AuditRecord::new(Timestamp::now(), Actor::System, "policy.put", "c");
+    let audit = AuditRecord::new(Timestamp::now(), Actor::System, AuditAction::PolicyPut, "c");
     store
         .put_policy(&"c".parse().expect("community"), &policy, &audit)
         .expect("put policy");

@@ -208,3 +208,18 @@ fn only_labels_and_removals_are_appealable_once() {
         Code::InvalidState
     );
 }
+
+/// Items stored when an empty digest meant "none" read back with none.
+#[test]
+fn an_empty_stored_digest_is_no_digest() {
+    let (mut item, _, _) = Item::create(&submission(Action::Review), subject(), "d".into());
+    // Only sealed (or removed) personal data is ever stored.
+    item.author_id = Personal::Removed;
+    let mut json = serde_json::to_value(&item).unwrap();
+    json["text_digest"] = serde_json::json!("");
+    let read: Item = serde_json::from_value(json).unwrap();
+    assert_eq!(read.text_digest, None);
+    let json = serde_json::to_value(&item).unwrap();
+    let read: Item = serde_json::from_value(json).unwrap();
+    assert_eq!(read.text_digest.as_deref(), Some("d"));
+}

@@ -31,7 +31,7 @@ pub use self::crypto::Key;
 use crate::clock::Timestamp;
 use crate::domain::event::Event;
 use crate::domain::item::{AppealResult, Item, Outcome, Revision, Status};
-use crate::domain::suppress::Rule;
+use crate::domain::suppress::{Rule, RuleId, SubjectKind};
 use crate::failure::Failure;
 use crate::ids::{CommunityId, ContentId, ItemId, KeyId};
 use crate::verdict::{Action, Verdict};
@@ -212,7 +212,8 @@ pub struct Removal {
 /// Who an erasure was about, as the API names subjects.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ReceiptSubject {
-    pub kind: String,
+    /// Always `author` today: an erasure is about an author in a community.
+    pub kind: SubjectKind,
     pub community: CommunityId,
     pub id: String,
 }
@@ -232,7 +233,7 @@ pub struct Receipt {
     pub key_destroyed: bool,
     /// The suppression rules the erasure emitted (`profiling`, `ads_targeting` on the
     /// author); empty when an earlier erasure's rule is still active.
-    pub rules: Vec<String>,
+    pub rules: Vec<RuleId>,
     pub erased_at: Timestamp,
 }
 
@@ -316,7 +317,7 @@ impl Item {
         if let Some(appeal) = &mut self.appeal {
             appeal.statement = Personal::Removed;
         }
-        self.text_digest.clear();
+        self.text_digest = None;
         self.text_removed = Some(Removal { reason, at: now });
     }
 }

@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use crate::auth::DataRequests;
 use crate::clock::Timestamp;
-use crate::domain::audit::AuditRecord;
+use crate::domain::audit::{AuditAction, AuditRecord};
 use crate::domain::event::Actor;
 use crate::domain::privacy::{ExportItem, SubjectExport};
 use crate::domain::suppress::{Subject, SubjectKind, SubjectRef};
@@ -102,7 +102,8 @@ pub async fn export(
                     }),
                 );
             }
-            let audit = AuditRecord::new(now, actor.clone(), "subject.export", c.as_str());
+            let audit =
+                AuditRecord::new(now, actor.clone(), AuditAction::SubjectExport, c.as_str());
             s.store.put_audit(&audit)?;
             out.push(SubjectExport {
                 community: c,

@@ -7,8 +7,9 @@ use rand::RngCore;
 use super::keys::*;
 use super::tx::RuleChange;
 use super::*;
+use crate::domain::audit::{AuditAction, AuditActor};
 use crate::domain::privacy::{ExportAppeal, ExportRevision, ReceiptSubject};
-use crate::domain::suppress::{erasure_rule, Cause, SubjectKind, SubjectRef};
+use crate::domain::suppress::{erasure_rule, Cause, RuleId, SubjectKind, SubjectRef};
 
 impl SledStore {
     pub(super) fn open_rule(&self, stored: StoredRule) -> std::result::Result<Rule, Failure> {
@@ -136,12 +137,17 @@ impl SledStore {
                 let change = RuleChange::Set(erasure_rule(), rule_subject.clone());
                 tx.change_rule(&key, change, now)?;
                 if let Some(seq) = tx.last_rule.get() {
-                    rules.push(format!("rul_{seq}"));
+                    rules.push(RuleId::created_at_seq(seq));
                 }
             }
             tx.audit(
                 audit_seq,
-                &AuditRecord::by(now, actor.to_string(), "subject.erase", &receipt_id),
+                &AuditRecord::new(
+                    now,
+                    AuditActor::Key(actor.clone()),
+                    AuditAction::SubjectErase,
+                    &receipt_id,
+                ),
             )?;
             Ok((revisions, rules))
         })?;
@@ -152,7 +158,7 @@ impl SledStore {
         Ok(Receipt {
             receipt_id,
             subject: ReceiptSubject {
-                kind: "author".into(),
+                kind: SubjectKind::Author,
                 community: community.clone(),
                 id: author.to_string(),
             },

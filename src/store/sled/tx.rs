@@ -18,8 +18,8 @@ use crate::domain::consequences::{
 use crate::domain::privacy::Key;
 use crate::domain::privacy::Personal;
 use crate::domain::suppress::{
-    Cause, Current, Reason, RemovalHistory, RuleState, Scope, Subject, SubjectKind, SubjectRef,
-    Wanted,
+    Cause, Current, Reason, RemovalHistory, RuleId, RuleState, Scope, Subject, SubjectKind,
+    SubjectRef, Wanted,
 };
 
 /// A change-log entry as stored: the subject id sealed under the vault's log key, so no
@@ -27,7 +27,7 @@ use crate::domain::suppress::{
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(super) struct StoredRule {
     pub(super) seq: u64,
-    pub(super) rule_id: String,
+    pub(super) rule_id: RuleId,
     pub(super) kind: SubjectKind,
     pub(super) community: CommunityId,
     pub(super) id: Personal<SubjectRef>,
@@ -169,7 +169,7 @@ impl Tx<'_> {
                 let seq = self.next_rule_seq()?;
                 let (rule_id, created_at) = match &current {
                     Some(c) => (c.rule_id.clone(), c.created_at),
-                    None => (format!("rul_{seq}"), now),
+                    None => (RuleId::created_at_seq(seq), now),
                 };
                 let mut id = Personal::Plain(subject.id);
                 id.seal(Some(self.store.vault.log_key()), RULE_SUBJECT)
