@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::clock::Timestamp;
 use crate::domain::event::Actor;
-use crate::ids::KeyId;
+use crate::ids::{CommunityId, KeyId};
 
 /// What was done. The names are API (`action` in `GET /v1/audit`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -102,6 +102,10 @@ pub struct AuditRecord {
     pub action: AuditAction,
     /// What changed: a key id, a community id, or an erasure's receipt id.
     pub target: String,
+    /// The community it concerns, when it concerns one (policies, wordlists, exports,
+    /// erasures): who may read the record. A key's record is read by its scope.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub community: Option<CommunityId>,
 }
 
 impl AuditRecord {
@@ -116,7 +120,14 @@ impl AuditRecord {
             actor: actor.into(),
             action,
             target: target.to_string(),
+            community: None,
         }
+    }
+
+    /// The same record, about `community`.
+    pub fn about(mut self, community: &CommunityId) -> AuditRecord {
+        self.community = Some(community.clone());
+        self
     }
 }
 
@@ -127,8 +138,7 @@ mod tests {
     /// Records written before the types existed read back unchanged.
     #[test]
     fn stored_records_keep_their_shape() {
-        let json =
-            r#"{"at":"2024-01-01T00:00:00.000Z","actor":"cli","action":"key.revoke","target":"key_x"}"#;
+        let json = r#"{"at":"2024-01-01T00:00:00.000Z","actor":"cli","action":"key.revoke","target":"key_x"}"#;
         let record: AuditRecord = serde_json::from_str(json).expect("reads");
         assert_eq!(record.actor, AuditActor::Cli);
         assert_eq!(record.action, AuditAction::KeyRevoke);

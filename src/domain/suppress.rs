@@ -17,7 +17,7 @@
 //!
 //! Every change (a new rule, a new expiry, a revocation, an expiry) is one entry of a
 //! gap-free change log numbered by `seq`; a revocation or expiry repeats the rule with its
-//! new `state`. The log is the feed (`GET /v1/suppressions`); [`Suppressions`] follows it
+//! new `state`. The log is the feed (`GET /v1/suppressions`); `moderation::feed::Suppressions` follows it
 //! up to what is durable, keeps the active rules in memory for `:check`, and wakes the
 //! Server-Sent Events streams.
 //!

@@ -4,7 +4,7 @@
 //! Handlers are thin: they authenticate through their extractor types, check community
 //! scope, run storage and scoring off the async executor, wait for the group commit
 //! before any 2xx that changed something, and render views. The lifecycle rules live in
-//! `item` and `queue`, storage in `store`.
+//! `domain`, the use cases in `moderation`, storage in `store`.
 //!
 //! ```no_run
 //! use warden::config::Config;

@@ -90,7 +90,8 @@ impl Communities {
             actor,
             AuditAction::PolicyPut,
             community.as_str(),
-        );
+        )
+        .about(community);
         self.store.put_policy(community, &policy, &audit)?;
         let patterns = current.patterns.clone();
         let rules = self.compile_with(Some(policy), patterns);
@@ -114,7 +115,8 @@ impl Communities {
             actor,
             AuditAction::WordlistPut,
             community.as_str(),
-        );
+        )
+        .about(community);
         self.store.put_wordlist(community, &wordlist, &audit)?;
         self.install(community, rules);
         Ok(())

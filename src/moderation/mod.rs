@@ -3,11 +3,13 @@
 //! The HTTP API and the command line call these; they never loop over the store
 //! themselves.
 //!
+//! * [`audit`]: reading the audit log within a reader's scope;
 //! * [`claims`]: claiming with leases, and returning expired leases to their queues;
 //! * [`communities`]: the per-community rules cache;
 //! * [`feed`]: the suppression change log as a feed, and the active-rule index;
 //! * [`keys`]: creating, revoking and listing API keys, with their audit records.
 
+pub mod audit;
 pub mod claims;
 pub mod communities;
 pub mod feed;

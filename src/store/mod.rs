@@ -118,8 +118,9 @@ pub trait Store: Send + Sync {
         audit: &AuditRecord,
     ) -> Result<(), Failure>;
 
-    /// The audit log, oldest first.
-    fn audit_log(&self) -> Result<Vec<AuditRecord>, Failure>;
+    /// Up to `limit` audit records with a sequence number above `after`, oldest first,
+    /// with their sequence numbers (increasing, not necessarily contiguous).
+    fn audit_log(&self, after: u64, limit: usize) -> Result<Vec<(u64, AuditRecord)>, Failure>;
 
     /// Appends to the audit log (exports).
     fn put_audit(&self, record: &AuditRecord) -> Result<(), Failure>;

@@ -1,6 +1,6 @@
 //! Personal data: how Warden holds it, shows it, keeps it and lets it go.
 //!
-//! * **Subjects and keys** ([`Vault`]): an author in a community is a *subject*, named
+//! * **Subjects and keys** (the vault, `store::vault`): an author in a community is a *subject*, named
 //!   inside Warden by a keyed hash ([`SubjectId`]) rather than the raw id, with its own
 //!   encryption key in a file of its own outside sled.
 //! * **Sealing** ([`Personal`]): text, context, appeal statements and author ids are

@@ -103,7 +103,8 @@ pub async fn export(
                 );
             }
             let audit =
-                AuditRecord::new(now, actor.clone(), AuditAction::SubjectExport, c.as_str());
+                AuditRecord::new(now, actor.clone(), AuditAction::SubjectExport, c.as_str())
+                    .about(&c);
             s.store.put_audit(&audit)?;
             out.push(SubjectExport {
                 community: c,

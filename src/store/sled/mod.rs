@@ -602,10 +602,21 @@ impl Store for SledStore {
         )
     }
 
-    fn audit_log(&self) -> std::result::Result<Vec<AuditRecord>, Failure> {
+    fn audit_log(
+        &self,
+        after: u64,
+        limit: usize,
+    ) -> std::result::Result<Vec<(u64, AuditRecord)>, Failure> {
+        // Records are keyed by sled's ids, which start at 0; the API numbers them from 1
+        // so that `after=0` means "from the start".
+        let start = after.to_be_bytes();
         self.tree(AUDIT)
-            .iter()
-            .map(|kv| decode(&kv.map_err(internal)?.1))
+            .range(start..)
+            .take(limit)
+            .map(|kv| {
+                let (k, v) = kv.map_err(internal)?;
+                Ok((read_u64(&k)?.saturating_add(1), decode(&v)?))
+            })
             .collect()
     }
 

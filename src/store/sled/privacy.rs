@@ -147,7 +147,8 @@ impl SledStore {
                     AuditActor::Key(actor.clone()),
                     AuditAction::SubjectErase,
                     &receipt_id,
-                ),
+                )
+                .about(community),
             )?;
             Ok((revisions, rules))
         })?;

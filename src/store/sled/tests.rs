@@ -37,7 +37,7 @@ fn item_rules_are_indexed_and_backfilled() {
         at: Timestamp::now(),
     };
     let id = {
-        let store = SledStore::open(dir.path(), 1 << 20).unwrap();
+        let store = reopen(dir.path());
         let id = store.submit(&[sub]).unwrap()[0].item.id;
         let rules = store.item_rules(&id).unwrap();
         assert!(
@@ -53,7 +53,7 @@ fn item_rules_are_indexed_and_backfilled() {
         store.flush().unwrap();
         id
     };
-    let store = SledStore::open(dir.path(), 1 << 20).unwrap();
+    let store = reopen(dir.path());
     let rules = store.item_rules(&id).unwrap();
     assert_eq!(rules.len() as u64, store.rule_seq(), "{rules:?}");
     let report = crate::store::verify(&store).unwrap();
@@ -68,8 +68,25 @@ fn item_rules_are_indexed_and_backfilled() {
     store.tree(META).remove(RULES_BY_ITEM_FILLED).unwrap();
     store.flush().unwrap();
     drop(store);
-    let store = SledStore::open(dir.path(), 1 << 20).unwrap();
+    let store = reopen(dir.path());
     assert_eq!(store.item_rules(&id).unwrap().len(), rules.len());
     let report = crate::store::verify(&store).unwrap();
     assert!(report.problems.is_empty(), "{:?}", report.problems);
+}
+
+/// Opens the store again in the same process. sled lets go of its file lock from a
+/// background thread after the last handle drops, so on a loaded machine the first
+/// attempt can still find it held.
+fn reopen(dir: &std::path::Path) -> SledStore {
+    let mut tries = 0;
+    loop {
+        match SledStore::open(dir, 1 << 20) {
+            Ok(store) => return store,
+            Err(e) if tries < 100 && e.to_string().contains("in use") => {
+                tries += 1;
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            Err(e) => panic!("reopen: {e}"),
+        }
+    }
 }
