@@ -3,10 +3,11 @@
 //! so concurrent claimers never get the same item.
 
 use crate::clock::Timestamp;
-use crate::domain::item::{is_lost_race, Item, QueueName};
-use crate::domain::queue::{CommunityFilter, QueueEntry};
+use crate::domain::item::{is_lost_race, QueueName};
+use crate::domain::queue::{CommunityFilter, Cursor, QueueEntry};
 use crate::failure::{Code, Failure};
 use crate::ids::KeyId;
+use crate::moderation::items::{self, ItemRecord};
 use crate::store::Store;
 
 /// How many due leases one pass returns to their queues; the sweeper catches the rest.
@@ -40,7 +41,11 @@ pub struct Claim<'a> {
 /// Leases up to `limit` of the highest-priority waiting items to the holder. Each lease
 /// is its own atomic read-check-write, so concurrent claimers never get the same item:
 /// whoever loses the race for one moves on to the next.
-pub fn claim(store: &dyn Store, claim: &Claim<'_>, now: Timestamp) -> Result<Vec<Item>, Failure> {
+pub fn claim(
+    store: &dyn Store,
+    claim: &Claim<'_>,
+    now: Timestamp,
+) -> Result<Vec<ItemRecord>, Failure> {
     let expires_at = now.plus_seconds(claim.lease_seconds);
     let mut claimed = Vec::with_capacity(claim.limit);
     let mut after = None;
@@ -67,7 +72,37 @@ pub fn claim(store: &dyn Store, claim: &Claim<'_>, now: Timestamp) -> Result<Vec
         }
         after = page.last().map(QueueEntry::cursor);
     }
-    Ok(claimed)
+    claimed
+        .into_iter()
+        .map(|item| items::record(store, item))
+        .collect()
+}
+
+/// A page of `queue`: the items waiting (unleased) after `cursor`, whole, highest
+/// priority first, and the cursor of the next page if there is one. Blocking.
+pub fn waiting(
+    store: &dyn Store,
+    queue: QueueName,
+    communities: &CommunityFilter<'_>,
+    cursor: Option<Cursor>,
+    limit: usize,
+) -> Result<(Vec<ItemRecord>, Option<Cursor>), Failure> {
+    let mut entries = store.queue(queue, communities, cursor, limit + 1)?;
+    let more = entries.len() > limit;
+    entries.truncate(limit);
+    let mut out = Vec::with_capacity(entries.len());
+    for entry in &entries {
+        // Claimed or decided since the index was read: skip it.
+        if let Some(item) = store.item(&entry.item_id)? {
+            if QueueEntry::of(&item).is_some() {
+                out.push(items::record(store, item)?);
+            }
+        }
+    }
+    let next = more
+        .then(|| entries.last().map(QueueEntry::cursor))
+        .flatten();
+    Ok((out, next))
 }
 
 #[cfg(test)]
@@ -147,7 +182,7 @@ mod tests {
         claim(store, c, Timestamp::now())
             .unwrap()
             .into_iter()
-            .map(|i| i.id)
+            .map(|r| r.item.id)
             .collect()
     }
 }

@@ -10,7 +10,8 @@ use tokio::sync::watch;
 use crate::clock::Timestamp;
 use crate::domain::suppress::{Rule, RuleId, RuleState, Scope, Subject};
 use crate::failure::Failure;
-use crate::ids::CommunityId;
+use crate::ids::{CommunityId, ItemId};
+use crate::moderation::items::{self, Access};
 use crate::store::Store;
 
 /// One subject the caller asked about that is suppressed.
@@ -210,6 +211,25 @@ impl Suppressions {
         let index = self.index.read().unwrap_or_else(|e| e.into_inner());
         index.by_subject.get(subject).cloned().unwrap_or_default()
     }
+}
+
+/// The rules one item produced, each in its latest state, in the order they were
+/// created (`GET /v1/items/{id}/suppressions`). Blocking.
+pub fn item_rules(
+    store: &dyn Store,
+    id: &ItemId,
+    access: &Access<'_>,
+) -> Result<Vec<Rule>, Failure> {
+    items::find(store, id, access)?;
+    let mut latest: Vec<Rule> = Vec::new();
+    // Entries come in log order: a later one replaces its rule's earlier one.
+    for rule in store.item_rules(id)? {
+        match latest.iter_mut().find(|r| r.rule_id == rule.rule_id) {
+            Some(r) => *r = rule,
+            None => latest.push(rule),
+        }
+    }
+    Ok(latest)
 }
 
 #[cfg(test)]

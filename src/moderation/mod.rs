@@ -7,10 +7,16 @@
 //! * [`claims`]: claiming with leases, and returning expired leases to their queues;
 //! * [`communities`]: the per-community rules cache;
 //! * [`feed`]: the suppression change log as a feed, and the active-rule index;
-//! * [`keys`]: creating, revoking and listing API keys, with their audit records.
+//! * [`items`]: reading one item whole, its history, and changing it;
+//! * [`keys`]: creating, revoking and listing API keys, with their audit records;
+//! * [`reports`]: an author's record, statements of reasons, transparency reports;
+//! * [`subjects`]: data-subject requests, export and erasure.
 
 pub mod audit;
 pub mod claims;
 pub mod communities;
 pub mod feed;
+pub mod items;
 pub mod keys;
+pub mod reports;
+pub mod subjects;

@@ -14,31 +14,26 @@ use crate::auth::{Auditor, Ingest, ItemReader, Moderator, Role, Roles};
 use crate::clock::Timestamp;
 use crate::domain::event::{Event, Remarks};
 use crate::domain::item::{DecisionAction, Item};
-use crate::domain::privacy::redact;
 use crate::failure::Failure;
 use crate::http::extract::{Auth, Json, QueryParams};
 use crate::http::views::{ItemView, Pii};
 use crate::http::{blocking, AppState};
 use crate::ids::ItemId;
-use crate::store::Change;
+use crate::moderation::items;
 
 pub(crate) fn item_id(path: &str) -> Result<ItemId, Failure> {
     path.parse().map_err(|_| Failure::not_found("item"))
 }
 
-/// Reads an item the caller may see. Blocking.
-pub(crate) fn visible<R: Roles>(
-    state: &AppState,
+/// Items in the caller's scope, as the services ask: one outside it is `not_found`.
+pub(crate) fn access<R: Roles>(
     auth: &Auth<R>,
-    id: &ItemId,
-) -> Result<Item, Failure> {
-    let item = state
-        .store
-        .item(id)?
-        .ok_or_else(|| Failure::not_found("item"))?;
-    auth.require(&item.community, "item")?;
-    Ok(item)
+) -> impl Fn(&Item) -> Result<(), Failure> + Sync + '_ {
+    |item: &Item| auth.require(&item.community, "item")
 }
+
+const REVEAL_REFUSED: &str =
+    "only an admin or the moderator holding the lease may reveal personal data";
 
 /// `GET /v1/items/{id}[?reveal=pii]`
 pub async fn get(
@@ -57,40 +52,34 @@ pub async fn get(
     params.finish()?;
     if !reveal {
         let s = state.clone();
-        let view = blocking(move || {
-            let item = visible(&s, &auth, &id)?;
-            ItemView::load(&*s.store, item, Timestamp::now(), Pii::Masked)
-        })
-        .await?;
-        return Ok(HttpResponse::Ok().json(view));
+        let record = blocking(move || items::read(&*s.store, &id, &access(&auth))).await?;
+        return Ok(HttpResponse::Ok().json(ItemView::render(
+            record,
+            Timestamp::now(),
+            Pii::Masked,
+        )));
     }
     if !matches!(auth.key.role, Role::Admin | Role::Moderator) {
-        return Err(Failure::forbidden(
-            "only an admin or the moderator holding the lease may reveal personal data",
-        ));
+        return Err(Failure::forbidden(REVEAL_REFUSED));
     }
     // The check and the audit event are one atomic step: no reveal goes unrecorded.
+    let now = Timestamp::now();
     let s = state.clone();
-    let view = blocking(move || {
-        let now = Timestamp::now();
-        let item = s.store.update(&id, &|item: &mut Item| {
-            auth.require(&item.community, "item")?;
+    let record = blocking(move || {
+        items::change(&*s.store, &id, &access(&auth), now, &|item, now| {
             let holds_lease = item
                 .lease
                 .as_ref()
                 .is_some_and(|l| l.holder == *auth.id() && l.expires_at > now);
             if !auth.is_admin() && !holds_lease {
-                return Err(Failure::forbidden(
-                    "only an admin or the moderator holding the lease may reveal personal data",
-                ));
+                return Err(Failure::forbidden(REVEAL_REFUSED));
             }
             Ok(vec![Event::pii_revealed(auth.id(), now)])
-        })?;
-        ItemView::load(&*s.store, item, now, Pii::Revealed)
+        })
     })
     .await?;
     state.commit.durable().await?;
-    Ok(HttpResponse::Ok().json(view))
+    Ok(HttpResponse::Ok().json(ItemView::render(record, now, Pii::Revealed)))
 }
 
 /// `GET /v1/items/{id}/events`
@@ -101,43 +90,31 @@ pub async fn events(
 ) -> Result<HttpResponse, Failure> {
     let id = item_id(&path)?;
     let s = state.clone();
-    let events = blocking(move || {
-        visible(&s, &auth, &id)?;
-        let mut events = s.store.events(&id)?;
-        // Moderators' remarks may quote the content: masked like the text.
-        for e in &mut events {
-            e.reason = e.reason.as_deref().map(redact::mask);
-            e.note = e.note.as_deref().map(redact::mask);
-        }
-        Ok(events)
-    })
-    .await?;
+    let events = blocking(move || items::history(&*s.store, &id, &access(&auth))).await?;
     Ok(HttpResponse::Ok().json(json!({ "item_id": id, "events": events })))
 }
 
-/// Applies a change to an item the caller may see, waits for durability, and answers
-/// with the item.
+/// Applies a lifecycle transition to an item the caller may see, waits for durability,
+/// and answers with the item.
 async fn change<R: Roles>(
     state: web::Data<AppState>,
     auth: Auth<R>,
     id: ItemId,
-    change: impl Fn(&mut Item, &Auth<R>, Timestamp) -> Result<Vec<crate::domain::event::Event>, Failure>
+    transition: impl Fn(&mut Item, &Auth<R>, Timestamp) -> Result<Vec<Event>, Failure>
         + Send
+        + Sync
         + 'static,
 ) -> Result<ItemView, Failure> {
+    let now = Timestamp::now();
     let s = state.clone();
-    let view = blocking(move || {
-        let now = Timestamp::now();
-        let apply: &Change<'_> = &|item: &mut Item| {
-            auth.require(&item.community, "item")?;
-            change(item, &auth, now)
-        };
-        let item = s.store.update(&id, apply)?;
-        ItemView::load(&*s.store, item, now, Pii::Masked)
+    let record = blocking(move || {
+        items::change(&*s.store, &id, &access(&auth), now, &|item, now| {
+            transition(item, &auth, now)
+        })
     })
     .await?;
     state.commit.durable().await?;
-    Ok(view)
+    Ok(ItemView::render(record, now, Pii::Masked))
 }
 
 #[derive(Deserialize)]
