@@ -10,7 +10,8 @@
 //! * [`items`]: reading one item whole, its history, and changing it;
 //! * [`keys`]: creating, revoking and listing API keys, with their audit records;
 //! * [`reports`]: an author's record, statements of reasons, transparency reports;
-//! * [`subjects`]: data-subject requests, export and erasure.
+//! * [`subjects`]: data-subject requests, export and erasure;
+//! * [`submit`]: a scored text as a submission, and storing a batch.
 
 pub mod audit;
 pub mod claims;
@@ -20,3 +21,4 @@ pub mod items;
 pub mod keys;
 pub mod reports;
 pub mod subjects;
+pub mod submit;
