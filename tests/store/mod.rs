@@ -9,7 +9,8 @@
 //! * an erasure leaves no sealed text readable, and no plaintext on disk;
 //! * what was flushed survives reopening;
 //! * configuration changes are written with their audit record;
-//! * retention drops text and keeps records.
+//! * retention drops text and keeps records;
+//! * rules with an end date expire once; records and items list in order.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -390,6 +391,89 @@ pub fn retention_drops_the_text_and_keeps_the_record(open: Open) {
     assert_verified(&*store);
 }
 
+/// Rules with an end date end when it passes (an `expired` entry), once; the active set,
+/// the per-item index and the log agree throughout.
+pub fn rules_expire_once_and_the_indexes_agree(open: Open) {
+    use warden::domain::suppress::{RuleState, SubjectKind};
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = open(dir.path());
+    // Three removals of one author: an author rule that lasts a week.
+    let batch: Vec<Submission> = (0..3)
+        .map(|i| submission(&format!("p{i}"), "repeat", REMOVE, Action::Remove))
+        .collect();
+    let out = store.submit(&batch).expect("submit");
+    let author_rules = |rules: Vec<warden::domain::suppress::Rule>| {
+        rules
+            .into_iter()
+            .filter(|r| r.subject.kind == SubjectKind::Author)
+            .collect::<Vec<_>>()
+    };
+    let active = author_rules(store.active_rules().expect("active"));
+    assert_eq!(active.len(), 1);
+    let expires = active[0].expires_at.expect("an end date");
+    // The removal that tipped it names the rule in its item's index.
+    assert!(out.iter().any(|s| store
+        .item_rules(&s.item.id)
+        .expect("read")
+        .iter()
+        .any(|r| r.rule_id == active[0].rule_id)));
+    assert_eq!(
+        store
+            .expire_rules(expires.plus_seconds(0), 100)
+            .expect("sweep"),
+        1
+    );
+    assert_eq!(
+        store
+            .expire_rules(expires.plus_seconds(60), 100)
+            .expect("sweep"),
+        0
+    );
+    assert!(author_rules(store.active_rules().expect("active")).is_empty());
+    let last = store.rule_log(store.rule_seq() - 1, 10).expect("log");
+    assert_eq!(last[0].state, RuleState::Expired);
+    assert_eq!(last[0].rule_id, active[0].rule_id);
+    assert_verified(&*store);
+}
+
+/// Decision records by time, paged by cursor; items by subject and in storage order.
+pub fn records_and_items_are_listed_in_order(open: Open) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = open(dir.path());
+    let before = Timestamp::now();
+    let batch: Vec<Submission> = (0..5)
+        .map(|i| submission(&format!("d{i}"), "lister", REMOVE, Action::Remove))
+        .collect();
+    let out = store.submit(&batch).expect("submit");
+    let after = Timestamp::now().plus_seconds(1);
+    let all = store
+        .decisions(before, after, None, 100)
+        .expect("decisions");
+    assert_eq!(all.len(), 5);
+    assert!(all.windows(2).all(|w| w[0].1.at <= w[1].1.at));
+    let first = store.decisions(before, after, None, 2).expect("page");
+    let rest = store
+        .decisions(before, after, Some(first[1].0), 100)
+        .expect("page");
+    assert_eq!(first.len() + rest.len(), 5);
+    assert!(store
+        .decisions(after, after.plus_seconds(60), None, 100)
+        .expect("later")
+        .is_empty());
+
+    let subject = out[0].item.subject.expect("a subject");
+    let mut mine = store.items_of_subject(&subject, 100).expect("by subject");
+    mine.sort();
+    let mut want: Vec<ItemId> = out.iter().map(|s| s.item.id).collect();
+    want.sort();
+    assert_eq!(mine, want);
+    let first = store.item_ids(None, 2).expect("ids");
+    let rest = store.item_ids(first.last().copied(), 100).expect("ids");
+    assert_eq!(first.len() + rest.len(), 5);
+    assert!(first.iter().chain(&rest).all(|id| want.contains(id)));
+}
+
 fn collect_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
     for entry in std::fs::read_dir(dir).expect("readable dir") {
         let path = entry.expect("entry").path();
@@ -446,6 +530,16 @@ macro_rules! backends {
             #[test]
             fn retention_drops_the_text_and_keeps_the_record() {
                 super::retention_drops_the_text_and_keeps_the_record(OPEN);
+            }
+
+            #[test]
+            fn rules_expire_once_and_the_indexes_agree() {
+                super::rules_expire_once_and_the_indexes_agree(OPEN);
+            }
+
+            #[test]
+            fn records_and_items_are_listed_in_order() {
+                super::records_and_items_are_listed_in_order(OPEN);
             }
         }
     )*};
