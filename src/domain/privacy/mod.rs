@@ -23,6 +23,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use base64::Engine as _;
+use rand::RngCore;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
@@ -209,6 +210,30 @@ pub struct Removal {
     pub at: Timestamp,
 }
 
+/// An erasure's receipt id: `rcp_` and 16 random hex digits. The audit log records it
+/// (never the author id), so the receipt is the way back to the record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ReceiptId(String);
+
+impl ReceiptId {
+    pub fn random() -> ReceiptId {
+        let mut bytes = [0u8; 8];
+        rand::thread_rng().fill_bytes(&mut bytes);
+        ReceiptId(format!("rcp_{}", hex::encode(bytes)))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for ReceiptId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 /// Who an erasure was about, as the API names subjects.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ReceiptSubject {
@@ -222,7 +247,7 @@ pub struct ReceiptSubject {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Receipt {
     /// `rcp_` and 16 hex digits; the audit log records it (and not the author id).
-    pub receipt_id: String,
+    pub receipt_id: ReceiptId,
     pub subject: ReceiptSubject,
     pub community: CommunityId,
     /// Items whose text, context, statements and author reference were removed.

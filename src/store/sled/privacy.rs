@@ -2,13 +2,11 @@
 //! export (GDPR Art. 15). What an erasure or a sweep changes on an item is decided in
 //! `domain`; this file finds the records, drops the sealed text and persists.
 
-use rand::RngCore;
-
 use super::keys::*;
 use super::tx::RuleChange;
 use super::*;
 use crate::domain::audit::{AuditAction, AuditActor};
-use crate::domain::privacy::{ExportAppeal, ExportRevision, ReceiptSubject};
+use crate::domain::privacy::{ExportAppeal, ExportRevision, ReceiptId, ReceiptSubject};
 use crate::domain::suppress::{erasure_rule, Cause, RuleId, SubjectKind, SubjectRef};
 
 impl SledStore {
@@ -98,9 +96,7 @@ impl SledStore {
         let _erasing = self.vault.erasing();
         let subject = self.vault.subject(community, author);
         let items = self.subject_items(&subject)?;
-        let mut id_bytes = [0u8; 8];
-        rand::thread_rng().fill_bytes(&mut id_bytes);
-        let receipt_id = format!("rcp_{}", hex::encode(id_bytes));
+        let receipt_id = ReceiptId::random();
         let rule_subject = Subject {
             kind: SubjectKind::Author,
             community: community.clone(),
@@ -146,7 +142,7 @@ impl SledStore {
                     now,
                     AuditActor::Key(actor.clone()),
                     AuditAction::SubjectErase,
-                    &receipt_id,
+                    receipt_id.as_str(),
                 )
                 .about(community),
             )?;
