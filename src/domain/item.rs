@@ -214,7 +214,7 @@ pub struct Item {
     pub updated_at: Timestamp,
     /// When the current revision was submitted.
     pub submitted_at: Timestamp,
-    /// When retention drops the text: set while the item is decided (see the store).
+    /// When retention drops the text: set while the item is decided (see `consequences`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text_due_at: Option<Timestamp>,
     /// Why and when the current revision's text was dropped.

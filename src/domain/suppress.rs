@@ -3,7 +3,7 @@
 //!
 //! A [`Rule`] says "do not use this subject for these [`Scope`]s", and why. Rules are
 //! derived, never written by hand, inside the same store transaction as the change that
-//! causes them (see `store`), from the item's new state and the community's
+//! causes them (by `consequences`), from the item's new state and the community's
 //! [`SuppressionPolicy`]:
 //!
 //! | cause | subject | default scopes | ends |
@@ -17,9 +17,9 @@
 //!
 //! Every change (a new rule, a new expiry, a revocation, an expiry) is one entry of a
 //! gap-free change log numbered by `seq`; a revocation or expiry repeats the rule with its
-//! new `state`. The log is the feed (`GET /v1/suppressions`); `moderation::feed::Suppressions` follows it
-//! up to what is durable, keeps the active rules in memory for `:check`, and wakes the
-//! Server-Sent Events streams.
+//! new `state`. The log is the feed (`GET /v1/suppressions`): `moderation::feed` follows
+//! it up to what is durable, keeps the active rules in memory for `:check`, and wakes
+//! the Server-Sent Events streams.
 //!
 //! ```
 //! use warden::domain::suppress::{Scope, SuppressionPolicy};

@@ -1,14 +1,15 @@
 //! Personal data: how Warden holds it, shows it, keeps it and lets it go.
 //!
-//! * **Subjects and keys** (the vault, `store::vault`): an author in a community is a *subject*, named
-//!   inside Warden by a keyed hash ([`SubjectId`]) rather than the raw id, with its own
-//!   encryption key in a file of its own outside sled.
+//! * **Subjects and keys** (the vault, `store::vault`): an author in a community is a
+//!   *subject*, named inside Warden by a keyed hash ([`SubjectId`]) rather than the raw
+//!   id, with its own encryption key in a file of its own outside sled.
 //! * **Sealing** ([`Personal`]): text, context, appeal statements and author ids are
 //!   sealed under the subject's key before they reach sled, and opened only to be shown.
 //!   Destroying the key is erasure.
 //! * **Redaction** ([`redact`]): moderator-facing responses mask emails, phone numbers and
 //!   the other `pii` spans unless revealing is asked for, and audited.
-//! * **Retention and erasure** run in the store (`store`), where text lives: a sweeper
+//! * **Retention and erasure** run in the store, where text lives (what they change on an
+//!   item is decided here, [`Item::expire_text`], [`Item::erase`]): a sweeper
 //!   drops text a community's `retention_days` after its final decision; an erasure
 //!   (GDPR Art. 17) destroys the subject's key, removes their text and identifiers from
 //!   every tree and index, keeps anonymized decision records, and returns a [`Receipt`].
