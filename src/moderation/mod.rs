@@ -6,6 +6,7 @@
 //! * [`audit`]: reading the audit log within a reader's scope;
 //! * [`claims`]: claiming with leases, and returning expired leases to their queues;
 //! * [`communities`]: the per-community rules cache;
+//! * [`decisions`]: deciding, releasing, undoing, appealing, revealing personal data;
 //! * [`feed`]: the suppression change log as a feed, and the active-rule index;
 //! * [`items`]: reading one item whole, its history, and changing it;
 //! * [`keys`]: creating, revoking and listing API keys, with their audit records;
@@ -16,6 +17,7 @@
 pub mod audit;
 pub mod claims;
 pub mod communities;
+pub mod decisions;
 pub mod feed;
 pub mod items;
 pub mod keys;

@@ -12,13 +12,14 @@ use serde_json::json;
 
 use crate::auth::{Auditor, Ingest, ItemReader, Moderator, Role, Roles};
 use crate::clock::Timestamp;
-use crate::domain::event::{Event, Remarks};
+use crate::domain::event::Remarks;
 use crate::domain::item::{DecisionAction, Item};
 use crate::failure::Failure;
 use crate::http::extract::{Auth, Json, QueryParams};
 use crate::http::views::{ItemView, Pii};
 use crate::http::{blocking, AppState};
 use crate::ids::ItemId;
+use crate::moderation::decisions::{self, Act, Caller};
 use crate::moderation::items;
 
 pub(crate) fn item_id(path: &str) -> Result<ItemId, Failure> {
@@ -31,9 +32,6 @@ pub(crate) fn access<R: Roles>(
 ) -> impl Fn(&Item) -> Result<(), Failure> + Sync + '_ {
     |item: &Item| auth.require(&item.community, "item")
 }
-
-const REVEAL_REFUSED: &str =
-    "only an admin or the moderator holding the lease may reveal personal data";
 
 /// `GET /v1/items/{id}[?reveal=pii]`
 pub async fn get(
@@ -60,26 +58,12 @@ pub async fn get(
         )));
     }
     if !matches!(auth.key.role, Role::Admin | Role::Moderator) {
-        return Err(Failure::forbidden(REVEAL_REFUSED));
+        return Err(Failure::forbidden(
+            "only an admin or the moderator holding the lease may reveal personal data",
+        ));
     }
-    // The check and the audit event are one atomic step: no reveal goes unrecorded.
-    let now = Timestamp::now();
-    let s = state.clone();
-    let record = blocking(move || {
-        items::change(&*s.store, &id, &access(&auth), now, &|item, now| {
-            let holds_lease = item
-                .lease
-                .as_ref()
-                .is_some_and(|l| l.holder == *auth.id() && l.expires_at > now);
-            if !auth.is_admin() && !holds_lease {
-                return Err(Failure::forbidden(REVEAL_REFUSED));
-            }
-            Ok(vec![Event::pii_revealed(auth.id(), now)])
-        })
-    })
-    .await?;
-    state.commit.durable().await?;
-    Ok(HttpResponse::Ok().json(ItemView::render(record, now, Pii::Revealed)))
+    let view = change(state, auth, id, Act::RevealPii, Pii::Revealed).await?;
+    Ok(HttpResponse::Ok().json(view))
 }
 
 /// `GET /v1/items/{id}/events`
@@ -94,27 +78,28 @@ pub async fn events(
     Ok(HttpResponse::Ok().json(json!({ "item_id": id, "events": events })))
 }
 
-/// Applies a lifecycle transition to an item the caller may see, waits for durability,
-/// and answers with the item.
+/// Does `act` to an item the caller may see, waits for durability, and answers with the
+/// item.
 async fn change<R: Roles>(
     state: web::Data<AppState>,
     auth: Auth<R>,
     id: ItemId,
-    transition: impl Fn(&mut Item, &Auth<R>, Timestamp) -> Result<Vec<Event>, Failure>
-        + Send
-        + Sync
-        + 'static,
+    act: Act,
+    pii: Pii,
 ) -> Result<ItemView, Failure> {
     let now = Timestamp::now();
     let s = state.clone();
     let record = blocking(move || {
-        items::change(&*s.store, &id, &access(&auth), now, &|item, now| {
-            transition(item, &auth, now)
-        })
+        let caller = Caller {
+            key: auth.id(),
+            admin: auth.is_admin(),
+            access: &access(&auth),
+        };
+        decisions::act(&*s.store, &id, &caller, &act, now)
     })
     .await?;
     state.commit.durable().await?;
-    Ok(ItemView::render(record, now, Pii::Masked))
+    Ok(ItemView::render(record, now, pii))
 }
 
 #[derive(Deserialize)]
@@ -176,10 +161,8 @@ pub async fn decide(
     } else {
         "moderator"
     };
-    let view = change(state.clone(), auth, id, move |item, auth, now| {
-        item.decide(auth.id(), auth.is_admin(), action, &remarks, now)
-    })
-    .await?;
+    let act = Act::Decide(action, remarks);
+    let view = change(state.clone(), auth, id, act, Pii::Masked).await?;
     state.metrics.decision(action.as_str(), by);
     Ok(HttpResponse::Ok().json(view))
 }
@@ -191,10 +174,7 @@ pub async fn release(
     path: web::Path<String>,
 ) -> Result<HttpResponse, Failure> {
     let id = item_id(&path)?;
-    let view = change(state, auth, id, |item, auth, now| {
-        item.release(auth.id(), auth.is_admin(), now)
-    })
-    .await?;
+    let view = change(state, auth, id, Act::Release, Pii::Masked).await?;
     Ok(HttpResponse::Ok().json(view))
 }
 
@@ -208,7 +188,7 @@ pub async fn undo(
     path: web::Path<String>,
 ) -> Result<HttpResponse, Failure> {
     let id = item_id(&path)?;
-    let view = change(state, auth, id, |item, auth, now| item.undo(auth.id(), now)).await?;
+    let view = change(state, auth, id, Act::Undo, Pii::Masked).await?;
     Ok(HttpResponse::Ok().json(view))
 }
 
@@ -228,9 +208,6 @@ pub async fn appeal(
     let id = item_id(&path)?;
     let statement = body.0.statement;
     check_text("statement", &statement, 5000)?;
-    let view = change(state, auth, id, move |item, auth, now| {
-        item.appeal(auth.id(), statement.clone(), now)
-    })
-    .await?;
+    let view = change(state, auth, id, Act::Appeal(statement), Pii::Masked).await?;
     Ok(HttpResponse::Ok().json(view))
 }
