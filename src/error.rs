@@ -36,6 +36,16 @@ enum Kind {
     Model(String),
 }
 
+/// The errors that are the caller's request's fault, for `Failure`'s codes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum RequestError {
+    InvalidJson,
+    InvalidUtf8,
+    MissingField,
+    UnknownField,
+    InvalidField,
+}
+
 /// The standard `Result` of Warden.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -54,6 +64,19 @@ impl Error {
             Kind::Io { .. } => "io_error",
             Kind::Config(_) => "invalid_config",
             Kind::Model(_) => "model_error",
+        }
+    }
+
+    /// What kind of bad request this is, if it is one (the API passes these on with
+    /// their message; everything else is internal to it).
+    pub(crate) fn request_error(&self) -> Option<RequestError> {
+        match &self.kind {
+            Kind::InvalidJson(_) => Some(RequestError::InvalidJson),
+            Kind::InvalidUtf8 => Some(RequestError::InvalidUtf8),
+            Kind::MissingField(_) => Some(RequestError::MissingField),
+            Kind::UnknownField(_) => Some(RequestError::UnknownField),
+            Kind::InvalidField { .. } => Some(RequestError::InvalidField),
+            _ => None,
         }
     }
 

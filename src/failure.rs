@@ -178,13 +178,14 @@ impl std::error::Error for Failure {}
 /// internal.
 impl From<crate::Error> for Failure {
     fn from(err: crate::Error) -> Failure {
-        let code = match err.code() {
-            "invalid_json" => Code::InvalidJson,
-            "invalid_utf8" => Code::InvalidUtf8,
-            "missing_field" => Code::MissingField,
-            "unknown_field" => Code::UnknownField,
-            "invalid_field" => Code::InvalidField,
-            _ => return Failure::internal(err),
+        use crate::error::RequestError;
+        let code = match err.request_error() {
+            Some(RequestError::InvalidJson) => Code::InvalidJson,
+            Some(RequestError::InvalidUtf8) => Code::InvalidUtf8,
+            Some(RequestError::MissingField) => Code::MissingField,
+            Some(RequestError::UnknownField) => Code::UnknownField,
+            Some(RequestError::InvalidField) => Code::InvalidField,
+            None => return Failure::internal(err),
         };
         Failure::new(code, err.to_string())
     }

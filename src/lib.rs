@@ -10,15 +10,12 @@
 //!
 //! The moderation service (`warden serve`) is built on top:
 //!
-//! * [`item`] and [`event`]: items, their lifecycle and its append-only history;
-//! * [`queue`]: priority, claiming with leases, expiry;
+//! * [`domain`]: the moderation rules as pure types and functions: items and their
+//!   lifecycle, events, priority, suppression policy, community policies, privacy types,
+//!   decision records;
 //! * [`store`]: durable state behind a narrow interface (sled today);
-//! * [`auth`]: API keys, roles and community scopes; [`community`]: per-community rules;
-//! * [`suppress`]: suppression rules for personalization systems, their change log and
-//!   feed;
-//! * [`privacy`]: subject keys and sealing, redaction, retention, erasure and export;
-//! * [`transparency`]: DSA statements of reasons and transparency reports;
-//! * [`feedback`]: score corrections from callers, kept for threshold calibration;
+//! * [`moderation`]: the application layer, one module per use case;
+//! * [`auth`]: API keys, roles and community scopes;
 //! * [`http`]: the authenticated JSON API; [`config`]: its configuration;
 //! * [`compat`]: drop-in Perspective and OpenAI moderation APIs on top of it.
 //!
@@ -35,27 +32,21 @@
 pub mod auth;
 pub mod cli;
 pub mod clock;
-pub mod community;
 pub mod compat;
 pub mod config;
+pub mod domain;
 pub mod engine;
 mod error;
-pub mod event;
 pub mod failure;
-pub mod feedback;
 pub mod http;
 pub mod ids;
-pub mod item;
 pub mod model;
+pub mod moderation;
 pub mod patterns;
 pub mod policy;
-pub mod privacy;
-pub mod queue;
 pub mod scorer;
 pub mod store;
-pub mod suppress;
 pub mod text;
-pub mod transparency;
 pub mod verdict;
 
 pub use engine::{Engine, EngineBuilder};

@@ -40,7 +40,7 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::oneshot;
 
-use crate::community::Rules;
+use crate::domain::community::Rules;
 use crate::engine::Engine;
 use crate::failure::Failure;
 use crate::verdict::Verdict;

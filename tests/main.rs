@@ -6,5 +6,7 @@ mod api;
 mod cli;
 mod dictionary;
 mod evasion;
+mod layers;
 mod model;
 mod properties;
+mod store;

@@ -11,9 +11,10 @@ use serde_json::json;
 use crate::auth::{ApiKey, Role, Scope};
 use crate::clock::Timestamp;
 use crate::error::{Error, Result};
-use crate::failure::Failure;
+use crate::failure::{Code, Failure};
 use crate::ids::KeyId;
-use crate::store::{AuditRecord, SledStore, Store};
+use crate::moderation::keys::{self, KeyManager, NewKey};
+use crate::store::{SledStore, Store};
 
 #[derive(Debug, Args)]
 pub(crate) struct KeysArgs {
@@ -72,39 +73,35 @@ fn view(key: &ApiKey) -> serde_json::Value {
 pub(crate) fn run(args: KeysArgs) -> Result<ExitCode> {
     let store = SledStore::open(&args.data, 64 << 20)?;
     let now = Timestamp::now();
+    let by = KeyManager::cli();
     match args.command {
         KeysCommand::Create {
             role,
             communities,
             name,
         } => {
-            let (mut key, secret) = ApiKey::generate(role, communities, now);
-            key.name = name;
-            let audit = AuditRecord::by(now, "cli".into(), "key.create", key.id.as_str());
-            store.put_key(&key, &audit).map_err(failure)?;
+            let new = NewKey {
+                role,
+                scope: communities,
+                name,
+            };
+            let (key, secret) = keys::create(&store, &by, new, now).map_err(failure)?;
             store.flush().map_err(failure)?;
             let mut out = view(&key);
             out["key"] = json!(secret.expose());
             println!("{out}");
         }
         KeysCommand::List => {
-            for key in store.keys().map_err(failure)? {
+            for key in keys::list(&store, &by).map_err(failure)? {
                 println!("{}", view(&key));
             }
         }
         KeysCommand::Revoke { id } => {
-            let mut key = store
-                .keys()
-                .map_err(failure)?
-                .into_iter()
-                .find(|k| k.id == id)
-                .ok_or_else(|| Error::config(format!("no key `{id}`")))?;
-            if key.revoked_at.is_none() {
-                key.revoked_at = Some(now);
-                let audit = AuditRecord::by(now, "cli".into(), "key.revoke", key.id.as_str());
-                store.put_key(&key, &audit).map_err(failure)?;
-                store.flush().map_err(failure)?;
-            }
+            let key = keys::revoke(&store, &by, &id, now).map_err(|f| match f.code() {
+                Code::NotFound => Error::config(format!("no key `{id}`")),
+                _ => failure(f),
+            })?;
+            store.flush().map_err(failure)?;
             println!("{}", view(&key));
         }
     }

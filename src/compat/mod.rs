@@ -12,7 +12,7 @@
 //! routes, including authentication and rate limiting, comes back in the vendor's shape,
 //! because that is what the clients parse). Scoring is Warden's own, through the same
 //! scorer as `POST /v1/moderate`. Only `suggestscore` leads to anything stored: the
-//! score feedback record it translates to (`crate::feedback`), which holds no text. The
+//! score feedback record it translates to (`crate::domain::feedback`), which holds no text. The
 //! HTTP handlers live in `http::routes::compat` and stay thin.
 
 pub mod openai;

@@ -4,7 +4,7 @@
 //! Handlers are thin: they authenticate through their extractor types, check community
 //! scope, run storage and scoring off the async executor, wait for the group commit
 //! before any 2xx that changed something, and render views. The lifecycle rules live in
-//! `item` and `queue`, storage in `store`.
+//! `domain`, the use cases in `moderation`, storage in `store`.
 //!
 //! ```no_run
 //! use warden::config::Config;
@@ -49,17 +49,18 @@ pub use self::protocol::layer as protocol_log_layer;
 pub use self::routes::ROUTES;
 
 use self::ratelimit::RateLimiter;
-use crate::auth::{ApiKey, KeyRing, Role, Scope, Secret};
+use crate::auth::{KeyRing, Secret};
 use crate::clock::Timestamp;
-use crate::community::Communities;
 use crate::config::Config;
 use crate::engine::Engine;
 use crate::error::Error;
 use crate::failure::Failure;
 use crate::ids::KeyId;
+use crate::moderation::communities::Communities;
+use crate::moderation::feed::Suppressions;
+use crate::moderation::keys;
 use crate::scorer::Scorer;
-use crate::store::{AuditRecord, GroupCommit, SledStore, Store};
-use crate::suppress::Suppressions;
+use crate::store::{GroupCommit, SledStore, Store};
 
 /// Everything the handlers share. One per server, behind `web::Data`.
 pub struct AppState {
@@ -101,25 +102,8 @@ impl AppState {
         store: Arc<dyn Store>,
     ) -> Result<(web::Data<AppState>, Option<Secret>), Error> {
         let startup = |f: Failure| Error::config(format!("store: {}", f.message()));
-        let mut keys = store.keys().map_err(startup)?;
-        let mut shown = None;
-        if keys.is_empty() {
-            let now = Timestamp::now();
-            let (mut key, secret) = match &config.admin_key {
-                Some(s) => ApiKey::with_secret(s, Role::Admin, Scope::All, now)
-                    .map_err(|e| Error::config(format!("WARDEN_ADMIN_KEY: {e}")))?,
-                None => ApiKey::generate(Role::Admin, Scope::All, now),
-            };
-            key.name = Some("bootstrap admin".into());
-            let audit = AuditRecord::by(now, "system".into(), "key.create", key.id.as_str());
-            store.put_key(&key, &audit).map_err(startup)?;
-            store.flush().map_err(startup)?;
-            tracing::info!(key_id = %key.id, "created the first admin key");
-            if config.admin_key.is_none() {
-                shown = Some(secret);
-            }
-            keys.push(key);
-        }
+        let (keys, shown) = keys::bootstrap(&*store, config.admin_key.as_deref(), Timestamp::now())
+            .map_err(|f| Error::config(f.message().to_string()))?;
         let metrics = Arc::new(Metrics::default());
         let on_flush = {
             let metrics = metrics.clone();
@@ -178,9 +162,9 @@ impl AppState {
         ]
     }
 
-    /// Returns expired leases to their queues (see `queue::expire_due`). Blocking.
+    /// Returns expired leases to their queues (see `moderation::claims::expire_due`). Blocking.
     pub fn expire_leases(&self) -> Result<usize, Failure> {
-        let n = crate::queue::expire_due(&*self.store, Timestamp::now())?;
+        let n = crate::moderation::claims::expire_due(&*self.store, Timestamp::now())?;
         self.metrics.leases_expired(n);
         Ok(n)
     }
@@ -202,8 +186,8 @@ impl AppState {
         community: Option<&crate::ids::CommunityId>,
         after: Option<u64>,
         limit: usize,
-    ) -> Result<Vec<(u64, crate::feedback::ScoreFeedback)>, Failure> {
-        crate::feedback::list(&*self.store, community, after, limit)
+    ) -> Result<Vec<(u64, crate::domain::feedback::ScoreFeedback)>, Failure> {
+        crate::moderation::feedback::list(&*self.store, community, after, limit)
     }
 
     /// Makes every write so far durable, blocking (tools, tests, shutdown).

@@ -1,16 +1,16 @@
 //! Response shapes. The field names here are the contract clients rely on (see the README
-//! and `/openapi.json`); fields may be added, never renamed.
+//! and `/openapi.json`); fields may be added, never renamed. Views render what a service
+//! returned; they never read the store.
 
 use serde::Serialize;
 
 use crate::auth::{ApiKey, Role};
 use crate::clock::Timestamp;
-use crate::failure::Failure;
+use crate::domain::item::{AppealResult, Item, Outcome, QueueName, Status};
+use crate::domain::privacy::{redact, Removal};
+use crate::domain::queue::priority_at;
 use crate::ids::{AuthorId, CommunityId, ContentId, ItemId, KeyId};
-use crate::item::{AppealResult, Item, Outcome, QueueName, Status};
-use crate::privacy::{redact, Removal};
-use crate::queue::priority_at;
-use crate::store::Store;
+use crate::moderation::items::ItemRecord;
 use crate::verdict::{Action, Verdict};
 
 /// Whether personal data in an item view is masked (the default) or shown.
@@ -85,18 +85,10 @@ pub struct UndoView {
 }
 
 impl ItemView {
-    /// The view of `item`, with its current revision's text read from the store, and
-    /// personal data masked unless `pii` says revealed. Blocking.
-    pub fn load(
-        store: &dyn Store,
-        mut item: Item,
-        now: Timestamp,
-        pii: Pii,
-    ) -> Result<ItemView, Failure> {
-        let revision = store
-            .revision(&item.id, item.revision)?
-            .ok_or_else(|| Failure::internal(format!("item {} lacks its revision", item.id)))?;
-        store.open_item(&mut item)?;
+    /// The view of an item as read whole at `now`, personal data masked unless `pii`
+    /// says revealed.
+    pub fn render(record: ItemRecord, now: Timestamp, pii: Pii) -> ItemView {
+        let ItemRecord { item, revision } = record;
         let show = |text: String| match pii {
             Pii::Masked => redact::mask(&text),
             Pii::Revealed => text,
@@ -118,7 +110,7 @@ impl ItemView {
             (Status::Pending, Some(since)) => Some(priority_at(item.priority, since, now)),
             _ => None,
         };
-        Ok(ItemView {
+        ItemView {
             item_id: item.id,
             community: item.community,
             content_id: item.content_id,
@@ -147,7 +139,7 @@ impl ItemView {
             pii,
             created_at: item.created_at,
             updated_at: item.updated_at,
-        })
+        }
     }
 }
 

@@ -15,71 +15,41 @@
 //! * **Personal data sealed here**: submitted text, context, appeal statements and author
 //!   ids are sealed with their subject's key (see `privacy`) by the store and opened by it
 //!   ([`Store::revision`], [`Store::open_item`]); nothing else sees them in storage.
-//! * **Derived state in the same step**: the suppression rules an item's new state calls
-//!   for (see `suppress`), their change-log entries, retention and transparency records
-//!   are written in the item's own atomic step.
-//! * **Score feedback** (see `feedback`) is appended on its own: it holds no text and
-//!   no personal data, and touches nothing else.
+//! * **Derived state in the same step, decided elsewhere**: what an item's change leads to
+//!   (retention dates, suppression-rule changes and their change-log entries, removal
+//!   histories, transparency records) is what the pure
+//!   [`consequences`](crate::domain::consequences::consequences) returns; a backend reads
+//!   what it asks for and persists what it returns in the item's own atomic step, and
+//!   decides no policy itself.
+//! * **Score feedback** (see `domain::feedback`) is appended on its own: it holds no text
+//!   and no personal data, and touches nothing else.
 //!
 //! [`SledStore`] is the one backend today.
 
 mod commit;
-mod feedback;
-mod sled_store;
+mod sled;
+mod vault;
 
 use std::collections::BTreeSet;
 
-use serde::{Deserialize, Serialize};
-
 pub use self::commit::GroupCommit;
-pub use self::sled_store::SledStore;
+pub use self::sled::SledStore;
+pub(crate) use self::vault::Vault;
 
 use crate::auth::ApiKey;
 use crate::clock::Timestamp;
-use crate::community::{CommunityPolicy, CommunityWordlist};
-use crate::event::{Actor, Event};
+use crate::domain::audit::AuditRecord;
+use crate::domain::community::{CommunityPolicy, CommunityWordlist};
+use crate::domain::event::Event;
+use crate::domain::feedback::ScoreFeedback;
+use crate::domain::history::check_history;
+use crate::domain::item::{Item, QueueName, Revision, Submission, Submitted};
+use crate::domain::privacy::{ExportItem, Receipt, SubjectId};
+use crate::domain::queue::{CommunityFilter, Cursor, QueueEntry};
+use crate::domain::suppress::{Rule, RuleId};
+use crate::domain::transparency::{DecisionCursor, DecisionRecord};
 use crate::failure::Failure;
-use crate::feedback::ScoreFeedback;
 use crate::ids::{AuthorId, CommunityId, ItemId, KeyId};
-use crate::item::{check_history, Item, QueueName, Revision, Submission, Submitted};
-use crate::privacy::{ExportItem, Receipt, SubjectId};
-use crate::queue::{Cursor, QueueEntry};
-use crate::suppress::Rule;
-use crate::transparency::DecisionRecord;
-
-/// Which communities a queue read covers.
-#[derive(Debug, Clone, Copy)]
-pub enum CommunityFilter<'a> {
-    All,
-    Only(&'a [CommunityId]),
-}
-
-/// A configuration change (keys, policies, wordlists), kept forever like item events.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct AuditRecord {
-    pub at: Timestamp,
-    /// A key id, `system`, or `cli` for `warden keys`.
-    pub actor: String,
-    /// `key.create`, `key.revoke`, `policy.put`, `wordlist.put`.
-    pub action: String,
-    /// What changed: a key id or a community id.
-    pub target: String,
-}
-
-impl AuditRecord {
-    pub fn new(at: Timestamp, actor: Actor, action: &str, target: &str) -> AuditRecord {
-        AuditRecord::by(at, actor.to_string(), action, target)
-    }
-
-    pub fn by(at: Timestamp, actor: String, action: &str, target: &str) -> AuditRecord {
-        AuditRecord {
-            at,
-            actor,
-            action: action.to_string(),
-            target: target.to_string(),
-        }
-    }
-}
 
 /// A change to one item: mutates it and returns the events describing the change, or
 /// refuses. Must be a pure function of the item: a backend may call it more than once.
@@ -151,8 +121,9 @@ pub trait Store: Send + Sync {
         audit: &AuditRecord,
     ) -> Result<(), Failure>;
 
-    /// The audit log, oldest first.
-    fn audit_log(&self) -> Result<Vec<AuditRecord>, Failure>;
+    /// Up to `limit` audit records with a sequence number above `after`, oldest first,
+    /// with their sequence numbers (increasing, not necessarily contiguous).
+    fn audit_log(&self, after: u64, limit: usize) -> Result<Vec<(u64, AuditRecord)>, Failure>;
 
     /// Appends to the audit log (exports).
     fn put_audit(&self, record: &AuditRecord) -> Result<(), Failure>;
@@ -216,7 +187,7 @@ pub trait Store: Send + Sync {
     /// An item's decision records, oldest first.
     fn item_decisions(&self, id: &ItemId) -> Result<Vec<DecisionRecord>, Failure>;
 
-    /// Appends a score feedback record (see `feedback`); returns its id, which increases.
+    /// Appends a score feedback record (see `domain::feedback`); returns its id, which increases.
     fn put_score_feedback(&self, feedback: &ScoreFeedback) -> Result<u64, Failure>;
 
     /// Up to `limit` score feedback records of `community` (`None`: those naming none)
@@ -227,52 +198,6 @@ pub trait Store: Send + Sync {
         after: Option<u64>,
         limit: usize,
     ) -> Result<Vec<(u64, ScoreFeedback)>, Failure>;
-}
-
-/// A position in the decision records (statements export); opaque to clients.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct DecisionCursor {
-    pub at: Timestamp,
-    pub item_id: ItemId,
-    pub seq: u64,
-}
-
-impl DecisionCursor {
-    pub(crate) fn to_bytes(self) -> Vec<u8> {
-        let mut key = ((self.at.millis() as u64) ^ (1 << 63))
-            .to_be_bytes()
-            .to_vec();
-        key.extend_from_slice(self.item_id.as_bytes());
-        key.extend_from_slice(&self.seq.to_be_bytes());
-        key
-    }
-
-    pub(crate) fn from_bytes(bytes: &[u8]) -> Option<DecisionCursor> {
-        let at = u64::from_be_bytes(bytes.get(..8)?.try_into().ok()?) ^ (1 << 63);
-        let id: [u8; 16] = bytes.get(8..24)?.try_into().ok()?;
-        let seq = u64::from_be_bytes(bytes.get(24..32)?.try_into().ok()?);
-        (bytes.len() == 32).then_some(DecisionCursor {
-            at: Timestamp::from_millis(at as i64),
-            item_id: ItemId::from_bytes(id),
-            seq,
-        })
-    }
-}
-
-impl std::fmt::Display for DecisionCursor {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&hex::encode(self.to_bytes()))
-    }
-}
-
-impl std::str::FromStr for DecisionCursor {
-    type Err = String;
-    fn from_str(s: &str) -> Result<DecisionCursor, String> {
-        hex::decode(s)
-            .ok()
-            .and_then(|b| DecisionCursor::from_bytes(&b))
-            .ok_or_else(|| "not a cursor from this API".to_string())
-    }
 }
 
 /// What [`verify`] found.
@@ -360,7 +285,7 @@ pub fn verify(store: &dyn Store) -> Result<Verification, Failure> {
 
 fn verify_rules(store: &dyn Store, report: &mut Verification) -> Result<(), Failure> {
     use std::collections::BTreeMap;
-    let mut latest: BTreeMap<String, Rule> = BTreeMap::new();
+    let mut latest: BTreeMap<RuleId, Rule> = BTreeMap::new();
     let mut by_item: BTreeMap<ItemId, Vec<u64>> = BTreeMap::new();
     let mut seq = 0;
     loop {
@@ -388,12 +313,12 @@ fn verify_rules(store: &dyn Store, report: &mut Verification) -> Result<(), Fail
             store.rule_seq()
         ));
     }
-    let replayed: BTreeSet<(String, u64)> = latest
+    let replayed: BTreeSet<(RuleId, u64)> = latest
         .into_values()
-        .filter(|r| r.state == crate::suppress::RuleState::Active)
+        .filter(|r| r.state == crate::domain::suppress::RuleState::Active)
         .map(|r| (r.rule_id, r.seq))
         .collect();
-    let active: BTreeSet<(String, u64)> = store
+    let active: BTreeSet<(RuleId, u64)> = store
         .active_rules()?
         .into_iter()
         .map(|r| (r.rule_id, r.seq))

@@ -426,6 +426,14 @@ fn endpoints() -> Vec<Endpoint> {
         },
         Endpoint {
             method: "get",
+            path: "/v1/audit",
+            roles: Some(ADM),
+            ok: 200,
+            outside: 404,
+            call: |c, key, _, com| c.s.call("GET", &format!("/v1/audit?community={com}"), key, None),
+        },
+        Endpoint {
+            method: "get",
             path: "/v1/suppressions",
             roles: Some(FEED),
             ok: 200,

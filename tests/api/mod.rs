@@ -2,6 +2,7 @@
 //! built with `warden::http::create_app` over a temporary sled directory and the real
 //! engine, driven over HTTP with `ureq`.
 
+mod audit;
 mod caching;
 mod compat;
 mod compat_errors;

@@ -310,7 +310,7 @@ fn kill_9_loses_no_acknowledged_write() {
             missing.push(format!("{item}: revision {revision} lost"));
         }
     }
-    let mut events_by_item: BTreeMap<String, Vec<warden::event::Event>> = BTreeMap::new();
+    let mut events_by_item: BTreeMap<String, Vec<warden::domain::event::Event>> = BTreeMap::new();
     for (item, actor, kind, action) in &l.actions {
         let events = events_by_item
             .entry(item.clone())

@@ -4,7 +4,7 @@
 
 use serde_json::{json, Value};
 use warden::clock::Timestamp;
-use warden::item::Submission;
+use warden::domain::item::Submission;
 use warden::store::{SledStore, Store};
 
 use super::{Server, ADMIN, REMOVE_TEXT};
@@ -392,10 +392,10 @@ fn expired_author_rules_get_an_expired_entry() {
         })
         .collect();
     store.submit(&batch).unwrap();
-    let author_rule = |rules: &[warden::suppress::Rule]| {
+    let author_rule = |rules: &[warden::domain::suppress::Rule]| {
         rules
             .iter()
-            .filter(|r| r.subject.kind == warden::suppress::SubjectKind::Author)
+            .filter(|r| r.subject.kind == warden::domain::suppress::SubjectKind::Author)
             .cloned()
             .collect::<Vec<_>>()
     };
@@ -408,7 +408,7 @@ fn expired_author_rules_get_an_expired_entry() {
     let log = store.rule_log(0, 100).unwrap();
     let last = log.last().unwrap();
     assert_eq!(last.rule_id, before[0].rule_id);
-    assert_eq!(last.state, warden::suppress::RuleState::Expired);
+    assert_eq!(last.state, warden::domain::suppress::RuleState::Expired);
     assert_eq!(last.seq, store.rule_seq());
 }
 

@@ -1,6 +1,6 @@
 //! Perspective's `SuggestCommentScore` (`POST /v1alpha1/comments:suggestscore`): a
 //! caller's correction of a comment's scores, validated as Perspective validates it and
-//! kept as score feedback (`crate::feedback`) for threshold calibration.
+//! kept as score feedback (`crate::domain::feedback`) for threshold calibration.
 //!
 //! The request is Perspective's `SuggestCommentScoreRequest`: `comment`, `context`,
 //! `attributeScores` (attribute name → `{summaryScore?, spanScores?}`, the shape of
@@ -28,7 +28,7 @@ use super::common::{
 use super::{Attribute, PROBABILITY};
 use crate::clock::Timestamp;
 use crate::compat::utf16_offsets;
-use crate::feedback::{AttributeFeedback, FeedbackSource, ScoreFeedback, SpanFeedback};
+use crate::domain::feedback::{AttributeFeedback, FeedbackSource, ScoreFeedback, SpanFeedback};
 use crate::ids::{CommunityId, ContentText, KeyId};
 use crate::verdict::Verdict;
 

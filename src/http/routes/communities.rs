@@ -4,8 +4,8 @@
 use actix_web::{web, HttpResponse};
 
 use crate::auth::{Admin, Moderator, Roles};
-use crate::community::{CommunityPolicy, CommunityWordlist};
-use crate::event::Actor;
+use crate::domain::community::{CommunityPolicy, CommunityWordlist};
+use crate::domain::event::Actor;
 use crate::failure::Failure;
 use crate::http::extract::{Auth, Json};
 use crate::http::{blocking, AppState};

@@ -2,7 +2,7 @@
 //! and discovery document, and OpenAI's `moderations`. They authenticate, score through
 //! the shared scorer like `POST /v1/moderate`, and leave the translation to
 //! `crate::compat`. Only `suggestscore` stores anything: a score feedback record
-//! (`crate::feedback`), durable before the answer.
+//! (`crate::moderation::feedback`), durable before the answer.
 //!
 //! Every error on these routes is rendered in the vendor's shape, so each handler takes its
 //! extractors as `Result`s and answers failures itself; the HTTP status still comes from
@@ -178,7 +178,7 @@ async fn suggest(
         .await?;
     let record = suggestion.feedback(&verdict, auth.id().clone(), Timestamp::now());
     let store = state.store.clone();
-    blocking(move || crate::feedback::record(&*store, &record)).await?;
+    blocking(move || crate::moderation::feedback::record(&*store, &record)).await?;
     state.commit.durable().await?;
     Ok(suggestion.respond())
 }

@@ -10,14 +10,14 @@ use serde_json::json;
 
 use crate::auth::{Ingest, Scorer};
 use crate::clock::Timestamp;
-use crate::community::Rules;
+use crate::domain::community::Rules;
+use crate::domain::item::{Status, Submitted};
 use crate::failure::Failure;
 use crate::http::extract::{Auth, Json};
 use crate::http::views::SubmitView;
 use crate::http::{blocking, AppState};
-use crate::ids::{AuthorId, CommunityId, ContentId, ContentText, ItemId};
-use crate::item::{Status, Submission, Submitted};
-use crate::verdict::Action;
+use crate::ids::{AuthorId, CommunityId, ContentId, ContentText};
+use crate::moderation::submit::{self, Content};
 
 /// Most items in one `POST /v1/content:batch`.
 pub const MAX_BATCH: usize = 1000;
@@ -95,6 +95,19 @@ pub struct ContentRequest {
     text: ContentText,
     #[serde(default)]
     context: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
+impl From<ContentRequest> for Content {
+    fn from(r: ContentRequest) -> Content {
+        Content {
+            community: r.community,
+            content_id: r.content_id,
+            author_id: r.author_id,
+            ownership_change: r.ownership_change,
+            text: r.text,
+            context: r.context,
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -200,26 +213,12 @@ async fn submit_all(
 
     let now = Timestamp::now();
     let mut batch = Vec::with_capacity(requests.len());
-    for (r, mut verdict) in requests.into_iter().zip(verdicts) {
-        verdict.id = Some(serde_json::Value::String(r.content_id.to_string()));
-        let (action, labels) = rules_of(&r.community)?.action_for(&verdict);
-        batch.push(Submission {
-            new_id: ItemId::random(),
-            community: r.community,
-            content_id: r.content_id,
-            author_id: r.author_id,
-            ownership_change: r.ownership_change,
-            text: r.text,
-            context: r.context,
-            verdict,
-            action,
-            labels,
-            actor: auth.id().clone(),
-            at: now,
-        });
+    for (r, verdict) in requests.into_iter().zip(verdicts) {
+        let rules = rules_of(&r.community)?;
+        batch.push(submit::scored(r.into(), verdict, &rules, auth.id(), now));
     }
     let store = state.store.clone();
-    let results = blocking(move || store.submit(&batch)).await?;
+    let results = blocking(move || submit::store(&*store, &batch)).await?;
     state.commit.durable().await?;
 
     for r in &results {
@@ -230,13 +229,7 @@ async fn submit_all(
         };
         state.metrics.submission(kind);
         if r.changed && r.item.status == Status::Decided {
-            let action = match r.item.action {
-                Action::Allow => "allow",
-                Action::Label => "label",
-                Action::Remove => "remove",
-                Action::Review => "review",
-            };
-            state.metrics.decision(action, "auto");
+            state.metrics.decision(r.item.action.as_str(), "auto");
         }
     }
     Ok(results)

@@ -12,32 +12,25 @@ use serde_json::json;
 
 use crate::auth::{Auditor, Ingest, ItemReader, Moderator, Role, Roles};
 use crate::clock::Timestamp;
-use crate::event::{Event, Remarks};
+use crate::domain::event::Remarks;
+use crate::domain::item::{DecisionAction, Item};
 use crate::failure::Failure;
 use crate::http::extract::{Auth, Json, QueryParams};
 use crate::http::views::{ItemView, Pii};
 use crate::http::{blocking, AppState};
 use crate::ids::ItemId;
-use crate::item::{DecisionAction, Item};
-use crate::privacy::redact;
-use crate::store::Change;
+use crate::moderation::decisions::{self, Act, Caller};
+use crate::moderation::items;
 
 pub(crate) fn item_id(path: &str) -> Result<ItemId, Failure> {
     path.parse().map_err(|_| Failure::not_found("item"))
 }
 
-/// Reads an item the caller may see. Blocking.
-pub(crate) fn visible<R: Roles>(
-    state: &AppState,
+/// Items in the caller's scope, as the services ask: one outside it is `not_found`.
+pub(crate) fn access<R: Roles>(
     auth: &Auth<R>,
-    id: &ItemId,
-) -> Result<Item, Failure> {
-    let item = state
-        .store
-        .item(id)?
-        .ok_or_else(|| Failure::not_found("item"))?;
-    auth.require(&item.community, "item")?;
-    Ok(item)
+) -> impl Fn(&Item) -> Result<(), Failure> + Sync + '_ {
+    |item: &Item| auth.require(&item.community, "item")
 }
 
 /// `GET /v1/items/{id}[?reveal=pii]`
@@ -57,39 +50,19 @@ pub async fn get(
     params.finish()?;
     if !reveal {
         let s = state.clone();
-        let view = blocking(move || {
-            let item = visible(&s, &auth, &id)?;
-            ItemView::load(&*s.store, item, Timestamp::now(), Pii::Masked)
-        })
-        .await?;
-        return Ok(HttpResponse::Ok().json(view));
+        let record = blocking(move || items::read(&*s.store, &id, &access(&auth))).await?;
+        return Ok(HttpResponse::Ok().json(ItemView::render(
+            record,
+            Timestamp::now(),
+            Pii::Masked,
+        )));
     }
     if !matches!(auth.key.role, Role::Admin | Role::Moderator) {
         return Err(Failure::forbidden(
             "only an admin or the moderator holding the lease may reveal personal data",
         ));
     }
-    // The check and the audit event are one atomic step: no reveal goes unrecorded.
-    let s = state.clone();
-    let view = blocking(move || {
-        let now = Timestamp::now();
-        let item = s.store.update(&id, &|item: &mut Item| {
-            auth.require(&item.community, "item")?;
-            let holds_lease = item
-                .lease
-                .as_ref()
-                .is_some_and(|l| l.holder == *auth.id() && l.expires_at > now);
-            if !auth.is_admin() && !holds_lease {
-                return Err(Failure::forbidden(
-                    "only an admin or the moderator holding the lease may reveal personal data",
-                ));
-            }
-            Ok(vec![Event::pii_revealed(auth.id(), now)])
-        })?;
-        ItemView::load(&*s.store, item, now, Pii::Revealed)
-    })
-    .await?;
-    state.commit.durable().await?;
+    let view = change(state, auth, id, Act::RevealPii, Pii::Revealed).await?;
     Ok(HttpResponse::Ok().json(view))
 }
 
@@ -101,43 +74,32 @@ pub async fn events(
 ) -> Result<HttpResponse, Failure> {
     let id = item_id(&path)?;
     let s = state.clone();
-    let events = blocking(move || {
-        visible(&s, &auth, &id)?;
-        let mut events = s.store.events(&id)?;
-        // Moderators' remarks may quote the content: masked like the text.
-        for e in &mut events {
-            e.reason = e.reason.as_deref().map(redact::mask);
-            e.note = e.note.as_deref().map(redact::mask);
-        }
-        Ok(events)
-    })
-    .await?;
+    let events = blocking(move || items::history(&*s.store, &id, &access(&auth))).await?;
     Ok(HttpResponse::Ok().json(json!({ "item_id": id, "events": events })))
 }
 
-/// Applies a change to an item the caller may see, waits for durability, and answers
-/// with the item.
+/// Does `act` to an item the caller may see, waits for durability, and answers with the
+/// item.
 async fn change<R: Roles>(
     state: web::Data<AppState>,
     auth: Auth<R>,
     id: ItemId,
-    change: impl Fn(&mut Item, &Auth<R>, Timestamp) -> Result<Vec<crate::event::Event>, Failure>
-        + Send
-        + 'static,
+    act: Act,
+    pii: Pii,
 ) -> Result<ItemView, Failure> {
+    let now = Timestamp::now();
     let s = state.clone();
-    let view = blocking(move || {
-        let now = Timestamp::now();
-        let apply: &Change<'_> = &|item: &mut Item| {
-            auth.require(&item.community, "item")?;
-            change(item, &auth, now)
+    let record = blocking(move || {
+        let caller = Caller {
+            key: auth.id(),
+            admin: auth.is_admin(),
+            access: &access(&auth),
         };
-        let item = s.store.update(&id, apply)?;
-        ItemView::load(&*s.store, item, now, Pii::Masked)
+        decisions::act(&*s.store, &id, &caller, &act, now)
     })
     .await?;
     state.commit.durable().await?;
-    Ok(view)
+    Ok(ItemView::render(record, now, pii))
 }
 
 #[derive(Deserialize)]
@@ -199,10 +161,8 @@ pub async fn decide(
     } else {
         "moderator"
     };
-    let view = change(state.clone(), auth, id, move |item, auth, now| {
-        item.decide(auth.id(), auth.is_admin(), action, &remarks, now)
-    })
-    .await?;
+    let act = Act::Decide(action, remarks);
+    let view = change(state.clone(), auth, id, act, Pii::Masked).await?;
     state.metrics.decision(action.as_str(), by);
     Ok(HttpResponse::Ok().json(view))
 }
@@ -214,10 +174,7 @@ pub async fn release(
     path: web::Path<String>,
 ) -> Result<HttpResponse, Failure> {
     let id = item_id(&path)?;
-    let view = change(state, auth, id, |item, auth, now| {
-        item.release(auth.id(), auth.is_admin(), now)
-    })
-    .await?;
+    let view = change(state, auth, id, Act::Release, Pii::Masked).await?;
     Ok(HttpResponse::Ok().json(view))
 }
 
@@ -231,7 +188,7 @@ pub async fn undo(
     path: web::Path<String>,
 ) -> Result<HttpResponse, Failure> {
     let id = item_id(&path)?;
-    let view = change(state, auth, id, |item, auth, now| item.undo(auth.id(), now)).await?;
+    let view = change(state, auth, id, Act::Undo, Pii::Masked).await?;
     Ok(HttpResponse::Ok().json(view))
 }
 
@@ -251,9 +208,6 @@ pub async fn appeal(
     let id = item_id(&path)?;
     let statement = body.0.statement;
     check_text("statement", &statement, 5000)?;
-    let view = change(state, auth, id, move |item, auth, now| {
-        item.appeal(auth.id(), statement.clone(), now)
-    })
-    .await?;
+    let view = change(state, auth, id, Act::Appeal(statement), Pii::Masked).await?;
     Ok(HttpResponse::Ok().json(view))
 }

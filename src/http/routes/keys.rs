@@ -7,15 +7,14 @@ use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::auth::{Admin, AnyRole, ApiKey, Role, Scope};
+use crate::auth::{Admin, AnyRole, Role, Scope};
 use crate::clock::Timestamp;
-use crate::event::Actor;
 use crate::failure::Failure;
 use crate::http::extract::{Auth, Json};
 use crate::http::views::KeyView;
 use crate::http::{blocking, AppState};
 use crate::ids::KeyId;
-use crate::store::AuditRecord;
+use crate::moderation::keys::{self, KeyManager, NewKey};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -33,31 +32,15 @@ pub async fn create(
     body: Json<CreateKey>,
 ) -> Result<HttpResponse, Failure> {
     let req = body.0;
-    if !auth.key.scope.covers(&req.communities) {
-        return Err(Failure::forbidden(
-            "a key may only cover communities within your own scope",
-        ));
-    }
-    if let Some(name) = &req.name {
-        if name.chars().count() > 100 || name.chars().any(char::is_control) {
-            return Err(Failure::invalid_field(
-                "name",
-                "must be at most 100 characters without control characters",
-            ));
-        }
-    }
-    let now = Timestamp::now();
-    let (mut key, secret) = ApiKey::generate(req.role, req.communities, now);
-    key.name = req.name;
-    let audit = AuditRecord::new(
-        now,
-        Actor::Key(auth.id().clone()),
-        "key.create",
-        key.id.as_str(),
-    );
+    let new = NewKey {
+        role: req.role,
+        scope: req.communities,
+        name: req.name,
+    };
+    let by = KeyManager::key(&auth.key);
     let s = state.clone();
-    let stored = key.clone();
-    blocking(move || s.store.put_key(&stored, &audit)).await?;
+    let (key, secret) =
+        blocking(move || keys::create(&*s.store, &by, new, Timestamp::now())).await?;
     state.commit.durable().await?;
     let view = KeyView::new(&key, Some(secret.expose().to_string()));
     state.keys.put(key);
@@ -71,13 +54,10 @@ pub async fn whoami(auth: Auth<AnyRole>) -> HttpResponse {
 
 /// `GET /v1/keys`: the keys within the caller's scope, without secrets or hashes.
 pub async fn list(auth: Auth<Admin>, state: web::Data<AppState>) -> Result<HttpResponse, Failure> {
+    let by = KeyManager::key(&auth.key);
     let s = state.clone();
-    let keys = blocking(move || s.store.keys()).await?;
-    let views: Vec<KeyView> = keys
-        .iter()
-        .filter(|k| auth.key.scope.covers(&k.scope))
-        .map(|k| KeyView::new(k, None))
-        .collect();
+    let keys = blocking(move || keys::list(&*s.store, &by)).await?;
+    let views: Vec<KeyView> = keys.iter().map(|k| KeyView::new(k, None)).collect();
     Ok(HttpResponse::Ok().json(json!({ "keys": views })))
 }
 
@@ -89,28 +69,9 @@ pub async fn revoke(
     path: web::Path<String>,
 ) -> Result<HttpResponse, Failure> {
     let id: KeyId = path.parse().map_err(|_| Failure::not_found("key"))?;
-    if id == *auth.id() {
-        return Err(Failure::invalid_state("a key cannot revoke itself"));
-    }
+    let by = KeyManager::key(&auth.key);
     let s = state.clone();
-    let scope = auth.key.scope.clone();
-    let actor = Actor::Key(auth.id().clone());
-    let key = blocking(move || {
-        let mut key = s
-            .store
-            .keys()?
-            .into_iter()
-            .find(|k| k.id == id && scope.covers(&k.scope))
-            .ok_or_else(|| Failure::not_found("key"))?;
-        if key.revoked_at.is_none() {
-            let now = Timestamp::now();
-            key.revoked_at = Some(now);
-            let audit = AuditRecord::new(now, actor, "key.revoke", key.id.as_str());
-            s.store.put_key(&key, &audit)?;
-        }
-        Ok(key)
-    })
-    .await?;
+    let key = blocking(move || keys::revoke(&*s.store, &by, &id, Timestamp::now())).await?;
     state.commit.durable().await?;
     state.keys.put(key.clone());
     Ok(HttpResponse::Ok().json(KeyView::new(&key, None)))

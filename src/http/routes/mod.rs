@@ -2,6 +2,7 @@
 //! path get 405 (in the vendor's shape on the drop-in routes). The same table produces [`ROUTES`], which the OpenAPI test checks
 //! against `/openapi.json`, so an undocumented route cannot be added by accident.
 
+mod audit;
 mod communities;
 mod compat;
 mod content;
@@ -82,6 +83,7 @@ routes! {
     // Before `/v1/keys/{id}`, which would otherwise match it.
     "/v1/keys/self" => { get: keys::whoami },
     "/v1/keys/{id}" => { delete: keys::revoke },
+    "/v1/audit" => { get: audit::list },
     "/v1/suppressions" => { get: suppressions::list },
     "/v1/suppressions/stream" => { get: suppressions::stream },
     "/v1/suppressions:check" => { post: suppressions::check },

@@ -4,10 +4,10 @@ use actix_web::http::header::ContentType;
 use actix_web::{web, HttpResponse};
 use serde_json::json;
 
+use crate::domain::item::QueueName;
 use crate::failure::Failure;
 use crate::http::openapi::OPENAPI;
 use crate::http::{blocking, status, AppState};
-use crate::item::QueueName;
 
 pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(json!({"status": "ok"}))

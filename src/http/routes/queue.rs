@@ -5,14 +5,14 @@ use serde::{Deserialize, Serialize};
 
 use crate::auth::Moderator;
 use crate::clock::Timestamp;
+use crate::domain::item::QueueName;
+use crate::domain::queue::{CommunityFilter, Cursor};
 use crate::failure::Failure;
 use crate::http::extract::{Auth, Json, QueryParams};
 use crate::http::views::{ItemView, Pii};
 use crate::http::{blocking, AppState};
 use crate::ids::CommunityId;
-use crate::item::QueueName;
-use crate::queue::{self, Claim, Cursor};
-use crate::store::CommunityFilter;
+use crate::moderation::claims::{self, Claim};
 
 const DEFAULT_PAGE: u32 = 50;
 
@@ -63,28 +63,19 @@ pub async fn list(
     let list = auth.communities(community)?;
 
     let s = state.clone();
-    let page = blocking(move || {
+    let (records, next) = blocking(move || {
         s.expire_leases()?;
-        let limit = limit as usize;
-        let mut entries = s.store.queue(queue, &filter(&list), cursor, limit + 1)?;
-        let more = entries.len() > limit;
-        entries.truncate(limit);
-        let now = Timestamp::now();
-        let mut items = Vec::with_capacity(entries.len());
-        for entry in &entries {
-            // Claimed or decided since the index was read: skip it.
-            if let Some(item) = s.store.item(&entry.item_id)? {
-                if queue::QueueEntry::of(&item).is_some() {
-                    items.push(ItemView::load(&*s.store, item, now, Pii::Masked)?);
-                }
-            }
-        }
-        let next_cursor = more
-            .then(|| entries.last().map(|e| e.cursor().to_string()))
-            .flatten();
-        Ok(Page { items, next_cursor })
+        claims::waiting(&*s.store, queue, &filter(&list), cursor, limit as usize)
     })
     .await?;
+    let now = Timestamp::now();
+    let page = Page {
+        items: records
+            .into_iter()
+            .map(|r| ItemView::render(r, now, Pii::Masked))
+            .collect(),
+        next_cursor: next.map(|c| c.to_string()),
+    };
     Ok(HttpResponse::Ok().json(page))
 }
 
@@ -137,7 +128,7 @@ pub async fn claim(
         s.expire_leases()?;
         let serial = s.claims.lock().unwrap_or_else(|e| e.into_inner());
         let now = Timestamp::now();
-        let claimed = queue::claim(
+        let claimed = claims::claim(
             &*s.store,
             &Claim {
                 queue: req.queue,
@@ -149,15 +140,16 @@ pub async fn claim(
             now,
         )?;
         drop(serial);
-        claimed
-            .into_iter()
-            .map(|item| ItemView::load(&*s.store, item, now, Pii::Masked))
-            .collect::<Result<Vec<_>, Failure>>()
+        Ok((claimed, now))
     })
     .await?;
     state.commit.durable().await?;
+    let (records, now) = items;
     Ok(HttpResponse::Ok().json(Page {
-        items,
+        items: records
+            .into_iter()
+            .map(|r| ItemView::render(r, now, Pii::Masked))
+            .collect(),
         next_cursor: None,
     }))
 }

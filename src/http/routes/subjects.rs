@@ -3,18 +3,15 @@
 //! logged or written to the audit log, which records the receipt id or the community.
 
 use actix_web::{web, HttpRequest, HttpResponse};
-use serde::Serialize;
 
 use crate::auth::DataRequests;
 use crate::clock::Timestamp;
-use crate::event::Actor;
+use crate::domain::event::Actor;
 use crate::failure::Failure;
 use crate::http::extract::{Auth, QueryParams};
 use crate::http::{blocking, AppState};
 use crate::ids::{AuthorId, CommunityId};
-use crate::privacy::{ExportItem, SubjectExport};
-use crate::store::AuditRecord;
-use crate::suppress::{Subject, SubjectKind, SubjectRef};
+use crate::moderation::subjects::{self, ExportRequest};
 
 fn author(path: &str) -> Result<AuthorId, Failure> {
     path.parse()
@@ -41,18 +38,12 @@ pub async fn erase(
     let s = state.clone();
     let actor = auth.id().clone();
     let receipt =
-        blocking(move || s.store.erase(&community, &author, &actor, Timestamp::now())).await?;
+        blocking(move || subjects::erase(&*s.store, &community, &author, &actor, Timestamp::now()))
+            .await?;
     // The store flushed; this makes the erasure rule visible in the feed.
     state.commit.durable().await?;
     tracing::info!(receipt = %receipt.receipt_id, items = receipt.items, "subject erased");
     Ok(HttpResponse::Ok().json(receipt))
-}
-
-#[derive(Serialize)]
-struct Export {
-    author_id: AuthorId,
-    exported_at: Timestamp,
-    communities: Vec<SubjectExport>,
 }
 
 /// `GET /v1/subjects/{author_id}/export?community=` → everything held about the author:
@@ -74,47 +65,13 @@ pub async fn export(
     let actor = Actor::Key(auth.id().clone());
     let s = state.clone();
     let export = blocking(move || {
-        let communities = match community {
-            Some(c) => vec![c],
-            None => s
-                .store
-                .author_communities(&author)?
-                .into_iter()
-                .filter(|c| scope.allows(c))
-                .collect(),
+        let request = ExportRequest {
+            author,
+            community,
+            scope,
+            actor,
         };
-        let now = Timestamp::now();
-        let mut out = Vec::new();
-        for c in communities {
-            let items: Vec<ExportItem> = s.store.export(&c, &author)?;
-            let mut rules = s.suppressions.rules_about(&Subject {
-                kind: SubjectKind::Author,
-                community: c.clone(),
-                id: SubjectRef::try_from(author.to_string()).map_err(Failure::internal)?,
-            });
-            for item in &items {
-                rules.extend(
-                    s.suppressions.rules_about(&Subject {
-                        kind: SubjectKind::Content,
-                        community: c.clone(),
-                        id: SubjectRef::try_from(item.content_id.to_string())
-                            .map_err(Failure::internal)?,
-                    }),
-                );
-            }
-            let audit = AuditRecord::new(now, actor.clone(), "subject.export", c.as_str());
-            s.store.put_audit(&audit)?;
-            out.push(SubjectExport {
-                community: c,
-                items,
-                rules,
-            });
-        }
-        Ok(Export {
-            author_id: author,
-            exported_at: now,
-            communities: out,
-        })
+        subjects::export(&*s.store, &s.suppressions, request, Timestamp::now())
     })
     .await?;
     state.commit.durable().await?;

@@ -19,12 +19,13 @@ use serde_json::json;
 
 use crate::auth::{ApiKey, Auditor, FeedReader};
 use crate::clock::Timestamp;
+use crate::domain::suppress::{Rule, Scope, Subject};
 use crate::failure::Failure;
 use crate::http::extract::{Auth, Json, QueryParams};
-use crate::http::routes::items::{item_id, visible};
+use crate::http::routes::items::{access, item_id};
 use crate::http::{blocking, AppState};
 use crate::ids::CommunityId;
-use crate::suppress::{Rule, Scope, Subject};
+use crate::moderation::feed;
 
 const DEFAULT_PAGE: u32 = 100;
 /// Entries a stream reads from the log at a time.
@@ -225,18 +226,6 @@ pub async fn item_rules(
 ) -> Result<HttpResponse, Failure> {
     let id = item_id(&path)?;
     let s = state.clone();
-    let rules = blocking(move || {
-        visible(&s, &auth, &id)?;
-        let mut latest: Vec<Rule> = Vec::new();
-        // Entries come in log order: a later one replaces its rule's earlier one.
-        for rule in s.store.item_rules(&id)? {
-            match latest.iter_mut().find(|r| r.rule_id == rule.rule_id) {
-                Some(r) => *r = rule,
-                None => latest.push(rule),
-            }
-        }
-        Ok(latest)
-    })
-    .await?;
+    let rules = blocking(move || feed::item_rules(&*s.store, &id, &access(&auth))).await?;
     Ok(HttpResponse::Ok().json(json!({ "item_id": id, "rules": rules })))
 }

@@ -6,18 +6,13 @@ use serde_json::json;
 
 use crate::auth::{Moderator, Transparency};
 use crate::clock::Timestamp;
+use crate::domain::transparency::DecisionCursor;
 use crate::failure::Failure;
 use crate::http::extract::{Auth, QueryParams};
-use crate::http::routes::items::{item_id, visible};
+use crate::http::routes::items::{access, item_id};
 use crate::http::{blocking, AppState};
 use crate::ids::CommunityId;
-use crate::store::DecisionCursor;
-use crate::transparency::{DecisionRecord, Report, Statement};
-
-/// Statements per page of `GET /v1/statements`.
-const BATCH: usize = 100;
-/// Records one statements page examines at most (the rest resume from `next_cursor`).
-const MAX_SCAN: usize = 10_000;
+use crate::moderation::reports;
 
 /// `GET /v1/items/{id}/statement`: the statement of reasons of the item's latest
 /// restrictive decision; 404 if it never had one.
@@ -28,16 +23,8 @@ pub async fn item_statement(
 ) -> Result<HttpResponse, Failure> {
     let id = item_id(&path)?;
     let s = state.clone();
-    let statement = blocking(move || {
-        visible(&s, &auth, &id)?;
-        let records = s.store.item_decisions(&id)?;
-        records
-            .iter()
-            .rev()
-            .find_map(Statement::of)
-            .ok_or_else(|| Failure::not_found("statement (no restrictive decision)"))
-    })
-    .await?;
+    let statement =
+        blocking(move || reports::item_statement(&*s.store, &id, &access(&auth))).await?;
     Ok(HttpResponse::Ok().json(statement))
 }
 
@@ -55,10 +42,6 @@ fn range(params: &mut QueryParams) -> Result<(Timestamp, Timestamp), Failure> {
     Ok((from, to))
 }
 
-fn sees(list: &Option<Vec<CommunityId>>, r: &DecisionRecord) -> bool {
-    list.as_ref().is_none_or(|l| l.contains(&r.community))
-}
-
 /// `GET /v1/statements?from=&to=&community=&cursor=` → `{statements, next_cursor?}`:
 /// statements of restrictive decisions made in `[from, to)`, oldest first, 100 a page.
 pub async fn statements(
@@ -73,31 +56,8 @@ pub async fn statements(
     params.finish()?;
     let list = auth.communities(community)?;
     let s = state.clone();
-    let (statements, next) = blocking(move || {
-        let mut out = Vec::new();
-        let mut after = cursor;
-        let mut scanned = 0;
-        loop {
-            let page = s.store.decisions(from, to, after, 1000)?;
-            let full = page.len() == 1000;
-            for (c, record) in page {
-                scanned += 1;
-                after = Some(c);
-                if sees(&list, &record) {
-                    if let Some(st) = Statement::of(&record) {
-                        out.push(st);
-                    }
-                }
-                if out.len() == BATCH || scanned == MAX_SCAN {
-                    return Ok((out, after));
-                }
-            }
-            if !full {
-                return Ok((out, None));
-            }
-        }
-    })
-    .await?;
+    let (statements, next) =
+        blocking(move || reports::statements(&*s.store, list.as_deref(), from, to, cursor)).await?;
     let mut body = json!({ "statements": statements });
     if let Some(next) = next {
         body["next_cursor"] = json!(next.to_string());
@@ -119,18 +79,9 @@ pub async fn report(
     let list = auth.communities(community)?;
     let shown = list.clone();
     let s = state.clone();
-    let report = blocking(move || {
-        let mut records = Vec::new();
-        let mut after = None;
-        loop {
-            let page = s.store.decisions(from, to, after, 1000)?;
-            let Some((last, _)) = page.last() else { break };
-            after = Some(*last);
-            records.extend(page.into_iter().map(|(_, r)| r).filter(|r| sees(&list, r)));
-        }
-        Ok(Report::of(&records))
-    })
-    .await?;
+    let report =
+        blocking(move || reports::transparency_report(&*s.store, list.as_deref(), from, to))
+            .await?;
     let mut body =
         serde_json::to_value(&report).map_err(|e| Failure::internal(format!("report: {e}")))?;
     body["from"] = json!(from);

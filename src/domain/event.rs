@@ -1,15 +1,15 @@
 //! The append-only event log: one [`Event`] per thing that happened to an item, with who
 //! did it and when. Events are written in the same atomic write as the state change they
 //! describe (see `store`), so an item's state can always be rebuilt from its history
-//! (`item::check_history`).
+//! (`history::check_history`).
 //!
 //! Each kind has a named constructor, so the fields a kind carries are decided in one
 //! place:
 //!
 //! ```
 //! use warden::clock::Timestamp;
-//! use warden::event::{Actor, Event, EventKind};
-//! use warden::item::QueueName;
+//! use warden::domain::event::{Actor, Event, EventKind};
+//! use warden::domain::item::QueueName;
 //!
 //! let e = Event::expired(Timestamp::from_millis(0), QueueName::Review);
 //! assert_eq!(e.kind, EventKind::Expired);
@@ -22,8 +22,8 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::clock::Timestamp;
+use crate::domain::item::{AppealResult, DecisionAction, Outcome, QueueName};
 use crate::ids::KeyId;
-use crate::item::{AppealResult, DecisionAction, Outcome, QueueName};
 use crate::verdict::{Action, Category, EngineInfo, ModelInfo, Verdict};
 
 /// What happened. The names are API.

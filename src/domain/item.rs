@@ -29,20 +29,17 @@
 //! context) is held as [`Personal`]: plain only between the request and the store, which
 //! seals it under the author's key (see `privacy`).
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::clock::Timestamp;
-use crate::event::{Event, Remarks};
+use crate::domain::event::{Event, Remarks};
+use crate::domain::privacy::{Personal, Removal, SubjectId};
+use crate::domain::queue;
 use crate::failure::{Code, Failure};
 use crate::ids::{AuthorId, CommunityId, ContentId, ContentText, ItemId, KeyId};
-use crate::privacy::{Personal, Removal, SubjectId};
-use crate::queue;
 use crate::verdict::{Action, Verdict};
 
-mod history;
 mod ownership;
-
-pub use history::check_history;
 
 /// The three human queues.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -192,8 +189,13 @@ pub struct Item {
     /// The current revision, from 1.
     pub revision: u32,
     /// A keyed digest of the current revision's text (keyed with the subject's key, so
-    /// it cannot confirm a guessed text once the key is gone); empty once the text is.
-    pub text_digest: String,
+    /// it cannot confirm a guessed text once the key is gone); `None` once the text is.
+    #[serde(
+        default,
+        deserialize_with = "empty_is_none",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub text_digest: Option<String>,
     /// The current revision's verdict.
     pub verdict: Verdict,
     /// What Warden did on submission of the current revision.
@@ -214,7 +216,7 @@ pub struct Item {
     pub updated_at: Timestamp,
     /// When the current revision was submitted.
     pub submitted_at: Timestamp,
-    /// When retention drops the text: set while the item is decided (see the store).
+    /// When retention drops the text: set while the item is decided (see `consequences`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text_due_at: Option<Timestamp>,
     /// Why and when the current revision's text was dropped.
@@ -225,6 +227,11 @@ pub struct Item {
     /// The last moderator decision, while it might still be undone.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub undo: Option<UndoPoint>,
+}
+
+/// Items stored before the digest was optional say `""` for "no digest".
+fn empty_is_none<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    Ok(Option::<String>::deserialize(d)?.filter(|s| !s.is_empty()))
 }
 
 /// One submitted version of an item's content. Never overwritten.
@@ -303,7 +310,7 @@ impl Item {
             subject: Some(subject),
             author_id: Personal::Plain(sub.author_id.clone()),
             revision: 0,
-            text_digest: String::new(),
+            text_digest: None,
             verdict: sub.verdict.clone(),
             action: sub.action,
             status: Status::Pending,
@@ -328,7 +335,7 @@ impl Item {
 
     /// Whether the current revision's text has this keyed digest (by the same author).
     pub fn is_current_text(&self, subject: &SubjectId, digest: &str) -> bool {
-        self.subject.as_ref() == Some(subject) && !digest.is_empty() && self.text_digest == digest
+        self.subject.as_ref() == Some(subject) && self.text_digest.as_deref() == Some(digest)
     }
 
     /// A new revision: re-scored text enters the lifecycle from the start.
@@ -339,7 +346,7 @@ impl Item {
         digest: String,
     ) -> (Revision, Vec<Event>) {
         self.revision += 1;
-        self.text_digest = digest;
+        self.text_digest = Some(digest);
         self.subject = Some(subject);
         self.author_id = Personal::Plain(sub.author_id.clone());
         self.submitted_at = sub.at;
@@ -672,215 +679,4 @@ pub(crate) fn is_lost_race(f: &Failure) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::event::EventKind;
-
-    fn submission(action: Action) -> Submission {
-        let verdict = crate::Engine::builder().build().unwrap().score("hello");
-        Submission {
-            new_id: ItemId::random(),
-            community: "c".parse().unwrap(),
-            content_id: "x".parse().unwrap(),
-            author_id: "a".parse().unwrap(),
-            ownership_change: false,
-            text: ContentText::new("hello").unwrap(),
-            context: None,
-            verdict,
-            action,
-            labels: Vec::new(),
-            actor: KeyId::random(),
-            at: Timestamp::from_millis(1_000),
-        }
-    }
-
-    fn subject() -> SubjectId {
-        SubjectId::from_bytes([1; 16])
-    }
-
-    /// Numbers events as the store does.
-    fn log(item: &mut Item, history: &mut Vec<Event>, events: Vec<Event>) {
-        for mut e in events {
-            item.last_seq += 1;
-            e.seq = item.last_seq;
-            history.push(e);
-        }
-    }
-
-    #[test]
-    fn history_replays_to_the_state_and_catches_drift() {
-        let (mut item, _, events) =
-            Item::create(&submission(Action::Review), subject(), "d".into());
-        let mut history = Vec::new();
-        log(&mut item, &mut history, events);
-        let m = KeyId::random();
-        let t = |ms| Timestamp::from_millis(ms);
-        let evs = item
-            .claim(QueueName::Review, &m, t(2_000), t(9_000))
-            .unwrap();
-        log(&mut item, &mut history, evs);
-        let remarks = Remarks {
-            reason: "r".into(),
-            ..Remarks::default()
-        };
-        // Someone else, or the holder after expiry, may not decide.
-        let other = KeyId::random();
-        let err = item
-            .clone()
-            .decide(&other, false, DecisionAction::Remove, &remarks, t(3_000))
-            .unwrap_err();
-        assert_eq!(err.code(), Code::LeaseConflict);
-        let err = item
-            .clone()
-            .decide(&m, false, DecisionAction::Remove, &remarks, t(9_000))
-            .unwrap_err();
-        assert_eq!(err.code(), Code::LeaseConflict);
-        let evs = item
-            .decide(&m, false, DecisionAction::Remove, &remarks, t(3_000))
-            .unwrap();
-        log(&mut item, &mut history, evs);
-        let evs = item.appeal(&other, "please".into(), t(4_000)).unwrap();
-        log(&mut item, &mut history, evs);
-        let evs = item
-            .decide(&other, true, DecisionAction::Approve, &remarks, t(5_000))
-            .unwrap();
-        assert_eq!(evs[0].kind, EventKind::Reversed);
-        log(&mut item, &mut history, evs);
-        assert_eq!(check_history(&item, &history), Ok(()));
-
-        // A state change without its event is caught, and so is a gap in the log.
-        let mut drifted = item.clone();
-        drifted.outcome = Some(Outcome::Remove);
-        assert!(check_history(&drifted, &history).is_err());
-        let mut gap = history.clone();
-        gap.remove(2);
-        assert!(check_history(&item, &gap).is_err());
-    }
-
-    #[test]
-    fn undo_restores_the_state_before_the_decision_and_replays() {
-        let (mut item, _, events) =
-            Item::create(&submission(Action::Review), subject(), "d".into());
-        let mut history = Vec::new();
-        log(&mut item, &mut history, events);
-        let m = KeyId::random();
-        let t = |ms| Timestamp::from_millis(ms);
-        let remarks = Remarks {
-            reason: "r".into(),
-            ..Remarks::default()
-        };
-        let evs = item
-            .claim(QueueName::Review, &m, t(2_000), t(9_000))
-            .unwrap();
-        log(&mut item, &mut history, evs);
-        let before = item.clone();
-        let evs = item
-            .decide(&m, false, DecisionAction::Remove, &remarks, t(3_000))
-            .unwrap();
-        log(&mut item, &mut history, evs);
-        assert_eq!(item.undo_until(&m, t(3_000)), Some(t(9_000)));
-        assert_eq!(item.undo_until(&m, t(9_000)), None);
-
-        // Not by someone else, not once the lease would have run out.
-        let other = KeyId::random();
-        let err = item.clone().undo(&other, t(4_000)).unwrap_err();
-        assert_eq!(err.code(), Code::LeaseConflict);
-        let err = item.clone().undo(&m, t(9_000)).unwrap_err();
-        assert_eq!(err.code(), Code::LeaseConflict);
-
-        let evs = item.undo(&m, t(4_000)).unwrap();
-        assert_eq!(evs[0].kind, EventKind::Undone);
-        assert_eq!(evs[0].previous_outcome, Some(Outcome::Remove));
-        log(&mut item, &mut history, evs);
-        assert_eq!(check_history(&item, &history), Ok(()));
-        assert_eq!(
-            (
-                item.status,
-                item.queue,
-                item.enqueued_at,
-                &item.lease,
-                item.outcome
-            ),
-            (
-                before.status,
-                before.queue,
-                before.enqueued_at,
-                &before.lease,
-                before.outcome
-            )
-        );
-        // Once undone there is nothing left to undo.
-        let err = item.clone().undo(&m, t(5_000)).unwrap_err();
-        assert_eq!(err.code(), Code::InvalidState);
-
-        // An escalation is undone the same way; a later event ends the chance.
-        let evs = item
-            .decide(&m, false, DecisionAction::Escalate, &remarks, t(5_000))
-            .unwrap();
-        log(&mut item, &mut history, evs);
-        let evs = item.undo(&m, t(6_000)).unwrap();
-        log(&mut item, &mut history, evs);
-        assert_eq!(item.queue, Some(QueueName::Review));
-        assert_eq!(check_history(&item, &history), Ok(()));
-        let evs = item
-            .decide(
-                &m,
-                false,
-                DecisionAction::Label,
-                &Remarks {
-                    labels: vec!["crude".into()],
-                    ..remarks.clone()
-                },
-                t(6_500),
-            )
-            .unwrap();
-        log(&mut item, &mut history, evs);
-        let evs = item.appeal(&other, "no".into(), t(7_000)).unwrap();
-        log(&mut item, &mut history, evs);
-        let err = item.clone().undo(&m, t(7_500)).unwrap_err();
-        assert_eq!(err.code(), Code::InvalidState);
-
-        // Undoing an appeal's decision leaves the appeal waiting and the outcome standing.
-        let evs = item
-            .claim(QueueName::Appeals, &m, t(7_600), t(20_000))
-            .unwrap();
-        log(&mut item, &mut history, evs);
-        let evs = item
-            .decide(&m, false, DecisionAction::Approve, &remarks, t(8_000))
-            .unwrap();
-        log(&mut item, &mut history, evs);
-        assert_eq!(
-            item.appeal.as_ref().unwrap().result,
-            Some(AppealResult::Reversed)
-        );
-        let evs = item.undo(&m, t(8_500)).unwrap();
-        log(&mut item, &mut history, evs);
-        assert_eq!(item.outcome, Some(Outcome::Label));
-        assert_eq!(item.labels, ["crude"]);
-        assert_eq!(item.queue, Some(QueueName::Appeals));
-        assert_eq!(item.appeal.as_ref().unwrap().result, None);
-        assert_eq!(check_history(&item, &history), Ok(()));
-    }
-
-    #[test]
-    fn only_labels_and_removals_are_appealable_once() {
-        let (mut allowed, _, _) = Item::create(&submission(Action::Allow), subject(), "d".into());
-        let key = KeyId::random();
-        let now = Timestamp::from_millis(5_000);
-        assert_eq!(
-            allowed.appeal(&key, "x".into(), now).unwrap_err().code(),
-            Code::InvalidState
-        );
-        let (mut removed, _, _) = Item::create(&submission(Action::Remove), subject(), "d".into());
-        assert!(removed.appeal(&key, "x".into(), now).is_ok());
-        assert_eq!(removed.queue, Some(QueueName::Appeals));
-        assert_eq!(removed.outcome, Some(Outcome::Remove));
-        assert_eq!(
-            removed
-                .appeal(&key, "again".into(), now)
-                .unwrap_err()
-                .code(),
-            Code::InvalidState
-        );
-    }
-}
+mod tests;

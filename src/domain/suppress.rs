@@ -3,7 +3,7 @@
 //!
 //! A [`Rule`] says "do not use this subject for these [`Scope`]s", and why. Rules are
 //! derived, never written by hand, inside the same store transaction as the change that
-//! causes them (see `store`), from the item's new state and the community's
+//! causes them (by `consequences`), from the item's new state and the community's
 //! [`SuppressionPolicy`]:
 //!
 //! | cause | subject | default scopes | ends |
@@ -17,12 +17,12 @@
 //!
 //! Every change (a new rule, a new expiry, a revocation, an expiry) is one entry of a
 //! gap-free change log numbered by `seq`; a revocation or expiry repeats the rule with its
-//! new `state`. The log is the feed (`GET /v1/suppressions`); [`Suppressions`] follows it
-//! up to what is durable, keeps the active rules in memory for `:check`, and wakes the
-//! Server-Sent Events streams.
+//! new `state`. The log is the feed (`GET /v1/suppressions`): `moderation::feed` follows
+//! it up to what is durable, keeps the active rules in memory for `:check`, and wakes
+//! the Server-Sent Events streams.
 //!
 //! ```
-//! use warden::suppress::{Scope, SuppressionPolicy};
+//! use warden::domain::suppress::{Scope, SuppressionPolicy};
 //!
 //! let policy = SuppressionPolicy::default();
 //! assert_eq!(policy.removed, Scope::ALL);
@@ -30,19 +30,15 @@
 //! assert_eq!(policy.author.removals, 3);
 //! ```
 
-use std::collections::HashMap;
 use std::fmt;
 use std::str::FromStr;
-use std::sync::{Mutex, RwLock};
 
 use serde::{Deserialize, Serialize};
-use tokio::sync::watch;
 
 use crate::clock::Timestamp;
+use crate::domain::item::{Item, Outcome, QueueName, Status};
 use crate::failure::Failure;
 use crate::ids::{CommunityId, ItemId};
-use crate::item::{Item, Outcome, QueueName, Status};
-use crate::store::Store;
 use crate::verdict::SensitiveCategory;
 
 /// What a rule stops. The names are API.
@@ -187,13 +183,36 @@ pub enum RuleState {
     Expired,
 }
 
+/// A rule's id: `rul_` and the change-log `seq` that created it, stable across the
+/// rule's later entries.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct RuleId(String);
+
+impl RuleId {
+    /// The id of a rule created by change-log entry `seq`.
+    pub fn created_at_seq(seq: u64) -> RuleId {
+        RuleId(format!("rul_{seq}"))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for RuleId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 /// One change-log entry: a rule as of `seq`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Rule {
     /// Position in the change log: from 1, no gaps, in commit order.
     pub seq: u64,
     /// Stable across a rule's entries (`rul_` and the `seq` that created it).
-    pub rule_id: String,
+    pub rule_id: RuleId,
     pub subject: Subject,
     pub scopes: Vec<Scope>,
     pub reason: Reason,
@@ -517,205 +536,6 @@ pub fn diff(
     out
 }
 
-/// One subject the caller asked about that is suppressed.
-#[derive(Debug, Clone, Serialize)]
-pub struct Suppressed {
-    pub subject: Subject,
-    /// Every scope the subject's active rules cover.
-    pub scopes: Vec<Scope>,
-    /// The rules that suppress it in the scope asked about.
-    pub rule_ids: Vec<String>,
-}
-
-/// The active rules by subject: what `:check` reads.
-#[derive(Default)]
-struct Index {
-    by_subject: HashMap<Subject, Vec<Rule>>,
-    by_id: HashMap<String, Subject>,
-}
-
-impl Index {
-    fn apply(&mut self, rule: Rule) {
-        if let Some(old) = self.by_id.remove(&rule.rule_id) {
-            if let Some(list) = self.by_subject.get_mut(&old) {
-                list.retain(|r| r.rule_id != rule.rule_id);
-                if list.is_empty() {
-                    self.by_subject.remove(&old);
-                }
-            }
-        }
-        if rule.state == RuleState::Active {
-            self.by_id
-                .insert(rule.rule_id.clone(), rule.subject.clone());
-            self.by_subject
-                .entry(rule.subject.clone())
-                .or_default()
-                .push(rule);
-        }
-    }
-}
-
-/// Which communities a reader may see: `None` for all.
-pub type Visible<'a> = Option<&'a [CommunityId]>;
-
-fn visible(v: Visible<'_>, community: &CommunityId) -> bool {
-    v.is_none_or(|list| list.contains(community))
-}
-
-/// A page of the change log.
-#[derive(Debug, Serialize)]
-pub struct Page {
-    pub rules: Vec<Rule>,
-    /// Resume from here: the last seq examined (returned, or skipped because it belongs to
-    /// a community the reader does not see), or `after` when there was nothing new.
-    pub next: u64,
-}
-
-/// The most entries one feed read examines; a reader that sees few communities resumes
-/// from `next` past the entries it skipped.
-const MAX_SCAN: usize = 10_000;
-
-/// The service's view of the change log: the durable watermark, the active-rule index,
-/// and the signal that wakes feed streams.
-pub struct Suppressions {
-    index: RwLock<Index>,
-    /// The last seq applied to the index.
-    applied: Mutex<u64>,
-    durable: watch::Sender<u64>,
-}
-
-impl Suppressions {
-    /// Loads the active rules. Everything in the store when it is opened is on disk, so
-    /// the whole log counts as durable. Blocking.
-    pub fn load(store: &dyn Store) -> Result<Suppressions, Failure> {
-        let mut index = Index::default();
-        for rule in store.active_rules()? {
-            index.apply(rule);
-        }
-        let last = store.rule_seq();
-        Ok(Suppressions {
-            index: RwLock::new(index),
-            applied: Mutex::new(last),
-            durable: watch::channel(last).0,
-        })
-    }
-
-    /// The newest seq known durable.
-    pub fn durable(&self) -> u64 {
-        *self.durable.borrow()
-    }
-
-    /// Changes to [`Suppressions::durable`], for streams.
-    pub fn subscribe(&self) -> watch::Receiver<u64> {
-        self.durable.subscribe()
-    }
-
-    /// Everything up to `mark` is durable: applies those entries to the index, then
-    /// announces them. Called by the group commit after each flush. Blocking.
-    pub fn advance(&self, store: &dyn Store, mark: u64) -> Result<(), Failure> {
-        let mut applied = self.applied.lock().unwrap_or_else(|e| e.into_inner());
-        while *applied < mark {
-            let batch = store.rule_log(*applied, 1000)?;
-            let Some(last) = batch.last().map(|r| r.seq) else {
-                break;
-            };
-            let mut index = self.index.write().unwrap_or_else(|e| e.into_inner());
-            for rule in batch.into_iter().filter(|r| r.seq <= mark) {
-                index.apply(rule);
-            }
-            *applied = last.min(mark);
-        }
-        let done = *applied;
-        drop(applied);
-        self.durable.send_if_modified(|d| {
-            let changed = done > *d;
-            *d = (*d).max(done);
-            changed
-        });
-        Ok(())
-    }
-
-    /// The change log after `after`, up to `limit` entries the reader may see, durable
-    /// ones only. Blocking.
-    pub fn page(
-        &self,
-        store: &dyn Store,
-        after: u64,
-        limit: usize,
-        communities: Visible<'_>,
-    ) -> Result<Page, Failure> {
-        let durable = self.durable();
-        let mut rules = Vec::new();
-        let mut next = after;
-        let mut scanned = 0;
-        while rules.len() < limit && next < durable && scanned < MAX_SCAN {
-            let want = (limit - rules.len()).max(64).min(MAX_SCAN - scanned);
-            let batch = store.rule_log(next, want)?;
-            if batch.is_empty() {
-                break;
-            }
-            for rule in batch {
-                if rule.seq > durable || rules.len() >= limit {
-                    return Ok(Page { rules, next });
-                }
-                scanned += 1;
-                next = rule.seq;
-                if visible(communities, &rule.subject.community) {
-                    rules.push(rule);
-                }
-            }
-        }
-        Ok(Page { rules, next })
-    }
-
-    /// Which `subjects` are suppressed in `scope` now.
-    pub fn check(&self, scope: Scope, subjects: &[Subject], now: Timestamp) -> Vec<Suppressed> {
-        let index = self.index.read().unwrap_or_else(|e| e.into_inner());
-        let mut out = Vec::new();
-        for subject in subjects {
-            let Some(rules) = index.by_subject.get(subject) else {
-                continue;
-            };
-            let live: Vec<&Rule> = rules
-                .iter()
-                .filter(|r| r.state == RuleState::Active && r.expires_at.is_none_or(|t| t > now))
-                .collect();
-            let rule_ids: Vec<String> = live
-                .iter()
-                .filter(|r| r.covers(scope, now))
-                .map(|r| r.rule_id.clone())
-                .collect();
-            if rule_ids.is_empty() {
-                continue;
-            }
-            let mut scopes: Vec<Scope> = live.iter().flat_map(|r| r.scopes.clone()).collect();
-            scopes.sort();
-            scopes.dedup();
-            out.push(Suppressed {
-                subject: subject.clone(),
-                scopes,
-                rule_ids,
-            });
-        }
-        out
-    }
-
-    /// How many rules are active (metrics).
-    pub fn active(&self) -> usize {
-        self.index
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .by_id
-            .len()
-    }
-
-    /// The active rules about `subject` (exports).
-    pub fn rules_about(&self, subject: &Subject) -> Vec<Rule> {
-        let index = self.index.read().unwrap_or_else(|e| e.into_inner());
-        index.by_subject.get(subject).cloned().unwrap_or_default()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -723,7 +543,7 @@ mod tests {
     fn rule(seq: u64, id: &str, subject: &Subject, state: RuleState) -> Rule {
         Rule {
             seq,
-            rule_id: id.into(),
+            rule_id: RuleId(id.into()),
             subject: subject.clone(),
             scopes: vec![Scope::Recommend],
             reason: Reason {
@@ -744,20 +564,6 @@ mod tests {
             community: "c".parse().unwrap(),
             id: id.to_string().try_into().unwrap(),
         }
-    }
-
-    #[test]
-    fn the_index_follows_revocations() {
-        let mut index = Index::default();
-        let a = subject("a");
-        index.apply(rule(1, "rul_1", &a, RuleState::Active));
-        index.apply(rule(2, "rul_2", &a, RuleState::Active));
-        assert_eq!(index.by_subject[&a].len(), 2);
-        index.apply(rule(3, "rul_1", &a, RuleState::Revoked));
-        assert_eq!(index.by_subject[&a].len(), 1);
-        index.apply(rule(4, "rul_2", &a, RuleState::Expired));
-        assert!(index.by_subject.is_empty());
-        assert!(index.by_id.is_empty());
     }
 
     #[test]

@@ -10,9 +10,9 @@
 //! author's, as it was before this rule.
 
 use super::{Item, Revision, Submission};
-use crate::event::Event;
+use crate::domain::event::Event;
+use crate::domain::privacy::SubjectId;
 use crate::failure::{Code, Failure};
-use crate::privacy::SubjectId;
 
 impl Item {
     /// A new revision of this item from `sub`, whose author's pseudonym is `subject` and

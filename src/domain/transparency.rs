@@ -26,9 +26,9 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::clock::Timestamp;
-use crate::event::{Event, EventKind};
+use crate::domain::event::{Event, EventKind};
+use crate::domain::item::{AppealResult, Item, Outcome};
 use crate::ids::{CommunityId, ItemId};
-use crate::item::{AppealResult, Item, Outcome};
 use crate::verdict::Category;
 
 /// A decision, appeal or reversal, without personal data.
@@ -293,6 +293,52 @@ impl Report {
             human: median(human),
         };
         report
+    }
+}
+
+/// A position in the decision records (statements export); opaque to clients.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DecisionCursor {
+    pub at: Timestamp,
+    pub item_id: ItemId,
+    pub seq: u64,
+}
+
+impl DecisionCursor {
+    pub(crate) fn to_bytes(self) -> Vec<u8> {
+        let mut key = ((self.at.millis() as u64) ^ (1 << 63))
+            .to_be_bytes()
+            .to_vec();
+        key.extend_from_slice(self.item_id.as_bytes());
+        key.extend_from_slice(&self.seq.to_be_bytes());
+        key
+    }
+
+    pub(crate) fn from_bytes(bytes: &[u8]) -> Option<DecisionCursor> {
+        let at = u64::from_be_bytes(bytes.get(..8)?.try_into().ok()?) ^ (1 << 63);
+        let id: [u8; 16] = bytes.get(8..24)?.try_into().ok()?;
+        let seq = u64::from_be_bytes(bytes.get(24..32)?.try_into().ok()?);
+        (bytes.len() == 32).then_some(DecisionCursor {
+            at: Timestamp::from_millis(at as i64),
+            item_id: ItemId::from_bytes(id),
+            seq,
+        })
+    }
+}
+
+impl std::fmt::Display for DecisionCursor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&hex::encode(self.to_bytes()))
+    }
+}
+
+impl std::str::FromStr for DecisionCursor {
+    type Err = String;
+    fn from_str(s: &str) -> Result<DecisionCursor, String> {
+        hex::decode(s)
+            .ok()
+            .and_then(|b| DecisionCursor::from_bytes(&b))
+            .ok_or_else(|| "not a cursor from this API".to_string())
     }
 }
 

@@ -20,7 +20,7 @@
 //!
 //! ```
 //! use warden::clock::Timestamp;
-//! use warden::queue::{priority_at, rank};
+//! use warden::domain::queue::{priority_at, rank};
 //!
 //! let t = Timestamp::from_millis(1_700_000_000_000);
 //! let hour_later = Timestamp::from_millis(t.millis() + 3_600_000);
@@ -33,11 +33,16 @@ use std::fmt;
 use std::str::FromStr;
 
 use crate::clock::Timestamp;
-use crate::failure::{Code, Failure};
-use crate::ids::{CommunityId, ItemId, KeyId};
-use crate::item::{is_lost_race, Item, QueueName, Status};
-use crate::store::{CommunityFilter, Store};
+use crate::domain::item::{Item, QueueName, Status};
+use crate::ids::{CommunityId, ItemId};
 use crate::verdict::{Category, Severity, Verdict};
+
+/// Which communities a queue read covers.
+#[derive(Debug, Clone, Copy)]
+pub enum CommunityFilter<'a> {
+    All,
+    Only(&'a [CommunityId]),
+}
 
 /// Milliseconds of waiting worth one milli-point of priority (one point per hour).
 const MS_PER_MILLIPOINT: i64 = 3_600;
@@ -150,67 +155,6 @@ impl FromStr for Cursor {
     }
 }
 
-/// How many due leases one pass returns to their queues; the sweeper catches the rest.
-const EXPIRE_BATCH: usize = 1000;
-
-/// Returns items whose lease ran out to their queue, with an `expired` event each. Called
-/// before every queue read and claim, and periodically by the server.
-pub fn expire_due(store: &dyn Store, now: Timestamp) -> Result<usize, Failure> {
-    let mut expired = 0;
-    for id in store.leases_due(now, EXPIRE_BATCH)? {
-        match store.update(&id, &|item| item.expire(now)) {
-            Ok(_) => expired += 1,
-            // Decided or released since the index was read.
-            Err(f) if is_lost_race(&f) || f.code() == Code::NotFound => {}
-            Err(f) => return Err(f),
-        }
-    }
-    Ok(expired)
-}
-
-/// What a moderator asks for when claiming.
-#[derive(Debug, Clone)]
-pub struct Claim<'a> {
-    pub queue: QueueName,
-    pub communities: CommunityFilter<'a>,
-    pub limit: usize,
-    pub holder: &'a KeyId,
-    pub lease_seconds: u32,
-}
-
-/// Leases up to `limit` of the highest-priority waiting items to the holder. Each lease
-/// is its own atomic read-check-write, so concurrent claimers never get the same item:
-/// whoever loses the race for one moves on to the next.
-pub fn claim(store: &dyn Store, claim: &Claim<'_>, now: Timestamp) -> Result<Vec<Item>, Failure> {
-    let expires_at = now.plus_seconds(claim.lease_seconds);
-    let mut claimed = Vec::with_capacity(claim.limit);
-    let mut after = None;
-    while claimed.len() < claim.limit {
-        let want = claim.limit - claimed.len() + 16;
-        let page = store.queue(claim.queue, &claim.communities, after, want)?;
-        for entry in &page {
-            let result = store.update(&entry.item_id, &|item| {
-                item.claim(claim.queue, claim.holder, now, expires_at)
-            });
-            match result {
-                Ok(item) => {
-                    claimed.push(item);
-                    if claimed.len() == claim.limit {
-                        break;
-                    }
-                }
-                Err(f) if is_lost_race(&f) || f.code() == Code::NotFound => {}
-                Err(f) => return Err(f),
-            }
-        }
-        if page.len() < want {
-            break;
-        }
-        after = page.last().map(QueueEntry::cursor);
-    }
-    Ok(claimed)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -225,83 +169,6 @@ mod tests {
         assert!(rank(20_000, t) < rank(20_000, later));
         // Ranks survive a negative intermediate value.
         assert!(rank(u32::MAX, Timestamp::from_millis(0)) < rank(0, Timestamp::from_millis(0)));
-    }
-
-    /// The store alone guarantees exclusive leases: 16 threads claim straight from the
-    /// store (no server, no claim lock) and never share an item.
-    #[test]
-    fn concurrent_claims_never_share_an_item() {
-        use std::collections::HashSet;
-        use std::sync::Arc;
-
-        use crate::item::Submission;
-        use crate::store::{verify, SledStore};
-
-        let dir = tempfile::tempdir().unwrap();
-        let store: Arc<dyn Store> = Arc::new(SledStore::open(dir.path(), 16 << 20).unwrap());
-        let verdict = crate::Engine::builder()
-            .build()
-            .unwrap()
-            .score("you are a f*cking idiot");
-        let actor = KeyId::random();
-        let batch: Vec<Submission> = (0..200)
-            .map(|i| Submission {
-                new_id: ItemId::random(),
-                community: "c".parse().unwrap(),
-                content_id: format!("{i}").parse().unwrap(),
-                author_id: "a".parse().unwrap(),
-                ownership_change: false,
-                text: crate::ids::ContentText::new("t").unwrap(),
-                context: None,
-                verdict: verdict.clone(),
-                action: crate::Action::Review,
-                labels: Vec::new(),
-                actor: actor.clone(),
-                at: Timestamp::now(),
-            })
-            .collect();
-        store.submit(&batch).unwrap();
-
-        let threads: Vec<_> = (0..16)
-            .map(|_| {
-                let store = store.clone();
-                std::thread::spawn(move || {
-                    let holder = KeyId::random();
-                    let mut mine = Vec::new();
-                    loop {
-                        let claim = Claim {
-                            queue: QueueName::Review,
-                            communities: CommunityFilter::All,
-                            limit: 2,
-                            holder: &holder,
-                            lease_seconds: 60,
-                        };
-                        let got = claim_items(&*store, &claim);
-                        if got.is_empty() {
-                            return mine;
-                        }
-                        mine.extend(got);
-                    }
-                })
-            })
-            .collect();
-        let mut seen = HashSet::new();
-        for t in threads {
-            for id in t.join().unwrap() {
-                assert!(seen.insert(id), "{id} leased twice");
-            }
-        }
-        assert_eq!(seen.len(), 200);
-        let report = verify(&*store).unwrap();
-        assert!(report.problems.is_empty(), "{:?}", report.problems);
-    }
-
-    fn claim_items(store: &dyn Store, c: &Claim<'_>) -> Vec<ItemId> {
-        claim(store, c, Timestamp::now())
-            .unwrap()
-            .into_iter()
-            .map(|i| i.id)
-            .collect()
     }
 
     #[test]

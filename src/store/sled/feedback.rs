@@ -1,4 +1,4 @@
-//! Score feedback in sled (see `crate::feedback`): one tree, written outside the item
+//! Score feedback in sled (see `crate::domain::feedback`): one tree, written outside the item
 //! transactions because a record touches nothing else.
 //!
 //! | tree | key | value |
@@ -12,8 +12,8 @@
 
 use std::ops::Bound;
 
+use crate::domain::feedback::ScoreFeedback;
 use crate::failure::Failure;
-use crate::feedback::ScoreFeedback;
 use crate::ids::CommunityId;
 
 const TREE: &str = "score_feedback";

@@ -4,7 +4,7 @@
 //! items route).
 //!
 //! ```
-//! use warden::privacy::redact::mask;
+//! use warden::domain::privacy::redact::mask;
 //!
 //! assert_eq!(mask("mail ana@example.com or call +44 20 7946 0958"), "mail [email] or call [phone]");
 //! assert_eq!(mask("nothing here"), "nothing here");

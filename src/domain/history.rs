@@ -1,8 +1,9 @@
-//! Replaying an item's event log: the check that its state is what its history says.
+//! An item's history replayed: the check that its state is exactly what its events say
+//! (the store's `verify` and the crash test run it over every item).
 
-use super::{Item, Outcome, QueueName, Status};
 use crate::clock::Timestamp;
-use crate::event::{Actor, Event, EventKind};
+use crate::domain::event::{Actor, Event, EventKind};
+use crate::domain::item::{Item, Outcome, QueueName, Status};
 
 /// Checks that `item`'s state is exactly what replaying `events` gives, and that the
 /// events are numbered 1..n without gaps. The crash test runs this over every item.

@@ -23,8 +23,8 @@ use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
-use super::crypto::{Key, KEY_LEN};
-use super::SubjectId;
+use crate::domain::privacy::crypto::{Key, KEY_LEN};
+use crate::domain::privacy::SubjectId;
 use crate::error::{Error, Result};
 use crate::failure::Failure;
 use crate::ids::{AuthorId, CommunityId};

@@ -1,14 +1,15 @@
 //! Personal data: how Warden holds it, shows it, keeps it and lets it go.
 //!
-//! * **Subjects and keys** ([`Vault`]): an author in a community is a *subject*, named
-//!   inside Warden by a keyed hash ([`SubjectId`]) rather than the raw id, with its own
-//!   encryption key in a file of its own outside sled.
+//! * **Subjects and keys** (the vault, `store::vault`): an author in a community is a
+//!   *subject*, named inside Warden by a keyed hash ([`SubjectId`]) rather than the raw
+//!   id, with its own encryption key in a file of its own outside sled.
 //! * **Sealing** ([`Personal`]): text, context, appeal statements and author ids are
 //!   sealed under the subject's key before they reach sled, and opened only to be shown.
 //!   Destroying the key is erasure.
 //! * **Redaction** ([`redact`]): moderator-facing responses mask emails, phone numbers and
 //!   the other `pii` spans unless revealing is asked for, and audited.
-//! * **Retention and erasure** run in the store (`store`), where text lives: a sweeper
+//! * **Retention and erasure** run in the store, where text lives (what they change on an
+//!   item is decided here, [`Item::expire_text`], [`Item::erase`]): a sweeper
 //!   drops text a community's `retention_days` after its final decision; an erasure
 //!   (GDPR Art. 17) destroys the subject's key, removes their text and identifiers from
 //!   every tree and index, keeps anonymized decision records, and returns a [`Receipt`].
@@ -18,23 +19,23 @@
 
 pub mod crypto;
 pub mod redact;
-mod vault;
 
 use std::fmt;
 use std::str::FromStr;
 
 use base64::Engine as _;
+use rand::RngCore;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 pub use self::crypto::Key;
-pub use self::vault::Vault;
 
 use crate::clock::Timestamp;
+use crate::domain::event::Event;
+use crate::domain::item::{AppealResult, Item, Outcome, Revision, Status};
+use crate::domain::suppress::{Rule, RuleId, SubjectKind};
 use crate::failure::Failure;
-use crate::ids::{CommunityId, ContentId, ItemId};
-use crate::item::{AppealResult, Outcome, Status};
-use crate::suppress::Rule;
+use crate::ids::{CommunityId, ContentId, ItemId, KeyId};
 use crate::verdict::{Action, Verdict};
 
 /// A subject's pseudonym: the first 128 bits of HMAC-SHA256(pseudonym key, community,
@@ -210,10 +211,35 @@ pub struct Removal {
     pub at: Timestamp,
 }
 
+/// An erasure's receipt id: `rcp_` and 16 random hex digits. The audit log records it
+/// (never the author id), so the receipt is the way back to the record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ReceiptId(String);
+
+impl ReceiptId {
+    pub fn random() -> ReceiptId {
+        let mut bytes = [0u8; 8];
+        rand::thread_rng().fill_bytes(&mut bytes);
+        ReceiptId(format!("rcp_{}", hex::encode(bytes)))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for ReceiptId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 /// Who an erasure was about, as the API names subjects.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ReceiptSubject {
-    pub kind: String,
+    /// Always `author` today: an erasure is about an author in a community.
+    pub kind: SubjectKind,
     pub community: CommunityId,
     pub id: String,
 }
@@ -222,7 +248,7 @@ pub struct ReceiptSubject {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Receipt {
     /// `rcp_` and 16 hex digits; the audit log records it (and not the author id).
-    pub receipt_id: String,
+    pub receipt_id: ReceiptId,
     pub subject: ReceiptSubject,
     pub community: CommunityId,
     /// Items whose text, context, statements and author reference were removed.
@@ -233,7 +259,7 @@ pub struct Receipt {
     pub key_destroyed: bool,
     /// The suppression rules the erasure emitted (`profiling`, `ads_targeting` on the
     /// author); empty when an earlier erasure's rule is still active.
-    pub rules: Vec<String>,
+    pub rules: Vec<RuleId>,
     pub erased_at: Timestamp,
 }
 
@@ -269,7 +295,7 @@ pub struct ExportItem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub appeal: Option<ExportAppeal>,
     /// The item's history: what happened, when, by which key.
-    pub events: Vec<crate::event::Event>,
+    pub events: Vec<crate::domain::event::Event>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -287,4 +313,55 @@ pub struct SubjectExport {
     pub items: Vec<ExportItem>,
     /// The active suppression rules about the author or their content.
     pub rules: Vec<Rule>,
+}
+
+impl Item {
+    /// Whether retention has run out on the text at `now`.
+    pub fn is_text_due(&self, now: Timestamp) -> bool {
+        self.status == Status::Decided && self.text_due_at.is_some_and(|t| t <= now)
+    }
+
+    /// Retention ran out: the appeal statement and the digest of the text go with the
+    /// text (its revisions drop theirs with [`Revision::drop_text`]); the record stays.
+    pub fn expire_text(&mut self, now: Timestamp) -> Vec<Event> {
+        self.drop_text(RemovalReason::Retention, now);
+        vec![Event::text_expired(now)]
+    }
+
+    /// `subject` was erased: if the current revision is theirs, their id, statement and
+    /// text go. Every item holding their data gets the `erased` event.
+    pub fn erase(&mut self, subject: &SubjectId, actor: &KeyId, now: Timestamp) -> Vec<Event> {
+        if self.subject.as_ref() == Some(subject) {
+            self.subject = None;
+            self.author_id = Personal::Removed;
+            self.drop_text(RemovalReason::Erasure, now);
+        }
+        vec![Event::erased(actor, now)]
+    }
+
+    fn drop_text(&mut self, reason: RemovalReason, now: Timestamp) {
+        if let Some(appeal) = &mut self.appeal {
+            appeal.statement = Personal::Removed;
+        }
+        self.text_digest = None;
+        self.text_removed = Some(Removal { reason, at: now });
+    }
+}
+
+impl Revision {
+    /// The text and context are no longer held (retention or erasure).
+    pub fn drop_text(&mut self) {
+        self.text = Personal::Removed;
+        self.context = self.context.take().map(|_| Personal::Removed);
+    }
+
+    /// `subject` was erased: whether this revision was theirs (and is now anonymous).
+    pub fn erase(&mut self, subject: &SubjectId) -> bool {
+        if self.subject.as_ref() != Some(subject) {
+            return false;
+        }
+        self.subject = None;
+        self.drop_text();
+        true
+    }
 }

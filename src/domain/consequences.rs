@@ -1,0 +1,519 @@
+//! What an item's change leads to beyond the item and its events: when retention drops
+//! its text, the decision records transparency reports are built from, and the
+//! suppression-rule changes and author removal histories its new state calls for.
+//!
+//! [`consequences`] is the one place these rules live. It is a pure function of the
+//! change ([`Transition`]), the community's policy, and what is held now ([`Held`]: the
+//! item's active rules, its authors' removal histories), read through a narrow view so
+//! a backend reads only what the rules ask for, inside the item's own transaction. A
+//! backend persists the [`Derived`] it gets back in that transaction and decides nothing
+//! itself; a second backend gets the same behaviour by calling the same function.
+//!
+//! ```text
+//!   backend transaction: load item ─► transition (domain::item) ─► number events
+//!        ─► consequences(transition, policy, held) ─► write item, events, Derived
+//! ```
+
+use crate::clock::Timestamp;
+use crate::domain::community::CommunityPolicy;
+use crate::domain::event::Event;
+use crate::domain::item::{Item, Outcome, Status};
+use crate::domain::privacy::SubjectId;
+use crate::domain::suppress::{
+    diff, Cause, Current, RemovalHistory, RuleState, Subject, SubjectKind, SubjectRef, Wanted,
+};
+use crate::domain::transparency::DecisionRecord;
+use crate::failure::Failure;
+use crate::ids::{AuthorId, ItemId};
+
+/// One change of one item: its state before (none for a new item) and after, and the
+/// events describing it, numbered.
+#[derive(Debug, Clone, Copy)]
+pub struct Transition<'a> {
+    pub before: Option<&'a Item>,
+    pub after: &'a Item,
+    pub events: &'a [Event],
+}
+
+impl Transition<'_> {
+    /// When the change happened: its last event's time (or `fallback` without events).
+    pub fn at(&self, fallback: Timestamp) -> Timestamp {
+        self.events.last().map_or(fallback, |e| e.at)
+    }
+}
+
+/// What the consequences of a change depend on besides the change: read by the backend
+/// on demand, in the change's own atomic step.
+pub trait Held {
+    /// A backend's own error (a transaction conflict, say), able to carry a [`Failure`].
+    type Error: From<Failure>;
+
+    /// The item's active content rules, by cause.
+    fn content_rules(&self, item: &ItemId) -> Result<Vec<(Cause, Current)>, Self::Error>;
+
+    /// An author's removal history in a community and their active author-removals rule.
+    fn author(&self, subject: &SubjectId) -> Result<AuthorHeld, Self::Error>;
+
+    /// The changed item's author id in plain (`None` once erased): a new author rule
+    /// names its subject by it.
+    fn author_id(&self) -> Result<Option<AuthorId>, Self::Error>;
+}
+
+/// An author's state that author rules follow.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AuthorHeld {
+    pub history: RemovalHistory,
+    pub rule: Option<Current>,
+}
+
+/// Whose rule it is: an item's content, or an author (by subject) in a community.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RuleOwner {
+    Content(ItemId),
+    Author(SubjectId),
+}
+
+/// What to do to one rule.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RuleEdit {
+    /// Create it, or update it in place (the same rule id), as `Wanted` says, about
+    /// `Subject`.
+    Set(Wanted, Subject),
+    /// End the active rule with this state.
+    End(RuleState),
+}
+
+/// One rule change: a change-log entry to write, in order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RuleChange {
+    pub owner: RuleOwner,
+    pub cause: Cause,
+    pub edit: RuleEdit,
+}
+
+/// Everything a change leads to, for the backend to persist with the item.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Derived {
+    /// When retention drops the text: set while the item is decided and its text held.
+    pub text_due_at: Option<Timestamp>,
+    /// One record per decision, appeal, reversal or undo among the events.
+    pub decisions: Vec<DecisionRecord>,
+    /// Rule changes in change-log order.
+    pub rules: Vec<RuleChange>,
+    /// Removal histories to store (an empty one may be stored or dropped).
+    pub histories: Vec<(SubjectId, RemovalHistory)>,
+}
+
+/// The consequences of `change` under the community's `policy` at `now` (see the module
+/// docs).
+pub fn consequences<H: Held>(
+    change: &Transition<'_>,
+    policy: &CommunityPolicy,
+    held: &H,
+    now: Timestamp,
+) -> Result<Derived, H::Error> {
+    let after = change.after;
+    let decisions = change
+        .events
+        .iter()
+        .filter_map(|e| DecisionRecord::of(after, e))
+        .collect();
+    let mut derived = Derived {
+        text_due_at: retention_due(after, policy, now),
+        decisions,
+        rules: Vec::new(),
+        histories: Vec::new(),
+    };
+    content_rules(after, policy, held, &mut derived)?;
+    author_rules(change, policy, held, now, &mut derived)?;
+    Ok(derived)
+}
+
+/// Retention: a decided item's text is due `retention_days` after the decision; a date
+/// once set stays (a later appeal's decision does not extend it).
+pub fn retention_due(item: &Item, policy: &CommunityPolicy, now: Timestamp) -> Option<Timestamp> {
+    if item.status != Status::Decided || item.text_removed.is_some() {
+        return None;
+    }
+    Some(
+        item.text_due_at
+            .unwrap_or_else(|| now.plus_seconds(policy.retention_days.saturating_mul(86_400))),
+    )
+}
+
+/// Brings the item's content rules in line with its state.
+fn content_rules<H: Held>(
+    item: &Item,
+    policy: &CommunityPolicy,
+    held: &H,
+    derived: &mut Derived,
+) -> Result<(), H::Error> {
+    let active = held.content_rules(&item.id)?;
+    let wanted = policy.suppression.content_rules(item);
+    if active.is_empty() && wanted.is_empty() {
+        return Ok(());
+    }
+    let subject = Subject {
+        kind: SubjectKind::Content,
+        community: item.community.clone(),
+        id: SubjectRef::try_from(item.content_id.to_string()).map_err(Failure::internal)?,
+    };
+    let mut changes = diff(&active, &wanted, &Cause::CONTENT);
+    // Endings first: a rule that replaces another follows it in the log.
+    changes.sort_by_key(|(_, w)| w.is_some());
+    for (cause, change) in changes {
+        let edit = match change {
+            Some(w) => RuleEdit::Set(w, subject.clone()),
+            None => RuleEdit::End(cause.ending()),
+        };
+        derived.rules.push(RuleChange {
+            owner: RuleOwner::Content(item.id),
+            cause,
+            edit,
+        });
+    }
+    Ok(())
+}
+
+/// Keeps authors' removal histories and author rules in line with a change of outcome.
+fn author_rules<H: Held>(
+    change: &Transition<'_>,
+    policy: &CommunityPolicy,
+    held: &H,
+    now: Timestamp,
+    derived: &mut Derived,
+) -> Result<(), H::Error> {
+    let (before, after) = (change.before, change.after);
+    let policy = &policy.suppression;
+    let removed = |i: &Item| i.outcome == Some(Outcome::Remove);
+    let was_removed = before.is_some_and(removed);
+    // An erasure (the subject gone, the outcome unchanged) leaves author rules to run
+    // their course: it removes data, it does not undo decisions.
+    if was_removed == removed(after)
+        && (after.subject.is_none() || before.and_then(|b| b.subject) == after.subject)
+    {
+        return Ok(());
+    }
+    let was = before.filter(|b| removed(b)).and_then(|b| b.subject);
+    let is = Some(after).filter(|a| removed(a)).and_then(|a| a.subject);
+    if was == is {
+        return Ok(());
+    }
+    if let Some(subject) = was {
+        // Undone: the removal no longer counts; the rule goes if the rest do not reach
+        // the threshold.
+        let state = held.author(&subject)?;
+        let mut history = state.history;
+        history.undo(after.id);
+        if policy.author_rule(&history, now).is_none() && state.rule.is_some() {
+            derived.rules.push(RuleChange {
+                owner: RuleOwner::Author(subject),
+                cause: Cause::AuthorRemovals,
+                edit: RuleEdit::End(RuleState::Revoked),
+            });
+        }
+        derived.histories.push((subject, history));
+    }
+    let Some(subject) = is else { return Ok(()) };
+    // Only a new removal needs the author id in plain (for the rule's subject).
+    let Some(author) = held.author_id()? else {
+        return Ok(());
+    };
+    let state = held.author(&subject)?;
+    let mut history = state.history;
+    history.add(after.id, now, policy.author.window_days);
+    let active: Vec<(Cause, Current)> = state
+        .rule
+        .map(|r| (Cause::AuthorRemovals, r))
+        .into_iter()
+        .collect();
+    let wanted: Vec<Wanted> = policy.author_rule(&history, now).into_iter().collect();
+    for (cause, change) in diff(&active, &wanted, &[Cause::AuthorRemovals]) {
+        // Adding a removal never ends an author rule; only a new or longer one.
+        if let Some(w) = change {
+            let subject_ref =
+                SubjectRef::try_from(author.to_string()).map_err(Failure::internal)?;
+            derived.rules.push(RuleChange {
+                owner: RuleOwner::Author(subject),
+                cause,
+                edit: RuleEdit::Set(
+                    w,
+                    Subject {
+                        kind: SubjectKind::Author,
+                        community: after.community.clone(),
+                        id: subject_ref,
+                    },
+                ),
+            });
+        }
+    }
+    derived.histories.push((subject, history));
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+    use crate::domain::event::Remarks;
+    use crate::domain::item::{DecisionAction, QueueName, Submission};
+    use crate::domain::suppress::{Reason, ReasonSource, Scope};
+    use crate::ids::{ContentText, KeyId};
+    use crate::verdict::Action;
+
+    const DAY: i64 = 86_400_000;
+
+    /// What a store would hold, in memory.
+    #[derive(Default)]
+    struct Fake {
+        content: Vec<(Cause, Current)>,
+        authors: HashMap<SubjectId, AuthorHeld>,
+        author_id: Option<AuthorId>,
+    }
+
+    impl Held for Fake {
+        type Error = Failure;
+        fn content_rules(&self, _: &ItemId) -> Result<Vec<(Cause, Current)>, Failure> {
+            Ok(self.content.clone())
+        }
+        fn author(&self, subject: &SubjectId) -> Result<AuthorHeld, Failure> {
+            Ok(self.authors.get(subject).cloned().unwrap_or_default())
+        }
+        fn author_id(&self) -> Result<Option<AuthorId>, Failure> {
+            Ok(self.author_id.clone())
+        }
+    }
+
+    fn at(days: i64) -> Timestamp {
+        Timestamp::from_millis(1_000 * DAY + days * DAY)
+    }
+
+    fn subject() -> SubjectId {
+        SubjectId::from_bytes([7; 16])
+    }
+
+    /// A new item whose submission Warden `action`s, at day 0.
+    fn item(action: Action) -> (Item, Vec<Event>) {
+        let verdict = crate::Engine::builder()
+            .build()
+            .expect("engine")
+            .score("you are an idiot");
+        let sub = Submission {
+            new_id: ItemId::random(),
+            community: "c".parse().expect("community"),
+            content_id: "post-1".parse().expect("content id"),
+            author_id: "alice".parse().expect("author id"),
+            ownership_change: false,
+            text: ContentText::new("you are an idiot").expect("text"),
+            context: None,
+            verdict,
+            action,
+            labels: Vec::new(),
+            actor: KeyId::random(),
+            at: at(0),
+        };
+        let (mut item, _, mut events) = Item::create(&sub, subject(), "d".into());
+        for e in &mut events {
+            item.last_seq += 1;
+            e.seq = item.last_seq;
+        }
+        (item, events)
+    }
+
+    fn fake() -> Fake {
+        Fake {
+            author_id: Some("alice".parse().expect("author id")),
+            ..Fake::default()
+        }
+    }
+
+    fn derive(before: Option<&Item>, after: &Item, events: &[Event], held: &Fake) -> Derived {
+        let change = Transition {
+            before,
+            after,
+            events,
+        };
+        let now = change.at(at(0));
+        consequences(&change, &CommunityPolicy::default(), held, now).expect("pure")
+    }
+
+    fn rules(d: &Derived) -> Vec<(RuleOwner, Cause, Option<RuleState>)> {
+        d.rules
+            .iter()
+            .map(|c| {
+                let end = match &c.edit {
+                    RuleEdit::Set(..) => None,
+                    RuleEdit::End(state) => Some(*state),
+                };
+                (c.owner, c.cause, end)
+            })
+            .collect()
+    }
+
+    fn current(cause_scopes: &[Scope], item: &Item) -> Current {
+        Current {
+            scopes: cause_scopes.to_vec(),
+            reason: Reason {
+                category: "other".into(),
+                source: ReasonSource::Decision,
+                item_id: Some(item.id),
+            },
+            expires_at: None,
+        }
+    }
+
+    #[test]
+    fn a_new_item_gets_its_rules_records_and_retention() {
+        let content = |item: &Item| RuleOwner::Content(item.id);
+        // (what Warden does on submission, rules, decision records, retention due)
+        let cases = [
+            (Action::Review, vec![Cause::UnderReview], 0, None),
+            (Action::Allow, vec![], 1, Some(at(30))),
+            (Action::Label, vec![Cause::Labelled], 1, Some(at(30))),
+            (Action::Remove, vec![Cause::Removed], 1, Some(at(30))),
+        ];
+        for (action, causes, records, due) in cases {
+            let (item, events) = item(action);
+            let d = derive(None, &item, &events, &fake());
+            let want: Vec<_> = causes.iter().map(|c| (content(&item), *c, None)).collect();
+            assert_eq!(rules(&d), want, "{action:?}");
+            assert_eq!(d.decisions.len(), records, "{action:?}");
+            assert_eq!(d.text_due_at, due, "{action:?}");
+            // One removal is not yet a pattern: the history grows, no author rule.
+            let histories = usize::from(action == Action::Remove);
+            assert_eq!(d.histories.len(), histories, "{action:?}");
+        }
+    }
+
+    #[test]
+    fn a_decision_ends_the_review_rule_and_a_reversal_revokes_the_removal() {
+        let (mut item, _) = item(Action::Review);
+        let before = item.clone();
+        let m = KeyId::random();
+        item.claim(QueueName::Review, &m, at(1), at(2))
+            .expect("claim");
+        let remarks = Remarks {
+            reason: "r".into(),
+            ..Remarks::default()
+        };
+        let events = item
+            .decide(&m, false, DecisionAction::Remove, &remarks, at(1))
+            .expect("decide");
+        let mut held = fake();
+        held.content = vec![(Cause::UnderReview, current(&[Scope::Recommend], &before))];
+        let d = derive(Some(&before), &item, &events, &held);
+        let owner = RuleOwner::Content(item.id);
+        assert_eq!(
+            rules(&d),
+            [
+                (owner, Cause::UnderReview, Some(RuleState::Expired)),
+                (owner, Cause::Removed, None)
+            ]
+        );
+        assert_eq!(d.text_due_at, Some(at(31)));
+        assert_eq!(d.histories[0].1.removals.len(), 1);
+
+        // The appeal reverses it: the removal rule is revoked, the author's removal
+        // no longer counts, and their author rule (if any) goes with it.
+        let removed = item.clone();
+        item.appeal(&m, "no".into(), at(2)).expect("appeal");
+        let events = item
+            .decide(&m, true, DecisionAction::Approve, &remarks, at(3))
+            .expect("reverse");
+        let mut held = fake();
+        held.content = vec![(Cause::Removed, current(&Scope::ALL, &removed))];
+        held.authors.insert(
+            subject(),
+            AuthorHeld {
+                history: d.histories[0].1.clone(),
+                rule: Some(current(&[Scope::Recommend], &removed)),
+            },
+        );
+        let d = derive(Some(&removed), &item, &events, &held);
+        assert_eq!(
+            rules(&d),
+            [
+                (owner, Cause::Removed, Some(RuleState::Revoked)),
+                (
+                    RuleOwner::Author(subject()),
+                    Cause::AuthorRemovals,
+                    Some(RuleState::Revoked)
+                ),
+            ]
+        );
+        assert!(d.histories[0].1.removals.is_empty());
+        // The appeal made the item pending again: its text is due 30 days after the
+        // decision that settled it.
+        assert_eq!(d.text_due_at, Some(at(33)));
+    }
+
+    #[test]
+    fn the_third_removal_in_the_window_suppresses_the_author() {
+        let mut held = fake();
+        let mut history = RemovalHistory::default();
+        history.add(ItemId::random(), at(-2), 30);
+        history.add(ItemId::random(), at(-1), 30);
+        held.authors.insert(
+            subject(),
+            AuthorHeld {
+                history,
+                rule: None,
+            },
+        );
+        let (item, events) = item(Action::Remove);
+        let d = derive(None, &item, &events, &held);
+        let author = d
+            .rules
+            .iter()
+            .find(|c| c.owner == RuleOwner::Author(subject()))
+            .expect("an author rule");
+        let RuleEdit::Set(wanted, about) = &author.edit else {
+            panic!("a new rule, not an ending");
+        };
+        assert_eq!(about.kind, SubjectKind::Author);
+        assert_eq!(about.id.as_str(), "alice");
+        assert_eq!(wanted.expires_at, Some(at(7)));
+
+        // Without the author id (erased meanwhile) no author rule can name them.
+        held.author_id = None;
+        let d = derive(None, &item, &events, &held);
+        assert!(d
+            .rules
+            .iter()
+            .all(|c| matches!(c.owner, RuleOwner::Content(_))));
+        assert!(d.histories.is_empty());
+    }
+
+    #[test]
+    fn an_erasure_leaves_decisions_and_author_rules_alone() {
+        let (removed, _) = item(Action::Remove);
+        let mut after = removed.clone();
+        let events = after.erase(&subject(), &KeyId::random(), at(5));
+        let mut held = fake();
+        held.content = vec![(Cause::Removed, current(&Scope::ALL, &removed))];
+        let d = derive(Some(&removed), &after, &events, &held);
+        // The removal rule's scopes and reason still match: nothing to change but the
+        // retention date, which goes with the text.
+        assert!(d.histories.is_empty());
+        assert!(d.decisions.is_empty());
+        assert_eq!(d.text_due_at, None);
+        assert!(rules(&d)
+            .iter()
+            .all(|(owner, _, _)| *owner == RuleOwner::Content(removed.id)));
+    }
+
+    #[test]
+    fn retention_follows_the_policy() {
+        let (item, _) = item(Action::Allow);
+        let mut policy = CommunityPolicy::default();
+        for (days, due) in [(0, at(0)), (1, at(1)), (30, at(30))] {
+            policy.retention_days = days;
+            let mut fresh = item.clone();
+            fresh.text_due_at = None;
+            assert_eq!(retention_due(&fresh, &policy, at(0)), Some(due));
+        }
+        let (pending, _) = self::item(Action::Review);
+        assert_eq!(retention_due(&pending, &policy, at(0)), None);
+    }
+}

@@ -1,0 +1,82 @@
+//! Reading the audit log (`GET /v1/audit`): a page of records a reader may see. A record
+//! about a community is visible within that community's scope; a key's record is visible
+//! to a reader whose scope covers the key's; anything else only to a reader of every
+//! community.
+
+use serde::Serialize;
+
+use crate::auth::Scope;
+use crate::domain::audit::{AuditAction, AuditRecord};
+use crate::failure::Failure;
+use crate::ids::CommunityId;
+use crate::store::Store;
+
+/// One record and its place in the log.
+#[derive(Debug, Clone, Serialize)]
+pub struct AuditEntry {
+    /// Increasing, not contiguous: resume with `after` set to the last one seen.
+    pub seq: u64,
+    #[serde(flatten)]
+    pub record: AuditRecord,
+}
+
+/// A page of the log.
+#[derive(Debug, Serialize)]
+pub struct AuditPage {
+    pub entries: Vec<AuditEntry>,
+    /// Resume from here: the last seq examined (returned, or skipped as not visible to
+    /// the reader), or `after` when there was nothing new.
+    pub next: u64,
+}
+
+/// The most records one read examines; a reader that sees few communities resumes from
+/// `next` past the records it skipped.
+const MAX_SCAN: usize = 10_000;
+
+/// Up to `limit` records after `after` that a reader of `communities` (`None`: all) may
+/// see. Blocking.
+pub fn page(
+    store: &dyn Store,
+    communities: Option<&[CommunityId]>,
+    after: u64,
+    limit: usize,
+) -> Result<AuditPage, Failure> {
+    let reader = match communities {
+        None => Scope::All,
+        Some(list) => Scope::Communities(list.iter().cloned().collect()),
+    };
+    // A key's record is read by the key's scope; keys are few and never deleted.
+    let keys = match reader {
+        Scope::All => Vec::new(),
+        Scope::Communities(_) => store.keys()?,
+    };
+    let visible = |r: &AuditRecord| match (&reader, &r.community, r.action) {
+        (Scope::All, _, _) => true,
+        (_, Some(c), _) => reader.allows(c),
+        (_, None, AuditAction::KeyCreate | AuditAction::KeyRevoke) => keys
+            .iter()
+            .any(|k| k.id.as_str() == r.target && reader.covers(&k.scope)),
+        (_, None, _) => false,
+    };
+    let mut entries = Vec::new();
+    let mut next = after;
+    let mut scanned = 0;
+    while entries.len() < limit && scanned < MAX_SCAN {
+        let want = (limit - entries.len()).max(64).min(MAX_SCAN - scanned);
+        let batch = store.audit_log(next, want)?;
+        if batch.is_empty() {
+            break;
+        }
+        for (seq, record) in batch {
+            if entries.len() >= limit {
+                return Ok(AuditPage { entries, next });
+            }
+            scanned += 1;
+            next = seq;
+            if visible(&record) {
+                entries.push(AuditEntry { seq, record });
+            }
+        }
+    }
+    Ok(AuditPage { entries, next })
+}

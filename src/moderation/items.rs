@@ -1,0 +1,79 @@
+//! One item: finding it within a caller's reach, reading it whole (its current revision,
+//! personal data opened) for a view, its history, and changing it through a lifecycle
+//! transition (`domain::item`) in one atomic store step.
+//!
+//! Who may see an item is the caller's to say ([`Access`]): an item it may not see is
+//! `not_found`, exactly like one that does not exist.
+
+use crate::clock::Timestamp;
+use crate::domain::event::Event;
+use crate::domain::item::{Item, Revision};
+use crate::domain::privacy::redact;
+use crate::failure::Failure;
+use crate::ids::ItemId;
+use crate::store::{Change, Store};
+
+/// Whether the caller may see (and so act on) an item: `Ok`, or the refusal to answer.
+pub type Access<'a> = dyn Fn(&Item) -> Result<(), Failure> + Sync + 'a;
+
+/// A lifecycle transition at a time: mutates the item and returns the events describing
+/// it, or refuses (see `domain::item`).
+pub type Transition<'a> = dyn Fn(&mut Item, Timestamp) -> Result<Vec<Event>, Failure> + Sync + 'a;
+
+/// An item with its current revision, personal data opened (or removed): everything a
+/// view of it shows.
+#[derive(Debug, Clone)]
+pub struct ItemRecord {
+    pub item: Item,
+    pub revision: Revision,
+}
+
+/// The item `id`, if the caller may see it. Blocking.
+pub fn find(store: &dyn Store, id: &ItemId, access: &Access<'_>) -> Result<Item, Failure> {
+    let item = store.item(id)?.ok_or_else(|| Failure::not_found("item"))?;
+    access(&item)?;
+    Ok(item)
+}
+
+/// `item` whole: its current revision read, its personal data opened. Blocking.
+pub fn record(store: &dyn Store, mut item: Item) -> Result<ItemRecord, Failure> {
+    let revision = store
+        .revision(&item.id, item.revision)?
+        .ok_or_else(|| Failure::internal(format!("item {} lacks its revision", item.id)))?;
+    store.open_item(&mut item)?;
+    Ok(ItemRecord { item, revision })
+}
+
+/// The item `id` whole, if the caller may see it. Blocking.
+pub fn read(store: &dyn Store, id: &ItemId, access: &Access<'_>) -> Result<ItemRecord, Failure> {
+    record(store, find(store, id, access)?)
+}
+
+/// The item's history, oldest first; moderators' remarks (which may quote the content)
+/// masked like the text. Blocking.
+pub fn history(store: &dyn Store, id: &ItemId, access: &Access<'_>) -> Result<Vec<Event>, Failure> {
+    find(store, id, access)?;
+    let mut events = store.events(id)?;
+    for e in &mut events {
+        e.reason = e.reason.as_deref().map(redact::mask);
+        e.note = e.note.as_deref().map(redact::mask);
+    }
+    Ok(events)
+}
+
+/// Applies `transition` at `now` to an item the caller may see, checked and written in
+/// one atomic store step (the check runs on the state the transition applies to), and
+/// returns the item whole. Blocking; durable once the group commit says so.
+pub fn change(
+    store: &dyn Store,
+    id: &ItemId,
+    access: &Access<'_>,
+    now: Timestamp,
+    transition: &Transition<'_>,
+) -> Result<ItemRecord, Failure> {
+    let apply: &Change<'_> = &|item: &mut Item| {
+        access(item)?;
+        transition(item, now)
+    };
+    record(store, store.update(id, apply)?)
+}

@@ -1,0 +1,28 @@
+//! The application layer: one module per use case, each reading and writing through a
+//! [`Store`](crate::store::Store) and applying the rules of [`domain`](crate::domain).
+//! The HTTP API and the command line call these; they never loop over the store
+//! themselves.
+//!
+//! * [`audit`]: reading the audit log within a reader's scope;
+//! * [`claims`]: claiming with leases, and returning expired leases to their queues;
+//! * [`communities`]: the per-community rules cache;
+//! * [`decisions`]: deciding, releasing, undoing, appealing, revealing personal data;
+//! * [`feedback`]: score feedback, appended and listed for calibration;
+//! * [`feed`]: the suppression change log as a feed, and the active-rule index;
+//! * [`items`]: reading one item whole, its history, and changing it;
+//! * [`keys`]: creating, revoking and listing API keys, with their audit records;
+//! * [`reports`]: an author's record, statements of reasons, transparency reports;
+//! * [`subjects`]: data-subject requests, export and erasure;
+//! * [`submit`]: a scored text as a submission, and storing a batch.
+
+pub mod audit;
+pub mod claims;
+pub mod communities;
+pub mod decisions;
+pub mod feed;
+pub mod feedback;
+pub mod items;
+pub mod keys;
+pub mod reports;
+pub mod subjects;
+pub mod submit;
