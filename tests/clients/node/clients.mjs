@@ -15,7 +15,7 @@
 // own scores for the same text from `POST /v1/moderate`, so wire-format drift fails here.
 // Exits non-zero on the first failure.
 
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -31,7 +31,9 @@ const HERE = dirname(fileURLToPath(import.meta.url));
 // A high-severity threat phrase the default policy always removes, and benign text.
 const THREAT = 'go drink bleach';
 const BENIGN = 'have a lovely day, see you tomorrow';
-const MODEL = 'warden-minilm-2.0.0';
+// The shipped classifier at the version its labels.json declares.
+const LABELS = join(HERE, '..', '..', '..', 'models', 'warden-minilm', 'labels.json');
+const MODEL = `warden-minilm-${JSON.parse(readFileSync(LABELS, 'utf8')).version}`;
 
 function near(actual, expected, what) {
   check(typeof actual === 'number' && Math.abs(actual - expected) < 1e-6,

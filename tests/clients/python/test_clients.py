@@ -32,8 +32,9 @@ COMMUNITY = "forum"
 # A high-severity threat phrase the default policy always removes, and benign text.
 THREAT = "go drink bleach"
 BENIGN = "have a lovely day, see you tomorrow"
-# What the response's `model` names: the shipped classifier.
-MODEL = "warden-minilm-2.0.0"
+# What the response's `model` names: the shipped classifier, at the version its
+# labels.json declares (so a new model release does not need this test edited).
+MODEL = "warden-minilm-" + json.loads((ROOT / "models" / "warden-minilm" / "labels.json").read_text())["version"]
 EPSILON = 1e-6
 
 
