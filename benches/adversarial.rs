@@ -19,32 +19,19 @@
 //! and waits for the last; it does not wait for the large requests still running then.
 //! Under `cargo test` it does nothing (it needs the release binary and minutes).
 
-use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
+#[path = "common/server.rs"]
+mod server;
+use server::Server;
+
 const ADMIN: &str = "wdn_bench_admin_key_0123456789";
 const SMALL: &str = "thanks, see you at the game tonight";
-
-struct Server {
-    child: Child,
-    base: String,
-    _dir: tempfile::TempDir,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status();
-        let _ = self.child.wait();
-    }
-}
 
 fn binary() -> PathBuf {
     std::env::var_os("WARDEN_BENCH_BIN")
@@ -53,33 +40,7 @@ fn binary() -> PathBuf {
 }
 
 fn start() -> Server {
-    let dir = tempfile::tempdir().expect("temporary directory");
-    let mut child = Command::new(binary())
-        .args(["serve", "--bind", "127.0.0.1:0", "--data"])
-        .arg(dir.path().join("data"))
-        .env("WARDEN_ADMIN_KEY", ADMIN)
-        .env("WARDEN_RATE_LIMIT_PER_SECOND", "0")
-        .env("WARDEN_LOG", "warn")
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("spawn warden serve");
-    let stdout = child.stdout.take().expect("stdout");
-    let mut lines = BufReader::new(stdout).lines();
-    let base = loop {
-        match lines.next() {
-            Some(Ok(line)) => {
-                if let Some(addr) = line.strip_prefix("warden: listening on ") {
-                    break addr.trim().to_string();
-                }
-            }
-            _ => panic!("warden serve did not start"),
-        }
-    };
-    Server {
-        child,
-        base,
-        _dir: dir,
-    }
+    Server::start(&binary(), ADMIN)
 }
 
 /// Sends `body` to `path`; the seconds it took and the response.

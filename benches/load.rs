@@ -20,13 +20,17 @@
 //! Under `cargo test` it does nothing (it needs the release binary and minutes).
 
 use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::path::{Path, PathBuf};
+
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
+
+#[path = "common/server.rs"]
+mod server;
+use server::Server;
 
 const ADMIN: &str = "wdn_load_admin_key_0123456789";
 
@@ -65,49 +69,8 @@ fn options() -> Option<Options> {
     Some(o)
 }
 
-struct Server {
-    child: Child,
-    base: String,
-    _dir: tempfile::TempDir,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status();
-        let _ = self.child.wait();
-    }
-}
-
 fn start() -> Server {
-    let dir = tempfile::tempdir().expect("temporary directory");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_warden"))
-        .args(["serve", "--bind", "127.0.0.1:0", "--data"])
-        .arg(dir.path().join("data"))
-        .env("WARDEN_ADMIN_KEY", ADMIN)
-        .env("WARDEN_RATE_LIMIT_PER_SECOND", "0")
-        .env("WARDEN_LOG", "warn")
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("spawn warden serve");
-    let stdout = child.stdout.take().expect("stdout");
-    let mut lines = BufReader::new(stdout).lines();
-    let base = loop {
-        match lines.next() {
-            Some(Ok(line)) => {
-                if let Some(addr) = line.strip_prefix("warden: listening on ") {
-                    break addr.trim().to_string();
-                }
-            }
-            _ => panic!("warden serve did not start"),
-        }
-    };
-    Server {
-        child,
-        base,
-        _dir: dir,
-    }
+    Server::start(Path::new(env!("CARGO_BIN_EXE_warden")), ADMIN)
 }
 
 fn corpus() -> Vec<String> {
