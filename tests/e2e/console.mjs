@@ -7,8 +7,9 @@
 // It signs in, claims, refuses a removal without a reason, removes with one, sees the
 // item leave the queue and its history update, undoes and re-decides, reveals personal
 // data (audited), then does the same flow with the keyboard only, checks there is no
-// horizontal overflow at 375 px, and edits a policy and a wordlist as an admin.
-// Screenshots go to target/e2e/*.png. Exits non-zero on the first failure.
+// horizontal overflow at 375 px, and edits a policy and a wordlist as an admin. Every
+// tab fails the test on a script error, a console error or a Content-Security-Policy
+// violation. Screenshots go to target/e2e/*.png. Exits non-zero on the first failure.
 
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -51,10 +52,17 @@ async function launch() {
   return context;
 }
 
-// A new tab that fails the test on any script error or console error (a blocked inline
-// script or style, for one, is reported as a console error).
+// A new tab that fails the test on any script error, console error or CSP violation (a
+// blocked inline script or style, for one, is reported as both).
 async function tab(context, base) {
   const page = await context.newPage();
+  // Injected by the browser's debugging protocol, so the page's CSP does not apply to it.
+  await page.addInitScript(() => {
+    window.cspViolations = [];
+    document.addEventListener('securitypolicyviolation', (e) => {
+      window.cspViolations.push(`${e.violatedDirective}: ${e.blockedURI || 'inline'}`);
+    });
+  });
   const problems = [];
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
   page.on('console', (m) => {
@@ -66,6 +74,14 @@ async function tab(context, base) {
   page.problems = problems;
   await page.goto(`${base}/console`);
   return page;
+}
+
+// No script error, console error or CSP violation in this tab so far.
+async function noProblems(page) {
+  const violations = await page.evaluate(() => window.cspViolations);
+  check(Array.isArray(violations), 'the CSP listener is installed');
+  const problems = page.problems.concat(violations.map((v) => `CSP violation: ${v}`));
+  check(problems.length === 0, problems.join('\n'));
 }
 
 const text = (page, selector) => page.locator(selector).innerText();
@@ -185,7 +201,7 @@ async function mouseFlow(context, base, keys) {
   const kinds = events.body.events.map((e) => e.kind);
   check(kinds.slice(-3).join() === 'decided,undone,decided', `history after undo: ${kinds}`);
   await noHorizontalOverflow(page, '1280 px');
-  check(page.problems.length === 0, page.problems.join('\n'));
+  await noProblems(page);
   await page.close();
   return itemId;
 }
@@ -259,7 +275,7 @@ async function keyboardFlow(context, base, keys, decidedBefore) {
   await noHorizontalOverflow(page, '375 px, item open');
   await shot(page, 'item-375.png', true);
   check(decidedBefore, 'the mouse flow decided an item');
-  check(page.problems.length === 0, page.problems.join('\n'));
+  await noProblems(page);
   await page.close();
 }
 
@@ -306,7 +322,7 @@ async function adminFlow(context, base, keys) {
   await shot(page, 'wordlist-1280.png');
   await page.setViewportSize({ width: 375, height: 812 });
   await noHorizontalOverflow(page, '375 px, wordlist editor');
-  check(page.problems.length === 0, page.problems.join('\n'));
+  await noProblems(page);
   await page.close();
 }
 
