@@ -76,6 +76,7 @@ fn the_console_is_served_from_the_binary_with_strict_headers() {
         ("/console/queue.js", "text/javascript; charset=utf-8"),
         ("/console/item.js", "text/javascript; charset=utf-8"),
         ("/console/editors.js", "text/javascript; charset=utf-8"),
+        ("/console/admin.js", "text/javascript; charset=utf-8"),
         ("/console/console.css", "text/css; charset=utf-8"),
         ("/console/favicon.svg", "image/svg+xml"),
     ] {

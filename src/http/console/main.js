@@ -2,6 +2,7 @@
 // controls and keyboard shortcuts to the other modules, then signs in again with the
 // key this tab already holds, if any.
 
+import { loadAudit } from './admin.js';
 import { KEY, api, onKeyRejected } from './api.js';
 import {
   loadPolicy, loadWordlist, parsePolicy, savePolicy, saveWordlist, termRow,
@@ -74,6 +75,11 @@ function wire() {
     $('terms').append(row);
     row.querySelector('input').focus();
   });
+  $('audit-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    loadAudit();
+  });
+  $('audit-more').addEventListener('click', () => loadAudit(true));
   $('help-close').addEventListener('click', () => $('help').close());
   document.addEventListener('keydown', onKey);
 }

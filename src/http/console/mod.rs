@@ -40,7 +40,7 @@ const fn module(name: &'static str, body: &'static str) -> Asset {
 /// The files under `/console/`, by name. The script is a handful of ES modules that
 /// import one another by relative path: `main.js` (the entry `index.html` loads) and
 /// what it imports.
-const ASSETS: [Asset; 9] = [
+const ASSETS: [Asset; 10] = [
     Asset {
         name: "console.css",
         content_type: "text/css; charset=utf-8",
@@ -53,6 +53,7 @@ const ASSETS: [Asset; 9] = [
     module("queue.js", include_str!("queue.js")),
     module("item.js", include_str!("item.js")),
     module("editors.js", include_str!("editors.js")),
+    module("admin.js", include_str!("admin.js")),
     Asset {
         name: "favicon.svg",
         content_type: "image/svg+xml",

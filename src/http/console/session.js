@@ -1,7 +1,8 @@
 // Signing in and out, and switching between the console's views (the queues, the
-// policy and wordlist editors).
+// policy and wordlist editors, the audit log).
 
 import { KEY, api } from './api.js';
+import { loadAudit } from './admin.js';
 import { loadPolicy, loadWordlist } from './editors.js';
 import {
   BATCH, allCommunities, communityValue, firstCommunity, loadWaiting, restoreBatch, setUpCommunities, tick,
@@ -9,7 +10,7 @@ import {
 import { $, fieldError, say, showError, state } from './ui.js';
 
 // The views, each a `<section id="NAME-view">`.
-const VIEWS = ['queue', 'policy', 'wordlist'];
+const VIEWS = ['queue', 'policy', 'wordlist', 'audit'];
 
 // ---- signing in and out ---------------------------------------------------------
 
@@ -99,6 +100,9 @@ export function showView(name, focus = true) {
     if (!input.value) input.value = communityValue() || firstCommunity();
     if (input.value) (name === 'policy' ? loadPolicy : loadWordlist)();
     if (focus) input.focus();
+  } else if (name === 'audit') {
+    loadAudit();
+    if (focus) $('audit-community').focus();
   } else if (focus) {
     $(allCommunities() ? 'community-input' : 'community-select').focus();
   }
