@@ -51,7 +51,7 @@ export async function openItem(id, { reveal = false, focus = true } = {}) {
 }
 
 // Shows `view` as the open item and reloads what goes with it.
-export function showItem(view) {
+function showItem(view) {
   state.item = view;
   state.current = view.item_id;
   const entry = entryOf(view.item_id);

@@ -1,5 +1,6 @@
 // The queues: communities, the waiting list, claiming a batch and holding it (kept
-// across reloads), releasing, moving through it, and the lease clock.
+// across reloads), releasing, moving through it, and the lease clock. It and item.js
+// import each other; neither calls the other while loading, only from handlers.
 
 import { api } from './api.js';
 import { openItem, renderDecision } from './item.js';

@@ -3,7 +3,7 @@
 
 import { ApiError } from './api.js';
 
-export const CATEGORY_NAMES = {
+const CATEGORY_NAMES = {
   toxicity: 'Toxicity', profanity: 'Profanity', sexual: 'Sexual', insult: 'Insult',
   identity_attack: 'Identity attack', threat: 'Threat', self_harm: 'Self-harm', pii: 'Personal data',
 };
