@@ -69,7 +69,14 @@ fn the_console_is_served_from_the_binary_with_strict_headers() {
     assert_eq!(fetch(&s, "/console", Some("\"0.0.0-stale\"")).0, 200);
 
     for (path, content_type) in [
-        ("/console/console.js", "text/javascript; charset=utf-8"),
+        ("/console/main.js", "text/javascript; charset=utf-8"),
+        ("/console/api.js", "text/javascript; charset=utf-8"),
+        ("/console/ui.js", "text/javascript; charset=utf-8"),
+        ("/console/session.js", "text/javascript; charset=utf-8"),
+        ("/console/queue.js", "text/javascript; charset=utf-8"),
+        ("/console/item.js", "text/javascript; charset=utf-8"),
+        ("/console/editors.js", "text/javascript; charset=utf-8"),
+        ("/console/admin.js", "text/javascript; charset=utf-8"),
         ("/console/console.css", "text/css; charset=utf-8"),
         ("/console/favicon.svg", "image/svg+xml"),
     ] {

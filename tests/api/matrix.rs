@@ -159,7 +159,7 @@ fn endpoints() -> Vec<Endpoint> {
             c.s.call("GET", "/console", key, None)
         }),
         public("/console/{asset}", |c, key, _, _| {
-            c.s.call("GET", "/console/console.js", key, None)
+            c.s.call("GET", "/console/main.js", key, None)
         }),
     ];
     list.extend([

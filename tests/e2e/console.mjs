@@ -7,8 +7,10 @@
 // It signs in, claims, refuses a removal without a reason, removes with one, sees the
 // item leave the queue and its history update, undoes and re-decides, reveals personal
 // data (audited), then does the same flow with the keyboard only, checks there is no
-// horizontal overflow at 375 px, and edits a policy and a wordlist as an admin.
-// Screenshots go to target/e2e/*.png. Exits non-zero on the first failure.
+// horizontal overflow at 375 px, edits a policy and a wordlist as an admin, and reads the
+// audit log as an admin (a key it just created, "Load more", a refused community). Every
+// tab fails the test on a script error, a console error or a Content-Security-Policy
+// violation. Screenshots go to target/e2e/*.png. Exits non-zero on the first failure.
 
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -51,10 +53,17 @@ async function launch() {
   return context;
 }
 
-// A new tab that fails the test on any script error or console error (a blocked inline
-// script or style, for one, is reported as a console error).
+// A new tab that fails the test on any script error, console error or CSP violation (a
+// blocked inline script or style, for one, is reported as both).
 async function tab(context, base) {
   const page = await context.newPage();
+  // Injected by the browser's debugging protocol, so the page's CSP does not apply to it.
+  await page.addInitScript(() => {
+    window.cspViolations = [];
+    document.addEventListener('securitypolicyviolation', (e) => {
+      window.cspViolations.push(`${e.violatedDirective}: ${e.blockedURI || 'inline'}`);
+    });
+  });
   const problems = [];
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
   page.on('console', (m) => {
@@ -66,6 +75,14 @@ async function tab(context, base) {
   page.problems = problems;
   await page.goto(`${base}/console`);
   return page;
+}
+
+// No script error, console error or CSP violation in this tab so far.
+async function noProblems(page) {
+  const violations = await page.evaluate(() => window.cspViolations);
+  check(Array.isArray(violations), 'the CSP listener is installed');
+  const problems = page.problems.concat(violations.map((v) => `CSP violation: ${v}`));
+  check(problems.length === 0, problems.join('\n'));
 }
 
 const text = (page, selector) => page.locator(selector).innerText();
@@ -109,6 +126,7 @@ async function mouseFlow(context, base, keys) {
   check(await page.evaluate(() => sessionStorage.getItem('warden.key')) === keys.moderator, 'the key is in session storage');
   await waitText(page, '#who', 'E2E moderator');
   check(await page.locator('[data-view="policy"]').isHidden(), 'a moderator has no policy editor');
+  check(await page.locator('[data-view="audit"]').isHidden(), 'a moderator has no audit log');
 
   await page.selectOption('#queue', 'review');
   await page.selectOption('#batch-size', '1');
@@ -185,7 +203,7 @@ async function mouseFlow(context, base, keys) {
   const kinds = events.body.events.map((e) => e.kind);
   check(kinds.slice(-3).join() === 'decided,undone,decided', `history after undo: ${kinds}`);
   await noHorizontalOverflow(page, '1280 px');
-  check(page.problems.length === 0, page.problems.join('\n'));
+  await noProblems(page);
   await page.close();
   return itemId;
 }
@@ -259,7 +277,7 @@ async function keyboardFlow(context, base, keys, decidedBefore) {
   await noHorizontalOverflow(page, '375 px, item open');
   await shot(page, 'item-375.png', true);
   check(decidedBefore, 'the mouse flow decided an item');
-  check(page.problems.length === 0, page.problems.join('\n'));
+  await noProblems(page);
   await page.close();
 }
 
@@ -306,8 +324,64 @@ async function adminFlow(context, base, keys) {
   await shot(page, 'wordlist-1280.png');
   await page.setViewportSize({ width: 375, height: 812 });
   await noHorizontalOverflow(page, '375 px, wordlist editor');
-  check(page.problems.length === 0, page.problems.join('\n'));
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await auditLog(page, base, keys);
+  await noProblems(page);
   await page.close();
+}
+
+// The audit log, as the community's admin: a key it creates shows up as a `key.create` row
+// by "you"; more records than a page are reached with "Load more"; a community outside
+// the admin's scope is refused with the server's message.
+async function auditLog(page, base, keys) {
+  const created = await call(base, 'POST', '/v1/keys', keys.admin, { role: 'moderator', communities: [COMMUNITY], name: 'E2E audited' });
+  check(created.status === 201, `create a key as the admin: ${JSON.stringify(created)}`);
+  const adminId = (await call(base, 'GET', '/v1/keys/self', keys.admin)).body.id;
+  // More records than the console's page of 50, so the log has a second page.
+  for (let i = 0; i < 50; i += 1) {
+    const r = await call(base, 'POST', '/v1/keys', keys.admin, { role: 'ingest', communities: [COMMUNITY], name: `E2E bulk ${i}` });
+    check(r.status === 201, `bulk key ${i}: ${JSON.stringify(r)}`);
+  }
+  const all = await call(base, 'GET', '/v1/audit?limit=1000', keys.admin);
+  check(all.status === 200 && all.body.entries.length > 50, `the admin's audit log: ${all.body.entries.length} records`);
+
+  await page.click('[data-view="audit"]');
+  await page.locator('#audit-view').waitFor();
+  check(await page.locator('[data-view="audit"]').getAttribute('aria-current') === 'page', 'the audit log is the current view');
+  await page.locator('#audit-rows tr').nth(49).waitFor();
+  check(await page.locator('#audit-rows tr').count() === 50, 'the first page has 50 rows');
+  check(await page.locator('#audit-more').isVisible(), '"Load more" is offered after a full page');
+  const headers = await page.locator('#audit-table th').allInnerTexts();
+  check(headers.join() === 'Time,Actor,Action,Target,Community', `audit columns: ${headers}`);
+  // The first rows are the oldest: the keys and policy of the test's set-up.
+  const firstActions = await page.locator('#audit-rows tr td:nth-child(3)').allInnerTexts();
+  check(firstActions.includes('policy.put') && firstActions.includes('wordlist.put'), `the editors' saves are audited: ${firstActions}`);
+
+  await page.click('#audit-more');
+  await page.waitForFunction((n) => document.querySelectorAll('#audit-rows tr').length === n, all.body.entries.length);
+  await page.locator('#audit-more').waitFor({ state: 'hidden' });
+  const row = page.locator('#audit-rows tr', { hasText: created.body.id });
+  check(await row.count() === 1, `one row names the new key ${created.body.id}`);
+  const cells = await row.locator('td').allInnerTexts();
+  check(cells[1] === `${adminId} (you)`, `the actor is this admin: ${cells}`);
+  check(cells[2] === 'key.create' && cells[3] === created.body.id, `a key.create row for the new key: ${cells}`);
+  check(/\d/.test(cells[0]) && await row.locator('time').getAttribute('datetime') === all.body.entries.find((e) => e.target === created.body.id).at,
+    `the row shows its time: ${cells[0]}`);
+  await waitText(page, '#status', 'more audit records');
+  await shot(page, 'audit-1280.png', true);
+
+  // A community outside the admin's scope: refused, the server's reason shown.
+  await page.fill('#audit-community', 'elsewhere');
+  await page.click('#audit-load');
+  await page.locator('#audit-error').waitFor();
+  check(await page.getAttribute('#audit-community', 'aria-invalid') === 'true', 'the community field is marked invalid');
+  check(await page.locator('#audit-table').isHidden(), 'a refused community shows no rows');
+  await page.fill('#audit-community', COMMUNITY);
+  await page.press('#audit-community', 'Enter');
+  await page.locator('#audit-error').waitFor({ state: 'hidden' });
+  await page.locator('#audit-rows tr').nth(49).waitFor();
+  await page.setViewportSize({ width: 375, height: 812 });
+  await noHorizontalOverflow(page, '375 px, audit log');
 }
 
 // The flows, in order: each needs the one before it (the same server and items).

@@ -28,18 +28,32 @@ const INDEX: Asset = Asset {
     body: include_str!("index.html"),
 };
 
-/// The files under `/console/`, by name.
-const ASSETS: [Asset; 3] = [
+/// A JavaScript module of the console.
+const fn module(name: &'static str, body: &'static str) -> Asset {
+    Asset {
+        name,
+        content_type: "text/javascript; charset=utf-8",
+        body,
+    }
+}
+
+/// The files under `/console/`, by name. The script is a handful of ES modules that
+/// import one another by relative path: `main.js` (the entry `index.html` loads) and
+/// what it imports.
+const ASSETS: [Asset; 10] = [
     Asset {
         name: "console.css",
         content_type: "text/css; charset=utf-8",
         body: include_str!("console.css"),
     },
-    Asset {
-        name: "console.js",
-        content_type: "text/javascript; charset=utf-8",
-        body: include_str!("console.js"),
-    },
+    module("main.js", include_str!("main.js")),
+    module("api.js", include_str!("api.js")),
+    module("ui.js", include_str!("ui.js")),
+    module("session.js", include_str!("session.js")),
+    module("queue.js", include_str!("queue.js")),
+    module("item.js", include_str!("item.js")),
+    module("editors.js", include_str!("editors.js")),
+    module("admin.js", include_str!("admin.js")),
     Asset {
         name: "favicon.svg",
         content_type: "image/svg+xml",
@@ -136,13 +150,40 @@ mod tests {
         for (i, _) in html.match_indices("<script") {
             let tag = &html[i..html[i..].find('>').map_or(html.len(), |e| i + e)];
             assert!(tag.contains(" src="), "inline <script>: {tag}");
+            assert!(tag.contains(r#"type="module""#), "not a module: {tag}");
         }
+        // Every file is loaded by the page, or (a script) imported by another script.
         for asset in &ASSETS {
             let path = format!("/console/{}", asset.name);
+            let import = format!("from './{}';", asset.name);
+            let imported = ASSETS
+                .iter()
+                .any(|other| other.name.ends_with(".js") && other.body.contains(&import));
             assert!(
-                INDEX.body.contains(&path),
-                "index.html does not load {path}"
+                INDEX.body.contains(&path) || imported,
+                "nothing loads {path}"
             );
+        }
+    }
+
+    /// Every module a script imports is served, so no import fails in the browser, and
+    /// each stays small enough to read.
+    #[test]
+    fn every_import_is_served() {
+        for asset in ASSETS.iter().filter(|a| a.name.ends_with(".js")) {
+            let lines = asset.body.lines().count();
+            assert!(lines <= 800, "{} has {lines} lines", asset.name);
+            for line in asset.body.lines() {
+                let Some((_, from)) = line.split_once(" from './") else {
+                    continue;
+                };
+                let name = from.trim_end_matches("';");
+                assert!(
+                    ASSETS.iter().any(|a| a.name == name),
+                    "{} imports {name}, which is not served",
+                    asset.name
+                );
+            }
         }
     }
 
