@@ -50,7 +50,7 @@ pub mod text;
 pub mod verdict;
 
 pub use engine::{Engine, EngineBuilder};
-pub use error::{Error, Result};
+pub use error::{Code, Error, Result};
 pub use patterns::{MatchMode, PatternSet, Term, Wordlists};
 pub use policy::{Guards, Policy, Thresholds};
 pub use verdict::{

@@ -22,11 +22,12 @@ use crate::compat::openai::{self, ModerationRequest, ModerationResponse, Moderat
 use crate::compat::perspective::suggest::{SuggestResponse, Suggestion};
 use crate::compat::perspective::{discovery, Analysis, AnalyzeResponse, PerspectiveError};
 use crate::compat::UniqueKeys;
-use crate::failure::{Code, Failure};
+use crate::failure::Failure;
 use crate::http::error::BEARER_CHALLENGE;
 use crate::http::extract::{Auth, Json};
 use crate::http::origin::root_url;
 use crate::http::{blocking, status, AppState};
+use crate::Code;
 
 /// An error response: Warden's status for `code`, the vendor's body.
 fn error_response(

@@ -27,12 +27,9 @@ pub async fn erase(
 ) -> Result<HttpResponse, Failure> {
     let author = author(&path)?;
     let mut params = QueryParams::parse(&req)?;
-    let community: CommunityId = params.take("community")?.ok_or_else(|| {
-        Failure::new(
-            crate::failure::Code::MissingField,
-            "missing field `community`",
-        )
-    })?;
+    let community: CommunityId = params
+        .take("community")?
+        .ok_or_else(|| Failure::new(crate::Code::MissingField, "missing field `community`"))?;
     params.finish()?;
     auth.require(&community, "community")?;
     let s = state.clone();
