@@ -123,10 +123,6 @@ impl OpenAiError {
         self.code
     }
 
-    pub fn message(&self) -> &str {
-        &self.message
-    }
-
     pub fn retry_after(&self) -> Option<u64> {
         self.retry_after
     }
