@@ -31,7 +31,7 @@ const HERE = dirname(fileURLToPath(import.meta.url));
 // A high-severity threat phrase the default policy always removes, and benign text.
 const THREAT = 'go drink bleach';
 const BENIGN = 'have a lovely day, see you tomorrow';
-const MODEL = 'warden-minilm-2.0.0';
+const MODEL = 'warden-minilm-2.0.1';
 
 function near(actual, expected, what) {
   check(typeof actual === 'number' && Math.abs(actual - expected) < 1e-6,

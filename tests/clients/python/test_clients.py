@@ -33,7 +33,7 @@ COMMUNITY = "forum"
 THREAT = "go drink bleach"
 BENIGN = "have a lovely day, see you tomorrow"
 # What the response's `model` names: the shipped classifier.
-MODEL = "warden-minilm-2.0.0"
+MODEL = "warden-minilm-2.0.1"
 EPSILON = 1e-6
 
 
