@@ -291,7 +291,7 @@ impl Config {
         };
         Config::from_sources(file.as_deref(), |name| std::env::var(name).ok()).map_err(|e| {
             match path {
-                Some(p) if e.code() == "invalid_config" => Error::config(format!(
+                Some(p) if e.code() == crate::Code::InvalidConfig => Error::config(format!(
                     "{}: {}",
                     p.display(),
                     e.to_string().trim_start_matches("configuration: ")

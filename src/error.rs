@@ -36,14 +36,144 @@ enum Kind {
     Model(String),
 }
 
-/// The errors that are the caller's request's fault, for `Failure`'s codes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum RequestError {
+/// Stable, machine-readable reasons, one enum for the whole crate: the engine's
+/// [`Error::code`], the moderation service's `Failure::code` and the JSON API's
+/// `{"error": {"code": …}}` all speak it. The string forms ([`Code::as_str`]) are API.
+///
+/// The HTTP API answers with the codes in [`Code::SERVICE`] only (the README's "Errors"
+/// table, `openapi.json` and `http::error::status` list exactly those); the others are the
+/// engine's own (the CLI prints them) and reach an HTTP client as `internal`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Code {
     InvalidJson,
     InvalidUtf8,
     MissingField,
     UnknownField,
     InvalidField,
+    Unauthorized,
+    Forbidden,
+    NotFound,
+    MethodNotAllowed,
+    /// The item is leased by someone else, or the caller's lease is gone.
+    LeaseConflict,
+    /// The item is not in a state that allows the operation.
+    InvalidState,
+    /// A re-submission names another author without saying the content changed hands.
+    AuthorConflict,
+    PayloadTooLarge,
+    /// The request body did not arrive within `http.body_timeout_seconds`.
+    RequestTimeout,
+    UnsupportedMediaType,
+    /// Well-formed but semantically invalid (a policy whose thresholds are out of order).
+    Unprocessable,
+    RateLimited,
+    NotReady,
+    Internal,
+    /// A `warden score` input line over the line limit.
+    LineTooLong,
+    /// A blank `warden score` input line.
+    EmptyLine,
+    InvalidWordlist,
+    IoError,
+    InvalidConfig,
+    ModelError,
+}
+
+impl Code {
+    /// Every code.
+    pub const ALL: [Code; 25] = [
+        Code::InvalidJson,
+        Code::InvalidUtf8,
+        Code::MissingField,
+        Code::UnknownField,
+        Code::InvalidField,
+        Code::Unauthorized,
+        Code::Forbidden,
+        Code::NotFound,
+        Code::MethodNotAllowed,
+        Code::LeaseConflict,
+        Code::InvalidState,
+        Code::AuthorConflict,
+        Code::PayloadTooLarge,
+        Code::RequestTimeout,
+        Code::UnsupportedMediaType,
+        Code::Unprocessable,
+        Code::RateLimited,
+        Code::NotReady,
+        Code::Internal,
+        Code::LineTooLong,
+        Code::EmptyLine,
+        Code::InvalidWordlist,
+        Code::IoError,
+        Code::InvalidConfig,
+        Code::ModelError,
+    ];
+
+    /// The codes a moderation-service `Failure` carries, so the ones the HTTP API answers
+    /// with: the first 19 of [`Code::ALL`].
+    pub const SERVICE: &'static [Code] = Code::ALL.as_slice().split_at(19).0;
+
+    /// The machine-readable form (`invalid_json`, `lease_conflict`, …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Code::InvalidJson => "invalid_json",
+            Code::InvalidUtf8 => "invalid_utf8",
+            Code::MissingField => "missing_field",
+            Code::UnknownField => "unknown_field",
+            Code::InvalidField => "invalid_field",
+            Code::Unauthorized => "unauthorized",
+            Code::Forbidden => "forbidden",
+            Code::NotFound => "not_found",
+            Code::MethodNotAllowed => "method_not_allowed",
+            Code::LeaseConflict => "lease_conflict",
+            Code::InvalidState => "invalid_state",
+            Code::AuthorConflict => "author_conflict",
+            Code::PayloadTooLarge => "payload_too_large",
+            Code::RequestTimeout => "request_timeout",
+            Code::UnsupportedMediaType => "unsupported_media_type",
+            Code::Unprocessable => "unprocessable",
+            Code::RateLimited => "rate_limited",
+            Code::NotReady => "not_ready",
+            Code::Internal => "internal",
+            Code::LineTooLong => "line_too_long",
+            Code::EmptyLine => "empty_line",
+            Code::InvalidWordlist => "invalid_wordlist",
+            Code::IoError => "io_error",
+            Code::InvalidConfig => "invalid_config",
+            Code::ModelError => "model_error",
+        }
+    }
+
+    /// Whether the code is one the HTTP API answers with ([`Code::SERVICE`]).
+    pub fn is_service(self) -> bool {
+        Code::SERVICE.contains(&self)
+    }
+
+    /// Whether the request itself is malformed (bad JSON, a bad or missing field): the
+    /// engine's errors the service passes on with their code and message.
+    pub fn is_bad_request(self) -> bool {
+        matches!(
+            self,
+            Code::InvalidJson
+                | Code::InvalidUtf8
+                | Code::MissingField
+                | Code::UnknownField
+                | Code::InvalidField
+        )
+    }
+}
+
+impl fmt::Display for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for Code {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
 }
 
 /// The standard `Result` of Warden.
@@ -51,32 +181,19 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
     /// A stable, machine-readable code (`invalid_json`, `missing_field`, …).
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> Code {
         match &self.kind {
-            Kind::InvalidJson(_) => "invalid_json",
-            Kind::InvalidUtf8 => "invalid_utf8",
-            Kind::MissingField(_) => "missing_field",
-            Kind::InvalidField { .. } => "invalid_field",
-            Kind::UnknownField(_) => "unknown_field",
-            Kind::LineTooLong(_) => "line_too_long",
-            Kind::EmptyLine => "empty_line",
-            Kind::Wordlist { .. } => "invalid_wordlist",
-            Kind::Io { .. } => "io_error",
-            Kind::Config(_) => "invalid_config",
-            Kind::Model(_) => "model_error",
-        }
-    }
-
-    /// What kind of bad request this is, if it is one (the API passes these on with
-    /// their message; everything else is internal to it).
-    pub(crate) fn request_error(&self) -> Option<RequestError> {
-        match &self.kind {
-            Kind::InvalidJson(_) => Some(RequestError::InvalidJson),
-            Kind::InvalidUtf8 => Some(RequestError::InvalidUtf8),
-            Kind::MissingField(_) => Some(RequestError::MissingField),
-            Kind::UnknownField(_) => Some(RequestError::UnknownField),
-            Kind::InvalidField { .. } => Some(RequestError::InvalidField),
-            _ => None,
+            Kind::InvalidJson(_) => Code::InvalidJson,
+            Kind::InvalidUtf8 => Code::InvalidUtf8,
+            Kind::MissingField(_) => Code::MissingField,
+            Kind::InvalidField { .. } => Code::InvalidField,
+            Kind::UnknownField(_) => Code::UnknownField,
+            Kind::LineTooLong(_) => Code::LineTooLong,
+            Kind::EmptyLine => Code::EmptyLine,
+            Kind::Wordlist { .. } => Code::InvalidWordlist,
+            Kind::Io { .. } => Code::IoError,
+            Kind::Config(_) => Code::InvalidConfig,
+            Kind::Model(_) => Code::ModelError,
         }
     }
 
@@ -274,7 +391,10 @@ mod tests {
             #[test]
             fn $name() {
                 let err = parse_json::<Input>($input.as_bytes()).unwrap_err();
-                assert_eq!((err.code(), err.to_string().as_str()), ($code, $message));
+                assert_eq!(
+                    (err.code().as_str(), err.to_string().as_str()),
+                    ($code, $message)
+                );
             }
         };
     }
@@ -318,7 +438,7 @@ mod tests {
     #[test]
     fn not_utf8() {
         let err = parse_json::<Input>(b"{\"text\":\"\xff\"}").unwrap_err();
-        assert_eq!(err.code(), "invalid_utf8");
+        assert_eq!(err.code(), Code::InvalidUtf8);
     }
 
     t!(

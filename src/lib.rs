@@ -14,10 +14,10 @@
 //!   lifecycle, events, priority, suppression policy, community policies, privacy types,
 //!   decision records;
 //! * [`store`]: durable state behind a narrow interface (sled today);
-//! * [`moderation`]: the application layer, one module per use case;
+//! * `moderation`: the application layer, one module per use case;
 //! * [`auth`]: API keys, roles and community scopes;
 //! * [`http`]: the authenticated JSON API; [`config`]: its configuration;
-//! * [`compat`]: drop-in Perspective and OpenAI moderation APIs on top of it.
+//! * `compat`: drop-in Perspective and OpenAI moderation APIs on top of it.
 //!
 //! ```
 //! use warden::{Action, Engine};
@@ -28,11 +28,27 @@
 //! assert_eq!(verdict.matches[0].start, 10);
 //! # Ok::<(), warden::Error>(())
 //! ```
+//!
+//! # What is API
+//!
+//! The library's API is the engine half: [`Engine`] and what it takes and returns
+//! ([`text`], [`patterns`], [`model`], [`policy`], [`verdict`], [`engine`]), and [`Error`]
+//! with its [`Code`]. The service's modules are public only where something outside the
+//! library must reach them, and are not a stable API:
+//!
+//! * [`http`] and [`config`]: the API tests build the app in-process
+//!   (`http::create_app` over a `Config`);
+//! * [`store`], [`domain`], [`ids`], [`clock`], [`auth`], [`failure`]: the store contract
+//!   suite (`tests/store/`) drives `Store` directly with the domain's types, and the API
+//!   tests check what the store holds afterwards;
+//! * `run_cli` (hidden from the docs): `src/main.rs` is this one call.
+//!
+//! The rest (`cli`, `moderation`, `compat`, `scorer`) is private to the crate.
 
 pub mod auth;
-pub mod cli;
+mod cli;
 pub mod clock;
-pub mod compat;
+mod compat;
 pub mod config;
 pub mod domain;
 pub mod engine;
@@ -41,16 +57,18 @@ pub mod failure;
 pub mod http;
 pub mod ids;
 pub mod model;
-pub mod moderation;
+mod moderation;
 pub mod patterns;
 pub mod policy;
-pub mod scorer;
+mod scorer;
 pub mod store;
 pub mod text;
 pub mod verdict;
 
+#[doc(hidden)]
+pub use cli::run as run_cli;
 pub use engine::{Engine, EngineBuilder};
-pub use error::{Error, Result};
+pub use error::{Code, Error, Result};
 pub use patterns::{MatchMode, PatternSet, Term, Wordlists};
 pub use policy::{Guards, Policy, Thresholds};
 pub use verdict::{

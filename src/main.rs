@@ -1,5 +1,5 @@
 //! The `warden` binary: everything lives in the library; see `warden --help`.
 
 fn main() -> std::process::ExitCode {
-    warden::cli::run()
+    warden::run_cli()
 }

@@ -215,7 +215,7 @@ mod tests {
             },
         );
         let err = p.validate().unwrap_err();
-        assert_eq!(err.code(), "invalid_field");
+        assert_eq!(err.code(), crate::Code::InvalidField);
         assert!(err.to_string().contains("thresholds.insult.review"));
     }
 

@@ -11,10 +11,11 @@ use serde_json::json;
 use crate::auth::{ApiKey, Role, Scope};
 use crate::clock::Timestamp;
 use crate::error::{Error, Result};
-use crate::failure::{Code, Failure};
+use crate::failure::Failure;
 use crate::ids::KeyId;
 use crate::moderation::keys::{self, KeyManager, NewKey};
 use crate::store::{SledStore, Store};
+use crate::Code;
 
 #[derive(Debug, Args)]
 pub(crate) struct KeysArgs {

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use super::EngineArgs;
 use crate::engine::Engine;
-use crate::error::{parse_json, Error, Result};
+use crate::error::{parse_json, Code, Error, Result};
 use crate::verdict::{Action, Category, Verdict};
 
 /// Lines longer than this are reported as errors instead of being buffered whole.
@@ -108,15 +108,15 @@ struct StrictInput {
 }
 
 #[derive(Debug, Serialize)]
-struct LineError<'a> {
+struct LineError {
     line: u64,
     id: Option<serde_json::Value>,
-    error: ErrorBody<'a>,
+    error: ErrorBody,
 }
 
 #[derive(Debug, Serialize)]
-struct ErrorBody<'a> {
-    code: &'a str,
+struct ErrorBody {
+    code: Code,
     message: String,
 }
 
@@ -431,7 +431,7 @@ mod tests {
             #[test]
             fn $name() {
                 let (id, err) = parse_line($line, true).unwrap_err();
-                assert_eq!(err.code(), $code);
+                assert_eq!(err.code().as_str(), $code);
                 assert_eq!(id, $id);
             }
         };

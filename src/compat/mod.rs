@@ -25,7 +25,8 @@ use serde::Deserialize;
 use serde_json::{Map, Number, Value};
 use serde_path_to_error::Segment;
 
-use crate::failure::{Code, Failure};
+use crate::failure::Failure;
+use crate::Code;
 
 /// A score as the vendors report it: in 0..1, never NaN, rounded to six decimals so that
 /// arithmetic noise does not show (`f32` serializes to its shortest decimal form, so 0.6

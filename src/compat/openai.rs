@@ -18,10 +18,11 @@ use serde::Serialize;
 use serde_json::{json, Map, Value};
 
 use super::{clamp_score, json_type, Transport};
-use crate::failure::{Code, Failure};
+use crate::failure::Failure;
 use crate::ids::ContentText;
 use crate::policy::Policy;
 use crate::verdict::{Action, Category, EngineInfo, ModelInfo, Verdict};
+use crate::Code;
 
 /// Most inputs in one request (as `POST /v1/content:batch` takes at most 1,000 items).
 pub const MAX_INPUTS: usize = 1000;
@@ -120,10 +121,6 @@ impl OpenAiError {
     /// The Warden code behind it: the HTTP status comes from Warden's one table.
     pub fn code(&self) -> Code {
         self.code
-    }
-
-    pub fn message(&self) -> &str {
-        &self.message
     }
 
     pub fn retry_after(&self) -> Option<u64> {

@@ -35,9 +35,10 @@ use crate::clock::Timestamp;
 use crate::domain::event::{Event, Remarks};
 use crate::domain::privacy::{Personal, Removal, SubjectId};
 use crate::domain::queue;
-use crate::failure::{Code, Failure};
+use crate::failure::Failure;
 use crate::ids::{AuthorId, CommunityId, ContentId, ContentText, ItemId, KeyId};
 use crate::verdict::{Action, Verdict};
+use crate::Code;
 
 mod ownership;
 

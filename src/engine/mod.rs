@@ -278,7 +278,7 @@ impl Engine {
         match model.score_batch_limited(texts, &limits) {
             Ok(scores) => Some(scores),
             Err(err) => {
-                tracing::error!(code = err.code(), error = %err, "classifier failed; using patterns only");
+                tracing::error!(code = err.code().as_str(), error = %err, "classifier failed; using patterns only");
                 None
             }
         }

@@ -6,9 +6,12 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 
-use crate::failure::{Code, Failure};
+use crate::failure::Failure;
+use crate::Code;
 
-/// The HTTP status of each code. Codes and statuses are API: never change a row.
+/// The HTTP status of each code. Codes and statuses are API: never change a row. The
+/// README's "Errors" table and `openapi.json` list the same codes ([`Code::SERVICE`]);
+/// `tests` below and the integration tests hold them to it.
 pub fn status(code: Code) -> StatusCode {
     match code {
         Code::InvalidJson
@@ -28,6 +31,14 @@ pub fn status(code: Code) -> StatusCode {
         Code::RateLimited => StatusCode::TOO_MANY_REQUESTS,
         Code::NotReady => StatusCode::SERVICE_UNAVAILABLE,
         Code::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        // The engine's own codes are never served: `Failure::from(Error)` makes them
+        // `internal` (and `Failure::new` refuses them in debug builds).
+        Code::LineTooLong
+        | Code::EmptyLine
+        | Code::InvalidWordlist
+        | Code::IoError
+        | Code::InvalidConfig
+        | Code::ModelError => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
 
@@ -38,7 +49,7 @@ struct Body<'a> {
 
 #[derive(Serialize)]
 struct Detail<'a> {
-    code: &'a str,
+    code: Code,
     message: &'a str,
 }
 
@@ -65,7 +76,7 @@ impl ResponseError for Failure {
         }
         response.json(Body {
             error: Detail {
-                code: self.code().as_str(),
+                code: self.code(),
                 message: self.message(),
             },
         })
@@ -83,4 +94,51 @@ pub async fn method_not_allowed() -> Result<HttpResponse, Failure> {
         Code::MethodNotAllowed,
         "method not allowed on this path",
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use super::*;
+
+    /// The README's "Errors" table: every code the API answers with, at its status.
+    #[test]
+    fn readme_error_table_is_the_status_table() {
+        let readme = include_str!("../../README.md");
+        let section = readme
+            .split("\n### Errors\n")
+            .nth(1)
+            .expect("README has an Errors section");
+        let documented: BTreeSet<(u16, &str)> = section
+            .lines()
+            .skip_while(|l| !l.starts_with('|'))
+            .take_while(|l| l.starts_with('|'))
+            .filter_map(|row| {
+                let cells: Vec<&str> = row.split('|').map(str::trim).collect();
+                Some((cells[1].parse::<u16>().ok()?, cells[2]))
+            })
+            .flat_map(|(status, codes)| {
+                codes
+                    .split(',')
+                    .map(move |c| (status, c.trim().trim_matches('`')))
+            })
+            .collect();
+        let ours: BTreeSet<(u16, &str)> = Code::SERVICE
+            .iter()
+            .map(|&c| (status(c).as_u16(), c.as_str()))
+            .collect();
+        assert_eq!(documented, ours);
+    }
+
+    #[test]
+    fn only_service_codes_are_served() {
+        for code in Code::ALL {
+            assert_eq!(
+                code.is_service(),
+                code == Code::Internal || status(code) != StatusCode::INTERNAL_SERVER_ERROR,
+                "{code}"
+            );
+        }
+    }
 }

@@ -22,8 +22,9 @@ use serde::de::DeserializeOwned;
 
 use super::AppState;
 use crate::auth::{ApiKey, Roles};
-use crate::failure::{Code, Failure};
+use crate::failure::Failure;
 use crate::ids::{CommunityId, KeyId};
+use crate::Code;
 
 /// An authenticated caller whose role is one of `R::ROLES`.
 pub struct Auth<R: Roles> {

@@ -123,7 +123,7 @@ mod tests {
         }
         l.check(&key).unwrap(); // 3 left
         let refused = l.charge_text(&key, 8 * 1024).unwrap_err();
-        assert_eq!(refused.code(), crate::failure::Code::RateLimited);
+        assert_eq!(refused.code(), crate::Code::RateLimited);
         // What was refused was not taken: two small requests still pass.
         for _ in 0..2 {
             l.check(&key).unwrap();

@@ -5,10 +5,11 @@
 use crate::clock::Timestamp;
 use crate::domain::item::{is_lost_race, QueueName};
 use crate::domain::queue::{CommunityFilter, Cursor, QueueEntry};
-use crate::failure::{Code, Failure};
+use crate::failure::Failure;
 use crate::ids::KeyId;
 use crate::moderation::items::{self, ItemRecord};
 use crate::store::Store;
+use crate::Code;
 
 /// How many due leases one pass returns to their queues; the sweeper catches the rest.
 const EXPIRE_BATCH: usize = 1000;

@@ -332,7 +332,7 @@ mod tests {
             #[test]
             fn $name() {
                 let err = parse_terms("t.tsv", "en", Source::Wordlist, $line).unwrap_err();
-                assert_eq!(err.code(), "invalid_wordlist");
+                assert_eq!(err.code(), crate::Code::InvalidWordlist);
                 assert!(err.to_string().contains($needle), "{err}");
             }
         };
@@ -351,7 +351,7 @@ mod tests {
     #[test]
     fn languages_are_checked() {
         let err = Wordlists::embedded(&["xx"]).unwrap_err();
-        assert_eq!(err.code(), "invalid_config");
+        assert_eq!(err.code(), crate::Code::InvalidConfig);
     }
 
     #[test]

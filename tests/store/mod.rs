@@ -19,10 +19,11 @@ use warden::clock::Timestamp;
 use warden::domain::event::Event;
 use warden::domain::item::{Item, QueueName, Submission};
 use warden::domain::queue::CommunityFilter;
-use warden::failure::{Code, Failure};
+use warden::failure::Failure;
 use warden::ids::{ContentText, ItemId, KeyId};
 use warden::store::{verify, Store};
 use warden::Action;
+use warden::Code;
 
 /// Opens (or reopens) a backend's store over `dir`.
 pub type Open = fn(&Path) -> Arc<dyn Store>;

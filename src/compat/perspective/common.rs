@@ -7,8 +7,9 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::compat::{from_value, json_type, Mismatch, Transport};
-use crate::failure::{Code, Failure};
+use crate::failure::Failure;
 use crate::ids::{CommunityId, ContentText};
+use crate::Code;
 
 /// The `@type` of Perspective's own error details.
 const ERROR_DETAIL_TYPE: &str = "type.googleapis.com/google.commentanalyzer.v1alpha1.Error";
@@ -67,10 +68,13 @@ impl PerspectiveError {
         self.code
     }
 
+    // The handlers render `body`; the tests read the parts.
+    #[cfg(test)]
     pub fn message(&self) -> &str {
         &self.message
     }
 
+    #[cfg(test)]
     pub fn error_type(&self) -> Option<ErrorType> {
         self.error_type
     }
@@ -156,7 +160,15 @@ fn google_status(code: Code) -> &'static str {
         Code::RateLimited => "RESOURCE_EXHAUSTED",
         Code::RequestTimeout => "DEADLINE_EXCEEDED",
         Code::NotReady => "UNAVAILABLE",
-        Code::Internal => "INTERNAL",
+        // The engine's own codes never reach a client: a `Failure` carries them as
+        // `internal`.
+        Code::Internal
+        | Code::LineTooLong
+        | Code::EmptyLine
+        | Code::InvalidWordlist
+        | Code::IoError
+        | Code::InvalidConfig
+        | Code::ModelError => "INTERNAL",
     }
 }
 

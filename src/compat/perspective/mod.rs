@@ -396,8 +396,8 @@ mod tests {
 
     use super::*;
     use crate::compat::test_verdict;
-    use crate::failure::Code;
     use crate::verdict::Severity;
+    use crate::Code;
 
     fn verdict(categories: &[(Category, f32)], matches: Vec<Match>) -> Verdict {
         test_verdict(categories, matches)

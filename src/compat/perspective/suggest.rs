@@ -281,8 +281,8 @@ mod tests {
     use super::*;
     use crate::compat::perspective::ErrorType;
     use crate::compat::test_verdict;
-    use crate::failure::Code;
     use crate::verdict::Category;
+    use crate::Code;
 
     fn parse(body: Value) -> Result<Suggestion, PerspectiveError> {
         Suggestion::parse(&body)

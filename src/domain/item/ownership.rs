@@ -12,7 +12,8 @@
 use super::{Item, Revision, Submission};
 use crate::domain::event::Event;
 use crate::domain::privacy::SubjectId;
-use crate::failure::{Code, Failure};
+use crate::failure::Failure;
+use crate::Code;
 
 impl Item {
     /// A new revision of this item from `sub`, whose author's pseudonym is `subject` and

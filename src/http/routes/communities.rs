@@ -2,6 +2,7 @@
 //! malformed id, is `not_found`.
 
 use actix_web::{web, HttpResponse};
+use serde::Serialize;
 
 use crate::auth::{Admin, Moderator, Roles};
 use crate::domain::community::{CommunityPolicy, CommunityWordlist};
@@ -10,11 +11,42 @@ use crate::failure::Failure;
 use crate::http::extract::{Auth, Json};
 use crate::http::{blocking, AppState};
 use crate::ids::CommunityId;
+use crate::moderation::communities::Communities;
 
 fn community<R: Roles>(auth: &Auth<R>, path: &str) -> Result<CommunityId, Failure> {
     let id: CommunityId = path.parse().map_err(|_| Failure::not_found("community"))?;
     auth.require(&id, "community")?;
     Ok(id)
+}
+
+/// The two `GET`s: the document `read` returns for the community in the path.
+async fn get<T: Serialize + Send + 'static>(
+    auth: Auth<Moderator>,
+    state: web::Data<AppState>,
+    path: &str,
+    read: fn(&Communities, &CommunityId) -> Result<T, Failure>,
+) -> Result<HttpResponse, Failure> {
+    let id = community(&auth, path)?;
+    let document = blocking(move || read(&state.communities, &id)).await?;
+    Ok(HttpResponse::Ok().json(document))
+}
+
+/// The two `PUT`s: `set` validates and stores the document (effective on the next
+/// request); the answer, once it is durable, is the document.
+async fn put<T: Serialize + Clone + Send + 'static>(
+    auth: Auth<Admin>,
+    state: web::Data<AppState>,
+    path: &str,
+    document: T,
+    set: fn(&Communities, &CommunityId, T, Actor) -> Result<(), Failure>,
+) -> Result<HttpResponse, Failure> {
+    let id = community(&auth, path)?;
+    let actor = Actor::Key(auth.id().clone());
+    let s = state.clone();
+    let stored = document.clone();
+    blocking(move || set(&s.communities, &id, stored, actor)).await?;
+    state.commit.durable().await?;
+    Ok(HttpResponse::Ok().json(document))
 }
 
 /// `GET /v1/communities/{id}/policy`: the policy in force (the default until one is set).
@@ -23,10 +55,7 @@ pub async fn get_policy(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, Failure> {
-    let id = community(&auth, &path)?;
-    let s = state.clone();
-    let policy = blocking(move || s.communities.policy(&id)).await?;
-    Ok(HttpResponse::Ok().json(policy))
+    get(auth, state, &path, Communities::policy).await
 }
 
 /// `PUT /v1/communities/{id}/policy`: 422 if the thresholds are out of range or order.
@@ -36,15 +65,7 @@ pub async fn put_policy(
     path: web::Path<String>,
     body: Json<CommunityPolicy>,
 ) -> Result<HttpResponse, Failure> {
-    let id = community(&auth, &path)?;
-    let policy = body.0;
-    policy.validate()?;
-    let actor = Actor::Key(auth.id().clone());
-    let s = state.clone();
-    let stored = policy.clone();
-    blocking(move || s.communities.set_policy(&id, stored, actor)).await?;
-    state.commit.durable().await?;
-    Ok(HttpResponse::Ok().json(policy))
+    put(auth, state, &path, body.0, Communities::set_policy).await
 }
 
 /// `GET /v1/communities/{id}/wordlist`
@@ -53,10 +74,7 @@ pub async fn get_wordlist(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, Failure> {
-    let id = community(&auth, &path)?;
-    let s = state.clone();
-    let wordlist = blocking(move || s.communities.wordlist(&id)).await?;
-    Ok(HttpResponse::Ok().json(wordlist))
+    get(auth, state, &path, Communities::wordlist).await
 }
 
 /// `PUT /v1/communities/{id}/wordlist`: replaces the community's terms; effective on the
@@ -67,13 +85,5 @@ pub async fn put_wordlist(
     path: web::Path<String>,
     body: Json<CommunityWordlist>,
 ) -> Result<HttpResponse, Failure> {
-    let id = community(&auth, &path)?;
-    let wordlist = body.0;
-    wordlist.validate()?;
-    let actor = Actor::Key(auth.id().clone());
-    let s = state.clone();
-    let stored = wordlist.clone();
-    blocking(move || s.communities.set_wordlist(&id, stored, actor)).await?;
-    state.commit.durable().await?;
-    Ok(HttpResponse::Ok().json(wordlist))
+    put(auth, state, &path, body.0, Communities::set_wordlist).await
 }

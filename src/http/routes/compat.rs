@@ -22,11 +22,14 @@ use crate::compat::openai::{self, ModerationRequest, ModerationResponse, Moderat
 use crate::compat::perspective::suggest::{SuggestResponse, Suggestion};
 use crate::compat::perspective::{discovery, Analysis, AnalyzeResponse, PerspectiveError};
 use crate::compat::UniqueKeys;
-use crate::failure::{Code, Failure};
+use crate::failure::Failure;
 use crate::http::error::BEARER_CHALLENGE;
 use crate::http::extract::{Auth, Json};
 use crate::http::origin::root_url;
 use crate::http::{blocking, status, AppState};
+use crate::ids::CommunityId;
+use crate::verdict::Verdict;
+use crate::Code;
 
 /// An error response: Warden's status for `code`, the vendor's body.
 fn error_response(
@@ -151,20 +154,27 @@ fn perspective_query(req: &HttpRequest) -> Result<Option<String>, PerspectiveErr
     Ok(key)
 }
 
-/// Validates, scores the text under the same rules `analyze` would use, and stores the
-/// suggestion beside Warden's scores.
-async fn suggest(
+/// The opening of both Perspective calls: the caller (a bearer key or `?key=`) and the
+/// body's members.
+fn perspective_request(
     req: &HttpRequest,
-    state: &Data<AppState>,
     body: Result<Json<UniqueKeys>, Failure>,
-) -> Result<SuggestResponse, PerspectiveError> {
+) -> Result<(Auth<Scorer>, Value), PerspectiveError> {
     let key = perspective_query(req)?;
     let auth = Auth::<Scorer>::from_header_or_query(req, key.as_deref())?;
     let Json(UniqueKeys(body)) = body?;
-    let suggestion = Suggestion::parse(&body)?;
-    let loaded = state.scorer.engine().wordlists().languages().to_vec();
-    suggestion.check_languages(&loaded)?;
-    let rules = match suggestion.community() {
+    Ok((auth, body))
+}
+
+/// The verdict on `text` under the rules of `community`, which must be in the caller's
+/// scope, or under the default rules.
+async fn score_in(
+    state: &Data<AppState>,
+    auth: &Auth<Scorer>,
+    community: Option<&CommunityId>,
+    text: &str,
+) -> Result<Verdict, Failure> {
+    let rules = match community {
         Some(c) => {
             auth.require(c, "community")?;
             rules_for(state, std::slice::from_ref(c)).await?.remove(c)
@@ -172,10 +182,21 @@ async fn suggest(
         None => None,
     }
     .unwrap_or_else(|| state.communities.default_rules());
-    let verdict = state
-        .scorer
-        .score(rules, Arc::from(suggestion.text()))
-        .await?;
+    state.scorer.score(rules, Arc::from(text)).await
+}
+
+/// Validates, scores the text under the same rules `analyze` would use, and stores the
+/// suggestion beside Warden's scores.
+async fn suggest(
+    req: &HttpRequest,
+    state: &Data<AppState>,
+    body: Result<Json<UniqueKeys>, Failure>,
+) -> Result<SuggestResponse, PerspectiveError> {
+    let (auth, body) = perspective_request(req, body)?;
+    let suggestion = Suggestion::parse(&body)?;
+    let loaded = state.scorer.engine().wordlists().languages().to_vec();
+    suggestion.check_languages(&loaded)?;
+    let verdict = score_in(state, &auth, suggestion.community(), suggestion.text()).await?;
     let record = suggestion.feedback(&verdict, auth.id().clone(), Timestamp::now());
     let store = state.store.clone();
     blocking(move || crate::moderation::feedback::record(&*store, &record)).await?;
@@ -188,27 +209,14 @@ async fn analyze(
     state: &Data<AppState>,
     body: Result<Json<UniqueKeys>, Failure>,
 ) -> Result<AnalyzeResponse, PerspectiveError> {
-    let key = perspective_query(req)?;
-    let auth = Auth::<Scorer>::from_header_or_query(req, key.as_deref())?;
-    let Json(UniqueKeys(body)) = body?;
+    let (auth, body) = perspective_request(req, body)?;
     let analysis = Analysis::parse(&body)?;
     state
         .limiter
         .charge_text(auth.id(), analysis.text().len())?;
     let loaded = state.scorer.engine().wordlists().languages().to_vec();
     analysis.check_languages(&loaded)?;
-    let rules = match analysis.community() {
-        Some(c) => {
-            auth.require(c, "community")?;
-            rules_for(state, std::slice::from_ref(c)).await?.remove(c)
-        }
-        None => None,
-    }
-    .unwrap_or_else(|| state.communities.default_rules());
-    let verdict = state
-        .scorer
-        .score(rules, Arc::from(analysis.text()))
-        .await?;
+    let verdict = score_in(state, &auth, analysis.community(), analysis.text()).await?;
     Ok(analysis.respond(&verdict, &loaded))
 }
 

@@ -6,8 +6,8 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use crate::auth::Auditor;
 use crate::failure::Failure;
 use crate::http::extract::{Auth, QueryParams};
-use crate::http::routes::items::{access, item_id};
-use crate::http::{blocking, AppState};
+use crate::http::routes::items::{item_id, read_item};
+use crate::http::AppState;
 use crate::moderation::reports;
 
 const DEFAULT_LIMIT: u32 = 20;
@@ -31,9 +31,9 @@ pub async fn author_history(
         ));
     }
     params.finish()?;
-    let s = state.clone();
-    let history =
-        blocking(move || reports::author_history(&*s.store, &id, &access(&auth), limit as usize))
-            .await?;
+    let history = read_item(auth, &state, id, move |store, id, access| {
+        reports::author_history(store, id, access, limit as usize)
+    })
+    .await?;
     Ok(HttpResponse::Ok().json(history))
 }

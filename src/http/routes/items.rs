@@ -20,7 +20,8 @@ use crate::http::views::{ItemView, Pii};
 use crate::http::{blocking, AppState};
 use crate::ids::ItemId;
 use crate::moderation::decisions::{self, Act, Caller};
-use crate::moderation::items;
+use crate::moderation::items::{self, Access};
+use crate::store::Store;
 
 pub(crate) fn item_id(path: &str) -> Result<ItemId, Failure> {
     path.parse().map_err(|_| Failure::not_found("item"))
@@ -31,6 +32,21 @@ pub(crate) fn access<R: Roles>(
     auth: &Auth<R>,
 ) -> impl Fn(&Item) -> Result<(), Failure> + Sync + '_ {
     |item: &Item| auth.require(&item.community, "item")
+}
+
+/// The opening of the routes that read one item: `read` (a `moderation` service) on the
+/// blocking pool, over the store, for the item `id` in the caller's scope.
+pub(crate) async fn read_item<R: Roles, T: Send + 'static>(
+    auth: Auth<R>,
+    state: &web::Data<AppState>,
+    id: ItemId,
+    read: impl FnOnce(&dyn Store, &ItemId, &Access<'_>) -> Result<T, Failure> + Send + 'static,
+) -> Result<T, Failure>
+where
+    Auth<R>: Send + 'static,
+{
+    let s = state.clone();
+    blocking(move || read(&*s.store, &id, &access(&auth))).await
 }
 
 /// `GET /v1/items/{id}[?reveal=pii]`
@@ -49,8 +65,7 @@ pub async fn get(
     };
     params.finish()?;
     if !reveal {
-        let s = state.clone();
-        let record = blocking(move || items::read(&*s.store, &id, &access(&auth))).await?;
+        let record = read_item(auth, &state, id, items::read).await?;
         return Ok(HttpResponse::Ok().json(ItemView::render(
             record,
             Timestamp::now(),
@@ -73,8 +88,7 @@ pub async fn events(
     path: web::Path<String>,
 ) -> Result<HttpResponse, Failure> {
     let id = item_id(&path)?;
-    let s = state.clone();
-    let events = blocking(move || items::history(&*s.store, &id, &access(&auth))).await?;
+    let events = read_item(auth, &state, id, items::history).await?;
     Ok(HttpResponse::Ok().json(json!({ "item_id": id, "events": events })))
 }
 

@@ -18,6 +18,23 @@ fn author(path: &str) -> Result<AuthorId, Failure> {
         .map_err(|e| Failure::invalid_field("author_id", e))
 }
 
+/// The opening of both routes: the author in the path, and `community`, which must be in
+/// the caller's scope when it is given.
+fn subject(
+    auth: &Auth<DataRequests>,
+    path: &str,
+    req: &HttpRequest,
+) -> Result<(AuthorId, Option<CommunityId>), Failure> {
+    let author = author(path)?;
+    let mut params = QueryParams::parse(req)?;
+    let community: Option<CommunityId> = params.take("community")?;
+    params.finish()?;
+    if let Some(c) = &community {
+        auth.require(c, "community")?;
+    }
+    Ok((author, community))
+}
+
 /// `DELETE /v1/subjects/{author_id}?community=` → the erasure receipt.
 pub async fn erase(
     auth: Auth<DataRequests>,
@@ -25,16 +42,9 @@ pub async fn erase(
     path: web::Path<String>,
     req: HttpRequest,
 ) -> Result<HttpResponse, Failure> {
-    let author = author(&path)?;
-    let mut params = QueryParams::parse(&req)?;
-    let community: CommunityId = params.take("community")?.ok_or_else(|| {
-        Failure::new(
-            crate::failure::Code::MissingField,
-            "missing field `community`",
-        )
-    })?;
-    params.finish()?;
-    auth.require(&community, "community")?;
+    let (author, community) = subject(&auth, &path, &req)?;
+    let community = community
+        .ok_or_else(|| Failure::new(crate::Code::MissingField, "missing field `community`"))?;
     let s = state.clone();
     let actor = auth.id().clone();
     let receipt =
@@ -54,13 +64,7 @@ pub async fn export(
     path: web::Path<String>,
     req: HttpRequest,
 ) -> Result<HttpResponse, Failure> {
-    let author = author(&path)?;
-    let mut params = QueryParams::parse(&req)?;
-    let community: Option<CommunityId> = params.take("community")?;
-    params.finish()?;
-    if let Some(c) = &community {
-        auth.require(c, "community")?;
-    }
+    let (author, community) = subject(&auth, &path, &req)?;
     let scope = auth.key.scope.clone();
     let actor = Actor::Key(auth.id().clone());
     let s = state.clone();

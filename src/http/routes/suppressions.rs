@@ -22,7 +22,7 @@ use crate::clock::Timestamp;
 use crate::domain::suppress::{Rule, Scope, Subject};
 use crate::failure::Failure;
 use crate::http::extract::{Auth, Json, QueryParams};
-use crate::http::routes::items::{access, item_id};
+use crate::http::routes::items::{item_id, read_item};
 use crate::http::{blocking, AppState};
 use crate::ids::CommunityId;
 use crate::moderation::feed;
@@ -225,7 +225,6 @@ pub async fn item_rules(
     path: web::Path<String>,
 ) -> Result<HttpResponse, Failure> {
     let id = item_id(&path)?;
-    let s = state.clone();
-    let rules = blocking(move || feed::item_rules(&*s.store, &id, &access(&auth))).await?;
+    let rules = read_item(auth, &state, id, feed::item_rules).await?;
     Ok(HttpResponse::Ok().json(json!({ "item_id": id, "rules": rules })))
 }

@@ -4,12 +4,12 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::json;
 
-use crate::auth::{Moderator, Transparency};
+use crate::auth::{Moderator, Roles, Transparency};
 use crate::clock::Timestamp;
 use crate::domain::transparency::DecisionCursor;
 use crate::failure::Failure;
 use crate::http::extract::{Auth, QueryParams};
-use crate::http::routes::items::{access, item_id};
+use crate::http::routes::items::{item_id, read_item};
 use crate::http::{blocking, AppState};
 use crate::ids::CommunityId;
 use crate::moderation::reports;
@@ -22,10 +22,36 @@ pub async fn item_statement(
     path: web::Path<String>,
 ) -> Result<HttpResponse, Failure> {
     let id = item_id(&path)?;
-    let s = state.clone();
-    let statement =
-        blocking(move || reports::item_statement(&*s.store, &id, &access(&auth))).await?;
+    let statement = read_item(auth, &state, id, reports::item_statement).await?;
     Ok(HttpResponse::Ok().json(statement))
+}
+
+/// The query of both report routes.
+struct Window<T> {
+    from: Timestamp,
+    to: Timestamp,
+    /// `community`, narrowed to the caller's scope (`None`: every community).
+    communities: Option<Vec<CommunityId>>,
+    /// What the route takes of the rest.
+    more: T,
+}
+
+fn window<R: Roles, T>(
+    auth: &Auth<R>,
+    req: &HttpRequest,
+    more: impl FnOnce(&mut QueryParams) -> Result<T, Failure>,
+) -> Result<Window<T>, Failure> {
+    let mut params = QueryParams::parse(req)?;
+    let (from, to) = range(&mut params)?;
+    let community: Option<CommunityId> = params.take("community")?;
+    let more = more(&mut params)?;
+    params.finish()?;
+    Ok(Window {
+        from,
+        to,
+        communities: auth.communities(community)?,
+        more,
+    })
 }
 
 /// `from`/`to` (RFC 3339), by default the last 30 days.
@@ -49,15 +75,12 @@ pub async fn statements(
     state: web::Data<AppState>,
     req: HttpRequest,
 ) -> Result<HttpResponse, Failure> {
-    let mut params = QueryParams::parse(&req)?;
-    let (from, to) = range(&mut params)?;
-    let community: Option<CommunityId> = params.take("community")?;
-    let cursor: Option<DecisionCursor> = params.take("cursor")?;
-    params.finish()?;
-    let list = auth.communities(community)?;
+    let q = window(&auth, &req, |p| p.take::<DecisionCursor>("cursor"))?;
     let s = state.clone();
-    let (statements, next) =
-        blocking(move || reports::statements(&*s.store, list.as_deref(), from, to, cursor)).await?;
+    let (statements, next) = blocking(move || {
+        reports::statements(&*s.store, q.communities.as_deref(), q.from, q.to, q.more)
+    })
+    .await?;
     let mut body = json!({ "statements": statements });
     if let Some(next) = next {
         body["next_cursor"] = json!(next.to_string());
@@ -72,11 +95,12 @@ pub async fn report(
     state: web::Data<AppState>,
     req: HttpRequest,
 ) -> Result<HttpResponse, Failure> {
-    let mut params = QueryParams::parse(&req)?;
-    let (from, to) = range(&mut params)?;
-    let community: Option<CommunityId> = params.take("community")?;
-    params.finish()?;
-    let list = auth.communities(community)?;
+    let Window {
+        from,
+        to,
+        communities: list,
+        ..
+    } = window(&auth, &req, |_| Ok(()))?;
     let shown = list.clone();
     let s = state.clone();
     let report =

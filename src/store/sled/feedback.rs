@@ -12,6 +12,7 @@
 
 use std::ops::Bound;
 
+use super::keys::scan_start;
 use crate::domain::feedback::ScoreFeedback;
 use crate::failure::Failure;
 use crate::ids::CommunityId;
@@ -50,14 +51,8 @@ pub(super) fn list(
     limit: usize,
 ) -> Result<Vec<(u64, ScoreFeedback)>, Failure> {
     let prefix = prefix(community);
-    let start = match after {
-        Some(id) => {
-            let mut key = prefix.clone();
-            key.extend_from_slice(&id.to_be_bytes());
-            Bound::Excluded(key)
-        }
-        None => Bound::Included(prefix.clone()),
-    };
+    let after = after.map(u64::to_be_bytes);
+    let start = scan_start(&prefix, after.as_ref().map(|b| b.as_slice()));
     let tree = db.open_tree(TREE).map_err(internal)?;
     let mut records = Vec::new();
     for kv in tree.range((start, Bound::Unbounded)).take(limit) {

@@ -2,6 +2,7 @@
 //! module docs of `store::sled`), and the error plumbing its transactions share.
 
 use std::io;
+use std::ops::Bound;
 use std::path::Path;
 
 use serde::de::DeserializeOwned;
@@ -133,6 +134,19 @@ pub(super) fn community_key(entry: &QueueEntry) -> Vec<u8> {
     let mut key = community_prefix(entry.queue, &entry.community);
     key.extend_from_slice(&entry.cursor().to_bytes());
     key
+}
+
+/// Where a scan of the keys under `prefix` starts: at the first, or just past
+/// `prefix ++ after` when it resumes a page.
+pub(super) fn scan_start(prefix: &[u8], after: Option<&[u8]>) -> Bound<Vec<u8>> {
+    let mut key = prefix.to_vec();
+    match after {
+        Some(after) => {
+            key.extend_from_slice(after);
+            Bound::Excluded(key)
+        }
+        None => Bound::Included(key),
+    }
 }
 
 pub(super) fn time_bytes(t: Timestamp) -> [u8; 8] {

@@ -293,14 +293,8 @@ impl SledStore {
         limit: usize,
         mut entry: impl FnMut(&[u8], &[u8]) -> std::result::Result<QueueEntry, Failure>,
     ) -> std::result::Result<Vec<QueueEntry>, Failure> {
-        let start = match after {
-            Some(c) => {
-                let mut k = prefix.to_vec();
-                k.extend_from_slice(&c.to_bytes());
-                Bound::Excluded(k)
-            }
-            None => Bound::Included(prefix.to_vec()),
-        };
+        let after = after.map(|c| c.to_bytes());
+        let start = scan_start(prefix, after.as_ref().map(|b| b.as_slice()));
         let mut out = Vec::new();
         for kv in tree.range((start, Bound::Unbounded)) {
             if out.len() >= limit {

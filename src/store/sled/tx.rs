@@ -83,6 +83,25 @@ impl Tx<'_> {
         }
     }
 
+    /// Moves an item's valueless index entry in `tree` (its retention date, its lease
+    /// expiry) from `old` to `new`; `None` is no entry.
+    fn move_marker(
+        &self,
+        tree: usize,
+        old: Option<Vec<u8>>,
+        new: Option<Vec<u8>>,
+    ) -> ConflictableTransactionResult<(), Failure> {
+        if old != new {
+            if let Some(old) = old {
+                self.tree(tree).remove(old)?;
+            }
+            if let Some(new) = new {
+                self.tree(tree).insert(new, &[][..])?;
+            }
+        }
+        Ok(())
+    }
+
     pub(super) fn put<T: Serialize>(
         &self,
         tree: usize,
@@ -283,15 +302,11 @@ impl Tx<'_> {
             self.put(DECISIONS, &timed_key(record.at, &at_key), record)?;
             self.put(DECISIONS_BY_ITEM, &at_key, record)?;
         }
-        let (old, new) = (before.and_then(retention_key), retention_key(after));
-        if old != new {
-            if let Some(old) = old {
-                self.tree(RETENTION).remove(old)?;
-            }
-            if let Some(new) = new {
-                self.tree(RETENTION).insert(new, &[][..])?;
-            }
-        }
+        self.move_marker(
+            RETENTION,
+            before.and_then(retention_key),
+            retention_key(after),
+        )?;
 
         self.put(ITEMS, &after.id.as_bytes()[..], &*after)?;
 
@@ -309,15 +324,7 @@ impl Tx<'_> {
                     .insert(community_key(new), &[][..])?;
             }
         }
-        let (old, new) = (before.and_then(lease_key), lease_key(after));
-        if old != new {
-            if let Some(old) = old {
-                self.tree(LEASES).remove(old)?;
-            }
-            if let Some(new) = new {
-                self.tree(LEASES).insert(new, &[][..])?;
-            }
-        }
+        self.move_marker(LEASES, before.and_then(lease_key), lease_key(after))?;
 
         for (subject, history) in &derived.histories {
             self.put(REMOVALS, subject.as_bytes(), history)?;
