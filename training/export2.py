@@ -10,15 +10,16 @@
      skip fusions only): the attention projections stay plain MatMuls, so step 4 can
      quantize every weight matrix.
   4. Deterministic int8, per token (quant_token.py): every MatMul with a constant weight
-     becomes an exact integer product (MatMulInteger) of a uint8 activation row, quantized
-     with its OWN scale (max|x|/127 over the hidden dimension), and uint8 weights with one
-     scale per output column; the embedding tables become int8 Gathers. Nothing depends
-     on other rows of the batch, so a text scores the same alone or in any batch (checked
-     below to 1e-4, and in the Rust tests). 1.0 used dynamic quantization, whose scale is
-     computed over the whole batch tensor (a text's scores moved by up to 0.12 with its
-     batch partners). 2.0.0 shipped weight-only MatMulNBits (also batch-independent) whose
-     8-bit kernel dequantizes each weight matrix per call: 39 ms for one short text.
-     quant_static.py measures the alternatives (static QDQ, NBits, fp32) side by side.
+     becomes an exact integer product (MatMulIntegerToFloat) of a uint8 activation row,
+     quantized with its OWN scale (max|x|/127 over the hidden dimension), and 7-bit int8
+     weights with one scale per output column (7 bits: AVX2's uint8 x int8 kernel cannot
+     saturate); the embedding tables become int8 Gathers. Nothing depends on other rows of
+     the batch, so a text scores the same alone or in any batch (checked below to 1e-4, and
+     in the Rust tests). 1.0 used dynamic quantization, whose scale is computed over the
+     whole batch tensor (a text's scores moved by up to 0.12 with its batch partners).
+     2.0.0 shipped weight-only MatMulNBits (also batch-independent) whose 8-bit kernel
+     dequantizes each weight matrix per call: 39 ms for one short text.
+     quant_static.py and compare_speed.py measure the alternatives side by side.
 Intermediate graphs go to training/runs/<name>/ (git-ignored).
 
 Usage: python export2.py --name v2 [--base]  (--base: untrained
