@@ -37,7 +37,8 @@ def _const(acc, name, array):
 
 def rewrite(src: str, dst: str, skip=("head",), weight_levels: int = 63) -> dict:
     """Rewrites every MatMul of `src` with a constant weight (names containing a `skip`
-    word excepted) into per-token int8; writes `dst`."""
+    word excepted) into per-token int8; writes `dst`. Keep `weight_levels` ≤ 63: above it
+    AVX2's 16-bit pair sums can saturate and scores would depend on the CPU again."""
     m = onnx.load(src)
     g = m.graph
     inits = {i.name: i for i in g.initializer}
