@@ -537,10 +537,11 @@ pub fn diff(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn rule(seq: u64, id: &str, subject: &Subject, state: RuleState) -> Rule {
+    /// A rule for tests (also the feed's index tests).
+    pub(crate) fn rule(seq: u64, id: &str, subject: &Subject, state: RuleState) -> Rule {
         Rule {
             seq,
             rule_id: RuleId(id.into()),
@@ -558,7 +559,7 @@ mod tests {
         }
     }
 
-    fn subject(id: &str) -> Subject {
+    pub(crate) fn subject(id: &str) -> Subject {
         Subject {
             kind: SubjectKind::Content,
             community: "c".parse().unwrap(),

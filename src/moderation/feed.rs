@@ -235,44 +235,18 @@ pub fn item_rules(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::suppress::{Reason, ReasonSource, SubjectKind};
-
-    fn rule(seq: u64, id: u64, subject: &Subject, state: RuleState) -> Rule {
-        Rule {
-            seq,
-            rule_id: RuleId::created_at_seq(id),
-            subject: subject.clone(),
-            scopes: vec![Scope::Recommend],
-            reason: Reason {
-                category: "threat".into(),
-                source: ReasonSource::Decision,
-                item_id: None,
-            },
-            created_at: Timestamp::from_millis(0),
-            expires_at: None,
-            state,
-            changed_at: Timestamp::from_millis(0),
-        }
-    }
-
-    fn subject(id: &str) -> Subject {
-        Subject {
-            kind: SubjectKind::Content,
-            community: "c".parse().unwrap(),
-            id: id.to_string().try_into().unwrap(),
-        }
-    }
+    use crate::domain::suppress::tests::{rule, subject};
 
     #[test]
     fn the_index_follows_revocations() {
         let mut index = Index::default();
         let a = subject("a");
-        index.apply(rule(1, 1, &a, RuleState::Active));
-        index.apply(rule(2, 2, &a, RuleState::Active));
+        index.apply(rule(1, "rul_1", &a, RuleState::Active));
+        index.apply(rule(2, "rul_2", &a, RuleState::Active));
         assert_eq!(index.by_subject[&a].len(), 2);
-        index.apply(rule(3, 1, &a, RuleState::Revoked));
+        index.apply(rule(3, "rul_1", &a, RuleState::Revoked));
         assert_eq!(index.by_subject[&a].len(), 1);
-        index.apply(rule(4, 2, &a, RuleState::Expired));
+        index.apply(rule(4, "rul_2", &a, RuleState::Expired));
         assert!(index.by_subject.is_empty());
         assert!(index.by_id.is_empty());
     }
