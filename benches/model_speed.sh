@@ -51,30 +51,6 @@ done
 echo "identity guard records on OLID: $(grep -c '"guards"' "$TMP/out.jsonl" || true) of $N texts re-scored"
 
 if [ -x "$PY" ]; then
-    "$PY" - "$DATA" <<'EOF'
-import json, sys, time
-import numpy as np
-sys.path.insert(0, "training")
-import warden_common as W
-from export import session, OUT_NAMES
-texts = [json.loads(l)["text"] for l in open(sys.argv[1])]
-tok = W.load_tokenizer(W.MODEL_DIR / "tokenizer.json")
-s = session(W.MODEL_DIR / "model.onnx", threads=2)
-enc = tok.encode_batch([W.preprocess(t) for t in texts])
-order = np.argsort([len(e.ids) for e in enc], kind="stable")
-best = []
-for _ in range(3):
-    t = 0.0
-    for b in range(0, len(order), 32):
-        rows = [enc[i] for i in order[b:b + 32]]
-        L = max(len(e.ids) for e in rows)
-        ids = np.zeros((len(rows), L), np.int64); am = np.zeros((len(rows), L), np.int64)
-        for r, e in enumerate(rows):
-            ids[r, :len(e.ids)] = e.ids; am[r, :len(e.ids)] = 1
-        t0 = time.perf_counter()
-        s.run(OUT_NAMES, {"input_ids": ids, "attention_mask": am})
-        t += time.perf_counter() - t0
-    best.append(len(texts) / t)
-print(f"python onnxruntime, shipped model only (batches of 32, 2 threads): median {sorted(best)[1]:.0f} texts/s")
-EOF
+    # The shipped model alone, the same texts, timed around the model call only.
+    WARDEN_DATA="$(dirname "$(dirname "$DATA")")" "$PY" training/compare_speed.py --texts 0 models/warden-minilm/model.onnx
 fi

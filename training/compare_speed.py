@@ -1,10 +1,11 @@
 """Model-only speed of several ONNX graphs, interleaved in one run (a shared machine's load
 then hits them alike): batches of 32 length-sorted OLID tweets and one short text, 2 threads.
 
-Usage: python compare_speed.py MODEL.onnx [MODEL.onnx ...]   (first 2,000 OLID tweets)
+Usage: python compare_speed.py [--texts N] MODEL.onnx [MODEL.onnx ...]
+(the first N OLID tweets, default 2,000; 0 = all; benches/model_speed.sh uses all)
 """
+import argparse
 import json
-import sys
 import time
 
 import numpy as np
@@ -14,8 +15,13 @@ from export import OUT_NAMES, session
 
 
 def main():
-    paths = sys.argv[1:]
-    texts = [json.loads(line)["text"] for line in open(W.data_dir() / "train" / "olid.jsonl")][:2000]
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--texts", type=int, default=2000)
+    ap.add_argument("models", nargs="+")
+    args = ap.parse_args()
+    paths = args.models
+    texts = [json.loads(line)["text"] for line in open(W.data_dir() / "train" / "olid.jsonl")]
+    texts = texts[:args.texts or None]
     tok = W.load_tokenizer(W.MODEL_DIR / "tokenizer.json")
     enc = tok.encode_batch([W.preprocess(t) for t in texts])
     order = np.argsort([len(e.ids) for e in enc], kind="stable")
