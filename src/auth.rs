@@ -28,13 +28,14 @@ use std::sync::{Arc, RwLock};
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use utoipa::ToSchema;
 
 use crate::clock::Timestamp;
 use crate::failure::Failure;
 use crate::ids::{CommunityId, KeyId};
 
 /// What a key may do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// Everything, including keys, policies and wordlists.
@@ -157,6 +158,28 @@ impl<'de> Deserialize<'de> for Scope {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Scope, D::Error> {
         let list = Vec::<String>::deserialize(d)?;
         Scope::from_strings(&list).map_err(serde::de::Error::custom)
+    }
+}
+
+/// In the API document, a scope is what the API shows (`communities` of a key): named
+/// `Communities`, since `Scope` there is a suppression scope.
+impl utoipa::PartialSchema for Scope {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::schema::ArrayBuilder::new()
+            .items(crate::schema::string(
+                "A community id, or `*`.",
+                Some("^([*]|[A-Za-z0-9._-]{1,64})$"),
+                None,
+            ))
+            .min_items(Some(1))
+            .description(Some("Community ids, or `[\"*\"]` for all."))
+            .into()
+    }
+}
+
+impl ToSchema for Scope {
+    fn name() -> std::borrow::Cow<'static, str> {
+        "Communities".into()
     }
 }
 

@@ -21,8 +21,10 @@ use std::str::FromStr;
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
 
+use crate::schema::{self, string_schema};
+
 macro_rules! string_id {
-    ($(#[$doc:meta])* $name:ident, $check:path) => {
+    ($(#[$doc:meta])* $name:ident, $check:path, $schema:expr) => {
         $(#[$doc])*
         #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
         #[serde(try_from = "String", into = "String")]
@@ -66,29 +68,54 @@ macro_rules! string_id {
                 &self.0
             }
         }
+
+        string_schema!($name, $schema);
     };
 }
 
 string_id!(
     /// A community (a forum, a server, a tenant): 1–64 ASCII letters, digits, `.`, `_`, `-`.
     CommunityId,
-    check_community
+    check_community,
+    schema::string(
+        "A community id: 1 to 64 ASCII letters, digits, `.`, `_`, `-`.",
+        Some("^[A-Za-z0-9._-]{1,64}$"),
+        None
+    )
 );
 string_id!(
     /// The platform's own id for a piece of content: 1–256 bytes, no control characters.
     ContentId,
-    check_external
+    check_external,
+    schema::string(
+        "The platform's content id: 1 to 256 bytes, no control characters.",
+        Some(schema::NO_CONTROL),
+        Some((1, 256))
+    )
 );
 string_id!(
     /// The platform's id for the author: 1–256 bytes, no control characters.
     AuthorId,
-    check_external
+    check_external,
+    schema::string(
+        "The platform's author id: 1 to 256 bytes, no control characters.",
+        Some(schema::NO_CONTROL),
+        Some((1, 256))
+    )
 );
 string_id!(
     /// The public id of an API key (`key_` and 16 hex digits); never the secret.
     KeyId,
-    check_key_id
+    check_key_id,
+    schema::string(
+        "An API key's public id (never the secret).",
+        Some(KEY_ID_PATTERN),
+        None
+    )
 );
+
+/// The form of a [`KeyId`] (the form the API documents; `check_key_id` enforces it).
+pub(crate) const KEY_ID_PATTERN: &str = "^key_[0-9a-f]{16}$";
 
 fn check_community(s: &str) -> Result<(), String> {
     if s.is_empty() || s.len() > 64 {
@@ -181,6 +208,11 @@ impl From<ItemId> for String {
     }
 }
 
+string_schema!(
+    ItemId,
+    schema::string("An item id.", Some("^[0-9a-f]{32}$"), None)
+);
+
 impl fmt::Display for ItemId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&hex::encode(self.0))
@@ -228,6 +260,15 @@ impl From<ContentText> for String {
         t.0
     }
 }
+
+string_schema!(
+    ContentText,
+    schema::string(
+        "User-generated text: at most 65,536 bytes.",
+        None,
+        Some((0, ContentText::MAX_BYTES))
+    )
+);
 
 impl fmt::Debug for ContentText {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

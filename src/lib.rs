@@ -60,6 +60,7 @@ pub mod model;
 mod moderation;
 pub mod patterns;
 pub mod policy;
+mod schema;
 mod scorer;
 pub mod store;
 pub mod text;

@@ -9,9 +9,12 @@ use std::fmt;
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 /// What a finding is about. The names are stable API.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Category {
     /// General toxicity, as the classifier sees it; with patterns only, the strongest
@@ -74,7 +77,9 @@ impl FromStr for Category {
 
 /// How bad a wordlist term is. The default policy removes `high`, reviews `medium` and
 /// allows `low`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
     Low,
@@ -129,7 +134,9 @@ impl FromStr for Severity {
 }
 
 /// What should happen to the content.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Action {
     Allow,
@@ -158,7 +165,7 @@ impl fmt::Display for Action {
 }
 
 /// Which detector produced a match.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Source {
     /// A shipped wordlist term.
@@ -172,7 +179,7 @@ pub enum Source {
 }
 
 /// The kind of personal data a `pii` match found.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum PiiKind {
     Email,
@@ -199,7 +206,9 @@ impl PiiKind {
 }
 
 /// A special category of personal data (GDPR Art. 9). The names are stable API.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum SensitiveCategory {
     Health,
@@ -254,7 +263,7 @@ impl FromStr for SensitiveCategory {
 
 /// Where a text reveals a special category of personal data, as code-point offsets like
 /// [`Match`]. Not a finding against the text: it changes no score and no action.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct SensitiveSpan {
     pub start: u32,
     pub end: u32,
@@ -262,7 +271,7 @@ pub struct SensitiveSpan {
 }
 
 /// One finding: a span of the original text and why it matters.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Match {
     /// Code-point offset of the first character, in the original text.
     pub start: u32,
@@ -285,7 +294,7 @@ pub struct Match {
 }
 
 /// Which engine produced a verdict, so old verdicts can be explained later.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct EngineInfo {
     /// Warden's version.
     pub version: String,
@@ -296,14 +305,14 @@ pub struct EngineInfo {
 }
 
 /// Which classifier scored the text.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct ModelInfo {
     pub name: String,
     pub version: String,
 }
 
 /// The result of scoring one text.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Verdict {
     /// The caller's id for the text, echoed back.
     #[serde(default)]
@@ -338,7 +347,7 @@ pub struct Verdict {
 
 /// How much of a text the classifier read (see [`Verdict::model_coverage`]), in its
 /// tokens: windows spread evenly over the text, its first and last tokens included.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct ModelCoverage {
     /// The text's tokens.
     pub tokens: u32,
@@ -347,7 +356,7 @@ pub struct ModelCoverage {
 }
 
 /// Which safety net a [`Guard`] record is about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum GuardKind {
     /// The text was re-scored with its identity mentions replaced by neutral words.
@@ -355,7 +364,7 @@ pub enum GuardKind {
 }
 
 /// What a guard did to the action.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum GuardEffect {
     /// The identity words carried the decision: `remove` became `review`.
@@ -365,7 +374,7 @@ pub enum GuardEffect {
 }
 
 /// One guard's record on a verdict.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Guard {
     pub kind: GuardKind,
     /// The identity terms found (as listed in the term list).

@@ -5,13 +5,15 @@
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use crate::clock::Timestamp;
 use crate::domain::event::Actor;
 use crate::ids::{CommunityId, KeyId};
+use crate::schema::{self, string_schema};
 
 /// What was done. The names are API (`action` in `GET /v1/audit`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 pub enum AuditAction {
     #[serde(rename = "key.create")]
     KeyCreate,
@@ -85,6 +87,15 @@ impl From<AuditActor> for String {
     }
 }
 
+string_schema!(
+    AuditActor,
+    schema::string(
+        "Who did it: a key id, `system` (the first admin key) or `cli` (`warden keys`).",
+        Some("^(system|cli|key_[0-9a-f]{16})$"),
+        None
+    )
+);
+
 impl From<Actor> for AuditActor {
     fn from(a: Actor) -> AuditActor {
         match a {
@@ -95,7 +106,7 @@ impl From<Actor> for AuditActor {
 }
 
 /// One entry of the audit log.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct AuditRecord {
     pub at: Timestamp,
     pub actor: AuditActor,

@@ -25,6 +25,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use crate::domain::suppress::SuppressionPolicy;
 use crate::engine::Engine;
@@ -34,7 +35,7 @@ use crate::policy::{Guards, Policy, Thresholds};
 use crate::verdict::{Action, Category, Severity, Source, Verdict};
 
 /// What Warden does for each action the policy can pick.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct ActionMap {
     pub allow: Action,
@@ -66,7 +67,7 @@ impl ActionMap {
 }
 
 /// A community's policy document (`GET`/`PUT /v1/communities/{id}/policy`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CommunityPolicy {
     /// Thresholds by category, as in [`Policy`]; a category not listed is never acted on.
@@ -148,7 +149,7 @@ impl CommunityPolicy {
 }
 
 /// A custom block term.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BlockTerm {
     pub text: String,
@@ -160,7 +161,7 @@ pub struct BlockTerm {
 
 /// A community's own terms (`PUT /v1/communities/{id}/wordlist`), on top of the shipped
 /// lists: `block` adds terms, `allow` protects words that contain a listed term.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CommunityWordlist {
     #[serde(default)]

@@ -20,14 +20,16 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use crate::clock::Timestamp;
 use crate::domain::item::{AppealResult, DecisionAction, Outcome, QueueName};
 use crate::ids::KeyId;
+use crate::schema::{self, string_schema};
 use crate::verdict::{Action, Category, EngineInfo, ModelInfo, Verdict};
 
 /// What happened. The names are API.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum EventKind {
     /// A new item, or a new revision of one (edited text, re-scored).
@@ -92,9 +94,18 @@ impl From<Actor> for String {
     }
 }
 
+string_schema!(
+    Actor,
+    schema::string(
+        "Who did it: a key id, or `system` (Warden itself).",
+        Some("^(system|key_[0-9a-f]{16})$"),
+        None
+    )
+);
+
 /// One entry of an item's history. Fields other than `seq`, `kind`, `actor` and `at` are
 /// present only for the kinds that carry them.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Event {
     /// Position in the item's history, from 1, without gaps; assigned by the store.
     pub seq: u64,

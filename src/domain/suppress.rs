@@ -34,15 +34,19 @@ use std::fmt;
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use crate::clock::Timestamp;
 use crate::domain::item::{Item, Outcome, QueueName, Status};
 use crate::failure::Failure;
 use crate::ids::{CommunityId, ItemId};
+use crate::schema::{self, string_schema};
 use crate::verdict::SensitiveCategory;
 
 /// What a rule stops. The names are API.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Scope {
     /// Recommending or amplifying it.
@@ -95,7 +99,9 @@ impl fmt::Display for Scope {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum SubjectKind {
     /// A piece of content, by the platform's content id.
@@ -105,7 +111,7 @@ pub enum SubjectKind {
 }
 
 /// What a rule is about. `id` is the platform's content id or author id.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Subject {
     pub kind: SubjectKind,
@@ -140,6 +146,15 @@ impl From<SubjectRef> for String {
     }
 }
 
+string_schema!(
+    SubjectRef,
+    schema::string(
+        "The platform's content id or author id: 1 to 256 bytes, no control characters.",
+        Some(schema::NO_CONTROL),
+        Some((1, 256))
+    )
+);
+
 impl fmt::Display for SubjectRef {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
@@ -147,7 +162,7 @@ impl fmt::Display for SubjectRef {
 }
 
 /// Where a rule came from. The names are API.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ReasonSource {
     /// A decision on the content (automatic or human): removal, label.
@@ -160,7 +175,7 @@ pub enum ReasonSource {
     Erasure,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Reason {
     /// The harm category behind a decision (`threat`, `insult`, … or `other`), the
     /// sensitive-data category (`health`, …), or `erasure`.
@@ -173,7 +188,7 @@ pub struct Reason {
 }
 
 /// A rule's state in a change-log entry.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum RuleState {
     Active,
@@ -200,6 +215,15 @@ impl RuleId {
     }
 }
 
+string_schema!(
+    RuleId,
+    schema::string(
+        "A rule's id: `rul_` and the change-log seq that created it.",
+        Some("^rul_[1-9][0-9]*$"),
+        None
+    )
+);
+
 impl fmt::Display for RuleId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
@@ -207,7 +231,7 @@ impl fmt::Display for RuleId {
 }
 
 /// One change-log entry: a rule as of `seq`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Rule {
     /// Position in the change log: from 1, no gaps, in commit order.
     pub seq: u64,
@@ -295,7 +319,7 @@ pub struct Wanted {
 }
 
 /// When an author's removals lead to an author rule.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct AuthorPolicy {
     /// Removals within the window that trigger the rule; 0 turns author rules off.
@@ -320,7 +344,7 @@ impl Default for AuthorPolicy {
 
 /// A community's rule derivations (`suppression` in the community policy). An empty
 /// scope list turns that derivation off.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct SuppressionPolicy {
     pub removed: Vec<Scope>,

@@ -24,6 +24,7 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use crate::clock::Timestamp;
 use crate::domain::event::{Event, EventKind};
@@ -104,7 +105,7 @@ impl DecisionRecord {
 }
 
 /// A statement of reasons with the Transparency Database's field names and values.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct Statement {
     pub decision_visibility: Vec<&'static str>,
     pub decision_ground: &'static str,
@@ -198,14 +199,14 @@ impl Statement {
 }
 
 /// Medians of time to decision, in seconds (`null` when there were none).
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, ToSchema)]
 pub struct Medians {
     pub all: Option<f64>,
     pub automated: Option<f64>,
     pub human: Option<f64>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, ToSchema)]
 pub struct Appeals {
     pub received: u64,
     pub upheld: u64,
@@ -213,7 +214,7 @@ pub struct Appeals {
 }
 
 /// `GET /v1/reports/transparency`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, ToSchema)]
 pub struct Report {
     /// Decisions (automatic and human, first decisions and appeal outcomes).
     pub decisions: u64,

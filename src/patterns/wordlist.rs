@@ -10,6 +10,7 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use utoipa::ToSchema;
 
 use crate::error::{Error, Result};
 use crate::verdict::{Category, Severity, Source};
@@ -18,7 +19,7 @@ include!(concat!(env!("OUT_DIR"), "/embedded_wordlists.rs"));
 
 /// Where a term may match relative to word boundaries. Whole words by default, which is
 /// what keeps `cocktail` and `Scunthorpe` clean.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum MatchMode {
     /// The whole token (or phrase).

@@ -27,6 +27,7 @@ use base64::Engine as _;
 use rand::RngCore;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use utoipa::ToSchema;
 
 pub use self::crypto::Key;
 
@@ -36,6 +37,7 @@ use crate::domain::item::{AppealResult, Item, Outcome, Revision, Status};
 use crate::domain::suppress::{Rule, RuleId, SubjectKind};
 use crate::failure::Failure;
 use crate::ids::{CommunityId, ContentId, ItemId, KeyId};
+use crate::schema::{self, string_schema};
 use crate::verdict::{Action, Verdict};
 
 /// A subject's pseudonym: the first 128 bits of HMAC-SHA256(pseudonym key, community,
@@ -196,7 +198,7 @@ impl<'de, T> Deserialize<'de> for Personal<T> {
 }
 
 /// Why a text is no longer held.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum RemovalReason {
     /// The community's retention period after the final decision ran out.
@@ -205,7 +207,7 @@ pub enum RemovalReason {
     Erasure,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Removal {
     pub reason: RemovalReason,
     pub at: Timestamp,
@@ -229,6 +231,11 @@ impl ReceiptId {
     }
 }
 
+string_schema!(
+    ReceiptId,
+    schema::string("An erasure's receipt id.", Some("^rcp_[0-9a-f]{16}$"), None)
+);
+
 impl fmt::Display for ReceiptId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
@@ -236,7 +243,7 @@ impl fmt::Display for ReceiptId {
 }
 
 /// Who an erasure was about, as the API names subjects.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct ReceiptSubject {
     /// Always `author` today: an erasure is about an author in a community.
     pub kind: SubjectKind,
@@ -245,7 +252,7 @@ pub struct ReceiptSubject {
 }
 
 /// What `DELETE /v1/subjects/{author_id}` did.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Receipt {
     /// `rcp_` and 16 hex digits; the audit log records it (and not the author id).
     pub receipt_id: ReceiptId,
@@ -264,7 +271,7 @@ pub struct Receipt {
 }
 
 /// One revision in an export: the author's own text, unmasked.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ExportRevision {
     pub revision: u32,
     pub submitted_at: Timestamp,
@@ -277,7 +284,7 @@ pub struct ExportRevision {
 }
 
 /// One item in an export.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ExportItem {
     pub item_id: ItemId,
     pub community: CommunityId,
@@ -298,7 +305,7 @@ pub struct ExportItem {
     pub events: Vec<crate::domain::event::Event>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ExportAppeal {
     pub statement: Option<String>,
     pub at: Timestamp,
@@ -307,7 +314,7 @@ pub struct ExportAppeal {
 }
 
 /// Everything Warden holds about an author in one community.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct SubjectExport {
     pub community: CommunityId,
     pub items: Vec<ExportItem>,
