@@ -32,10 +32,20 @@ pub(crate) fn one_of(values: &[&str]) -> Object {
         .build()
 }
 
-/// A list of strings, each one of `values`.
-pub(crate) fn list_of(values: &[&str]) -> utoipa::openapi::schema::Array {
-    utoipa::openapi::schema::ArrayBuilder::new()
-        .items(one_of(values))
+/// An object (or `null`) whose members are each `value` or `null`: what `serde` reads
+/// into an `Option<BTreeMap<String, Option<T>>>`, which `utoipa` cannot derive. `value` is
+/// inlined.
+pub(crate) fn map_of_optional(
+    description: &str,
+    value: utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>,
+) -> Object {
+    use utoipa::openapi::schema::{OneOfBuilder, Schema, SchemaType};
+    let null = ObjectBuilder::new().schema_type(Type::Null);
+    let member = OneOfBuilder::new().item(null).item(value).build();
+    ObjectBuilder::new()
+        .schema_type(SchemaType::from_iter([Type::Object, Type::Null]))
+        .description(Some(description))
+        .additional_properties(Some(Schema::OneOf(member)))
         .build()
 }
 

@@ -314,8 +314,9 @@ pub struct ModelInfo {
 /// The result of scoring one text.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Verdict {
-    /// The caller's id for the text, echoed back.
+    /// The caller's id for the text, echoed back (`null` when none was given).
     #[serde(default)]
+    #[schema(schema_with = echo_id_schema, required = true)]
     pub id: Option<serde_json::Value>,
     /// Whether the policy asks for anything other than `allow`.
     pub flagged: bool,
@@ -386,6 +387,19 @@ pub struct Guard {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub counterfactual_score: Option<f32>,
     pub effect: GuardEffect,
+}
+
+/// The schema of [`Verdict::id`] (and of the `id` a request gives): a string or a number,
+/// `null` for none.
+pub(crate) fn echo_id_schema() -> utoipa::openapi::schema::Object {
+    use utoipa::openapi::schema::{ObjectBuilder, SchemaType, Type};
+    ObjectBuilder::new()
+        .schema_type(SchemaType::from_iter([
+            Type::String,
+            Type::Number,
+            Type::Null,
+        ]))
+        .build()
 }
 
 impl Verdict {

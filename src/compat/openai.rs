@@ -15,7 +15,12 @@ use std::collections::BTreeMap;
 
 use rand::RngCore;
 use serde::Serialize;
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
+use utoipa::openapi::schema::{
+    ArrayBuilder, Object, ObjectBuilder, OneOfBuilder, Schema, SchemaType, Type,
+};
+use utoipa::openapi::RefOr;
+use utoipa::{PartialSchema, ToSchema};
 
 use super::{clamp_score, json_type, Transport};
 use crate::failure::Failure;
@@ -100,7 +105,7 @@ impl OpenAiError {
         OpenAiError {
             code: Code::InvalidField,
             message: message.into(),
-            kind: "invalid_request_error",
+            kind: ERROR_TYPES[0],
             param: Some(param.to_string()),
             error_code: Some(error_code),
             retry_after: None,
@@ -127,14 +132,46 @@ impl OpenAiError {
         self.retry_after
     }
 
-    pub fn body(&self) -> Value {
-        json!({"error": {
-            "message": self.message,
-            "type": self.kind,
-            "param": self.param,
-            "code": self.error_code,
-        }})
+    pub fn body(&self) -> OpenAiErrorBody {
+        OpenAiErrorBody {
+            error: OpenAiErrorDetail {
+                message: self.message.clone(),
+                kind: self.kind,
+                param: self.param.clone(),
+                code: self.error_code,
+            },
+        }
     }
+}
+
+/// OpenAI's error body: `{"error": {"message", "type", "param", "code"}}`.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = OpenAIError)]
+pub struct OpenAiErrorBody {
+    #[schema(inline)]
+    error: OpenAiErrorDetail,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+struct OpenAiErrorDetail {
+    message: String,
+    #[serde(rename = "type")]
+    #[schema(schema_with = error_types)]
+    kind: &'static str,
+    /// The parameter at fault, when one is.
+    #[schema(required = true)]
+    param: Option<String>,
+    /// OpenAI's code for the cases its clients tell apart (`invalid_api_key`,
+    /// `rate_limit_exceeded`, `unknown_parameter`, …).
+    #[schema(required = true)]
+    code: Option<&'static str>,
+}
+
+/// OpenAI's error `type`s, as Warden uses them.
+const ERROR_TYPES: [&str; 3] = ["invalid_request_error", "requests", "server_error"];
+
+fn error_types() -> Object {
+    crate::schema::one_of(&ERROR_TYPES)
 }
 
 /// Failures raised before the translation keep their status and message in OpenAI's
@@ -142,11 +179,12 @@ impl OpenAiError {
 impl From<Failure> for OpenAiError {
     fn from(f: Failure) -> OpenAiError {
         let t = Transport::from(f);
+        let [invalid, requests, server] = ERROR_TYPES;
         let (kind, error_code) = match t.code {
-            Code::Unauthorized => ("invalid_request_error", Some("invalid_api_key")),
-            Code::RateLimited => ("requests", Some("rate_limit_exceeded")),
-            Code::Internal | Code::NotReady => ("server_error", None),
-            _ => ("invalid_request_error", None),
+            Code::Unauthorized => (invalid, Some("invalid_api_key")),
+            Code::RateLimited => (requests, Some("rate_limit_exceeded")),
+            Code::Internal | Code::NotReady => (server, None),
+            _ => (invalid, None),
         };
         OpenAiError {
             code: t.code,
@@ -340,11 +378,63 @@ fn part<'a>(param: &str, fields: &'a Map<String, Value>) -> Result<&'a str, Open
     }
 }
 
+/// The request body, for the API document. [`ModerationRequest::parse`] reads it from a
+/// `Value` (to word each error as OpenAI does), so this schema is built from the same
+/// limits rather than derived from a type.
+pub(crate) struct RequestSchema;
+
+impl PartialSchema for RequestSchema {
+    fn schema() -> RefOr<Schema> {
+        let texts = |items: RefOr<Schema>| {
+            ArrayBuilder::new()
+                .items(items)
+                .min_items(Some(1))
+                .max_items(Some(MAX_INPUTS))
+        };
+        let part = ObjectBuilder::new()
+            .property("type", crate::schema::one_of(&["text"]))
+            .required("type")
+            .property("text", ContentText::schema())
+            .required("text")
+            .description(Some(
+                "A text part; `image_url` parts are refused (text only).",
+            ));
+        let input = OneOfBuilder::new()
+            .item(ContentText::schema())
+            .item(texts(ContentText::schema()).description(Some("One result per string.")))
+            .item(texts(part.into()).description(Some("One result for the parts together.")));
+        ObjectBuilder::new()
+            .property("input", input)
+            .required("input")
+            .property(
+                "model",
+                ObjectBuilder::new()
+                    .schema_type(SchemaType::from_iter([Type::String, Type::Null]))
+                    .description(Some(
+                        "`omni-moderation-*`, `text-moderation-*` or Warden's own model name; \
+                         all are served by Warden's engine.",
+                    )),
+            )
+            .into()
+    }
+}
+
+impl ToSchema for RequestSchema {
+    fn name() -> std::borrow::Cow<'static, str> {
+        "OpenAIModerationRequest".into()
+    }
+}
+
 /// The response body.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = OpenAIModerationResponse)]
 pub struct ModerationResponse {
+    #[schema(pattern = "^modr-[0-9a-f]{32}$")]
     id: String,
+    /// The engine that scored: `warden-minilm-<version>`, or `warden-patterns-<version>`
+    /// without the classifier.
     model: String,
+    /// One per input.
     results: Vec<ModerationResult>,
 }
 
@@ -362,12 +452,48 @@ impl ModerationResponse {
 }
 
 /// One input's result.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = OpenAIModerationResult)]
 pub struct ModerationResult {
     flagged: bool,
+    #[schema(schema_with = flags)]
     categories: BTreeMap<&'static str, bool>,
+    #[schema(schema_with = scores)]
     category_scores: BTreeMap<&'static str, f32>,
+    #[schema(schema_with = input_types)]
     category_applied_input_types: BTreeMap<&'static str, Vec<&'static str>>,
+}
+
+/// An object with one property per OpenAI category ([`CATEGORIES`]), all present.
+fn per_category(value: impl Fn() -> RefOr<Schema>) -> Object {
+    CATEGORIES
+        .iter()
+        .fold(ObjectBuilder::new(), |o, (name, _)| {
+            o.property(*name, value()).required(*name)
+        })
+        .build()
+}
+
+fn flags() -> Object {
+    per_category(|| bool::schema())
+}
+
+fn scores() -> Object {
+    per_category(|| {
+        ObjectBuilder::new()
+            .schema_type(Type::Number)
+            .minimum(Some(0))
+            .maximum(Some(1))
+            .into()
+    })
+}
+
+fn input_types() -> Object {
+    per_category(|| {
+        ArrayBuilder::new()
+            .items(crate::schema::one_of(&["text"]))
+            .into()
+    })
 }
 
 impl ModerationResult {
@@ -414,6 +540,8 @@ impl ModerationResult {
 
 #[cfg(test)]
 mod tests {
+    use serde_json::json;
+
     use super::*;
     use crate::compat::test_verdict;
 
@@ -567,7 +695,7 @@ mod tests {
                 .unwrap_or_else(|| panic!("accepted {body}"));
             assert_eq!(err.code(), Code::InvalidField);
             assert_eq!(
-                err.body(),
+                serde_json::to_value(err.body()).unwrap(),
                 json!({"error": {"message": message, "type": "invalid_request_error", "param": param, "code": code}}),
                 "{body}"
             );
@@ -598,7 +726,7 @@ mod tests {
             let message = failure.message().to_string();
             let err = OpenAiError::from(failure);
             assert_eq!(
-                err.body(),
+                serde_json::to_value(err.body()).unwrap(),
                 json!({"error": {"message": message, "type": kind, "param": null, "code": code}})
             );
         }

@@ -106,7 +106,7 @@ impl From<Actor> for AuditActor {
 }
 
 /// One entry of the audit log.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AuditRecord {
     pub at: Timestamp,
     pub actor: AuditActor,

@@ -201,8 +201,11 @@ impl Statement {
 /// Medians of time to decision, in seconds (`null` when there were none).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, ToSchema)]
 pub struct Medians {
+    #[schema(required = true)]
     pub all: Option<f64>,
+    #[schema(required = true)]
     pub automated: Option<f64>,
+    #[schema(required = true)]
     pub human: Option<f64>,
 }
 

@@ -1,16 +1,19 @@
 //! The one table from failure codes to HTTP statuses, and the one error body:
 //! `{"error": {"code": "…", "message": "…"}}`.
 
+use std::collections::BTreeMap;
+
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::failure::Failure;
 use crate::Code;
 
 /// The HTTP status of each code. Codes and statuses are API: never change a row. The
-/// README's "Errors" table and `openapi.json` list the same codes ([`Code::SERVICE`]);
+/// README's "Errors" table and `/openapi.json` list the same codes ([`Code::SERVICE`]);
 /// `tests` below and the integration tests hold them to it.
 pub fn status(code: Code) -> StatusCode {
     match code {
@@ -42,15 +45,35 @@ pub fn status(code: Code) -> StatusCode {
     }
 }
 
-#[derive(Serialize)]
-struct Body<'a> {
-    error: Detail<'a>,
+/// The error body of every Warden route: `{"error": {"code", "message"}}`.
+#[derive(Serialize, ToSchema)]
+#[schema(as = Error)]
+pub(crate) struct Body<'a> {
+    #[schema(inline)]
+    pub error: Detail<'a>,
 }
 
-#[derive(Serialize)]
-struct Detail<'a> {
-    code: Code,
-    message: &'a str,
+#[derive(Serialize, ToSchema)]
+pub(crate) struct Detail<'a> {
+    /// What went wrong, for programs: one of the codes of the README's "Errors" table.
+    #[schema(schema_with = service_codes)]
+    pub code: Code,
+    /// What went wrong, for people. Never user text or a secret.
+    pub message: &'a str,
+}
+
+/// The codes the API answers with, for the document: exactly [`Code::SERVICE`].
+fn service_codes() -> utoipa::openapi::schema::Object {
+    let codes: Vec<&str> = Code::SERVICE.iter().map(|c| c.as_str()).collect();
+    crate::schema::one_of(&codes)
+}
+
+/// `GET /readyz` when a check fails: the error shape, and the checks by name.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct NotReady<'a> {
+    #[schema(inline)]
+    pub error: Detail<'a>,
+    pub checks: BTreeMap<&'static str, bool>,
 }
 
 /// The challenge on every 401. RFC 6750's scheme with a realm: a bare `Bearer` is valid

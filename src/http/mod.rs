@@ -44,7 +44,7 @@ use actix_web::{web, App, HttpMessage, HttpServer};
 pub use self::error::status;
 pub use self::extract::{Auth, Json};
 pub use self::metrics::Metrics;
-pub use self::openapi::OPENAPI;
+pub use self::openapi::openapi_json;
 pub use self::protocol::layer as protocol_log_layer;
 pub use self::routes::ROUTES;
 

@@ -1,20 +1,30 @@
 //! Response shapes. The field names here are the contract clients rely on (see the README
-//! and `/openapi.json`); fields may be added, never renamed. Views render what a service
-//! returned; they never read the store.
+//! and `/openapi.json`, which is generated from these types); fields may be added, never
+//! renamed. Views render what a service returned; they never read the store.
+//!
+//! Every answer is a named type, even a one-field wrapper, so the API document describes
+//! exactly what the handler writes.
+
+use std::collections::BTreeMap;
 
 use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::auth::{ApiKey, Role};
 use crate::clock::Timestamp;
+use crate::domain::event::Event;
 use crate::domain::item::{AppealResult, Item, Outcome, QueueName, Status};
 use crate::domain::privacy::{redact, Removal};
 use crate::domain::queue::priority_at;
+use crate::domain::suppress::Rule;
+use crate::domain::transparency::{Appeals, Medians, Report, Statement};
 use crate::ids::{AuthorId, CommunityId, ContentId, ItemId, KeyId};
+use crate::moderation::feed::Suppressed;
 use crate::moderation::items::ItemRecord;
 use crate::verdict::{Action, Verdict};
 
 /// Whether personal data in an item view is masked (the default) or shown.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Pii {
     Masked,
@@ -24,12 +34,14 @@ pub enum Pii {
 /// An item as moderators and platforms see it: where it is, what it says, its verdict.
 /// Emails, phone numbers and other `pii` spans in the text, the context and the appeal
 /// statement are masked (`[email]`) unless revealed.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Item)]
 pub struct ItemView {
     pub item_id: ItemId,
     pub community: CommunityId,
     pub content_id: ContentId,
     /// `null` once the author's data was erased.
+    #[schema(required = true)]
     pub author_id: Option<AuthorId>,
     pub revision: u32,
     pub status: Status,
@@ -57,9 +69,11 @@ pub struct ItemView {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub undo: Option<UndoView>,
     /// `null` once retention or an erasure removed it (see `text_removed`).
+    #[schema(required = true)]
     pub text: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub text_removed: Option<Removal>,
+    /// As submitted (free-form), personal data masked unless revealed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub context: Option<serde_json::Map<String, serde_json::Value>>,
     pub verdict: Verdict,
@@ -68,9 +82,11 @@ pub struct ItemView {
     pub updated_at: Timestamp,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Appeal)]
 pub struct AppealView {
-    /// `null` once removed.
+    /// The author's statement; `null` once removed.
+    #[schema(required = true)]
     pub statement: Option<String>,
     pub at: Timestamp,
     pub by: KeyId,
@@ -78,9 +94,13 @@ pub struct AppealView {
     pub result: Option<AppealResult>,
 }
 
-#[derive(Debug, Serialize)]
+/// Who may undo the last decision, and until when.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Undo)]
 pub struct UndoView {
+    /// The key that decided.
     pub by: KeyId,
+    /// When the lease the decision was made under runs out.
     pub until: Timestamp,
 }
 
@@ -144,7 +164,8 @@ impl ItemView {
 }
 
 /// `POST /v1/content` (and each batch result).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = SubmitResult)]
 pub struct SubmitView {
     pub item_id: ItemId,
     pub revision: u32,
@@ -179,10 +200,12 @@ impl SubmitView {
 }
 
 /// A key without its hash.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Key)]
 pub struct KeyView {
     pub id: KeyId,
     pub role: Role,
+    #[schema(value_type = crate::auth::Scope)]
     pub communities: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
@@ -204,6 +227,142 @@ impl KeyView {
             created_at: key.created_at,
             revoked_at: key.revoked_at,
             key: secret,
+        }
+    }
+}
+
+/// `GET /healthz`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Health {
+    pub status: Alive,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Alive {
+    Ok,
+}
+
+/// `GET /readyz` when every check passes.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Ready {
+    pub status: ReadyStatus,
+    /// Each readiness check by name, `true` when it passes.
+    pub checks: BTreeMap<&'static str, bool>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ReadyStatus {
+    Ready,
+}
+
+/// A page of a queue, or the items a claim leased.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct QueuePage {
+    pub items: Vec<ItemView>,
+    /// The cursor of the next page, when there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
+}
+
+/// `POST /v1/content:batch`: one result per item, in input order.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BatchResults {
+    pub results: Vec<SubmitView>,
+}
+
+/// `GET /v1/items/{id}/events`: the item's history, oldest first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ItemEvents {
+    pub item_id: ItemId,
+    pub events: Vec<Event>,
+}
+
+/// `GET /v1/items/{id}/suppressions`: the rules the item produced, oldest first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ItemRules {
+    pub item_id: ItemId,
+    pub rules: Vec<Rule>,
+}
+
+/// `GET /v1/keys`: keys, never secrets.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct KeyList {
+    pub keys: Vec<KeyView>,
+}
+
+/// `POST /v1/suppressions:check`: the subjects suppressed in the scope asked about.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CheckResult {
+    pub suppressed: Vec<Suppressed>,
+}
+
+/// `GET /v1/statements`: a batch of statements of reasons.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StatementPage {
+    pub statements: Vec<Statement>,
+    /// The cursor of the next batch, when there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
+}
+
+/// `GET /v1/reports/transparency`: a [`Report`] and what it covers. The report's fields
+/// are spelled out rather than flattened so the API document describes one closed object.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = TransparencyReport)]
+pub struct ReportView {
+    pub from: Timestamp,
+    pub to: Timestamp,
+    /// The communities counted, or `["*"]` for every community.
+    pub communities: Vec<String>,
+    /// Decisions (automatic and human, first decisions and appeal outcomes).
+    pub decisions: u64,
+    /// Decisions by resulting outcome: `allow`, `label`, `remove`.
+    pub by_action: BTreeMap<String, u64>,
+    /// Restrictive decisions (label, remove) by harm category (`other` when none scored).
+    pub by_category: BTreeMap<String, u64>,
+    pub automated: u64,
+    pub human: u64,
+    pub appeals: Appeals,
+    /// Moderator decisions taken back by their maker within the lease (still counted in
+    /// `decisions`).
+    pub undone: u64,
+    /// From submission of the revision to its decision; appeal outcomes not included.
+    pub median_seconds_to_decision: Medians,
+}
+
+impl ReportView {
+    pub fn new(
+        report: Report,
+        from: Timestamp,
+        to: Timestamp,
+        communities: Option<Vec<CommunityId>>,
+    ) -> ReportView {
+        let Report {
+            decisions,
+            by_action,
+            by_category,
+            automated,
+            human,
+            appeals,
+            undone,
+            median_seconds_to_decision,
+        } = report;
+        ReportView {
+            from,
+            to,
+            communities: communities.map_or(vec!["*".to_string()], |list| {
+                list.iter().map(|c| c.to_string()).collect()
+            }),
+            decisions,
+            by_action,
+            by_category,
+            automated,
+            human,
+            appeals,
+            undone,
+            median_seconds_to_decision,
         }
     }
 }

@@ -4,24 +4,54 @@
 //! community.
 
 use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::auth::Scope;
-use crate::domain::audit::{AuditAction, AuditRecord};
+use crate::clock::Timestamp;
+use crate::domain::audit::{AuditAction, AuditActor, AuditRecord};
 use crate::failure::Failure;
 use crate::ids::CommunityId;
 use crate::store::Store;
 
-/// One record and its place in the log.
-#[derive(Debug, Clone, Serialize)]
+/// One record and its place in the log. The record's fields are spelled out rather than
+/// flattened so that the API document describes the entry as one closed object.
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct AuditEntry {
     /// Increasing, not contiguous: resume with `after` set to the last one seen.
     pub seq: u64,
-    #[serde(flatten)]
-    pub record: AuditRecord,
+    pub at: Timestamp,
+    pub actor: AuditActor,
+    pub action: AuditAction,
+    /// What changed: a key id, a community id, or an erasure's receipt id (never an
+    /// author id).
+    pub target: String,
+    /// The community it concerns, when it concerns one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub community: Option<CommunityId>,
+}
+
+impl AuditEntry {
+    fn new(seq: u64, record: AuditRecord) -> AuditEntry {
+        let AuditRecord {
+            at,
+            actor,
+            action,
+            target,
+            community,
+        } = record;
+        AuditEntry {
+            seq,
+            at,
+            actor,
+            action,
+            target,
+            community,
+        }
+    }
 }
 
 /// A page of the log.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct AuditPage {
     pub entries: Vec<AuditEntry>,
     /// Resume from here: the last seq examined (returned, or skipped as not visible to
@@ -74,7 +104,7 @@ pub fn page(
             scanned += 1;
             next = seq;
             if visible(&record) {
-                entries.push(AuditEntry { seq, record });
+                entries.push(AuditEntry::new(seq, record));
             }
         }
     }

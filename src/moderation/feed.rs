@@ -6,6 +6,7 @@ use std::sync::{Mutex, RwLock};
 
 use serde::Serialize;
 use tokio::sync::watch;
+use utoipa::ToSchema;
 
 use crate::clock::Timestamp;
 use crate::domain::suppress::{Rule, RuleId, RuleState, Scope, Subject};
@@ -15,7 +16,7 @@ use crate::moderation::items::{self, Access};
 use crate::store::Store;
 
 /// One subject the caller asked about that is suppressed.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Suppressed {
     pub subject: Subject,
     /// Every scope the subject's active rules cover.
@@ -60,7 +61,8 @@ fn visible(v: Visible<'_>, community: &CommunityId) -> bool {
 }
 
 /// A page of the change log.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = RulePage)]
 pub struct Page {
     pub rules: Vec<Rule>,
     /// Resume from here: the last seq examined (returned, or skipped because it belongs to

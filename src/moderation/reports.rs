@@ -9,6 +9,7 @@
 use std::collections::BTreeMap;
 
 use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::clock::Timestamp;
 use crate::domain::event::{Actor, Event, EventKind};
@@ -25,7 +26,7 @@ use crate::verdict::Category;
 const MAX_ITEMS: usize = 500;
 
 /// One decision on another item of the same author.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct PriorDecision {
     pub item_id: ItemId,
     pub content_id: ContentId,
@@ -51,7 +52,7 @@ pub struct PriorDecision {
     pub category: Option<Category>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct AuthorHistory {
     pub item_id: ItemId,
     /// Decisions by outcome, over every decision found (not only those listed).

@@ -3,6 +3,7 @@
 //! receipt id, never the author id.
 
 use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::auth::Scope;
 use crate::clock::Timestamp;
@@ -38,7 +39,7 @@ pub struct ExportRequest {
 }
 
 /// Everything held about an author.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct Export {
     pub author_id: AuthorId,
     pub exported_at: Timestamp,

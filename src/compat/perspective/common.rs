@@ -3,8 +3,9 @@
 //! and `SuggestCommentScore` make on them, in the order Perspective reports problems.
 
 use serde::de::DeserializeOwned;
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::ToSchema;
 
 use crate::compat::{from_value, json_type, Mismatch, Transport};
 use crate::failure::Failure;
@@ -15,7 +16,8 @@ use crate::Code;
 const ERROR_DETAIL_TYPE: &str = "type.googleapis.com/google.commentanalyzer.v1alpha1.Error";
 
 /// Perspective's error types (the `errorType` of an error's details).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum ErrorType {
     CommentTooLong,
     CommentEmpty,
@@ -23,18 +25,6 @@ pub enum ErrorType {
     LanguageNotSupportedByAttribute,
     /// Any other malformed request.
     InvalidRequest,
-}
-
-impl ErrorType {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ErrorType::CommentTooLong => "COMMENT_TOO_LONG",
-            ErrorType::CommentEmpty => "COMMENT_EMPTY",
-            ErrorType::NoRequestedAttributes => "NO_REQUESTED_ATTRIBUTES",
-            ErrorType::LanguageNotSupportedByAttribute => "LANGUAGE_NOT_SUPPORTED_BY_ATTRIBUTE",
-            ErrorType::InvalidRequest => "INVALID_REQUEST",
-        }
-    }
 }
 
 /// An error in Google's shape: `{"error": {"code", "message", "status", "details"?}}`.
@@ -84,26 +74,26 @@ impl PerspectiveError {
     }
 
     /// The body, for a response with HTTP status `http_status`.
-    pub fn body(&self, http_status: u16) -> Value {
-        let mut error = json!({
-            "code": http_status,
-            "message": self.message,
-            "status": google_status(self.code),
+    pub fn body(&self, http_status: u16) -> GoogleError {
+        let details = self.error_type.map(|error_type| ErrorDetail {
+            kind: ERROR_DETAIL_TYPE,
+            error_type,
+            language: self
+                .language
+                .as_ref()
+                .map(|(attribute, languages)| LanguageNotSupported {
+                    requested_languages: languages.clone(),
+                    attribute: attribute.clone(),
+                }),
         });
-        if let Some(error_type) = self.error_type {
-            let mut detail = json!({
-                "@type": ERROR_DETAIL_TYPE,
-                "errorType": error_type.as_str(),
-            });
-            if let Some((attribute, languages)) = &self.language {
-                detail["languageNotSupportedByAttributeError"] = json!({
-                    "requestedLanguages": languages,
-                    "attribute": attribute,
-                });
-            }
-            error["details"] = json!([detail]);
+        GoogleError {
+            error: GoogleStatus {
+                code: http_status,
+                message: self.message.clone(),
+                status: google_status(self.code),
+                details: details.into_iter().collect(),
+            },
         }
-        json!({ "error": error })
     }
 
     /// A `?key=` or query-string problem, in the words Google uses for one.
@@ -118,6 +108,60 @@ impl PerspectiveError {
              Field '{name}' could not be found in request message."
         ))
     }
+}
+
+/// Google's error body: `{"error": {"code", "message", "status", "details"?}}`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct GoogleError {
+    #[schema(inline)]
+    error: GoogleStatus,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+struct GoogleStatus {
+    /// The HTTP status.
+    code: u16,
+    message: String,
+    /// Google's canonical status name.
+    #[schema(schema_with = google_statuses)]
+    status: &'static str,
+    /// Perspective's own error type, for the errors it defines.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    details: Vec<ErrorDetail>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = PerspectiveErrorDetail)]
+struct ErrorDetail {
+    #[serde(rename = "@type")]
+    #[schema(schema_with = error_detail_type)]
+    kind: &'static str,
+    #[serde(rename = "errorType")]
+    error_type: ErrorType,
+    #[serde(
+        rename = "languageNotSupportedByAttributeError",
+        skip_serializing_if = "Option::is_none"
+    )]
+    language: Option<LanguageNotSupported>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+struct LanguageNotSupported {
+    requested_languages: Vec<String>,
+    attribute: String,
+}
+
+/// Every `status` an error may carry, for the API document.
+fn google_statuses() -> utoipa::openapi::schema::Object {
+    let mut statuses: Vec<&str> = Code::ALL.iter().map(|&c| google_status(c)).collect();
+    statuses.sort_unstable();
+    statuses.dedup();
+    crate::schema::one_of(&statuses)
+}
+
+fn error_detail_type() -> utoipa::openapi::schema::Object {
+    crate::schema::one_of(&[ERROR_DETAIL_TYPE])
 }
 
 /// Failures raised before the translation (authentication, scope, rate limiting, a body
@@ -173,17 +217,25 @@ fn google_status(code: Code) -> &'static str {
 }
 
 /// A `TextEntry`: the comment, or a piece of context.
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub(crate) struct TextEntry {
     #[serde(default)]
     text: Option<ContentText>,
+    /// Plain text only.
     #[serde(default, rename = "type")]
+    #[schema(schema_with = text_types)]
     kind: Option<String>,
 }
 
-/// A comment's `context`: checked, never scored.
-#[derive(Deserialize)]
+/// The `type`s of a `TextEntry` Warden accepts (see `check_type`).
+fn text_types() -> utoipa::openapi::schema::Object {
+    crate::schema::one_of(&["PLAIN_TEXT", "TEXT_TYPE_UNSPECIFIED"])
+}
+
+/// A comment's `context`: checked, never scored (accepted and ignored, as by
+/// Perspective). Either `entries` or `articleAndParentComment`.
+#[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub(crate) struct Context {
     #[serde(default)]
@@ -192,7 +244,7 @@ pub(crate) struct Context {
     article_and_parent_comment: Option<ArticleAndParentComment>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct ArticleAndParentComment {
     #[serde(default)]
@@ -333,6 +385,8 @@ pub(crate) fn check_context(context: Option<&Context>) -> Result<(), Perspective
 
 #[cfg(test)]
 mod tests {
+    use serde_json::json;
+
     use super::*;
 
     #[test]
@@ -360,7 +414,7 @@ mod tests {
             let message = failure.message().to_string();
             let err = PerspectiveError::from(failure);
             assert_eq!(
-                err.body(http),
+                serde_json::to_value(err.body(http)).unwrap(),
                 json!({"error": {"code": http, "message": message, "status": status}})
             );
         }

@@ -31,11 +31,12 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use utoipa::ToSchema;
 
 use self::common::{
     check_context, check_languages, comment_text, community_id, parse_body, Context, TextEntry,
 };
-pub use self::common::{ErrorType, PerspectiveError};
+pub use self::common::{ErrorType, GoogleError, PerspectiveError};
 use super::{clamp_score, utf16_offsets};
 use crate::ids::{CommunityId, ContentText};
 use crate::verdict::{Category, Match, Source, Verdict};
@@ -136,40 +137,68 @@ impl Attribute {
 // The request, as Perspective's JSON parser reads it: every field optional (proto3), unknown
 // fields refused, proto field names accepted beside the lowerCamelCase ones.
 
-#[derive(Deserialize)]
+/// Perspective's `AnalyzeCommentRequest`. Proto field names (`requested_attributes`,
+/// `span_annotations`, …) are accepted as well.
+#[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct Request {
+#[schema(as = PerspectiveRequest)]
+pub(crate) struct AnalyzeRequest {
+    /// The comment to score: its text must not be empty.
     #[serde(default)]
     comment: Option<TextEntry>,
     #[serde(default)]
     context: Option<Context>,
     #[serde(default, alias = "requested_attributes")]
+    #[schema(schema_with = requested_attributes)]
     requested_attributes: Option<BTreeMap<String, Option<Parameters>>>,
     #[serde(default, alias = "span_annotations")]
     span_annotations: Option<bool>,
+    /// Languages the comment is in; each must be one Warden loaded wordlists for.
     #[serde(default)]
     languages: Option<Vec<String>>,
     /// Accepted and always honoured: nothing sent to Warden's compatible APIs is stored.
     #[serde(default, alias = "do_not_store")]
     #[allow(dead_code)]
     do_not_store: Option<bool>,
+    /// Echoed in the response.
     #[serde(default, alias = "client_token")]
     client_token: Option<String>,
     /// Accepted for compatibility; Warden keeps no sessions.
     #[serde(default, alias = "session_id")]
     #[allow(dead_code)]
     session_id: Option<String>,
+    /// A Warden community id: its wordlist applies (404 outside the key's scope).
     #[serde(default, alias = "community_id")]
     community_id: Option<String>,
 }
 
-#[derive(Deserialize)]
+/// What is asked of one attribute.
+#[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schema(as = AttributeParameters)]
 struct Parameters {
     #[serde(default, alias = "score_type")]
+    #[schema(schema_with = score_types)]
     score_type: Option<String>,
+    /// Leave the attribute (and spans) out below this score.
     #[serde(default, alias = "score_threshold")]
+    #[schema(minimum = 0, maximum = 1)]
     score_threshold: Option<f32>,
+}
+
+fn requested_attributes() -> utoipa::openapi::schema::Object {
+    use utoipa::PartialSchema;
+    crate::schema::map_of_optional(
+        "By attribute: `TOXICITY`, `SEVERE_TOXICITY`, `IDENTITY_ATTACK`, `INSULT`, \
+         `PROFANITY`, `THREAT`, `SEXUALLY_EXPLICIT`, optionally pinned to a version \
+         (`TOXICITY@6`). Not empty.",
+        Parameters::schema(),
+    )
+}
+
+/// The score types a request may ask for (see [`Analysis::parse`]).
+pub(crate) fn score_types() -> utoipa::openapi::schema::Object {
+    crate::schema::one_of(&[PROBABILITY, "SCORE_TYPE_UNSPECIFIED"])
 }
 
 /// One requested attribute: the name as requested (the response mirrors it), what Warden
@@ -195,7 +224,7 @@ impl Analysis {
     /// Validates a request body, in the order Perspective reports problems: the shape, the
     /// comment, then the attributes.
     pub fn parse(body: &Value) -> Result<Analysis, PerspectiveError> {
-        let request: Request = parse_body(body)?;
+        let request: AnalyzeRequest = parse_body(body)?;
         let text = comment_text(request.comment)?;
         check_context(request.context.as_ref())?;
 
@@ -349,36 +378,48 @@ fn spans(verdict: &Verdict, attribute: Attribute) -> Vec<(u32, u32, f32)> {
 }
 
 /// `AnalyzeComment`'s response.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = PerspectiveResponse)]
 pub struct AnalyzeResponse {
+    /// By attribute, as requested; an attribute under its `scoreThreshold` is left out.
     attribute_scores: BTreeMap<String, AttributeScores>,
+    /// The request's languages, or the languages Warden scored in.
     languages: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     client_token: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct AttributeScores {
+    /// With `spanAnnotations`: the spans behind the score.
     #[serde(skip_serializing_if = "Option::is_none")]
     span_scores: Option<Vec<SpanScore>>,
     summary_score: Score,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 struct SpanScore {
-    /// UTF-16 code units, as Perspective counts them; `end` exclusive.
+    /// UTF-16 code units, as Perspective counts them.
     begin: u32,
+    /// UTF-16 code units, exclusive.
     end: u32,
     score: Score,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 struct Score {
+    #[schema(minimum = 0, maximum = 1)]
     value: f32,
     #[serde(rename = "type")]
+    #[schema(schema_with = probability)]
     kind: &'static str,
+}
+
+/// The one score type Warden returns.
+fn probability() -> utoipa::openapi::schema::Object {
+    crate::schema::one_of(&[PROBABILITY])
 }
 
 impl Score {
@@ -588,7 +629,7 @@ mod tests {
             "Attribute INSULT does not support request languages: en, ja"
         );
         assert_eq!(
-            err.body(400),
+            serde_json::to_value(err.body(400)).unwrap(),
             json!({"error": {
                 "code": 400,
                 "message": "Attribute INSULT does not support request languages: en, ja",

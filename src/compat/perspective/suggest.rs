@@ -20,6 +20,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use utoipa::ToSchema;
 
 use super::common::{
     check_context, check_languages, comment_text, community_id, parse_body, Context,
@@ -35,19 +36,26 @@ use crate::verdict::Verdict;
 // The request, read as `AnalyzeComment`'s is: every field optional (proto3), unknown fields
 // refused, proto field names accepted beside the lowerCamelCase ones.
 
-#[derive(Deserialize)]
+/// Perspective's `SuggestCommentScoreRequest`. Proto field names (`attribute_scores`,
+/// `summary_score`, `span_scores`, …) are accepted as well.
+#[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct Request {
+#[schema(as = PerspectiveSuggestRequest)]
+pub(crate) struct SuggestRequest {
+    /// The comment the scores are for: its text must not be empty.
     #[serde(default)]
     comment: Option<TextEntry>,
     #[serde(default)]
     context: Option<Context>,
     #[serde(default, alias = "attribute_scores")]
+    #[schema(schema_with = attribute_scores)]
     attribute_scores: Option<BTreeMap<String, Option<AttributeScores>>>,
     #[serde(default)]
     languages: Option<Vec<String>>,
+    /// A Warden community id (404 outside the key's scope).
     #[serde(default, alias = "community_id")]
     community_id: Option<String>,
+    /// Echoed, not stored.
     #[serde(default, alias = "client_token")]
     client_token: Option<String>,
     /// Accepted for compatibility; Warden keeps no sessions.
@@ -56,33 +64,58 @@ struct Request {
     session_id: Option<String>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schema(as = SuggestedAttributeScores)]
 struct AttributeScores {
+    // Inline: the map that holds this type inlines it (see `attribute_scores`), so names
+    // it would reference would not be registered.
     #[serde(default, alias = "span_scores")]
+    #[schema(inline)]
     span_scores: Option<Vec<SpanScore>>,
     #[serde(default, alias = "summary_score")]
+    #[schema(inline)]
     summary_score: Option<Score>,
 }
 
-#[derive(Deserialize)]
+/// A span of the comment: UTF-16 code units, `begin < end ≤` the comment's length.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = SuggestedSpanScore)]
 struct SpanScore {
+    /// Required.
     #[serde(default)]
+    #[schema(minimum = 0)]
     begin: Option<i64>,
+    /// Required.
     #[serde(default)]
     end: Option<i64>,
     #[serde(default)]
+    #[schema(inline)]
     score: Option<Score>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = SuggestedScore)]
 struct Score {
+    /// Required: 0 to 1.
     #[serde(default)]
+    #[schema(minimum = 0, maximum = 1)]
     value: Option<f64>,
+    /// `PROBABILITY` when absent.
     #[serde(default, rename = "type")]
+    #[schema(schema_with = super::score_types)]
     kind: Option<String>,
+}
+
+fn attribute_scores() -> utoipa::openapi::schema::Object {
+    use utoipa::PartialSchema;
+    crate::schema::map_of_optional(
+        "The scores the comment should have had, by attribute (as in `AnalyzeComment`'s \
+         response). Not empty, and no entry empty.",
+        AttributeScores::schema(),
+    )
 }
 
 /// One attribute's suggestion, validated.
@@ -106,7 +139,7 @@ impl Suggestion {
     /// Validates a request body, in the order `AnalyzeComment` reports problems: the
     /// shape, the comment, then the scores.
     pub fn parse(body: &Value) -> Result<Suggestion, PerspectiveError> {
-        let request: Request = parse_body(body)?;
+        let request: SuggestRequest = parse_body(body)?;
         let text = comment_text(request.comment)?;
         check_context(request.context.as_ref())?;
         let scores = request.attribute_scores.unwrap_or_default();
@@ -265,8 +298,9 @@ fn probability(attribute: &str, path: &str, score: Score) -> Result<f32, Perspec
 
 /// `SuggestCommentScore`'s response. Google's JSON leaves out an empty list; so does
 /// Warden. `detectedLanguages` is never returned: Warden detects no language.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = PerspectiveSuggestResponse)]
 pub struct SuggestResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     client_token: Option<String>,

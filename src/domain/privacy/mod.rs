@@ -276,6 +276,7 @@ pub struct ExportRevision {
     pub revision: u32,
     pub submitted_at: Timestamp,
     /// `null` when retention dropped it.
+    #[schema(required = true)]
     pub text: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub context: Option<serde_json::Map<String, serde_json::Value>>,
@@ -307,6 +308,8 @@ pub struct ExportItem {
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ExportAppeal {
+    /// `null` once removed.
+    #[schema(required = true)]
     pub statement: Option<String>,
     pub at: Timestamp,
     #[serde(skip_serializing_if = "Option::is_none")]

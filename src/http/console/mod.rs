@@ -14,6 +14,7 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::{web, HttpRequest, HttpResponse};
 
 use crate::failure::Failure;
+use crate::http::openapi::NotFound;
 
 /// One embedded file.
 struct Asset {
@@ -114,12 +115,77 @@ impl Asset {
     }
 }
 
+/// The name of a file under `/console/`, for the API document: one of [`ASSETS`].
+pub(crate) struct AssetName;
+
+impl utoipa::PartialSchema for AssetName {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        let names: Vec<&str> = ASSETS.iter().map(|a| a.name).collect();
+        crate::schema::one_of(&names).into()
+    }
+}
+
+impl utoipa::ToSchema for AssetName {
+    fn name() -> std::borrow::Cow<'static, str> {
+        "ConsoleFile".into()
+    }
+}
+
 /// `GET /console`: the app.
+#[utoipa::path(
+    get,
+    path = "/console",
+    operation_id = "console",
+    tag = "Console",
+    summary = "The moderator console",
+    description = "A browser app (HTML) embedded in the binary. It signs in with an API key \
+        kept in session storage and uses this API. Public: the page itself holds nothing.",
+    security(),
+    responses(
+        (status = 200, description = "The page", body = String, content_type = "text/html",
+            headers(
+                ("Content-Security-Policy" = String, description = "`default-src 'self'`, no \
+                    inline script or style, `frame-ancestors 'none'`."),
+                ("X-Content-Type-Options" = String, description = "`nosniff`"),
+                ("Referrer-Policy" = String, description = "`no-referrer`"),
+                ("X-Frame-Options" = String, description = "`DENY`"),
+                ("ETag" = String, description = "Warden's version and a digest of the file."),
+                ("Cache-Control" = String, description = "`no-cache`: revalidate each time."),
+            )),
+        (status = 304, description = "Not modified (`If-None-Match` names this build's file)"),
+    ),
+)]
 pub async fn index(req: HttpRequest) -> HttpResponse {
     INDEX.respond(&req)
 }
 
 /// `GET /console/{asset}`: its stylesheet, script and icon.
+#[utoipa::path(
+    get,
+    path = "/console/{asset}",
+    operation_id = "console_file",
+    tag = "Console",
+    summary = "A console file",
+    description = "The stylesheet, the script modules and the icon, with the page's security \
+        and caching headers.",
+    security(),
+    params(("asset" = AssetName, Path, description = "The file's name.")),
+    responses(
+        (status = 200, description = "The file", content(
+                (String = "text/javascript"),
+                (String = "text/css"),
+                (String = "image/svg+xml"),
+            ),
+            headers(
+                ("Content-Security-Policy" = String, description = "As the page's."),
+                ("X-Content-Type-Options" = String, description = "`nosniff`"),
+                ("ETag" = String, description = "Warden's version and a digest of the file."),
+                ("Cache-Control" = String, description = "`no-cache`: revalidate each time."),
+            )),
+        (status = 304, description = "Not modified"),
+        (status = 404, response = NotFound),
+    ),
+)]
 pub async fn asset(req: HttpRequest, name: web::Path<String>) -> Result<HttpResponse, Failure> {
     ASSETS
         .iter()
@@ -184,6 +250,24 @@ mod tests {
                     asset.name
                 );
             }
+        }
+    }
+
+    /// The API document lists every file and every media type served under `/console/`.
+    #[test]
+    fn the_document_lists_the_files() {
+        let doc: serde_json::Value =
+            serde_json::from_str(crate::http::openapi::openapi_json()).unwrap();
+        let files = &doc["components"]["schemas"]["ConsoleFile"]["enum"];
+        let documented = &doc["paths"]["/console/{asset}"]["get"]["responses"]["200"]["content"];
+        for asset in &ASSETS {
+            assert!(
+                files.as_array().unwrap().iter().any(|f| f == asset.name),
+                "{}",
+                asset.name
+            );
+            let mime = asset.content_type.split(';').next().unwrap();
+            assert!(documented.get(mime).is_some(), "{mime} not documented");
         }
     }
 

@@ -9,6 +9,10 @@ use crate::domain::community::{CommunityPolicy, CommunityWordlist};
 use crate::domain::event::Actor;
 use crate::failure::Failure;
 use crate::http::extract::{Auth, Json};
+use crate::http::openapi::{
+    BadRequest, Forbidden, NotFound, PayloadTooLarge, RateLimited, RequestTimeout, Unauthorized,
+    Unprocessable, UnsupportedMediaType,
+};
 use crate::http::{blocking, AppState};
 use crate::ids::CommunityId;
 use crate::moderation::communities::Communities;
@@ -50,6 +54,21 @@ async fn put<T: Serialize + Clone + Send + 'static>(
 }
 
 /// `GET /v1/communities/{id}/policy`: the policy in force (the default until one is set).
+#[utoipa::path(
+    get,
+    path = "/v1/communities/{id}/policy",
+    tag = "Communities",
+    summary = "The community's policy (the default until set)",
+    security(("bearer" = ["admin", "moderator"])),
+    params(("id" = CommunityId, Path, description = "The community id.")),
+    responses(
+        (status = 200, description = "The policy", body = CommunityPolicy),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 429, response = RateLimited),
+    ),
+)]
 pub async fn get_policy(
     auth: Auth<Moderator>,
     state: web::Data<AppState>,
@@ -59,6 +78,29 @@ pub async fn get_policy(
 }
 
 /// `PUT /v1/communities/{id}/policy`: 422 if the thresholds are out of range or order.
+#[utoipa::path(
+    put,
+    path = "/v1/communities/{id}/policy",
+    tag = "Communities",
+    summary = "Replace the community's policy",
+    description = "Effective on the next request. 422 if thresholds are outside 0..1 or not \
+        ordered label ≤ review ≤ remove.",
+    security(("bearer" = ["admin"])),
+    params(("id" = CommunityId, Path, description = "The community id.")),
+    request_body = CommunityPolicy,
+    responses(
+        (status = 200, description = "The stored policy", body = CommunityPolicy),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 408, response = RequestTimeout),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+        (status = 422, response = Unprocessable),
+        (status = 429, response = RateLimited),
+    ),
+)]
 pub async fn put_policy(
     auth: Auth<Admin>,
     state: web::Data<AppState>,
@@ -69,6 +111,21 @@ pub async fn put_policy(
 }
 
 /// `GET /v1/communities/{id}/wordlist`
+#[utoipa::path(
+    get,
+    path = "/v1/communities/{id}/wordlist",
+    tag = "Communities",
+    summary = "The community's custom terms",
+    security(("bearer" = ["admin", "moderator"])),
+    params(("id" = CommunityId, Path, description = "The community id.")),
+    responses(
+        (status = 200, description = "The wordlist", body = CommunityWordlist),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 429, response = RateLimited),
+    ),
+)]
 pub async fn get_wordlist(
     auth: Auth<Moderator>,
     state: web::Data<AppState>,
@@ -79,6 +136,29 @@ pub async fn get_wordlist(
 
 /// `PUT /v1/communities/{id}/wordlist`: replaces the community's terms; effective on the
 /// next request.
+#[utoipa::path(
+    put,
+    path = "/v1/communities/{id}/wordlist",
+    tag = "Communities",
+    summary = "Replace the community's custom terms",
+    description = "Compiled before it is stored and effective on the next request, without a \
+        restart.",
+    security(("bearer" = ["admin"])),
+    params(("id" = CommunityId, Path, description = "The community id.")),
+    request_body = CommunityWordlist,
+    responses(
+        (status = 200, description = "The stored wordlist", body = CommunityWordlist),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 408, response = RequestTimeout),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+        (status = 422, response = Unprocessable),
+        (status = 429, response = RateLimited),
+    ),
+)]
 pub async fn put_wordlist(
     auth: Auth<Admin>,
     state: web::Data<AppState>,

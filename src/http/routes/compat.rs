@@ -13,14 +13,19 @@ use std::sync::Arc;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::web::{self, Data};
 use actix_web::{HttpRequest, HttpResponse};
+use serde::Serialize;
 use serde_json::Value;
 
 use super::content::rules_for;
 use crate::auth::Scorer;
 use crate::clock::Timestamp;
-use crate::compat::openai::{self, ModerationRequest, ModerationResponse, ModerationResult};
-use crate::compat::perspective::suggest::{SuggestResponse, Suggestion};
-use crate::compat::perspective::{discovery, Analysis, AnalyzeResponse, PerspectiveError};
+use crate::compat::openai::{
+    self, ModerationRequest, ModerationResponse, ModerationResult, OpenAiErrorBody, RequestSchema,
+};
+use crate::compat::perspective::suggest::{SuggestRequest, SuggestResponse, Suggestion};
+use crate::compat::perspective::{
+    discovery, Analysis, AnalyzeRequest, AnalyzeResponse, GoogleError, PerspectiveError,
+};
 use crate::compat::UniqueKeys;
 use crate::failure::Failure;
 use crate::http::error::BEARER_CHALLENGE;
@@ -32,10 +37,10 @@ use crate::verdict::Verdict;
 use crate::Code;
 
 /// An error response: Warden's status for `code`, the vendor's body.
-fn error_response(
+fn error_response<B: Serialize>(
     code: Code,
     retry_after: Option<u64>,
-    body: impl FnOnce(u16) -> Value,
+    body: impl FnOnce(u16) -> B,
 ) -> HttpResponse {
     let status = status(code);
     let mut response = HttpResponse::build(status);
@@ -52,6 +57,54 @@ fn error_response(
 }
 
 /// `POST /v1alpha1/comments:analyze`: Perspective's `AnalyzeComment`.
+#[utoipa::path(
+    post,
+    path = "/v1alpha1/comments:analyze",
+    tag = "Perspective",
+    summary = "Perspective API AnalyzeComment, answered by Warden; nothing is stored",
+    description = concat!(
+        "Drop-in for `https://commentanalyzer.googleapis.com/v1alpha1/comments:analyze`: \
+        Perspective's request and response JSON (see the README's Drop-in APIs section for \
+        the attribute mapping). The key may be given as `?key=` (as Google's clients send it, \
+        with `alt=json`) instead of the `Authorization` header, not both; no other query \
+        parameters are accepted. `communityId`, when given, is a Warden community whose \
+        wordlist applies (404 outside the key's scope). Span offsets are UTF-16 code units. \
+        `doNotStore` is accepted and always honoured. Every error has Google's shape. ",
+        bounded_work!()
+    ),
+    security(
+        ("bearer" = ["admin", "moderator", "ingest"]),
+        ("perspectiveKey" = ["admin", "moderator", "ingest"]),
+    ),
+    params(
+        ("key" = Option<String>, Query,
+            description = "The Warden key, for clients that cannot set a header. Never logged."),
+        ("alt" = Option<String>, Query, pattern = "^json$", description = "Only `json`."),
+    ),
+    request_body = AnalyzeRequest,
+    responses(
+        (status = 200, description = "Scores for the requested attributes",
+            body = AnalyzeResponse),
+        (status = 400, description = "INVALID_ARGUMENT: malformed request, unknown field or \
+            attribute, empty or overlong comment, unsupported language (`details[].errorType` \
+            says which)", body = GoogleError),
+        (status = 401, description = "UNAUTHENTICATED: missing, invalid or revoked key",
+            body = GoogleError),
+        (status = 403, description = "PERMISSION_DENIED: the key's role may not score",
+            body = GoogleError),
+        (status = 404, description = "NOT_FOUND: `communityId` outside the key's scope",
+            body = GoogleError),
+        (status = 408, description = "DEADLINE_EXCEEDED: the body did not arrive in time",
+            body = GoogleError),
+        (status = 413, description = "INVALID_ARGUMENT: body over the limit",
+            body = GoogleError),
+        (status = 415, description = "INVALID_ARGUMENT: body is not `application/json`",
+            body = GoogleError),
+        (status = 429, description = "RESOURCE_EXHAUSTED: per-key rate limit; see \
+            `Retry-After`", body = GoogleError,
+            headers(("Retry-After" = u64, description = "Seconds until the request would fit"))),
+    ),
+)]
 pub async fn perspective_analyze(
     req: HttpRequest,
     state: Data<AppState>,
@@ -64,6 +117,53 @@ pub async fn perspective_analyze(
 }
 
 /// `POST /v1alpha1/comments:suggestscore`: Perspective's `SuggestCommentScore`.
+#[utoipa::path(
+    post,
+    path = "/v1alpha1/comments:suggestscore",
+    tag = "Perspective",
+    summary = "Perspective API SuggestCommentScore: records the scores a comment should have \
+        had, for threshold calibration",
+    description = "Drop-in for \
+        `https://commentanalyzer.googleapis.com/v1alpha1/comments:suggestscore`. The comment is \
+        scored again (under `communityId`'s rules when given) and each suggested score is \
+        stored beside Warden's score for the same attribute, with the community, the key id, \
+        the time and the engine and model that scored. The text, context, `clientToken` and \
+        `sessionId` are not stored. Durable when answered. Key, query parameters and error \
+        shape as `comments:analyze`.",
+    security(
+        ("bearer" = ["admin", "moderator", "ingest"]),
+        ("perspectiveKey" = ["admin", "moderator", "ingest"]),
+    ),
+    params(
+        ("key" = Option<String>, Query,
+            description = "The Warden key, for clients that cannot set a header. Never logged."),
+        ("alt" = Option<String>, Query, pattern = "^json$", description = "Only `json`."),
+    ),
+    request_body = SuggestRequest,
+    responses(
+        (status = 200, description = "Recorded: the request's `clientToken` and `languages` \
+            (as `requestedLanguages`), echoed", body = SuggestResponse),
+        (status = 400, description = "INVALID_ARGUMENT: malformed request, unknown field or \
+            attribute, empty comment or `attributeScores`, a score outside 0..1 or without a \
+            value, a span outside the comment, unsupported language (`details[].errorType` \
+            says which)", body = GoogleError),
+        (status = 401, description = "UNAUTHENTICATED: missing, invalid or revoked key",
+            body = GoogleError),
+        (status = 403, description = "PERMISSION_DENIED: the key's role may not score",
+            body = GoogleError),
+        (status = 404, description = "NOT_FOUND: `communityId` outside the key's scope",
+            body = GoogleError),
+        (status = 408, description = "DEADLINE_EXCEEDED: the body did not arrive in time",
+            body = GoogleError),
+        (status = 413, description = "INVALID_ARGUMENT: body over the limit",
+            body = GoogleError),
+        (status = 415, description = "INVALID_ARGUMENT: body is not `application/json`",
+            body = GoogleError),
+        (status = 429, description = "RESOURCE_EXHAUSTED: per-key rate limit; see \
+            `Retry-After`", body = GoogleError,
+            headers(("Retry-After" = u64, description = "Seconds until the request would fit"))),
+    ),
+)]
 pub async fn perspective_suggest(
     req: HttpRequest,
     state: Data<AppState>,
@@ -75,10 +175,33 @@ pub async fn perspective_suggest(
     }
 }
 
-/// `GET /$discovery/rest?version=v1alpha1` and
-/// `GET /discovery/v1/apis/commentanalyzer/v1alpha1/rest`: the discovery document, with
-/// this server as its root. Public, like `/openapi.json`. Query parameters other than
-/// `version` are ignored: Google's clients add the API key (`key`) to this request too.
+/// `GET /$discovery/rest?version=v1alpha1` (and, through
+/// [`perspective_discovery_directory`], `GET
+/// /discovery/v1/apis/commentanalyzer/v1alpha1/rest`): the discovery document, with this
+/// server as its root. Public, like `/openapi.json`. Query parameters other than `version`
+/// are ignored: Google's clients add the API key (`key`) to this request too.
+#[utoipa::path(
+    get,
+    path = "/$discovery/rest",
+    tag = "Perspective",
+    summary = "Perspective's discovery document (commentanalyzer v1alpha1), for Google's \
+        client libraries",
+    description = "What google-api-python-client's `discovery.build(..., \
+        discoveryServiceUrl=...)` and googleapis' `discoverAPI` read: the `comments.analyze` \
+        and `comments.suggestscore` methods and their messages as Warden implements them. \
+        `rootUrl` is the scheme and host the request used (`X-Forwarded-Proto`/\
+        `X-Forwarded-Host` only with `http.trust_forwarded_headers`). Query parameters other \
+        than `version` are ignored (the clients send their key here too). `Vary: Host, \
+        X-Forwarded-Proto, X-Forwarded-Host`.",
+    security(),
+    params(("version" = Option<String>, Query, pattern = "^v1alpha1$",
+        description = "Only `v1alpha1`.")),
+    responses(
+        (status = 200, description = "Google discovery document (`discovery#restDescription`)",
+            body = Object),
+        (status = 404, description = "NOT_FOUND: another `version`", body = GoogleError),
+    ),
+)]
 pub async fn perspective_discovery(req: HttpRequest, state: Data<AppState>) -> HttpResponse {
     let query = web::Query::<Vec<(String, String)>>::from_query(req.query_string())
         .map(|q| q.into_inner())
@@ -99,6 +222,30 @@ pub async fn perspective_discovery(req: HttpRequest, state: Data<AppState>) -> H
             HeaderValue::from_static("Host, X-Forwarded-Proto, X-Forwarded-Host"),
         ))
         .json(discovery::document(&root))
+}
+
+/// `GET /discovery/v1/apis/commentanalyzer/v1alpha1/rest`: the discovery document at the
+/// address of Google's discovery directory. The same answer as
+/// [`perspective_discovery`]: a handler of its own only because the API document gives
+/// each operation one path.
+#[utoipa::path(
+    get,
+    path = "/discovery/v1/apis/commentanalyzer/v1alpha1/rest",
+    tag = "Perspective",
+    summary = "Perspective's discovery document, at the address of Google's discovery \
+        directory",
+    description = "The same document as `/$discovery/rest?version=v1alpha1`.",
+    security(),
+    responses(
+        (status = 200, description = "Google discovery document (`discovery#restDescription`)",
+            body = Object),
+    ),
+)]
+pub async fn perspective_discovery_directory(
+    req: HttpRequest,
+    state: Data<AppState>,
+) -> HttpResponse {
+    perspective_discovery(req, state).await
 }
 
 /// Another method on the discovery document: 405, in Google's shape.
@@ -221,6 +368,36 @@ async fn analyze(
 }
 
 /// `POST /v1/moderations`: OpenAI's moderation endpoint.
+#[utoipa::path(
+    post,
+    path = "/v1/moderations",
+    tag = "OpenAI",
+    summary = "OpenAI moderation, answered by Warden; nothing is stored",
+    description = concat!(
+        "Drop-in for `https://api.openai.com/v1/moderations`: OpenAI's request and response \
+        JSON with its thirteen category names (see the README's Drop-in APIs section for the \
+        mapping and which categories are always false and 0). An array of strings gets one \
+        result per string; an array of text parts gets one result for them together; image \
+        parts are refused. Every error has OpenAI's shape. ",
+        bounded_work!()
+    ),
+    security(("bearer" = ["admin", "moderator", "ingest"])),
+    request_body = RequestSchema,
+    responses(
+        (status = 200, description = "One result per input", body = ModerationResponse),
+        (status = 400, description = "`invalid_request_error`: malformed request, unknown \
+            parameter or model, image input", body = OpenAiErrorBody),
+        (status = 401, description = "`invalid_api_key`: missing, invalid or revoked key",
+            body = OpenAiErrorBody),
+        (status = 403, description = "The key's role may not score", body = OpenAiErrorBody),
+        (status = 408, description = "The body did not arrive in time", body = OpenAiErrorBody),
+        (status = 413, description = "Body over the limit", body = OpenAiErrorBody),
+        (status = 415, description = "Body is not `application/json`", body = OpenAiErrorBody),
+        (status = 429, description = "`rate_limit_exceeded`: per-key rate limit; see \
+            `Retry-After`", body = OpenAiErrorBody,
+            headers(("Retry-After" = u64, description = "Seconds until the request would fit"))),
+    ),
+)]
 pub async fn openai_moderations(
     auth: Result<Auth<Scorer>, Failure>,
     state: Data<AppState>,

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use actix_web::{web, HttpResponse};
 use serde::de::{self, Deserializer};
 use serde::Deserialize;
-use serde_json::json;
+use utoipa::ToSchema;
 
 use crate::auth::{Ingest, Scorer};
 use crate::clock::Timestamp;
@@ -14,23 +14,29 @@ use crate::domain::community::Rules;
 use crate::domain::item::{Status, Submitted};
 use crate::failure::Failure;
 use crate::http::extract::{Auth, Json};
-use crate::http::views::SubmitView;
+use crate::http::openapi::{
+    BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, RateLimited, RequestTimeout,
+    Unauthorized, Unprocessable, UnsupportedMediaType,
+};
+use crate::http::views::{BatchResults, SubmitView};
 use crate::http::{blocking, AppState};
 use crate::ids::{AuthorId, CommunityId, ContentId, ContentText};
 use crate::moderation::submit::{self, Content};
+use crate::verdict::Verdict;
 
 /// Most items in one `POST /v1/content:batch`.
 pub const MAX_BATCH: usize = 1000;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ModerateRequest {
     text: ContentText,
     /// Score under this community's policy and wordlist.
     #[serde(default)]
     community: Option<CommunityId>,
-    /// Echoed back in the verdict.
+    /// Echoed back in the verdict; `null` is no id.
     #[serde(default, deserialize_with = "echo_id")]
+    #[schema(schema_with = crate::verdict::echo_id_schema)]
     id: Option<serde_json::Value>,
 }
 
@@ -58,6 +64,30 @@ fn non_empty_text<'de, D: Deserializer<'de>>(deserializer: D) -> Result<ContentT
 }
 
 /// `POST /v1/moderate`: a verdict, nothing stored.
+#[utoipa::path(
+    post,
+    path = "/v1/moderate",
+    tag = "Scoring",
+    summary = "Score text; nothing is stored",
+    description = concat!(
+        "With `community`, the community's policy and wordlist apply (404 outside the \
+        key's scope). ",
+        bounded_work!()
+    ),
+    security(("bearer" = ["admin", "moderator", "ingest"])),
+    request_body = ModerateRequest,
+    responses(
+        (status = 200, description = "The verdict", body = Verdict),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 408, response = RequestTimeout),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+        (status = 429, response = RateLimited),
+    ),
+)]
 pub async fn moderate(
     auth: Auth<Scorer>,
     state: web::Data<AppState>,
@@ -81,7 +111,7 @@ pub async fn moderate(
     Ok(HttpResponse::Ok().json(verdict))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ContentRequest {
     community: CommunityId,
@@ -90,9 +120,13 @@ pub struct ContentRequest {
     /// The content changed hands: a new `author_id` for an existing `content_id` is then
     /// the new owner (an `ownership_changed` event), not a 409 `author_conflict`.
     #[serde(default)]
+    #[schema(default = false)]
     ownership_change: bool,
+    /// Not empty; at most 65,536 bytes.
     #[serde(deserialize_with = "non_empty_text")]
+    #[schema(value_type = String, min_length = 1, max_length = 65536)]
     text: ContentText,
+    /// Free-form, stored with the revision.
     #[serde(default)]
     context: Option<serde_json::Map<String, serde_json::Value>>,
 }
@@ -110,14 +144,45 @@ impl From<ContentRequest> for Content {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BatchRequest {
+    /// At most 1,000 (`MAX_BATCH`; more is 422).
     items: Vec<ContentRequest>,
 }
 
 /// `POST /v1/content`: 201 when an item or revision was created, 200 when the same text
 /// was already stored.
+#[utoipa::path(
+    post,
+    path = "/v1/content",
+    tag = "Content",
+    summary = "Submit content",
+    description = concat!(
+        "Idempotent on `(community, content_id)`: the same text returns the existing item; \
+        different text creates a new revision, re-scored. A different `author_id` for a known \
+        `content_id` is 409 `author_conflict` unless the request says `ownership_change: true` \
+        (then an `ownership_changed` event precedes the revision's `submitted`). Durable when \
+        answered. The community must be in the key's scope (else 404). ",
+        bounded_work!()
+    ),
+    security(("bearer" = ["admin", "ingest"])),
+    request_body = ContentRequest,
+    responses(
+        (status = 201, description = "A new item or a new revision", body = SubmitView),
+        (status = 200, description = "Same text as the current revision: the existing item, \
+            unchanged", body = SubmitView),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 408, response = RequestTimeout),
+        (status = 409, response = Conflict),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+        (status = 429, response = RateLimited),
+    ),
+)]
 pub async fn submit(
     auth: Auth<Ingest>,
     state: web::Data<AppState>,
@@ -137,6 +202,32 @@ pub async fn submit(
 
 /// `POST /v1/content:batch`: up to [`MAX_BATCH`] items, stored atomically; results in
 /// order.
+#[utoipa::path(
+    post,
+    path = "/v1/content:batch",
+    tag = "Content",
+    summary = "Submit up to 1,000 items",
+    description = concat!(
+        "All items are stored in one atomic write: a failed request changes nothing. Every \
+        community must be in the key's scope (else 404). ",
+        bounded_work!()
+    ),
+    security(("bearer" = ["admin", "ingest"])),
+    request_body = BatchRequest,
+    responses(
+        (status = 200, description = "Results in input order", body = BatchResults),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 408, response = RequestTimeout),
+        (status = 409, response = Conflict),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+        (status = 422, response = Unprocessable),
+        (status = 429, response = RateLimited),
+    ),
+)]
 pub async fn submit_batch(
     auth: Auth<Ingest>,
     state: web::Data<AppState>,
@@ -154,7 +245,7 @@ pub async fn submit_batch(
         .into_iter()
         .map(|r| SubmitView::new(r.item, r.changed))
         .collect();
-    Ok(HttpResponse::Ok().json(json!({ "results": results })))
+    Ok(HttpResponse::Ok().json(BatchResults { results }))
 }
 
 /// The compiled rules of each community, from the cache or loaded off the executor.

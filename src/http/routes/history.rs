@@ -6,15 +6,41 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use crate::auth::Auditor;
 use crate::failure::Failure;
 use crate::http::extract::{Auth, QueryParams};
+use crate::http::openapi::{BadRequest, Forbidden, NotFound, RateLimited, Unauthorized};
 use crate::http::routes::items::{item_id, read_item};
 use crate::http::AppState;
-use crate::moderation::reports;
+use crate::ids::ItemId;
+use crate::moderation::reports::{self, AuthorHistory};
 
 const DEFAULT_LIMIT: u32 = 20;
 const MAX_LIMIT: u32 = 100;
 
 /// `GET /v1/items/{id}/author-history?limit=`: prior decisions on the same author's other
 /// items in the item's community (admins and moderators in scope).
+#[utoipa::path(
+    get,
+    path = "/v1/items/{id}/author-history",
+    tag = "Items",
+    summary = "The author's prior decisions",
+    description = "Decisions (automatic, by moderators, on appeal) on the same author's other \
+        items in the item's community, newest first, undone ones left out. An erased author \
+        has none. At most 500 of the author's items are examined (`truncated` says when there \
+        were more).",
+    security(("bearer" = ["admin", "moderator"])),
+    params(
+        ("id" = ItemId, Path, description = "The item id."),
+        ("limit" = Option<u32>, Query, minimum = 1, maximum = 100,
+            description = "Decisions listed; default 20."),
+    ),
+    responses(
+        (status = 200, description = "The record", body = AuthorHistory),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 429, response = RateLimited),
+    ),
+)]
 pub async fn author_history(
     auth: Auth<Auditor>,
     state: web::Data<AppState>,

@@ -8,7 +8,7 @@
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
-use serde_json::json;
+use utoipa::ToSchema;
 
 use crate::auth::{Auditor, Ingest, ItemReader, Moderator, Role, Roles};
 use crate::clock::Timestamp;
@@ -16,7 +16,11 @@ use crate::domain::event::Remarks;
 use crate::domain::item::{DecisionAction, Item};
 use crate::failure::Failure;
 use crate::http::extract::{Auth, Json, QueryParams};
-use crate::http::views::{ItemView, Pii};
+use crate::http::openapi::{
+    BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, RateLimited, RequestTimeout,
+    Unauthorized, Unprocessable, UnsupportedMediaType,
+};
+use crate::http::views::{ItemEvents, ItemView, Pii};
 use crate::http::{blocking, AppState};
 use crate::ids::ItemId;
 use crate::moderation::decisions::{self, Act, Caller};
@@ -50,6 +54,33 @@ where
 }
 
 /// `GET /v1/items/{id}[?reveal=pii]`
+#[utoipa::path(
+    get,
+    path = "/v1/items/{id}",
+    operation_id = "get_item",
+    tag = "Items",
+    summary = "An item",
+    description = "Personal data (emails, phone numbers, … found by the `pii` detectors) in \
+        `text`, `context` and the appeal statement is masked (`[email]`) unless \
+        `reveal=pii`, which only an admin or the moderator holding the item's lease may use \
+        (else 403, or 409 `lease_conflict` for a moderator without the lease); each reveal is \
+        recorded as a `pii_revealed` event.",
+    security(("bearer" = ["admin", "moderator", "ingest"])),
+    params(
+        ("id" = ItemId, Path, description = "The item id (a malformed one is 404)."),
+        ("reveal" = Option<String>, Query, pattern = "^pii$",
+            description = "`pii`: show personal data unmasked (audited)."),
+    ),
+    responses(
+        (status = 200, description = "The item with its current text", body = ItemView),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 429, response = RateLimited),
+    ),
+)]
 pub async fn get(
     auth: Auth<ItemReader>,
     state: web::Data<AppState>,
@@ -82,6 +113,23 @@ pub async fn get(
 }
 
 /// `GET /v1/items/{id}/events`
+#[utoipa::path(
+    get,
+    path = "/v1/items/{id}/events",
+    operation_id = "item_events",
+    tag = "Items",
+    summary = "An item's full history",
+    description = "Moderators' `reason` and `note` are shown with personal data masked.",
+    security(("bearer" = ["admin", "moderator"])),
+    params(("id" = ItemId, Path, description = "The item id.")),
+    responses(
+        (status = 200, description = "Events, oldest first", body = ItemEvents),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 429, response = RateLimited),
+    ),
+)]
 pub async fn events(
     auth: Auth<Auditor>,
     state: web::Data<AppState>,
@@ -89,7 +137,10 @@ pub async fn events(
 ) -> Result<HttpResponse, Failure> {
     let id = item_id(&path)?;
     let events = read_item(auth, &state, id, items::history).await?;
-    Ok(HttpResponse::Ok().json(json!({ "item_id": id, "events": events })))
+    Ok(HttpResponse::Ok().json(ItemEvents {
+        item_id: id,
+        events,
+    }))
 }
 
 /// Does `act` to an item the caller may see, waits for durability, and answers with the
@@ -116,14 +167,20 @@ async fn change<R: Roles>(
     Ok(ItemView::render(record, now, pii))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DecisionRequest {
     action: DecisionAction,
+    /// 1 to 2,000 characters.
+    #[schema(min_length = 1, max_length = 2000)]
     reason: String,
+    /// Required for `label`: at most 20, each 1 to 64 characters.
     #[serde(default)]
+    #[schema(max_items = 20)]
     labels: Vec<String>,
+    /// 1 to 4,000 characters.
     #[serde(default)]
+    #[schema(min_length = 1, max_length = 4000)]
     note: Option<String>,
 }
 
@@ -162,6 +219,32 @@ impl DecisionRequest {
 }
 
 /// `POST /v1/items/{id}/decision`: by the lease holder, or an admin.
+#[utoipa::path(
+    post,
+    path = "/v1/items/{id}/decision",
+    tag = "Items",
+    summary = "Decide an item",
+    description = "Only the lease holder (or an admin) may decide: 409 `lease_conflict` \
+        otherwise; 409 `invalid_state` if the item is not pending. On an appeal, the same \
+        outcome upholds (`decided` with `appeal: upheld`) and a different one reverses \
+        (`reversed`).",
+    security(("bearer" = ["admin", "moderator"])),
+    params(("id" = ItemId, Path, description = "The item id.")),
+    request_body = DecisionRequest,
+    responses(
+        (status = 200, description = "The item after the decision", body = ItemView),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 408, response = RequestTimeout),
+        (status = 409, response = Conflict),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+        (status = 422, response = Unprocessable),
+        (status = 429, response = RateLimited),
+    ),
+)]
 pub async fn decide(
     auth: Auth<Moderator>,
     state: web::Data<AppState>,
@@ -182,6 +265,23 @@ pub async fn decide(
 }
 
 /// `POST /v1/items/{id}/release`: gives the lease back (holder or admin).
+#[utoipa::path(
+    post,
+    path = "/v1/items/{id}/release",
+    tag = "Items",
+    summary = "Give a lease back",
+    description = "By the lease holder or an admin; 409 otherwise.",
+    security(("bearer" = ["admin", "moderator"])),
+    params(("id" = ItemId, Path, description = "The item id.")),
+    responses(
+        (status = 200, description = "The item, back in its queue", body = ItemView),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 429, response = RateLimited),
+    ),
+)]
 pub async fn release(
     auth: Auth<Moderator>,
     state: web::Data<AppState>,
@@ -196,6 +296,30 @@ pub async fn release(
 /// back while their lease would still have been running (see `item`); the item is
 /// leased to them again. 409 when it is someone else's decision, too late, or something
 /// happened to the item since.
+#[utoipa::path(
+    post,
+    path = "/v1/items/{id}/undo",
+    tag = "Items",
+    summary = "Undo a decision within the lease",
+    description = "The moderator who made the item's last decision (escalation included) \
+        takes it back while the lease it was made under would still be running, and only if \
+        nothing happened to the item since. The item returns to where it was (its queue, age, \
+        outcome and labels; an appeal it settled waits again), leased to them until the \
+        original expiry, with an `undone` event; the suppression rules the decision produced \
+        are revoked in the same step. 409 `lease_conflict` for someone else's decision or \
+        after the lease would have run out; 409 `invalid_state` when there is nothing to \
+        undo.",
+    security(("bearer" = ["admin", "moderator"])),
+    params(("id" = ItemId, Path, description = "The item id.")),
+    responses(
+        (status = 200, description = "The item, leased to the caller again", body = ItemView),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 429, response = RateLimited),
+    ),
+)]
 pub async fn undo(
     auth: Auth<Moderator>,
     state: web::Data<AppState>,
@@ -206,13 +330,38 @@ pub async fn undo(
     Ok(HttpResponse::Ok().json(view))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AppealRequest {
+    /// The author's statement: 1 to 5,000 characters.
+    #[schema(min_length = 1, max_length = 5000)]
     statement: String,
 }
 
 /// `POST /v1/items/{id}/appeal`: the author (through the platform) contests a decision.
+#[utoipa::path(
+    post,
+    path = "/v1/items/{id}/appeal",
+    tag = "Items",
+    summary = "Appeal a label or removal on the author's behalf",
+    description = "Once per revision; only for decided items whose outcome is `label` or \
+        `remove` (409 otherwise).",
+    security(("bearer" = ["admin", "ingest"])),
+    params(("id" = ItemId, Path, description = "The item id.")),
+    request_body = AppealRequest,
+    responses(
+        (status = 200, description = "The item, in the appeals queue", body = ItemView),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 408, response = RequestTimeout),
+        (status = 409, response = Conflict),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+        (status = 429, response = RateLimited),
+    ),
+)]
 pub async fn appeal(
     auth: Auth<Ingest>,
     state: web::Data<AppState>,

@@ -1,6 +1,18 @@
 //! The route table. Each path is one resource with its methods; other methods on a known
-//! path get 405 (in the vendor's shape on the drop-in routes). The same table produces [`ROUTES`], which the OpenAPI test checks
-//! against `/openapi.json`, so an undocumented route cannot be added by accident.
+//! path get 405 (in the vendor's shape on the drop-in routes). The same table produces
+//! [`ROUTES`] and the paths of the API document ([`Documented`]): a handler without its
+//! `#[utoipa::path]` annotation does not compile, and the OpenAPI test checks that each
+//! annotation names the method and path the table serves it at.
+
+/// What the API document says of every route that scores text (a literal, for the
+/// `description`s of `#[utoipa::path]`).
+macro_rules! bounded_work {
+    () => {
+        "Classifier work is bounded per text and per request (see `Verdict.model_coverage`): \
+         over the request's budget, the longest texts are read in part rather than refused. \
+         Rate-limited by the bytes of text scored."
+    };
+}
 
 mod audit;
 mod communities;
@@ -35,6 +47,11 @@ macro_rules! routes {
         /// Every `(method, path)` the API serves, paths in actix/OpenAPI template syntax.
         pub const ROUTES: &[(&str, &str)] = &[$($((stringify!($method), $path),)+)+];
 
+        /// The operations of the API document: every handler of the table, in its order.
+        #[derive(utoipa::OpenApi)]
+        #[openapi(paths($($($handler),+),+))]
+        pub(crate) struct Documented;
+
         pub(super) fn configure(cfg: &mut web::ServiceConfig) {
             $(
                 cfg.service(
@@ -61,7 +78,7 @@ routes! {
     // Perspective's discovery document, at both addresses Google's clients know.
     "/$discovery/rest" => { get: compat::perspective_discovery }
         else compat::perspective_discovery_method_not_allowed,
-    "/discovery/v1/apis/commentanalyzer/v1alpha1/rest" => { get: compat::perspective_discovery }
+    "/discovery/v1/apis/commentanalyzer/v1alpha1/rest" => { get: compat::perspective_discovery_directory }
         else compat::perspective_discovery_method_not_allowed,
     "/v1/moderations" => { post: compat::openai_moderations }
         else compat::openai_method_not_allowed,

@@ -2,35 +2,73 @@
 
 use actix_web::http::header::ContentType;
 use actix_web::{web, HttpResponse};
-use serde_json::json;
 
 use crate::domain::item::QueueName;
 use crate::failure::Failure;
-use crate::http::openapi::OPENAPI;
+use crate::http::error::{Detail, NotReady};
+use crate::http::openapi::openapi_json;
+use crate::http::views::{Alive, Health, Ready, ReadyStatus};
 use crate::http::{blocking, status, AppState};
 
+#[utoipa::path(
+    get,
+    path = "/healthz",
+    tag = "Operations",
+    summary = "Liveness",
+    description = "Answers while the process serves requests.",
+    security(),
+    responses((status = 200, description = "Alive", body = Health)),
+)]
 pub async fn healthz() -> HttpResponse {
-    HttpResponse::Ok().json(json!({"status": "ok"}))
+    HttpResponse::Ok().json(Health { status: Alive::Ok })
 }
 
 /// 200 when every readiness check passes, else 503 with the error shape and the checks.
+#[utoipa::path(
+    get,
+    path = "/readyz",
+    tag = "Operations",
+    summary = "Readiness: the store accepts writes, the engine and the classifier are loaded",
+    description = "The classifier check passes without a classifier when the configuration \
+        runs on patterns only (`engine.patterns_only`).",
+    security(),
+    responses(
+        (status = 200, description = "Ready", body = Ready),
+        (status = 503, description = "Not ready: the error shape (`not_ready`) and the checks",
+            body = NotReady),
+    ),
+)]
 pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
-    let checks = state.readiness();
-    let map: serde_json::Map<String, serde_json::Value> = checks
-        .iter()
-        .map(|(name, ok)| (name.to_string(), json!(ok)))
-        .collect();
-    if checks.iter().all(|(_, ok)| *ok) {
-        HttpResponse::Ok().json(json!({"status": "ready", "checks": map}))
+    let checks = state.readiness().into_iter().collect();
+    if state.readiness().iter().all(|(_, ok)| *ok) {
+        HttpResponse::Ok().json(Ready {
+            status: ReadyStatus::Ready,
+            checks,
+        })
     } else {
         let f = Failure::not_ready("not ready");
-        HttpResponse::build(status(f.code())).json(json!({
-            "error": {"code": f.code().as_str(), "message": f.message()},
-            "checks": map,
-        }))
+        HttpResponse::build(status(f.code())).json(NotReady {
+            error: Detail {
+                code: f.code(),
+                message: f.message(),
+            },
+            checks,
+        })
     }
 }
 
+#[utoipa::path(
+    get,
+    path = "/metrics",
+    tag = "Operations",
+    summary = "Prometheus metrics",
+    description = "Requests and latency by route, queue depth, decisions by action, scoring \
+        (model) latency, flush latency, expired leases, the suppression log, connections \
+        refused below the API.",
+    security(),
+    responses((status = 200, description = "Text exposition format 0.0.4", body = String,
+        content_type = "text/plain; version=0.0.4")),
+)]
 pub async fn metrics(state: web::Data<AppState>) -> Result<HttpResponse, Failure> {
     let s = state.clone();
     let depths = blocking(move || {
@@ -54,8 +92,17 @@ pub async fn metrics(state: web::Data<AppState>) -> Result<HttpResponse, Failure
         .body(body))
 }
 
+#[utoipa::path(
+    get,
+    path = "/openapi.json",
+    tag = "Operations",
+    summary = "This document",
+    description = "Generated from the server's types and handlers.",
+    security(),
+    responses((status = 200, description = "The OpenAPI 3.1 document", body = Object)),
+)]
 pub async fn openapi() -> HttpResponse {
     HttpResponse::Ok()
         .insert_header(ContentType::json())
-        .body(OPENAPI)
+        .body(openapi_json())
 }

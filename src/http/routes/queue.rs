@@ -1,7 +1,8 @@
 //! Reading and claiming the review queues.
 
 use actix_web::{web, HttpRequest, HttpResponse};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
+use utoipa::ToSchema;
 
 use crate::auth::Moderator;
 use crate::clock::Timestamp;
@@ -9,19 +10,16 @@ use crate::domain::item::QueueName;
 use crate::domain::queue::{CommunityFilter, Cursor};
 use crate::failure::Failure;
 use crate::http::extract::{Auth, Json, QueryParams};
-use crate::http::views::{ItemView, Pii};
+use crate::http::openapi::{
+    BadRequest, Forbidden, NotFound, PayloadTooLarge, RateLimited, RequestTimeout, Unauthorized,
+    UnsupportedMediaType,
+};
+use crate::http::views::{ItemView, Pii, QueuePage};
 use crate::http::{blocking, AppState};
 use crate::ids::CommunityId;
 use crate::moderation::claims::{self, Claim};
 
 const DEFAULT_PAGE: u32 = 50;
-
-#[derive(Serialize)]
-struct Page {
-    items: Vec<ItemView>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    next_cursor: Option<String>,
-}
 
 fn filter(list: &Option<Vec<CommunityId>>) -> CommunityFilter<'_> {
     match list {
@@ -39,6 +37,32 @@ fn parse_queue(s: &str) -> Result<QueueName, String> {
 
 /// `GET /v1/queue?community=&queue=&limit=&cursor=`: waiting items, highest priority
 /// first.
+#[utoipa::path(
+    get,
+    path = "/v1/queue",
+    operation_id = "list_queue",
+    tag = "Queue",
+    summary = "Waiting items, highest priority first",
+    description = "priority = 10 × severity (high 3, medium 2, low 1) + 10 × score + 5 if \
+        threat or self_harm ≥ 0.6 + hours waiting. Leased items are not listed.",
+    security(("bearer" = ["admin", "moderator"])),
+    params(
+        ("community" = Option<CommunityId>, Query,
+            description = "Default: every community in the key's scope."),
+        ("queue" = Option<QueueName>, Query, description = "Default: `review`."),
+        ("limit" = Option<u32>, Query, minimum = 1,
+            description = "Default 50; at most `queue.max_page` (500)."),
+        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page."),
+    ),
+    responses(
+        (status = 200, description = "A page", body = QueuePage),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 429, response = RateLimited),
+    ),
+)]
 pub async fn list(
     auth: Auth<Moderator>,
     state: web::Data<AppState>,
@@ -69,7 +93,7 @@ pub async fn list(
     })
     .await?;
     let now = Timestamp::now();
-    let page = Page {
+    let page = QueuePage {
         items: records
             .into_iter()
             .map(|r| ItemView::render(r, now, Pii::Masked))
@@ -79,16 +103,23 @@ pub async fn list(
     Ok(HttpResponse::Ok().json(page))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ClaimRequest {
+    /// Default: every community in the key's scope.
     #[serde(default)]
     community: Option<CommunityId>,
     #[serde(default = "review")]
+    #[schema(default = "review")]
     queue: QueueName,
+    /// At most `queue.max_claim` (100).
     #[serde(default = "one")]
+    #[schema(default = 1, minimum = 1)]
     limit: u32,
+    /// Default `queue.default_lease_seconds` (300); at most `queue.max_lease_seconds`
+    /// (3,600).
     #[serde(default)]
+    #[schema(minimum = 1)]
     lease_seconds: Option<u32>,
 }
 
@@ -101,6 +132,29 @@ fn one() -> u32 {
 }
 
 /// `POST /v1/queue/claim`: leases the highest-priority waiting items to the caller.
+#[utoipa::path(
+    post,
+    path = "/v1/queue/claim",
+    tag = "Queue",
+    summary = "Lease items to the caller",
+    description = "Leased items are invisible to others until decided, released or expired \
+        (then they return to the queue with an `expired` event). Concurrent claimers never \
+        receive the same item.",
+    security(("bearer" = ["admin", "moderator"])),
+    request_body = ClaimRequest,
+    responses(
+        (status = 200, description = "The leased items, with `lease_expires_at`",
+            body = QueuePage),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 408, response = RequestTimeout),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+        (status = 429, response = RateLimited),
+    ),
+)]
 pub async fn claim(
     auth: Auth<Moderator>,
     state: web::Data<AppState>,
@@ -145,7 +199,7 @@ pub async fn claim(
     .await?;
     state.commit.durable().await?;
     let (records, now) = items;
-    Ok(HttpResponse::Ok().json(Page {
+    Ok(HttpResponse::Ok().json(QueuePage {
         items: records
             .into_iter()
             .map(|r| ItemView::render(r, now, Pii::Masked))

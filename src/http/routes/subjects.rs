@@ -7,11 +7,13 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use crate::auth::DataRequests;
 use crate::clock::Timestamp;
 use crate::domain::event::Actor;
+use crate::domain::privacy::Receipt;
 use crate::failure::Failure;
 use crate::http::extract::{Auth, QueryParams};
+use crate::http::openapi::{BadRequest, Forbidden, NotFound, RateLimited, Unauthorized};
 use crate::http::{blocking, AppState};
 use crate::ids::{AuthorId, CommunityId};
-use crate::moderation::subjects::{self, ExportRequest};
+use crate::moderation::subjects::{self, Export, ExportRequest};
 
 fn author(path: &str) -> Result<AuthorId, Failure> {
     path.parse()
@@ -36,6 +38,30 @@ fn subject(
 }
 
 /// `DELETE /v1/subjects/{author_id}?community=` → the erasure receipt.
+#[utoipa::path(
+    delete,
+    path = "/v1/subjects/{id}",
+    operation_id = "erase_subject",
+    tag = "Subjects",
+    summary = "Erase an author's data (GDPR Art. 17)",
+    description = "Removes the author's text, context, appeal statements and identifiers from \
+        every item in `community`, keeps the anonymized decision records, destroys the \
+        author's encryption key, and emits a `profiling` + `ads_targeting` rule on the author. \
+        Durable when answered. The author id is never logged or audited (the receipt id is).",
+    security(("bearer" = ["admin", "ingest"])),
+    params(
+        ("id" = AuthorId, Path, description = "The author id, percent-encoded."),
+        ("community" = CommunityId, Query, description = "Where to erase (required)."),
+    ),
+    responses(
+        (status = 200, description = "The receipt", body = Receipt),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 429, response = RateLimited),
+    ),
+)]
 pub async fn erase(
     auth: Auth<DataRequests>,
     state: web::Data<AppState>,
@@ -58,6 +84,30 @@ pub async fn erase(
 
 /// `GET /v1/subjects/{author_id}/export?community=` → everything held about the author:
 /// in one community, or in every community of the key's scope that has data.
+#[utoipa::path(
+    get,
+    path = "/v1/subjects/{id}/export",
+    operation_id = "export_subject",
+    tag = "Subjects",
+    summary = "Everything held about an author (GDPR Art. 15)",
+    description = "Unmasked: the author's own texts, contexts, appeal statements, the items' \
+        verdicts, outcomes and histories, and the active suppression rules about the author \
+        and their content. Recorded in the audit log.",
+    security(("bearer" = ["admin", "ingest"])),
+    params(
+        ("id" = AuthorId, Path, description = "The author id, percent-encoded."),
+        ("community" = Option<CommunityId>, Query,
+            description = "Default: every community in the key's scope."),
+    ),
+    responses(
+        (status = 200, description = "The export", body = Export),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 429, response = RateLimited),
+    ),
+)]
 pub async fn export(
     auth: Auth<DataRequests>,
     state: web::Data<AppState>,

@@ -15,23 +15,56 @@ use actix_web::http::header;
 use actix_web::web::Bytes;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
-use serde_json::json;
+use utoipa::ToSchema;
 
 use crate::auth::{ApiKey, Auditor, FeedReader};
 use crate::clock::Timestamp;
 use crate::domain::suppress::{Rule, Scope, Subject};
 use crate::failure::Failure;
 use crate::http::extract::{Auth, Json, QueryParams};
+use crate::http::openapi::{
+    BadRequest, Forbidden, NotFound, PayloadTooLarge, RateLimited, RequestTimeout, Unauthorized,
+    Unprocessable, UnsupportedMediaType,
+};
 use crate::http::routes::items::{item_id, read_item};
+use crate::http::views::{CheckResult, ItemRules};
 use crate::http::{blocking, AppState};
-use crate::ids::CommunityId;
-use crate::moderation::feed;
+use crate::ids::{CommunityId, ItemId};
+use crate::moderation::feed::{self, Page};
 
 const DEFAULT_PAGE: u32 = 100;
 /// Entries a stream reads from the log at a time.
 const STREAM_BATCH: usize = 200;
 
 /// `GET /v1/suppressions?after=SEQ&limit=N&community=` → `{rules, next}`.
+#[utoipa::path(
+    get,
+    path = "/v1/suppressions",
+    operation_id = "list_suppressions",
+    tag = "Suppressions",
+    summary = "The suppression-rule change log",
+    description = "Entries with `seq > after`, in order, durable ones only: new rules, updates \
+        (same `rule_id`), revocations and expiries (`state`). Resume from `next`: the last seq \
+        examined (returned, or skipped as another community's), or `after` when nothing is \
+        new. A reader sees the communities in its key's scope; `seq` has gaps where other \
+        communities' entries were.",
+    security(("bearer" = ["admin", "moderator", "feed"])),
+    params(
+        ("after" = Option<u64>, Query, description = "Default 0."),
+        ("limit" = Option<u32>, Query, minimum = 1,
+            description = "Default 100; at most `suppression.max_page` (1,000)."),
+        ("community" = Option<CommunityId>, Query,
+            description = "Default: every community in the key's scope."),
+    ),
+    responses(
+        (status = 200, description = "A page", body = Page),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 429, response = RateLimited),
+    ),
+)]
 pub async fn list(
     auth: Auth<FeedReader>,
     state: web::Data<AppState>,
@@ -139,6 +172,34 @@ impl Stream {
 /// `GET /v1/suppressions/stream?after=SEQ&community=`: the same entries as Server-Sent
 /// Events (`id: seq`, `event: rule`, `data: {rule}`), live. Without `after`, resumes
 /// from the `Last-Event-ID` header, else from the start.
+#[utoipa::path(
+    get,
+    path = "/v1/suppressions/stream",
+    operation_id = "stream_suppressions",
+    tag = "Suppressions",
+    summary = "The change log as Server-Sent Events",
+    description = "Each entry is an event `id: <seq>`, `event: rule`, `data: <Rule JSON>` (the \
+        `Rule` schema); live, with `: keep-alive` comments when idle. Resumes after `after`, \
+        else after the `Last-Event-ID` header, else from the start. The stream ends when the \
+        server stops or the key is revoked or changed. A reader sees the communities in its \
+        key's scope.",
+    security(("bearer" = ["admin", "moderator", "feed"])),
+    params(
+        ("after" = Option<u64>, Query),
+        ("community" = Option<CommunityId>, Query,
+            description = "Default: every community in the key's scope."),
+        ("Last-Event-ID" = Option<u64>, Header, description = "Where to resume."),
+    ),
+    responses(
+        (status = 200, description = "An endless stream of `rule` events", body = String,
+            content_type = "text/event-stream"),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 429, response = RateLimited),
+    ),
+)]
 pub async fn stream(
     auth: Auth<FeedReader>,
     state: web::Data<AppState>,
@@ -183,15 +244,41 @@ pub async fn stream(
         .streaming(body))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CheckRequest {
     scope: Scope,
+    /// At most `suppression.max_check` (10,000; more is 422).
     subjects: Vec<Subject>,
 }
 
 /// `POST /v1/suppressions:check {scope, subjects}` → `{suppressed: [{subject, scopes,
 /// rule_ids}]}`: which subjects are suppressed in `scope` now.
+#[utoipa::path(
+    post,
+    path = "/v1/suppressions:check",
+    operation_id = "check_suppressions",
+    tag = "Suppressions",
+    summary = "Which subjects are suppressed now",
+    description = "Up to 10,000 subjects (`suppression.max_check`); the answer lists those \
+        suppressed in `scope`, with every scope their active rules cover and the ids of the \
+        rules covering `scope`. Every subject's community must be in the key's scope (else \
+        404).",
+    security(("bearer" = ["admin", "moderator", "feed"])),
+    request_body = CheckRequest,
+    responses(
+        (status = 200, description = "The suppressed subjects", body = CheckResult),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 408, response = RequestTimeout),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+        (status = 422, response = Unprocessable),
+        (status = 429, response = RateLimited),
+    ),
+)]
 pub async fn check(
     auth: Auth<FeedReader>,
     state: web::Data<AppState>,
@@ -212,13 +299,31 @@ pub async fn check(
     let suppressed = state
         .suppressions
         .check(req.scope, &req.subjects, Timestamp::now());
-    Ok(HttpResponse::Ok().json(json!({ "suppressed": suppressed })))
+    Ok(HttpResponse::Ok().json(CheckResult { suppressed }))
 }
 
 /// `GET /v1/items/{id}/suppressions` → `{item_id, rules}`: every rule the item produced
 /// (its content rules, and an author rule its removal created or extended), each as its
 /// latest change-log entry, so an ended one shows `revoked` or `expired`. Read-only;
 /// admins and moderators in scope.
+#[utoipa::path(
+    get,
+    path = "/v1/items/{id}/suppressions",
+    tag = "Items",
+    summary = "The suppression rules an item produced",
+    description = "Read-only: the item's content rules and any author rule its removal created \
+        or extended, each as its latest change-log entry (`active`, `revoked` or `expired`), \
+        oldest first.",
+    security(("bearer" = ["admin", "moderator"])),
+    params(("id" = ItemId, Path, description = "The item id.")),
+    responses(
+        (status = 200, description = "The rules", body = ItemRules),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 429, response = RateLimited),
+    ),
+)]
 pub async fn item_rules(
     auth: Auth<Auditor>,
     state: web::Data<AppState>,
@@ -226,5 +331,5 @@ pub async fn item_rules(
 ) -> Result<HttpResponse, Failure> {
     let id = item_id(&path)?;
     let rules = read_item(auth, &state, id, feed::item_rules).await?;
-    Ok(HttpResponse::Ok().json(json!({ "item_id": id, "rules": rules })))
+    Ok(HttpResponse::Ok().json(ItemRules { item_id: id, rules }))
 }

@@ -2,20 +2,39 @@
 //! records that hold no personal data (see `transparency`).
 
 use actix_web::{web, HttpRequest, HttpResponse};
-use serde_json::json;
 
 use crate::auth::{Moderator, Roles, Transparency};
 use crate::clock::Timestamp;
 use crate::domain::transparency::DecisionCursor;
+use crate::domain::transparency::Statement;
 use crate::failure::Failure;
 use crate::http::extract::{Auth, QueryParams};
+use crate::http::openapi::{BadRequest, Forbidden, NotFound, RateLimited, Unauthorized};
 use crate::http::routes::items::{item_id, read_item};
+use crate::http::views::{ReportView, StatementPage};
 use crate::http::{blocking, AppState};
-use crate::ids::CommunityId;
+use crate::ids::{CommunityId, ItemId};
 use crate::moderation::reports;
 
 /// `GET /v1/items/{id}/statement`: the statement of reasons of the item's latest
 /// restrictive decision; 404 if it never had one.
+#[utoipa::path(
+    get,
+    path = "/v1/items/{id}/statement",
+    tag = "Transparency",
+    summary = "The statement of reasons (DSA Art. 17) of the item's latest restrictive \
+        decision",
+    description = "404 when the item never had a restrictive (`label`, `remove`) decision.",
+    security(("bearer" = ["admin", "moderator", "ingest"])),
+    params(("id" = ItemId, Path, description = "The item id.")),
+    responses(
+        (status = 200, description = "The statement", body = Statement),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 429, response = RateLimited),
+    ),
+)]
 pub async fn item_statement(
     auth: Auth<Transparency>,
     state: web::Data<AppState>,
@@ -70,6 +89,29 @@ fn range(params: &mut QueryParams) -> Result<(Timestamp, Timestamp), Failure> {
 
 /// `GET /v1/statements?from=&to=&community=&cursor=` → `{statements, next_cursor?}`:
 /// statements of restrictive decisions made in `[from, to)`, oldest first, 100 a page.
+#[utoipa::path(
+    get,
+    path = "/v1/statements",
+    tag = "Transparency",
+    summary = "Statements of reasons, in batches of 100",
+    description = "Of restrictive decisions made in `[from, to)`, oldest first.",
+    security(("bearer" = ["admin", "moderator", "ingest"])),
+    params(
+        ("from" = Option<Timestamp>, Query, description = "Default: 30 days before `to`."),
+        ("to" = Option<Timestamp>, Query, description = "Exclusive. Default: now."),
+        ("community" = Option<CommunityId>, Query,
+            description = "Default: every community in the key's scope."),
+        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous batch."),
+    ),
+    responses(
+        (status = 200, description = "A batch", body = StatementPage),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 429, response = RateLimited),
+    ),
+)]
 pub async fn statements(
     auth: Auth<Transparency>,
     state: web::Data<AppState>,
@@ -81,15 +123,39 @@ pub async fn statements(
         reports::statements(&*s.store, q.communities.as_deref(), q.from, q.to, q.more)
     })
     .await?;
-    let mut body = json!({ "statements": statements });
-    if let Some(next) = next {
-        body["next_cursor"] = json!(next.to_string());
-    }
-    Ok(HttpResponse::Ok().json(body))
+    Ok(HttpResponse::Ok().json(StatementPage {
+        statements,
+        next_cursor: next.map(|c| c.to_string()),
+    }))
 }
 
 /// `GET /v1/reports/transparency?community=&from=&to=`: counts by category, action,
 /// automated and human, appeals and reversals, and median time to decision.
+#[utoipa::path(
+    get,
+    path = "/v1/reports/transparency",
+    operation_id = "transparency_report",
+    tag = "Transparency",
+    summary = "Transparency report",
+    description = "Decisions in `[from, to)`: by resulting action, restrictive ones by \
+        category, automated and human, appeals (received, upheld, reversed), decisions undone \
+        by their maker within the lease, and median seconds from submission to decision.",
+    security(("bearer" = ["admin", "moderator"])),
+    params(
+        ("from" = Option<Timestamp>, Query, description = "Default: 30 days before `to`."),
+        ("to" = Option<Timestamp>, Query, description = "Exclusive. Default: now."),
+        ("community" = Option<CommunityId>, Query,
+            description = "Default: every community in the key's scope."),
+    ),
+    responses(
+        (status = 200, description = "The report", body = ReportView),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 429, response = RateLimited),
+    ),
+)]
 pub async fn report(
     auth: Auth<Moderator>,
     state: web::Data<AppState>,
@@ -106,13 +172,5 @@ pub async fn report(
     let report =
         blocking(move || reports::transparency_report(&*s.store, list.as_deref(), from, to))
             .await?;
-    let mut body =
-        serde_json::to_value(&report).map_err(|e| Failure::internal(format!("report: {e}")))?;
-    body["from"] = json!(from);
-    body["to"] = json!(to);
-    body["communities"] = json!(shown.map_or(vec!["*".to_string()], |l| l
-        .iter()
-        .map(|c| c.to_string())
-        .collect()));
-    Ok(HttpResponse::Ok().json(body))
+    Ok(HttpResponse::Ok().json(ReportView::new(report, from, to, shown)))
 }
