@@ -30,10 +30,13 @@ use crate::verdict::{Action, Category};
 #[serde(deny_unknown_fields)]
 pub struct Thresholds {
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 0, maximum = 1)]
     pub label: Option<f32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 0, maximum = 1)]
     pub review: Option<f32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 0, maximum = 1)]
     pub remove: Option<f32>,
 }
 

@@ -262,7 +262,7 @@ impl FromStr for SensitiveCategory {
 }
 
 /// Where a text reveals a special category of personal data, as code-point offsets like
-/// [`Match`]. Not a finding against the text: it changes no score and no action.
+/// a match's. Not a finding against the text: it changes no score and no action.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct SensitiveSpan {
     pub start: u32,
@@ -290,6 +290,7 @@ pub struct Match {
     pub evasions: Vec<String>,
     /// For model spans, the mean token probability.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 0, maximum = 1)]
     pub score: Option<f32>,
 }
 
@@ -321,8 +322,10 @@ pub struct Verdict {
     /// Whether the policy asks for anything other than `allow`.
     pub flagged: bool,
     /// The highest category score, 0..1.
+    #[schema(minimum = 0, maximum = 1)]
     pub score: f32,
     /// A score in 0..1 for every harm category.
+    #[schema(schema_with = category_scores)]
     pub categories: BTreeMap<Category, f32>,
     /// Findings in order of position.
     pub matches: Vec<Match>,
@@ -335,8 +338,11 @@ pub struct Verdict {
     /// rules (no profiling, no ad targeting) and nothing else.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub sensitive: Vec<SensitiveSpan>,
-    /// The engine's safety nets that looked at this verdict and what they did (see the
-    /// identity guard in [`Engine`](crate::Engine)). Absent when none applied.
+    /// The engine's safety nets that looked at this verdict and what they did; absent when
+    /// none applied. The identity guard (see [`Engine`](crate::Engine)): a removal that only
+    /// the classifier asked for, on a text naming an identity, is re-scored without the
+    /// identity words; if that counterfactual would not be acted on, the action becomes
+    /// `review`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub guards: Vec<Guard>,
     /// Present when the classifier read only part of the text: its work per text (and
@@ -346,7 +352,7 @@ pub struct Verdict {
     pub model_coverage: Option<ModelCoverage>,
 }
 
-/// How much of a text the classifier read (see [`Verdict::model_coverage`]), in its
+/// How much of a text the classifier read (see a verdict's `model_coverage`), in its
 /// tokens: windows spread evenly over the text, its first and last tokens included.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct ModelCoverage {
@@ -356,7 +362,7 @@ pub struct ModelCoverage {
     pub read_tokens: u32,
 }
 
-/// Which safety net a [`Guard`] record is about.
+/// Which safety net a guard record is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum GuardKind {
@@ -381,12 +387,30 @@ pub struct Guard {
     /// The identity terms found (as listed in the term list).
     pub terms: Vec<String>,
     /// The verdict's score before the guard.
+    #[schema(minimum = 0, maximum = 1)]
     pub score: f32,
     /// The verdict score of the counterfactual text; absent if it could not be scored
     /// (then a person decides: the effect is `removal_to_review`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 0, maximum = 1)]
     pub counterfactual_score: Option<f32>,
     pub effect: GuardEffect,
+}
+
+/// The schema of a score in 0..1 for each harm category ([`Category::HARM`]), as in
+/// [`Verdict::categories`].
+pub(crate) fn category_scores() -> utoipa::openapi::schema::Object {
+    use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
+    let harms: Vec<&str> = Category::HARM.iter().map(|c| c.as_str()).collect();
+    let score = ObjectBuilder::new()
+        .schema_type(Type::Number)
+        .minimum(Some(0))
+        .maximum(Some(1));
+    ObjectBuilder::new()
+        .schema_type(Type::Object)
+        .property_names(Some(Schema::Object(crate::schema::one_of(&harms))))
+        .additional_properties(Some(score))
+        .build()
 }
 
 /// The schema of [`Verdict::id`] (and of the `id` a request gives): a string or a number,

@@ -70,7 +70,8 @@ impl ActionMap {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CommunityPolicy {
-    /// Thresholds by category, as in [`Policy`]; a category not listed is never acted on.
+    /// Thresholds by category (each 0..1, ordered `label` ≤ `review` ≤ `remove`), as in a
+    /// [`Policy`]; a category not listed is never acted on.
     pub thresholds: BTreeMap<Category, Thresholds>,
     #[serde(default)]
     pub actions: ActionMap,
@@ -79,10 +80,10 @@ pub struct CommunityPolicy {
     /// decisions made after the change.
     #[serde(default = "default_retention_days")]
     pub retention_days: u32,
-    /// Which suppression rules decisions lead to (see `suppress`).
+    /// Which suppression rules decisions lead to; an empty list turns a derivation off.
     #[serde(default)]
     pub suppression: SuppressionPolicy,
-    /// The engine's safety nets, as in [`Policy`] (the identity guard is on by default).
+    /// The engine's safety nets (the identity guard is on by default), as in a [`Policy`].
     #[serde(default)]
     pub guards: Guards,
 }

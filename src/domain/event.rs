@@ -149,6 +149,7 @@ pub struct Event {
     pub note: Option<String>,
     /// `auto_decided`: the category scores, engine and model behind the decision.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(schema_with = crate::verdict::category_scores)]
     pub scores: Option<BTreeMap<Category, f32>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub engine: Option<EngineInfo>,

@@ -104,23 +104,86 @@ impl DecisionRecord {
     }
 }
 
-/// A statement of reasons with the Transparency Database's field names and values.
+/// A statement of reasons with the Transparency Database's field names and values. No
+/// personal data.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct Statement {
+    #[schema(schema_with = visibilities)]
     pub decision_visibility: Vec<&'static str>,
+    #[schema(schema_with = grounds)]
     pub decision_ground: &'static str,
     pub incompatible_content_ground: String,
     pub incompatible_content_explanation: String,
+    #[schema(schema_with = yes_no)]
     pub incompatible_content_illegal: &'static str,
+    #[schema(schema_with = categories)]
     pub category: &'static str,
+    #[schema(schema_with = content_types)]
     pub content_type: Vec<&'static str>,
+    #[schema(schema_with = source_types)]
     pub source_type: &'static str,
+    #[schema(schema_with = yes_no)]
     pub automated_detection: &'static str,
+    #[schema(schema_with = automated_decisions)]
     pub automated_decision: &'static str,
     pub decision_facts: String,
+    /// `YYYY-MM-DD`.
+    #[schema(format = Date)]
     pub content_date: String,
+    /// `YYYY-MM-DD`.
+    #[schema(format = Date)]
     pub application_date: String,
+    /// `<item_id>-<event seq>`.
+    #[schema(pattern = "^[0-9a-f]{32}-[0-9]+$")]
     pub puid: String,
+}
+
+// The vocabularies of a statement's fields (see the module's table), for the API document.
+
+fn visibilities() -> utoipa::openapi::schema::Array {
+    utoipa::openapi::schema::ArrayBuilder::new()
+        .items(crate::schema::one_of(&[
+            "DECISION_VISIBILITY_CONTENT_REMOVED",
+            "DECISION_VISIBILITY_CONTENT_LABELLED",
+        ]))
+        .build()
+}
+
+fn grounds() -> utoipa::openapi::schema::Object {
+    crate::schema::one_of(&["DECISION_GROUND_INCOMPATIBLE_CONTENT"])
+}
+
+fn yes_no() -> utoipa::openapi::schema::Object {
+    crate::schema::one_of(&["Yes", "No"])
+}
+
+fn categories() -> utoipa::openapi::schema::Object {
+    let mut all: Vec<&str> = Category::HARM
+        .into_iter()
+        .chain([Category::Pii])
+        .map(|c| dsa_category(Some(c)))
+        .chain([dsa_category(None)])
+        .collect();
+    all.sort_unstable();
+    all.dedup();
+    crate::schema::one_of(&all)
+}
+
+fn content_types() -> utoipa::openapi::schema::Array {
+    utoipa::openapi::schema::ArrayBuilder::new()
+        .items(crate::schema::one_of(&["CONTENT_TYPE_TEXT"]))
+        .build()
+}
+
+fn source_types() -> utoipa::openapi::schema::Object {
+    crate::schema::one_of(&["SOURCE_VOLUNTARY"])
+}
+
+fn automated_decisions() -> utoipa::openapi::schema::Object {
+    crate::schema::one_of(&[
+        "AUTOMATED_DECISION_FULLY",
+        "AUTOMATED_DECISION_NOT_AUTOMATED",
+    ])
 }
 
 /// The DSA category of a Warden category (see the module's table).

@@ -11,8 +11,10 @@
 //! operation are the ones the server admits; and every JSON response of the black-box
 //! tests validates against the schema documented for its operation and status.
 //!
-//! One rule is applied to the generated document instead of being spelled out on each
-//! type: an object schema that lists its properties is closed (`additionalProperties:
+//! Two rules are applied to the generated document instead of being spelled out on each
+//! type. Descriptions come from the types' doc comments, so their intra-doc links
+//! (``[`Policy`]``) are shown as plain code (`` `Policy` ``). And an object schema that
+//! lists its properties is closed (`additionalProperties:
 //! false`). The request types refuse unknown fields (`deny_unknown_fields`, which `utoipa`
 //! reads), and a response type is a Rust struct that `serde` writes with exactly its
 //! fields, so every such object is closed; the types that take free-form members (a
@@ -47,7 +49,47 @@ fn document() -> Value {
     // A value built from `utoipa`'s own types, whose serialization cannot fail.
     let mut value = serde_json::to_value(&doc).unwrap_or_default();
     close_objects(&mut value);
+    plain_descriptions(&mut value);
     value
+}
+
+/// Rewrites the rustdoc links of every `description` as plain code (see the module docs).
+fn plain_descriptions(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            for (key, member) in map.iter_mut() {
+                match (key.as_str(), member) {
+                    ("description", Value::String(text)) => *text = plain_links(text),
+                    (_, member) => plain_descriptions(member),
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(plain_descriptions),
+        _ => {}
+    }
+}
+
+/// ``[`X`]`` and ``[`X`](path)`` become `` `X` ``.
+fn plain_links(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find("[`") {
+        let Some(end) = rest[at + 2..].find("`]").map(|e| at + 2 + e) else {
+            break;
+        };
+        out.push_str(&rest[..at]);
+        out.push('`');
+        out.push_str(&rest[at + 2..end]);
+        out.push('`');
+        rest = &rest[end + 2..];
+        if rest.starts_with('(') {
+            if let Some(close) = rest.find(')') {
+                rest = &rest[close + 1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Sets `additionalProperties: false` on every object schema that lists its properties
@@ -263,6 +305,17 @@ mod tests {
                 "an allOf (a flattened type?): {map:?}"
             );
         }
+    }
+
+    #[test]
+    fn rustdoc_links_read_as_code() {
+        assert_eq!(
+            plain_links("as in [`Policy`]; see [`Engine`](crate::Engine) and [x](y)."),
+            "as in `Policy`; see `Engine` and [x](y)."
+        );
+        assert_eq!(plain_links("no links [`"), "no links [`");
+        let doc = document().to_string();
+        assert!(!doc.contains("[`"), "a rustdoc link left in a description");
     }
 
     #[test]

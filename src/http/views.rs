@@ -307,8 +307,9 @@ pub struct StatementPage {
     pub next_cursor: Option<String>,
 }
 
-/// `GET /v1/reports/transparency`: a [`Report`] and what it covers. The report's fields
-/// are spelled out rather than flattened so the API document describes one closed object.
+/// `GET /v1/reports/transparency`: a [`Report`] and what it covers.
+// The report's fields are spelled out rather than flattened so that the API document
+// describes one closed object (see `http::openapi`).
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(as = TransparencyReport)]
 pub struct ReportView {

@@ -13,8 +13,9 @@ use crate::failure::Failure;
 use crate::ids::CommunityId;
 use crate::store::Store;
 
-/// One record and its place in the log. The record's fields are spelled out rather than
-/// flattened so that the API document describes the entry as one closed object.
+/// One record and its place in the log.
+// The record's fields are spelled out rather than flattened so that the API document
+// describes the entry as one closed object (see `http::openapi`).
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct AuditEntry {
     /// Increasing, not contiguous: resume with `after` set to the last one seen.

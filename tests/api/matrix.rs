@@ -3,7 +3,10 @@
 //! Callers: no key, an unknown key, and one key per role scoped to community `a`.
 //! Expected: 401 without a valid key; 403 for a role the endpoint does not admit; for an
 //! admitted role, success in `a` and 404 in `b` (existence does not leak), except where
-//! noted. Public endpoints answer everyone.
+//! noted. Public endpoints answer everyone. The roles admitted are also the roles the API
+//! document lists for each operation.
+//!
+//! `openapi.rs` drives the same endpoints to check that every documented response is met.
 
 use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -15,14 +18,26 @@ use super::{Resp, Server, ADMIN};
 const ROLES: [&str; 4] = ["admin", "moderator", "ingest", "feed"];
 
 /// Keys with scope `*` used to set up fixtures.
-struct Ctx {
-    s: Server,
+pub(super) struct Ctx {
+    pub(super) s: Server,
     ingest: String,
     moderator: String,
     n: AtomicU32,
 }
 
 impl Ctx {
+    /// The fixtures' keys on `s`.
+    pub(super) fn new(s: Server) -> Ctx {
+        let ingest = s.key("ingest", &["*"]);
+        let moderator = s.key("moderator", &["*"]);
+        Ctx {
+            s,
+            ingest,
+            moderator,
+            n: AtomicU32::new(0),
+        }
+    }
+
     fn unique(&self) -> String {
         format!("m{}", self.n.fetch_add(1, Ordering::Relaxed))
     }
@@ -90,24 +105,25 @@ impl Ctx {
     }
 }
 
+/// Calls the endpoint with a key (and its role), in a community.
 type Call = fn(&Ctx, Option<&str>, Option<&str>, &str) -> Resp;
 
-struct Endpoint {
-    method: &'static str,
-    path: &'static str,
+pub(super) struct Endpoint {
+    pub(super) method: &'static str,
+    pub(super) path: &'static str,
     /// Roles admitted; `None` for public endpoints.
-    roles: Option<&'static [&'static str]>,
-    ok: u16,
+    pub(super) roles: Option<&'static [&'static str]>,
+    pub(super) ok: u16,
     /// Status for an admitted role in community `b`.
     outside: u16,
-    call: Call,
+    pub(super) call: Call,
 }
 
 fn body(c: &Ctx, method: &str, path: &str, key: Option<&str>, b: Value) -> Resp {
     c.s.call(method, path, key, Some(&b))
 }
 
-fn endpoints() -> Vec<Endpoint> {
+pub(super) fn endpoints() -> Vec<Endpoint> {
     const FEED: &[&str] = &["admin", "moderator", "feed"];
     const TRANSPARENCY: &[&str] = &["admin", "moderator", "ingest"];
     const MOD: &[&str] = &["admin", "moderator"];
@@ -524,15 +540,7 @@ fn error_shaped(path: &str, body: &Value) -> bool {
 
 #[test]
 fn role_endpoint_community_matrix() {
-    let s = Server::start();
-    let ingest = s.key("ingest", &["*"]);
-    let moderator = s.key("moderator", &["*"]);
-    let ctx = Ctx {
-        s,
-        ingest,
-        moderator,
-        n: AtomicU32::new(0),
-    };
+    let ctx = Ctx::new(Server::start());
     let mut callers: Vec<(Option<&str>, Option<String>)> = vec![
         (None, None),
         (None, Some("wdn_not_a_key_at_all_000000".into())),
@@ -551,6 +559,34 @@ fn role_endpoint_community_matrix() {
         .map(|(m, p)| (m.to_string(), p.to_string()))
         .collect();
     assert_eq!(covered, routes, "every route is in the matrix");
+
+    // The API document lists the same roles: in every security requirement of a
+    // protected operation, none for a public one.
+    let doc = super::contract::document();
+    for e in &endpoints {
+        let security = &doc["paths"][e.path][e.method]["security"];
+        let requirements = security.as_array().expect("each operation says its security");
+        match e.roles {
+            None => assert!(requirements.is_empty(), "{} {} is public", e.method, e.path),
+            Some(roles) => {
+                let mut roles: Vec<&str> = roles.to_vec();
+                roles.sort_unstable();
+                assert!(!requirements.is_empty(), "{} {}", e.method, e.path);
+                for requirement in requirements {
+                    for (scheme, documented) in requirement.as_object().unwrap() {
+                        let mut documented: Vec<&str> = documented
+                            .as_array()
+                            .unwrap()
+                            .iter()
+                            .map(|r| r.as_str().unwrap())
+                            .collect();
+                        documented.sort_unstable();
+                        assert_eq!(documented, roles, "{} {} ({scheme})", e.method, e.path);
+                    }
+                }
+            }
+        }
+    }
 
     let mut failures = Vec::new();
     let mut cells = 0;

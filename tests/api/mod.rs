@@ -1,6 +1,8 @@
 //! The moderation API, black-box: a real server on 127.0.0.1:0 in a background thread,
 //! built with `warden::http::create_app` over a temporary sled directory and the real
-//! engine, driven over HTTP with `ureq`.
+//! engine, driven over HTTP with `ureq`. Every response is held to the API document
+//! (`contract`): a status, media type or body the document does not describe fails the
+//! test that received it.
 
 mod audit;
 mod caching;
@@ -8,6 +10,7 @@ mod compat;
 mod compat_errors;
 mod concurrency;
 mod console;
+mod contract;
 mod discovery;
 mod errors;
 mod flow;
@@ -22,9 +25,10 @@ mod suggest;
 mod suppression;
 mod transparency;
 
+use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader, Read};
 use std::path::PathBuf;
-use std::sync::mpsc;
+use std::sync::{mpsc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
@@ -34,6 +38,7 @@ use serde_json::{json, Value};
 use tempfile::TempDir;
 use warden::config::Config;
 use warden::http::{create_app, spawn_sweepers, AppState};
+use warden::Engine;
 
 use crate::common::model_engine;
 
@@ -82,6 +87,8 @@ pub struct Server {
     state: web::Data<AppState>,
     thread: Option<JoinHandle<()>>,
     dir: TempDir,
+    /// Every `(method, template, status)` a response of this server was checked against.
+    checked: Mutex<BTreeSet<contract::Checked>>,
 }
 
 /// A response: status, `Retry-After`, and the body as JSON (or a JSON string if it was
@@ -112,6 +119,12 @@ impl Server {
 
     /// A server whose configuration `tweak` adjusts.
     pub fn with(tweak: impl FnOnce(&mut Config)) -> Server {
+        Server::with_engine(model_engine(), tweak)
+    }
+
+    /// A server on `engine` (the test classifier's, for [`Server::with`]), whose
+    /// configuration `tweak` adjusts.
+    pub fn with_engine(engine: &Engine, tweak: impl FnOnce(&mut Config)) -> Server {
         let dir = tempfile::tempdir().expect("temporary directory");
         let mut config = Config {
             data_dir: dir.path().join("data"),
@@ -121,7 +134,7 @@ impl Server {
         config.engine.workers = 2;
         tweak(&mut config);
         config.validate().expect("test configuration is valid");
-        let (state, shown) = AppState::open(config, model_engine().clone()).expect("state opens");
+        let (state, shown) = AppState::open(config, engine.clone()).expect("state opens");
         assert!(shown.is_none(), "a configured admin key is never printed");
         let (tx, rx) = mpsc::channel();
         let app_state = state.clone();
@@ -149,7 +162,25 @@ impl Server {
             state,
             thread: Some(thread),
             dir,
+            checked: Mutex::new(BTreeSet::new()),
         }
+    }
+
+    /// Holds a response to the API document (see `contract`), panicking with the
+    /// mismatch, and records what it was checked against.
+    fn check(&self, method: &str, path: &str, status: u16, content_type: Option<&str>, body: &str) {
+        match contract::check(method, path, status, content_type, body) {
+            Ok(Some(checked)) => {
+                self.checked.lock().unwrap().insert(checked);
+            }
+            Ok(None) => {}
+            Err(mismatch) => panic!("response not as documented: {mismatch}"),
+        }
+    }
+
+    /// The `(method, template, status)`s this server's responses were checked against.
+    pub fn checked(&self) -> BTreeSet<contract::Checked> {
+        self.checked.lock().unwrap().clone()
     }
 
     /// The server's data directory (sled's files and the key vault).
@@ -198,13 +229,16 @@ impl Server {
         match req.call() {
             Ok(res) => {
                 assert_eq!(res.header("Content-Type"), Some("text/event-stream"));
+                self.check("GET", path, res.status(), res.header("Content-Type"), "");
                 Ok(Events {
                     reader: BufReader::new(Box::new(res.into_reader())),
                 })
             }
             Err(ureq::Error::Status(status, res)) => {
                 let cache_control = res.header("Cache-Control").map(str::to_string);
+                let content_type = res.header("Content-Type").map(str::to_string);
                 let text = res.into_string().unwrap_or_default();
+                self.check("GET", path, status, content_type.as_deref(), &text);
                 Err(Resp {
                     status,
                     retry_after: None,
@@ -239,7 +273,9 @@ impl Server {
         let status = res.status();
         let retry_after = res.header("Retry-After").map(str::to_string);
         let cache_control = res.header("Cache-Control").map(str::to_string);
+        let content_type = res.header("Content-Type").map(str::to_string);
         let text = res.into_string().expect("readable body");
+        self.check(method, path, status, content_type.as_deref(), &text);
         let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
         Resp {
             status,
@@ -356,6 +392,12 @@ impl Events {
             if line.is_empty() {
                 if !data.is_empty() || event.is_some() {
                     let data = serde_json::from_str(&data).unwrap_or(Value::String(data));
+                    // The document says each `rule` event carries a `Rule`.
+                    if event.as_deref() == Some("rule") {
+                        if let Err(mismatch) = contract::check_component("Rule", &data) {
+                            panic!("stream event not as documented: {mismatch}");
+                        }
+                    }
                     return Event { id, event, data };
                 }
                 continue;

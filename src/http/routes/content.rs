@@ -147,7 +147,8 @@ impl From<ContentRequest> for Content {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BatchRequest {
-    /// At most 1,000 (`MAX_BATCH`; more is 422).
+    /// At most 1,000 (more is 422).
+    #[schema(max_items = 1000)]
     items: Vec<ContentRequest>,
 }
 

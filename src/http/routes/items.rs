@@ -63,8 +63,7 @@ where
     description = "Personal data (emails, phone numbers, … found by the `pii` detectors) in \
         `text`, `context` and the appeal statement is masked (`[email]`) unless \
         `reveal=pii`, which only an admin or the moderator holding the item's lease may use \
-        (else 403, or 409 `lease_conflict` for a moderator without the lease); each reveal is \
-        recorded as a `pii_revealed` event.",
+        (else 403); each reveal is recorded as a `pii_revealed` event.",
     security(("bearer" = ["admin", "moderator", "ingest"])),
     params(
         ("id" = ItemId, Path, description = "The item id (a malformed one is 404)."),
@@ -77,7 +76,6 @@ where
         (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
-        (status = 409, response = Conflict),
         (status = 429, response = RateLimited),
     ),
 )]
