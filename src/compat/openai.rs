@@ -475,7 +475,7 @@ fn per_category(value: impl Fn() -> RefOr<Schema>) -> Object {
 }
 
 fn flags() -> Object {
-    per_category(|| bool::schema())
+    per_category(bool::schema)
 }
 
 fn scores() -> Object {

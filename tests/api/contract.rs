@@ -136,7 +136,9 @@ pub fn check(
     let what = format!("{} {path} → {status}", method.to_uppercase());
     let mut response = &op["responses"][status.to_string()];
     if response.is_null() {
-        return Err(format!("{what}: status not documented for {template}\n{body}"));
+        return Err(format!(
+            "{what}: status not documented for {template}\n{body}"
+        ));
     }
     if let Some(r) = response["$ref"].as_str() {
         response = doc
@@ -146,7 +148,9 @@ pub fn check(
     let Some(content) = response["content"].as_object() else {
         return match body.is_empty() {
             true => Ok(Some((method, template.to_string(), status))),
-            false => Err(format!("{what}: documented without a body, got one: {body}")),
+            false => Err(format!(
+                "{what}: documented without a body, got one: {body}"
+            )),
         };
     };
     let mime = content_type
@@ -179,7 +183,10 @@ pub fn check(
 fn paths_find_their_templates_in_table_order() {
     assert_eq!(template_of("/v1/keys/self"), Some("/v1/keys/self"));
     assert_eq!(template_of("/v1/keys/key_0123"), Some("/v1/keys/{id}"));
-    assert_eq!(template_of("/v1/items/abc/events?x=1"), Some("/v1/items/{id}/events"));
+    assert_eq!(
+        template_of("/v1/items/abc/events?x=1"),
+        Some("/v1/items/{id}/events")
+    );
     assert_eq!(template_of("/v1/content:batch"), Some("/v1/content:batch"));
     assert_eq!(template_of("/v1/items//events"), None);
     assert_eq!(template_of("/nope"), None);

@@ -565,7 +565,9 @@ fn role_endpoint_community_matrix() {
     let doc = super::contract::document();
     for e in &endpoints {
         let security = &doc["paths"][e.path][e.method]["security"];
-        let requirements = security.as_array().expect("each operation says its security");
+        let requirements = security
+            .as_array()
+            .expect("each operation says its security");
         match e.roles {
             None => assert!(requirements.is_empty(), "{} {} is public", e.method, e.path),
             Some(roles) => {

@@ -113,10 +113,18 @@ fn every_documented_response_is_met() {
     assert_eq!(s.post("/v1/content", ADMIN, item).status, 200);
     // Errors of the public routes, and the vendors' shapes on their drop-in routes.
     assert_eq!(s.call("GET", "/console/nothing.js", None, None).status, 404);
-    assert_eq!(s.call("GET", "/$discovery/rest?version=v2", None, None).status, 404);
+    assert_eq!(
+        s.call("GET", "/$discovery/rest?version=v2", None, None)
+            .status,
+        404
+    );
     let bad = json!({"comment": {"text": ""}, "requestedAttributes": {"TOXICITY": {}}});
     assert_eq!(s.post("/v1alpha1/comments:analyze", ADMIN, bad).status, 400);
-    assert_eq!(s.post("/v1/moderations", ADMIN, json!({"input": []})).status, 400);
+    assert_eq!(
+        s.post("/v1/moderations", ADMIN, json!({"input": []}))
+            .status,
+        400
+    );
     // Not ready: a server whose engine has no classifier though one is configured.
     let plain = Server::with_engine(crate::common::engine(), |_| {});
     assert_eq!(plain.call("GET", "/readyz", None, None).status, 503);
@@ -160,7 +168,11 @@ fn every_documented_response_is_met() {
             unmet.push(format!("schema never met: {schema}"));
         }
     }
-    assert!(unmet.is_empty(), "documented but not met:\n{}", unmet.join("\n"));
+    assert!(
+        unmet.is_empty(),
+        "documented but not met:\n{}",
+        unmet.join("\n")
+    );
 }
 
 fn collect_refs(v: &Value, out: &mut Vec<String>) {

@@ -39,8 +39,10 @@ pub async fn healthz() -> HttpResponse {
     ),
 )]
 pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
-    let checks = state.readiness().into_iter().collect();
-    if state.readiness().iter().all(|(_, ok)| *ok) {
+    let readiness = state.readiness();
+    let ready = readiness.iter().all(|(_, ok)| *ok);
+    let checks = readiness.into_iter().collect();
+    if ready {
         HttpResponse::Ok().json(Ready {
             status: ReadyStatus::Ready,
             checks,
