@@ -280,8 +280,14 @@ pub struct Appeals {
 }
 
 /// `GET /v1/reports/transparency`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[schema(as = TransparencyReport)]
 pub struct Report {
+    /// The window: decisions made at or after `from` and before `to`.
+    pub from: Timestamp,
+    pub to: Timestamp,
+    /// The communities counted, or `["*"]` for every community.
+    pub communities: Vec<String>,
     /// Decisions (automatic and human, first decisions and appeal outcomes).
     pub decisions: u64,
     /// Decisions by resulting outcome: `allow`, `label`, `remove`.
@@ -312,8 +318,29 @@ fn median(mut v: Vec<f64>) -> Option<f64> {
 }
 
 impl Report {
-    pub fn of<'a>(records: impl IntoIterator<Item = &'a DecisionRecord>) -> Report {
-        let mut report = Report::default();
+    /// The report over `records`, the decision records of the communities
+    /// `communities` (`None`: every community) made in `[from, to)`.
+    pub fn of<'a>(
+        records: impl IntoIterator<Item = &'a DecisionRecord>,
+        from: Timestamp,
+        to: Timestamp,
+        communities: Option<&[CommunityId]>,
+    ) -> Report {
+        let mut report = Report {
+            from,
+            to,
+            communities: communities.map_or(vec!["*".to_string()], |list| {
+                list.iter().map(|c| c.to_string()).collect()
+            }),
+            decisions: 0,
+            by_action: BTreeMap::new(),
+            by_category: BTreeMap::new(),
+            automated: 0,
+            human: 0,
+            appeals: Appeals::default(),
+            undone: 0,
+            median_seconds_to_decision: Medians::default(),
+        };
         let (mut all, mut automated, mut human) = (Vec::new(), Vec::new(), Vec::new());
         for r in records {
             if r.kind == EventKind::Appealed {
@@ -479,7 +506,9 @@ mod tests {
             record(EventKind::Reversed, Some(Outcome::Allow), false, 300),
             record(EventKind::Undone, None, false, 310),
         ];
-        let r = Report::of(&records);
+        let (from, to) = (Timestamp::from_millis(0), Timestamp::from_millis(1));
+        let r = Report::of(&records, from, to, None);
+        assert_eq!(r.communities, ["*"]);
         assert_eq!(r.decisions, 4);
         assert_eq!(r.undone, 1);
         assert_eq!(r.automated, 1);

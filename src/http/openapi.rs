@@ -22,16 +22,21 @@
 //! no API type uses `#[serde(flatten)]` (which `utoipa` renders as `allOf` of separately
 //! closed parts): the unit tests below check both.
 
+use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 use serde_json::Value;
+use utoipa::openapi::header::HeaderBuilder;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::{Modify, OpenApi};
+use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
+use utoipa::{IntoResponses, Modify, OpenApi, PartialSchema, ToResponse, ToSchema};
 
 use super::console::AssetName;
 use super::error::Body;
 use super::routes::Documented;
 use crate::clock::Timestamp;
+use crate::compat::openai::OpenAiErrorBody;
+use crate::compat::perspective::GoogleError;
 use crate::domain::item::QueueName;
 use crate::ids::{AuthorId, CommunityId, ItemId, KeyId};
 
@@ -153,7 +158,18 @@ fn close_objects(value: &mut Value) {
     // The schemas that only parameters and the shared responses name (`utoipa` collects
     // those of request and response bodies itself).
     components(
-        schemas(Body, AssetName, ItemId, CommunityId, AuthorId, KeyId, QueueName, Timestamp),
+        schemas(
+            Body,
+            GoogleError,
+            OpenAiErrorBody,
+            AssetName,
+            ItemId,
+            CommunityId,
+            AuthorId,
+            KeyId,
+            QueueName,
+            Timestamp
+        ),
         responses(
         BadRequest,
         Unauthorized,
@@ -200,6 +216,110 @@ impl Modify for SecuritySchemes {
 }
 
 pub(crate) use self::responses::*;
+
+/// For `#[utoipa::path]`: what every route that takes a key and admits only some roles
+/// may answer before it does anything: 401 (no valid key), 403 (the role), 429 (the
+/// key's rate limit).
+pub(crate) struct KeyErrors;
+
+impl IntoResponses for KeyErrors {
+    fn responses() -> BTreeMap<String, RefOr<Response>> {
+        BTreeMap::from([
+            named::<Unauthorized>(401),
+            named::<Forbidden>(403),
+            named::<RateLimited>(429),
+        ])
+    }
+}
+
+/// For `#[utoipa::path]`: what every route that reads a JSON body may answer about it:
+/// 400 (malformed, or a field missing, unknown or invalid), 408 (too slow), 413 (too
+/// large), 415 (not JSON).
+pub(crate) struct BodyErrors;
+
+impl IntoResponses for BodyErrors {
+    fn responses() -> BTreeMap<String, RefOr<Response>> {
+        BTreeMap::from([
+            named::<BadRequest>(400),
+            named::<RequestTimeout>(408),
+            named::<PayloadTooLarge>(413),
+            named::<UnsupportedMediaType>(415),
+        ])
+    }
+}
+
+/// `status`, answered with the shared response `R` (a reference to it).
+fn named<'r, R: ToResponse<'r>>(status: u16) -> (String, RefOr<Response>) {
+    let (name, _) = R::response();
+    (status.to_string(), Ref::from_response_name(name).into())
+}
+
+/// For `#[utoipa::path]` on the drop-in routes: the failures raised before the vendor's
+/// translation (the key, its role and rate limit, the body's transport, the community's
+/// scope), each in the vendor's error shape `B`, with the vendor's words for it.
+pub(crate) struct VendorErrors<B>(std::marker::PhantomData<B>);
+
+impl<B: ToSchema + Vendor> IntoResponses for VendorErrors<B> {
+    fn responses() -> BTreeMap<String, RefOr<Response>> {
+        let body = || {
+            ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name(B::name())))
+                .build()
+        };
+        B::TRANSPORT
+            .iter()
+            .map(|&(status, description)| {
+                let mut response = ResponseBuilder::new()
+                    .description(description)
+                    .content("application/json", body());
+                if status == 429 {
+                    response = response.header(
+                        "Retry-After",
+                        HeaderBuilder::new()
+                            .schema(u64::schema())
+                            .description(Some("Seconds until the request would fit"))
+                            .build(),
+                    );
+                }
+                (status.to_string(), response.build().into())
+            })
+            .collect()
+    }
+}
+
+/// A vendor's error body, and what each transport failure is called in its words.
+pub(crate) trait Vendor {
+    const TRANSPORT: &'static [(u16, &'static str)];
+}
+
+impl Vendor for GoogleError {
+    const TRANSPORT: &'static [(u16, &'static str)] = &[
+        (401, "UNAUTHENTICATED: missing, invalid or revoked key"),
+        (403, "PERMISSION_DENIED: the key's role may not score"),
+        (404, "NOT_FOUND: `communityId` outside the key's scope"),
+        (408, "DEADLINE_EXCEEDED: the body did not arrive in time"),
+        (413, "INVALID_ARGUMENT: body over the limit"),
+        (415, "INVALID_ARGUMENT: body is not `application/json`"),
+        (
+            429,
+            "RESOURCE_EXHAUSTED: per-key rate limit; see `Retry-After`",
+        ),
+    ];
+}
+
+impl Vendor for OpenAiErrorBody {
+    const TRANSPORT: &'static [(u16, &'static str)] = &[
+        (401, "`invalid_api_key`: missing, invalid or revoked key"),
+        (403, "The key's role may not score"),
+        (408, "The body did not arrive in time"),
+        (413, "Body over the limit"),
+        (415, "Body is not `application/json`"),
+        (
+            429,
+            "`rate_limit_exceeded`: per-key rate limit; see `Retry-After`",
+        ),
+    ];
+}
 
 /// The shared error responses of Warden's own routes, each the one error body. The types
 /// are never built: each only says, for `#[utoipa::path]`, what its response carries.

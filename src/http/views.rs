@@ -17,7 +17,7 @@ use crate::domain::item::{AppealResult, Item, Outcome, QueueName, Status};
 use crate::domain::privacy::{redact, Removal};
 use crate::domain::queue::priority_at;
 use crate::domain::suppress::Rule;
-use crate::domain::transparency::{Appeals, Medians, Report, Statement};
+use crate::domain::transparency::Statement;
 use crate::ids::{AuthorId, CommunityId, ContentId, ItemId, KeyId};
 use crate::moderation::feed::Suppressed;
 use crate::moderation::items::ItemRecord;
@@ -305,65 +305,4 @@ pub struct StatementPage {
     /// The cursor of the next batch, when there is one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub next_cursor: Option<String>,
-}
-
-/// `GET /v1/reports/transparency`: a [`Report`] and what it covers.
-// The report's fields are spelled out rather than flattened so that the API document
-// describes one closed object (see `http::openapi`).
-#[derive(Debug, Serialize, ToSchema)]
-#[schema(as = TransparencyReport)]
-pub struct ReportView {
-    pub from: Timestamp,
-    pub to: Timestamp,
-    /// The communities counted, or `["*"]` for every community.
-    pub communities: Vec<String>,
-    /// Decisions (automatic and human, first decisions and appeal outcomes).
-    pub decisions: u64,
-    /// Decisions by resulting outcome: `allow`, `label`, `remove`.
-    pub by_action: BTreeMap<String, u64>,
-    /// Restrictive decisions (label, remove) by harm category (`other` when none scored).
-    pub by_category: BTreeMap<String, u64>,
-    pub automated: u64,
-    pub human: u64,
-    pub appeals: Appeals,
-    /// Moderator decisions taken back by their maker within the lease (still counted in
-    /// `decisions`).
-    pub undone: u64,
-    /// From submission of the revision to its decision; appeal outcomes not included.
-    pub median_seconds_to_decision: Medians,
-}
-
-impl ReportView {
-    pub fn new(
-        report: Report,
-        from: Timestamp,
-        to: Timestamp,
-        communities: Option<Vec<CommunityId>>,
-    ) -> ReportView {
-        let Report {
-            decisions,
-            by_action,
-            by_category,
-            automated,
-            human,
-            appeals,
-            undone,
-            median_seconds_to_decision,
-        } = report;
-        ReportView {
-            from,
-            to,
-            communities: communities.map_or(vec!["*".to_string()], |list| {
-                list.iter().map(|c| c.to_string()).collect()
-            }),
-            decisions,
-            by_action,
-            by_category,
-            automated,
-            human,
-            appeals,
-            undone,
-            median_seconds_to_decision,
-        }
-    }
 }

@@ -213,7 +213,7 @@ pub fn transparency_report(
                 .filter(|r| sees(communities, r)),
         );
     }
-    Ok(Report::of(&records))
+    Ok(Report::of(&records, from, to, communities))
 }
 
 #[cfg(test)]

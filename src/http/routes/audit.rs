@@ -7,7 +7,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use crate::auth::Admin;
 use crate::failure::Failure;
 use crate::http::extract::{Auth, QueryParams};
-use crate::http::openapi::{BadRequest, Forbidden, NotFound, RateLimited, Unauthorized};
+use crate::http::openapi::{BadRequest, KeyErrors, NotFound};
 use crate::http::{blocking, AppState};
 use crate::ids::CommunityId;
 use crate::moderation::audit::{self, AuditPage};
@@ -39,10 +39,8 @@ const MAX_PAGE: u32 = 1000;
     responses(
         (status = 200, description = "A page", body = AuditPage),
         (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
+        KeyErrors,
         (status = 404, response = NotFound),
-        (status = 429, response = RateLimited),
     ),
 )]
 pub async fn list(

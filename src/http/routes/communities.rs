@@ -9,10 +9,7 @@ use crate::domain::community::{CommunityPolicy, CommunityWordlist};
 use crate::domain::event::Actor;
 use crate::failure::Failure;
 use crate::http::extract::{Auth, Json};
-use crate::http::openapi::{
-    BadRequest, Forbidden, NotFound, PayloadTooLarge, RateLimited, RequestTimeout, Unauthorized,
-    Unprocessable, UnsupportedMediaType,
-};
+use crate::http::openapi::{BodyErrors, KeyErrors, NotFound, Unprocessable};
 use crate::http::{blocking, AppState};
 use crate::ids::CommunityId;
 use crate::moderation::communities::Communities;
@@ -63,10 +60,8 @@ async fn put<T: Serialize + Clone + Send + 'static>(
     params(("id" = CommunityId, Path, description = "The community id.")),
     responses(
         (status = 200, description = "The policy", body = CommunityPolicy),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
+        KeyErrors,
         (status = 404, response = NotFound),
-        (status = 429, response = RateLimited),
     ),
 )]
 pub async fn get_policy(
@@ -90,15 +85,10 @@ pub async fn get_policy(
     request_body = CommunityPolicy,
     responses(
         (status = 200, description = "The stored policy", body = CommunityPolicy),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
+        BodyErrors,
+        KeyErrors,
         (status = 404, response = NotFound),
-        (status = 408, response = RequestTimeout),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
         (status = 422, response = Unprocessable),
-        (status = 429, response = RateLimited),
     ),
 )]
 pub async fn put_policy(
@@ -120,10 +110,8 @@ pub async fn put_policy(
     params(("id" = CommunityId, Path, description = "The community id.")),
     responses(
         (status = 200, description = "The wordlist", body = CommunityWordlist),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
+        KeyErrors,
         (status = 404, response = NotFound),
-        (status = 429, response = RateLimited),
     ),
 )]
 pub async fn get_wordlist(
@@ -148,15 +136,10 @@ pub async fn get_wordlist(
     request_body = CommunityWordlist,
     responses(
         (status = 200, description = "The stored wordlist", body = CommunityWordlist),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
+        BodyErrors,
+        KeyErrors,
         (status = 404, response = NotFound),
-        (status = 408, response = RequestTimeout),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
         (status = 422, response = Unprocessable),
-        (status = 429, response = RateLimited),
     ),
 )]
 pub async fn put_wordlist(

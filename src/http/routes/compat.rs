@@ -15,6 +15,7 @@ use actix_web::web::{self, Data};
 use actix_web::{HttpRequest, HttpResponse};
 use serde::Serialize;
 use serde_json::Value;
+use utoipa::IntoParams;
 
 use super::content::rules_for;
 use crate::auth::Scorer;
@@ -30,6 +31,7 @@ use crate::compat::UniqueKeys;
 use crate::failure::Failure;
 use crate::http::error::BEARER_CHALLENGE;
 use crate::http::extract::{Auth, Json};
+use crate::http::openapi::VendorErrors;
 use crate::http::origin::root_url;
 use crate::http::{blocking, status, AppState};
 use crate::ids::CommunityId;
@@ -76,11 +78,7 @@ fn error_response<B: Serialize>(
         ("bearer" = ["admin", "moderator", "ingest"]),
         ("perspectiveKey" = ["admin", "moderator", "ingest"]),
     ),
-    params(
-        ("key" = Option<String>, Query,
-            description = "The Warden key, for clients that cannot set a header. Never logged."),
-        ("alt" = Option<String>, Query, pattern = "^json$", description = "Only `json`."),
-    ),
+    params(PerspectiveQuery),
     request_body = AnalyzeRequest,
     responses(
         (status = 200, description = "Scores for the requested attributes",
@@ -88,21 +86,7 @@ fn error_response<B: Serialize>(
         (status = 400, description = "INVALID_ARGUMENT: malformed request, unknown field or \
             attribute, empty or overlong comment, unsupported language (`details[].errorType` \
             says which)", body = GoogleError),
-        (status = 401, description = "UNAUTHENTICATED: missing, invalid or revoked key",
-            body = GoogleError),
-        (status = 403, description = "PERMISSION_DENIED: the key's role may not score",
-            body = GoogleError),
-        (status = 404, description = "NOT_FOUND: `communityId` outside the key's scope",
-            body = GoogleError),
-        (status = 408, description = "DEADLINE_EXCEEDED: the body did not arrive in time",
-            body = GoogleError),
-        (status = 413, description = "INVALID_ARGUMENT: body over the limit",
-            body = GoogleError),
-        (status = 415, description = "INVALID_ARGUMENT: body is not `application/json`",
-            body = GoogleError),
-        (status = 429, description = "RESOURCE_EXHAUSTED: per-key rate limit; see \
-            `Retry-After`", body = GoogleError,
-            headers(("Retry-After" = u64, description = "Seconds until the request would fit"))),
+        VendorErrors<GoogleError>,
     ),
 )]
 pub async fn perspective_analyze(
@@ -134,11 +118,7 @@ pub async fn perspective_analyze(
         ("bearer" = ["admin", "moderator", "ingest"]),
         ("perspectiveKey" = ["admin", "moderator", "ingest"]),
     ),
-    params(
-        ("key" = Option<String>, Query,
-            description = "The Warden key, for clients that cannot set a header. Never logged."),
-        ("alt" = Option<String>, Query, pattern = "^json$", description = "Only `json`."),
-    ),
+    params(PerspectiveQuery),
     request_body = SuggestRequest,
     responses(
         (status = 200, description = "Recorded: the request's `clientToken` and `languages` \
@@ -147,21 +127,7 @@ pub async fn perspective_analyze(
             attribute, empty comment or `attributeScores`, a score outside 0..1 or without a \
             value, a span outside the comment, unsupported language (`details[].errorType` \
             says which)", body = GoogleError),
-        (status = 401, description = "UNAUTHENTICATED: missing, invalid or revoked key",
-            body = GoogleError),
-        (status = 403, description = "PERMISSION_DENIED: the key's role may not score",
-            body = GoogleError),
-        (status = 404, description = "NOT_FOUND: `communityId` outside the key's scope",
-            body = GoogleError),
-        (status = 408, description = "DEADLINE_EXCEEDED: the body did not arrive in time",
-            body = GoogleError),
-        (status = 413, description = "INVALID_ARGUMENT: body over the limit",
-            body = GoogleError),
-        (status = 415, description = "INVALID_ARGUMENT: body is not `application/json`",
-            body = GoogleError),
-        (status = 429, description = "RESOURCE_EXHAUSTED: per-key rate limit; see \
-            `Retry-After`", body = GoogleError,
-            headers(("Retry-After" = u64, description = "Seconds until the request would fit"))),
+        VendorErrors<GoogleError>,
     ),
 )]
 pub async fn perspective_suggest(
@@ -274,17 +240,27 @@ fn wrong_method(allowed: &str) -> Failure {
     )
 }
 
-/// The query parameters Google's clients send: `key` (the API key) and `alt=json`.
-fn perspective_query(req: &HttpRequest) -> Result<Option<String>, PerspectiveError> {
+/// The query parameters Google's clients send; no others are accepted.
+#[derive(Default, IntoParams)]
+#[into_params(parameter_in = Query)]
+struct PerspectiveQuery {
+    /// The Warden key, for clients that cannot set a header. Never logged.
+    key: Option<String>,
+    /// Only `json`.
+    #[param(pattern = "^json$")]
+    alt: Option<String>,
+}
+
+/// Reads [`PerspectiveQuery`] in Google's words for what does not fit.
+fn perspective_query(req: &HttpRequest) -> Result<PerspectiveQuery, PerspectiveError> {
     let pairs = web::Query::<Vec<(String, String)>>::from_query(req.query_string())
         .map_err(|_| PerspectiveError::query("Invalid query string."))?
         .into_inner();
-    let mut key = None;
-    let mut alt = None;
+    let mut query = PerspectiveQuery::default();
     for (name, value) in pairs {
         let slot = match name.as_str() {
-            "key" => &mut key,
-            "alt" => &mut alt,
+            "key" => &mut query.key,
+            "alt" => &mut query.alt,
             _ => return Err(PerspectiveError::unknown_query_parameter(&name)),
         };
         if slot.replace(value).is_some() {
@@ -293,12 +269,12 @@ fn perspective_query(req: &HttpRequest) -> Result<Option<String>, PerspectiveErr
             )));
         }
     }
-    if let Some(alt) = alt.filter(|a| a != "json") {
+    if let Some(alt) = query.alt.as_ref().filter(|a| *a != "json") {
         return Err(PerspectiveError::query(format!(
             "Invalid value at 'alt': only 'json' is supported, not '{alt}'."
         )));
     }
-    Ok(key)
+    Ok(query)
 }
 
 /// The opening of both Perspective calls: the caller (a bearer key or `?key=`) and the
@@ -307,8 +283,8 @@ fn perspective_request(
     req: &HttpRequest,
     body: Result<Json<UniqueKeys>, Failure>,
 ) -> Result<(Auth<Scorer>, Value), PerspectiveError> {
-    let key = perspective_query(req)?;
-    let auth = Auth::<Scorer>::from_header_or_query(req, key.as_deref())?;
+    let query = perspective_query(req)?;
+    let auth = Auth::<Scorer>::from_header_or_query(req, query.key.as_deref())?;
     let Json(UniqueKeys(body)) = body?;
     Ok((auth, body))
 }
@@ -387,15 +363,7 @@ async fn analyze(
         (status = 200, description = "One result per input", body = ModerationResponse),
         (status = 400, description = "`invalid_request_error`: malformed request, unknown \
             parameter or model, image input", body = OpenAiErrorBody),
-        (status = 401, description = "`invalid_api_key`: missing, invalid or revoked key",
-            body = OpenAiErrorBody),
-        (status = 403, description = "The key's role may not score", body = OpenAiErrorBody),
-        (status = 408, description = "The body did not arrive in time", body = OpenAiErrorBody),
-        (status = 413, description = "Body over the limit", body = OpenAiErrorBody),
-        (status = 415, description = "Body is not `application/json`", body = OpenAiErrorBody),
-        (status = 429, description = "`rate_limit_exceeded`: per-key rate limit; see \
-            `Retry-After`", body = OpenAiErrorBody,
-            headers(("Retry-After" = u64, description = "Seconds until the request would fit"))),
+        VendorErrors<OpenAiErrorBody>,
     ),
 )]
 pub async fn openai_moderations(

@@ -14,10 +14,7 @@ use crate::domain::community::Rules;
 use crate::domain::item::{Status, Submitted};
 use crate::failure::Failure;
 use crate::http::extract::{Auth, Json};
-use crate::http::openapi::{
-    BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, RateLimited, RequestTimeout,
-    Unauthorized, Unprocessable, UnsupportedMediaType,
-};
+use crate::http::openapi::{BodyErrors, Conflict, KeyErrors, NotFound, Unprocessable};
 use crate::http::views::{BatchResults, SubmitView};
 use crate::http::{blocking, AppState};
 use crate::ids::{AuthorId, CommunityId, ContentId, ContentText};
@@ -78,14 +75,9 @@ fn non_empty_text<'de, D: Deserializer<'de>>(deserializer: D) -> Result<ContentT
     request_body = ModerateRequest,
     responses(
         (status = 200, description = "The verdict", body = Verdict),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
+        BodyErrors,
+        KeyErrors,
         (status = 404, response = NotFound),
-        (status = 408, response = RequestTimeout),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
-        (status = 429, response = RateLimited),
     ),
 )]
 pub async fn moderate(
@@ -173,15 +165,10 @@ pub struct BatchRequest {
         (status = 201, description = "A new item or a new revision", body = SubmitView),
         (status = 200, description = "Same text as the current revision: the existing item, \
             unchanged", body = SubmitView),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
+        BodyErrors,
+        KeyErrors,
         (status = 404, response = NotFound),
-        (status = 408, response = RequestTimeout),
         (status = 409, response = Conflict),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
-        (status = 429, response = RateLimited),
     ),
 )]
 pub async fn submit(
@@ -217,16 +204,11 @@ pub async fn submit(
     request_body = BatchRequest,
     responses(
         (status = 200, description = "Results in input order", body = BatchResults),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
+        BodyErrors,
+        KeyErrors,
         (status = 404, response = NotFound),
-        (status = 408, response = RequestTimeout),
         (status = 409, response = Conflict),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
         (status = 422, response = Unprocessable),
-        (status = 429, response = RateLimited),
     ),
 )]
 pub async fn submit_batch(

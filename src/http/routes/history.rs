@@ -6,7 +6,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use crate::auth::Auditor;
 use crate::failure::Failure;
 use crate::http::extract::{Auth, QueryParams};
-use crate::http::openapi::{BadRequest, Forbidden, NotFound, RateLimited, Unauthorized};
+use crate::http::openapi::{BadRequest, KeyErrors, NotFound};
 use crate::http::routes::items::{item_id, read_item};
 use crate::http::AppState;
 use crate::ids::ItemId;
@@ -35,10 +35,8 @@ const MAX_LIMIT: u32 = 100;
     responses(
         (status = 200, description = "The record", body = AuthorHistory),
         (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
+        KeyErrors,
         (status = 404, response = NotFound),
-        (status = 429, response = RateLimited),
     ),
 )]
 pub async fn author_history(

@@ -16,10 +16,7 @@ use crate::domain::event::Remarks;
 use crate::domain::item::{DecisionAction, Item};
 use crate::failure::Failure;
 use crate::http::extract::{Auth, Json, QueryParams};
-use crate::http::openapi::{
-    BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, RateLimited, RequestTimeout,
-    Unauthorized, Unprocessable, UnsupportedMediaType,
-};
+use crate::http::openapi::{BadRequest, BodyErrors, Conflict, KeyErrors, NotFound, Unprocessable};
 use crate::http::views::{ItemEvents, ItemView, Pii};
 use crate::http::{blocking, AppState};
 use crate::ids::ItemId;
@@ -73,10 +70,8 @@ where
     responses(
         (status = 200, description = "The item with its current text", body = ItemView),
         (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
+        KeyErrors,
         (status = 404, response = NotFound),
-        (status = 429, response = RateLimited),
     ),
 )]
 pub async fn get(
@@ -122,10 +117,8 @@ pub async fn get(
     params(("id" = ItemId, Path, description = "The item id.")),
     responses(
         (status = 200, description = "Events, oldest first", body = ItemEvents),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
+        KeyErrors,
         (status = 404, response = NotFound),
-        (status = 429, response = RateLimited),
     ),
 )]
 pub async fn events(
@@ -231,16 +224,11 @@ impl DecisionRequest {
     request_body = DecisionRequest,
     responses(
         (status = 200, description = "The item after the decision", body = ItemView),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
+        BodyErrors,
+        KeyErrors,
         (status = 404, response = NotFound),
-        (status = 408, response = RequestTimeout),
         (status = 409, response = Conflict),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
         (status = 422, response = Unprocessable),
-        (status = 429, response = RateLimited),
     ),
 )]
 pub async fn decide(
@@ -273,11 +261,9 @@ pub async fn decide(
     params(("id" = ItemId, Path, description = "The item id.")),
     responses(
         (status = 200, description = "The item, back in its queue", body = ItemView),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
+        KeyErrors,
         (status = 404, response = NotFound),
         (status = 409, response = Conflict),
-        (status = 429, response = RateLimited),
     ),
 )]
 pub async fn release(
@@ -311,11 +297,9 @@ pub async fn release(
     params(("id" = ItemId, Path, description = "The item id.")),
     responses(
         (status = 200, description = "The item, leased to the caller again", body = ItemView),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
+        KeyErrors,
         (status = 404, response = NotFound),
         (status = 409, response = Conflict),
-        (status = 429, response = RateLimited),
     ),
 )]
 pub async fn undo(
@@ -349,15 +333,10 @@ pub struct AppealRequest {
     request_body = AppealRequest,
     responses(
         (status = 200, description = "The item, in the appeals queue", body = ItemView),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
+        BodyErrors,
+        KeyErrors,
         (status = 404, response = NotFound),
-        (status = 408, response = RequestTimeout),
         (status = 409, response = Conflict),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
-        (status = 429, response = RateLimited),
     ),
 )]
 pub async fn appeal(

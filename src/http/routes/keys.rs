@@ -11,10 +11,7 @@ use crate::auth::{Admin, AnyRole, Role, Scope};
 use crate::clock::Timestamp;
 use crate::failure::Failure;
 use crate::http::extract::{Auth, Json};
-use crate::http::openapi::{
-    BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, RateLimited, RequestTimeout,
-    Unauthorized, UnsupportedMediaType,
-};
+use crate::http::openapi::{BodyErrors, Conflict, KeyErrors, NotFound, RateLimited, Unauthorized};
 use crate::http::views::{KeyList, KeyView};
 use crate::http::{blocking, AppState};
 use crate::ids::KeyId;
@@ -45,13 +42,8 @@ pub struct CreateKey {
     responses(
         (status = 201, description = "The key; `key` is the secret, shown only here",
             body = KeyView),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 408, response = RequestTimeout),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
-        (status = 429, response = RateLimited),
+        BodyErrors,
+        KeyErrors,
     ),
 )]
 pub async fn create(
@@ -104,9 +96,7 @@ pub async fn whoami(auth: Auth<AnyRole>) -> HttpResponse {
     security(("bearer" = ["admin"])),
     responses(
         (status = 200, description = "Keys (never secrets)", body = KeyList),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 429, response = RateLimited),
+        KeyErrors,
     ),
 )]
 pub async fn list(auth: Auth<Admin>, state: web::Data<AppState>) -> Result<HttpResponse, Failure> {
@@ -131,11 +121,9 @@ pub async fn list(auth: Auth<Admin>, state: web::Data<AppState>) -> Result<HttpR
     params(("id" = KeyId, Path, description = "The key's id.")),
     responses(
         (status = 200, description = "The revoked key", body = KeyView),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
+        KeyErrors,
         (status = 404, response = NotFound),
         (status = 409, response = Conflict),
-        (status = 429, response = RateLimited),
     ),
 )]
 pub async fn revoke(

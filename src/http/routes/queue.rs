@@ -10,10 +10,7 @@ use crate::domain::item::QueueName;
 use crate::domain::queue::{CommunityFilter, Cursor};
 use crate::failure::Failure;
 use crate::http::extract::{Auth, Json, QueryParams};
-use crate::http::openapi::{
-    BadRequest, Forbidden, NotFound, PayloadTooLarge, RateLimited, RequestTimeout, Unauthorized,
-    UnsupportedMediaType,
-};
+use crate::http::openapi::{BadRequest, BodyErrors, KeyErrors, NotFound};
 use crate::http::views::{ItemView, Pii, QueuePage};
 use crate::http::{blocking, AppState};
 use crate::ids::CommunityId;
@@ -57,10 +54,8 @@ fn parse_queue(s: &str) -> Result<QueueName, String> {
     responses(
         (status = 200, description = "A page", body = QueuePage),
         (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
+        KeyErrors,
         (status = 404, response = NotFound),
-        (status = 429, response = RateLimited),
     ),
 )]
 pub async fn list(
@@ -145,14 +140,9 @@ fn one() -> u32 {
     responses(
         (status = 200, description = "The leased items, with `lease_expires_at`",
             body = QueuePage),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
+        BodyErrors,
+        KeyErrors,
         (status = 404, response = NotFound),
-        (status = 408, response = RequestTimeout),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
-        (status = 429, response = RateLimited),
     ),
 )]
 pub async fn claim(

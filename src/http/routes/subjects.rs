@@ -10,7 +10,7 @@ use crate::domain::event::Actor;
 use crate::domain::privacy::Receipt;
 use crate::failure::Failure;
 use crate::http::extract::{Auth, QueryParams};
-use crate::http::openapi::{BadRequest, Forbidden, NotFound, RateLimited, Unauthorized};
+use crate::http::openapi::{BadRequest, KeyErrors, NotFound};
 use crate::http::{blocking, AppState};
 use crate::ids::{AuthorId, CommunityId};
 use crate::moderation::subjects::{self, Export, ExportRequest};
@@ -56,10 +56,8 @@ fn subject(
     responses(
         (status = 200, description = "The receipt", body = Receipt),
         (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
+        KeyErrors,
         (status = 404, response = NotFound),
-        (status = 429, response = RateLimited),
     ),
 )]
 pub async fn erase(
@@ -102,10 +100,8 @@ pub async fn erase(
     responses(
         (status = 200, description = "The export", body = Export),
         (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
+        KeyErrors,
         (status = 404, response = NotFound),
-        (status = 429, response = RateLimited),
     ),
 )]
 pub async fn export(

@@ -22,10 +22,7 @@ use crate::clock::Timestamp;
 use crate::domain::suppress::{Rule, Scope, Subject};
 use crate::failure::Failure;
 use crate::http::extract::{Auth, Json, QueryParams};
-use crate::http::openapi::{
-    BadRequest, Forbidden, NotFound, PayloadTooLarge, RateLimited, RequestTimeout, Unauthorized,
-    Unprocessable, UnsupportedMediaType,
-};
+use crate::http::openapi::{BadRequest, BodyErrors, KeyErrors, NotFound, Unprocessable};
 use crate::http::routes::items::{item_id, read_item};
 use crate::http::views::{CheckResult, ItemRules};
 use crate::http::{blocking, AppState};
@@ -59,10 +56,8 @@ const STREAM_BATCH: usize = 200;
     responses(
         (status = 200, description = "A page", body = Page),
         (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
+        KeyErrors,
         (status = 404, response = NotFound),
-        (status = 429, response = RateLimited),
     ),
 )]
 pub async fn list(
@@ -194,10 +189,8 @@ impl Stream {
         (status = 200, description = "An endless stream of `rule` events", body = String,
             content_type = "text/event-stream"),
         (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
+        KeyErrors,
         (status = 404, response = NotFound),
-        (status = 429, response = RateLimited),
     ),
 )]
 pub async fn stream(
@@ -268,15 +261,10 @@ pub struct CheckRequest {
     request_body = CheckRequest,
     responses(
         (status = 200, description = "The suppressed subjects", body = CheckResult),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
+        BodyErrors,
+        KeyErrors,
         (status = 404, response = NotFound),
-        (status = 408, response = RequestTimeout),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
         (status = 422, response = Unprocessable),
-        (status = 429, response = RateLimited),
     ),
 )]
 pub async fn check(
@@ -318,10 +306,8 @@ pub async fn check(
     params(("id" = ItemId, Path, description = "The item id.")),
     responses(
         (status = 200, description = "The rules", body = ItemRules),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
+        KeyErrors,
         (status = 404, response = NotFound),
-        (status = 429, response = RateLimited),
     ),
 )]
 pub async fn item_rules(

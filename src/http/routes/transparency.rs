@@ -6,12 +6,12 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use crate::auth::{Moderator, Roles, Transparency};
 use crate::clock::Timestamp;
 use crate::domain::transparency::DecisionCursor;
-use crate::domain::transparency::Statement;
+use crate::domain::transparency::{Report, Statement};
 use crate::failure::Failure;
 use crate::http::extract::{Auth, QueryParams};
-use crate::http::openapi::{BadRequest, Forbidden, NotFound, RateLimited, Unauthorized};
+use crate::http::openapi::{BadRequest, KeyErrors, NotFound};
 use crate::http::routes::items::{item_id, read_item};
-use crate::http::views::{ReportView, StatementPage};
+use crate::http::views::StatementPage;
 use crate::http::{blocking, AppState};
 use crate::ids::{CommunityId, ItemId};
 use crate::moderation::reports;
@@ -29,10 +29,8 @@ use crate::moderation::reports;
     params(("id" = ItemId, Path, description = "The item id.")),
     responses(
         (status = 200, description = "The statement", body = Statement),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
+        KeyErrors,
         (status = 404, response = NotFound),
-        (status = 429, response = RateLimited),
     ),
 )]
 pub async fn item_statement(
@@ -106,10 +104,8 @@ fn range(params: &mut QueryParams) -> Result<(Timestamp, Timestamp), Failure> {
     responses(
         (status = 200, description = "A batch", body = StatementPage),
         (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
+        KeyErrors,
         (status = 404, response = NotFound),
-        (status = 429, response = RateLimited),
     ),
 )]
 pub async fn statements(
@@ -148,12 +144,10 @@ pub async fn statements(
             description = "Default: every community in the key's scope."),
     ),
     responses(
-        (status = 200, description = "The report", body = ReportView),
+        (status = 200, description = "The report", body = Report),
         (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
+        KeyErrors,
         (status = 404, response = NotFound),
-        (status = 429, response = RateLimited),
     ),
 )]
 pub async fn report(
@@ -167,10 +161,9 @@ pub async fn report(
         communities: list,
         ..
     } = window(&auth, &req, |_| Ok(()))?;
-    let shown = list.clone();
     let s = state.clone();
     let report =
         blocking(move || reports::transparency_report(&*s.store, list.as_deref(), from, to))
             .await?;
-    Ok(HttpResponse::Ok().json(ReportView::new(report, from, to, shown)))
+    Ok(HttpResponse::Ok().json(report))
 }
