@@ -26,6 +26,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
+use crate::domain::notice::ReportPolicy;
 use crate::domain::suppress::SuppressionPolicy;
 use crate::engine::Engine;
 use crate::failure::Failure;
@@ -84,6 +85,9 @@ pub struct CommunityPolicy {
     /// The engine's safety nets, as in [`Policy`] (the identity guard is on by default).
     #[serde(default)]
     pub guards: Guards,
+    /// User reports: routing threshold and per-reporter rate limit (see `notice`).
+    #[serde(default)]
+    pub reports: ReportPolicy,
 }
 
 /// Text is kept 30 days after the final decision unless the community says otherwise.
@@ -107,6 +111,7 @@ impl CommunityPolicy {
             retention_days: DEFAULT_RETENTION_DAYS,
             suppression: SuppressionPolicy::default(),
             guards: policy.guards,
+            reports: ReportPolicy::default(),
         }
     }
 
@@ -127,6 +132,7 @@ impl CommunityPolicy {
                 "`retention_days` must be at most 36500",
             ));
         }
+        self.reports.validate()?;
         self.suppression.validate()
     }
 

@@ -18,11 +18,13 @@ use crate::clock::Timestamp;
 use crate::domain::community::CommunityPolicy;
 use crate::domain::event::Event;
 use crate::domain::item::{Item, Outcome, Status};
+use crate::domain::notice::ReporterRecord;
 use crate::domain::privacy::SubjectId;
 use crate::domain::suppress::{
     diff, Cause, Current, RemovalHistory, RuleState, Subject, SubjectKind, SubjectRef, Wanted,
 };
 use crate::domain::transparency::DecisionRecord;
+use crate::domain::webhook::{outbox_events, OutboxEvent};
 use crate::failure::Failure;
 use crate::ids::{AuthorId, ItemId};
 
@@ -57,6 +59,9 @@ pub trait Held {
     /// The changed item's author id in plain (`None` once erased): a new author rule
     /// names its subject by it.
     fn author_id(&self) -> Result<Option<AuthorId>, Self::Error>;
+
+    /// A reporter's record (see `notice`), default when none is held.
+    fn reporter(&self, subject: &SubjectId) -> Result<ReporterRecord, Self::Error>;
 }
 
 /// An author's state that author rules follow.
@@ -102,6 +107,10 @@ pub struct Derived {
     pub rules: Vec<RuleChange>,
     /// Removal histories to store (an empty one may be stored or dropped).
     pub histories: Vec<(SubjectId, RemovalHistory)>,
+    /// Reporters' records to store: their reports' outcomes changed.
+    pub reporters: Vec<(SubjectId, ReporterRecord)>,
+    /// Events for the platform, to append to the webhook outbox in this order.
+    pub outbox: Vec<OutboxEvent>,
 }
 
 /// The consequences of `change` under the community's `policy` at `now` (see the module
@@ -123,10 +132,53 @@ pub fn consequences<H: Held>(
         decisions,
         rules: Vec::new(),
         histories: Vec::new(),
+        reporters: Vec::new(),
+        outbox: outbox_events(after, change.events),
     };
     content_rules(after, policy, held, &mut derived)?;
     author_rules(change, policy, held, now, &mut derived)?;
+    reporter_records(change, held, &mut derived)?;
     Ok(derived)
+}
+
+/// Reputation: a report resolved with a counted outcome enters its reporter's record; a
+/// report reopened (its decision undone) leaves it. Only reports whose state changed in
+/// this step are looked at, so each outcome is counted once.
+fn reporter_records<H: Held>(
+    change: &Transition<'_>,
+    held: &H,
+    derived: &mut Derived,
+) -> Result<(), H::Error> {
+    let mut records: Vec<(SubjectId, ReporterRecord)> = Vec::new();
+    for report in &change.after.reports {
+        let Some(reporter) = report.reporter else {
+            continue;
+        };
+        let before = change
+            .before
+            .and_then(|b| b.reports.iter().find(|r| r.id == report.id));
+        let was = before
+            .and_then(|r| r.resolution.as_ref())
+            .map(|r| r.outcome);
+        let now = report.resolution.as_ref().map(|r| r.outcome);
+        if was == now {
+            continue;
+        }
+        let at = match records.iter().position(|(s, _)| *s == reporter) {
+            Some(i) => i,
+            None => {
+                records.push((reporter, held.reporter(&reporter)?));
+                records.len() - 1
+            }
+        };
+        let record = &mut records[at].1;
+        match now.and_then(|o| o.counted()) {
+            Some(upheld) => record.count(&report.id, upheld),
+            None => record.uncount(&report.id),
+        }
+    }
+    derived.reporters = records;
+    Ok(())
 }
 
 /// Retention: a decided item's text is due `retention_days` after the decision; a date
@@ -270,6 +322,7 @@ mod tests {
         content: Vec<(Cause, Current)>,
         authors: HashMap<SubjectId, AuthorHeld>,
         author_id: Option<AuthorId>,
+        reporters: HashMap<SubjectId, ReporterRecord>,
     }
 
     impl Held for Fake {
@@ -282,6 +335,9 @@ mod tests {
         }
         fn author_id(&self) -> Result<Option<AuthorId>, Failure> {
             Ok(self.author_id.clone())
+        }
+        fn reporter(&self, subject: &SubjectId) -> Result<ReporterRecord, Failure> {
+            Ok(self.reporters.get(subject).cloned().unwrap_or_default())
         }
     }
 

@@ -33,6 +33,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::clock::Timestamp;
 use crate::domain::event::{Event, Remarks};
+use crate::domain::notice::Report;
 use crate::domain::privacy::{Personal, Removal, SubjectId};
 use crate::domain::queue;
 use crate::failure::Failure;
@@ -40,7 +41,10 @@ use crate::ids::{AuthorId, CommunityId, ContentId, ContentText, ItemId, KeyId};
 use crate::verdict::{Action, Verdict};
 use crate::Code;
 
+mod notices;
 mod ownership;
+
+pub use self::notices::NewReport;
 
 /// The three human queues.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -164,6 +168,14 @@ pub struct UndoPoint {
     /// Whether the decision settled a pending appeal.
     #[serde(default)]
     pub settled_appeal: bool,
+    /// How many `report_resolved` events followed the decision's own (`seq` names the
+    /// last of them): an undo reopens those reports.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub reports_resolved: u32,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -228,6 +240,9 @@ pub struct Item {
     /// The last moderator decision, while it might still be undone.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub undo: Option<UndoPoint>,
+    /// User reports on the item, oldest first (see `notice`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reports: Vec<Report>,
 }
 
 /// Items stored before the digest was optional say `""` for "no digest".
@@ -329,6 +344,7 @@ impl Item {
             text_removed: None,
             last_seq: 0,
             undo: None,
+            reports: Vec::new(),
         };
         let (revision, events) = item.revise(sub, subject, digest);
         (item, revision, events)
@@ -538,7 +554,8 @@ impl Item {
         self.undo = match (own_lease, self.enqueued_at) {
             (Some(until), Some(enqueued_at)) => Some(UndoPoint {
                 by: actor.clone(),
-                // The decision's event is the next one: decisions write exactly one.
+                // The decision's event is the next one; `report_resolved` events may
+                // follow it (set below).
                 seq: self.last_seq + 1,
                 until,
                 action,
@@ -547,6 +564,7 @@ impl Item {
                 outcome: self.outcome,
                 labels: self.labels.clone(),
                 settled_appeal: appeal_pending,
+                reports_resolved: 0,
             }),
             _ => None,
         };
@@ -578,7 +596,15 @@ impl Item {
             appeal.result = Some(event.appeal.unwrap_or(AppealResult::Upheld));
         }
         self.settle(outcome, labels);
-        Ok(vec![event])
+        let decision_seq = self.last_seq + 1;
+        let mut events = vec![event];
+        events.extend(self.resolve_reports(actor, now, decision_seq));
+        // The undo point names the step's last event: any later one ends the chance.
+        if let Some(undo) = &mut self.undo {
+            undo.seq = self.last_seq + events.len() as u64;
+            undo.reports_resolved = (events.len() - 1) as u32;
+        }
+        Ok(events)
     }
 
     /// Until when `actor` may still undo the last decision at `now`, if they may.
@@ -625,6 +651,7 @@ impl Item {
         if let Some(appeal) = self.appeal.as_mut().filter(|_| point.settled_appeal) {
             appeal.result = None;
         }
+        self.reopen_reports(point.seq - u64::from(point.reports_resolved));
         self.undo = None;
         self.updated_at = now;
         Ok(vec![Event::undone(

@@ -44,10 +44,12 @@ use crate::domain::event::Event;
 use crate::domain::feedback::ScoreFeedback;
 use crate::domain::history::check_history;
 use crate::domain::item::{Item, QueueName, Revision, Submission, Submitted};
+use crate::domain::notice::ReporterRecord;
 use crate::domain::privacy::{ExportItem, Receipt, SubjectId};
 use crate::domain::queue::{CommunityFilter, Cursor, QueueEntry};
 use crate::domain::suppress::{Rule, RuleId};
 use crate::domain::transparency::{DecisionCursor, DecisionRecord};
+use crate::domain::webhook::{Delivery, OutboxEvent, Webhook, WebhookId};
 use crate::failure::Failure;
 use crate::ids::{AuthorId, CommunityId, ItemId, KeyId};
 
@@ -198,6 +200,69 @@ pub trait Store: Send + Sync {
         after: Option<u64>,
         limit: usize,
     ) -> Result<Vec<(u64, ScoreFeedback)>, Failure>;
+
+    // User reports (`domain::notice`). Reports live in their item (`Item::reports`) and
+    // change through `update`; in that step a backend also seals each plain report
+    // comment under its reporter's key (created if needed), lists the item under the
+    // reporter's subject (`items_of_subject`), and stores `Derived::reporters`.
+
+    /// A user's pseudonym in a community: the same [`SubjectId`] as an author with that
+    /// id there, so a person's content and reports are one subject for erasure and
+    /// export. Deterministic for a data directory; no I/O.
+    fn pseudonym(&self, community: &CommunityId, user: &AuthorId) -> SubjectId;
+
+    /// A reporter's record, `None` when nothing is held (never trusted, no counted
+    /// outcome). Erasure of the subject deletes it.
+    fn reporter(&self, subject: &SubjectId) -> Result<Option<ReporterRecord>, Failure>;
+
+    /// Sets a reporter's trusted mark (creating the record if needed, keeping its
+    /// outcomes) and appends `audit`, in one atomic step.
+    fn set_trusted(
+        &self,
+        subject: &SubjectId,
+        trusted: bool,
+        audit: &AuditRecord,
+    ) -> Result<(), Failure>;
+
+    // Webhooks (`domain::webhook`). `update`, `submit` and `erase` append
+    // `Derived::outbox` (erase: one `subject.erased` event per call) to the outbox in
+    // their own atomic step, numbered 1, 2, … without gaps in commit order.
+
+    /// Every webhook ever created (deleted ones have `deleted_at`), secrets opened.
+    fn webhooks(&self) -> Result<Vec<Webhook>, Failure>;
+
+    /// Creates or replaces a webhook (deletion is a replace), sealing its secret, with
+    /// its audit record, atomically.
+    fn put_webhook(&self, webhook: &Webhook, audit: &AuditRecord) -> Result<(), Failure>;
+
+    /// The last outbox seq committed (0 when empty).
+    fn outbox_seq(&self) -> Result<u64, Failure>;
+
+    /// Up to `limit` outbox events with seq > `after`, in order.
+    fn outbox(&self, after: u64, limit: usize) -> Result<Vec<(u64, OutboxEvent)>, Failure>;
+
+    /// The last outbox seq turned into deliveries ([`Store::put_deliveries`]); 0 at first.
+    fn fanout_cursor(&self) -> Result<u64, Failure>;
+
+    /// Creates or replaces deliveries (keyed by webhook and seq) and, with `fanned_out`,
+    /// sets the fan-out cursor, all in one atomic step. A pending delivery is listed by
+    /// [`Store::pending_deliveries`], others are not.
+    fn put_deliveries(
+        &self,
+        deliveries: &[Delivery],
+        fanned_out: Option<u64>,
+    ) -> Result<(), Failure>;
+
+    /// Up to `limit` of a webhook's deliveries with seq > `after`, by seq.
+    fn deliveries(
+        &self,
+        webhook: &WebhookId,
+        after: Option<u64>,
+        limit: usize,
+    ) -> Result<Vec<Delivery>, Failure>;
+
+    /// Up to `limit` pending deliveries of every webhook, by seq (then webhook id).
+    fn pending_deliveries(&self, limit: usize) -> Result<Vec<Delivery>, Failure>;
 }
 
 /// What [`verify`] found.

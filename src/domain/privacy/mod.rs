@@ -336,12 +336,23 @@ impl Item {
             self.author_id = Personal::Removed;
             self.drop_text(RemovalReason::Erasure, now);
         }
+        // Reports the subject made stay, anonymous, for the counts; their comments go.
+        for report in &mut self.reports {
+            if report.reporter.as_ref() == Some(subject) {
+                report.reporter = None;
+                report.comment = report.comment.take().map(|_| Personal::Removed);
+            }
+        }
         vec![Event::erased(actor, now)]
     }
 
     fn drop_text(&mut self, reason: RemovalReason, now: Timestamp) {
         if let Some(appeal) = &mut self.appeal {
             appeal.statement = Personal::Removed;
+        }
+        // Report comments may quote the text: they go with it.
+        for report in &mut self.reports {
+            report.comment = report.comment.take().map(|_| Personal::Removed);
         }
         self.text_digest = None;
         self.text_removed = Some(Removal { reason, at: now });
