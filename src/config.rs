@@ -43,6 +43,32 @@ pub struct Config {
     pub store: StoreConfig,
     pub suppression: SuppressionConfig,
     pub privacy: PrivacyConfig,
+    pub webhooks: WebhooksConfig,
+}
+
+/// Webhook delivery (see `domain::webhook`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WebhooksConfig {
+    /// Deliver to loopback, private, link-local and metadata addresses too. Off: such a
+    /// destination is refused when the webhook is created and again at each delivery
+    /// (the name may resolve elsewhere later), so a webhook cannot reach into the
+    /// network Warden runs in. Tests turn it on to use 127.0.0.1.
+    pub allow_private_destinations: bool,
+    /// Seconds an attempt may take, connecting included; redirects are not followed.
+    pub timeout_seconds: u64,
+    /// How often the delivery worker looks for new events and due retries when idle.
+    pub poll_millis: u64,
+}
+
+impl Default for WebhooksConfig {
+    fn default() -> WebhooksConfig {
+        WebhooksConfig {
+            allow_private_destinations: false,
+            timeout_seconds: 10,
+            poll_millis: 250,
+        }
+    }
 }
 
 /// The suppression-rule feed.
@@ -190,6 +216,7 @@ impl Default for Config {
             store: StoreConfig::default(),
             suppression: SuppressionConfig::default(),
             privacy: PrivacyConfig::default(),
+            webhooks: WebhooksConfig::default(),
         }
     }
 }

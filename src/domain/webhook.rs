@@ -442,8 +442,62 @@ pub fn backoff(attempt: u32, jitter: f64) -> Option<i64> {
     Some((capped * (0.5 + jitter.clamp(0.0, 1.0) / 2.0)).round() as i64)
 }
 
+/// Whether a destination address is one a webhook may not reach unless
+/// `webhooks.allow_private_destinations` is on: loopback, private (RFC 1918, unique
+/// local), carrier-grade NAT, link-local (which holds the cloud metadata address
+/// 169.254.169.254), unspecified, broadcast and multicast, IPv4-mapped ones included.
+pub fn is_private_destination(ip: std::net::IpAddr) -> bool {
+    use std::net::IpAddr;
+    match ip {
+        IpAddr::V4(v4) => {
+            let [a, b, ..] = v4.octets();
+            v4.is_loopback()
+                || v4.is_private()
+                || v4.is_link_local()
+                || v4.is_unspecified()
+                || v4.is_broadcast()
+                || v4.is_multicast()
+                || a == 0
+                || (a == 100 && (64..128).contains(&b))
+        }
+        IpAddr::V6(v6) => {
+            if let Some(v4) = v6.to_ipv4_mapped() {
+                return is_private_destination(IpAddr::V4(v4));
+            }
+            let first = v6.segments()[0];
+            v6.is_loopback()
+                || v6.is_unspecified()
+                || v6.is_multicast()
+                || (first & 0xfe00) == 0xfc00
+                || (first & 0xffc0) == 0xfe80
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn private_destinations() {
+        let cases = [
+            ("127.0.0.1", true),
+            ("10.1.2.3", true),
+            ("172.16.0.1", true),
+            ("192.168.1.1", true),
+            ("169.254.169.254", true),
+            ("100.64.0.1", true),
+            ("0.0.0.0", true),
+            ("::1", true),
+            ("fd00::1", true),
+            ("fe80::1", true),
+            ("::ffff:127.0.0.1", true),
+            ("93.184.216.34", false),
+            ("2606:2800:220:1::1", false),
+        ];
+        for (ip, private) in cases {
+            assert_eq!(is_private_destination(ip.parse().unwrap()), private, "{ip}");
+        }
+    }
+
     use super::*;
 
     #[test]

@@ -51,7 +51,7 @@ use crate::domain::suppress::{Rule, RuleId};
 use crate::domain::transparency::{DecisionCursor, DecisionRecord};
 use crate::domain::webhook::{Delivery, OutboxEvent, Webhook, WebhookId};
 use crate::failure::Failure;
-use crate::ids::{AuthorId, CommunityId, ItemId, KeyId};
+use crate::ids::{AuthorId, CommunityId, ContentId, ItemId, KeyId};
 
 /// A change to one item: mutates it and returns the events describing the change, or
 /// refuses. Must be a pure function of the item: a backend may call it more than once.
@@ -64,6 +64,13 @@ pub trait Store: Send + Sync {
     /// `(community, content_id)`, a new revision when the text changed, nothing when it
     /// did not. Results are in input order.
     fn submit(&self, batch: &[Submission]) -> Result<Vec<Submitted>, Failure>;
+
+    /// The id of the item holding `content_id` in `community`, if there is one.
+    fn item_by_content(
+        &self,
+        community: &CommunityId,
+        content_id: &ContentId,
+    ) -> Result<Option<ItemId>, Failure>;
 
     /// The item as stored: its author id and appeal statement sealed.
     fn item(&self, id: &ItemId) -> Result<Option<Item>, Failure>;

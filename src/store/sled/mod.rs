@@ -52,6 +52,7 @@ mod keys;
 mod notices;
 mod outbox;
 mod privacy;
+mod support;
 mod tx;
 
 use std::collections::HashMap;
@@ -60,7 +61,6 @@ use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
-use serde::Serialize;
 use sled::transaction::{ConflictableTransactionError, ConflictableTransactionResult};
 use sled::{Transactional, Tree};
 
@@ -220,52 +220,6 @@ impl SledStore {
         &self.trees[i]
     }
 
-    /// Fills `rules_by_item` from the change log when a store written before the index
-    /// existed is opened. A marker in `meta`, written after the filled index is flushed,
-    /// says it is done: a backfill cut short by a crash runs again in full (the inserts
-    /// are idempotent) rather than leaving a partial index that looks complete.
-    fn index_rules_by_item(&self) -> std::result::Result<(), Failure> {
-        if self
-            .tree(META)
-            .contains_key(RULES_BY_ITEM_FILLED)
-            .map_err(internal)?
-        {
-            return Ok(());
-        }
-        for kv in self.tree(RULE_LOG).iter() {
-            let (key, value) = kv.map_err(internal)?;
-            let stored: StoredRule = decode(&value)?;
-            if let Some(item) = stored.reason.item_id {
-                self.tree(RULES_BY_ITEM)
-                    .insert(child_key(&item, &key), &[][..])
-                    .map_err(internal)?;
-            }
-        }
-        self.tree(RULES_BY_ITEM).flush().map_err(internal)?;
-        self.tree(META)
-            .insert(RULES_BY_ITEM_FILLED, &[][..])
-            .map_err(internal)?;
-        self.tree(META).flush().map_err(internal)?;
-        Ok(())
-    }
-
-    /// Keys whose subject no longer has data: an erasure interrupted between its commit
-    /// and the key's destruction, or a submission that never committed.
-    fn destroy_orphan_keys(&self) -> std::result::Result<(), Failure> {
-        let _erasing = self.vault.erasing();
-        for subject in self.vault.subjects_on_disk()? {
-            let used = self
-                .tree(SUBJECTS)
-                .scan_prefix(subject.as_bytes())
-                .next()
-                .is_some();
-            if !used {
-                self.vault.destroy(&subject)?;
-            }
-        }
-        Ok(())
-    }
-
     /// The cached retention and suppression settings of a community, if read before.
     fn cached_policy(&self, community: &CommunityId) -> Option<Arc<CommunityPolicy>> {
         self.policies
@@ -302,64 +256,6 @@ impl SledStore {
         self.tree(SUBJECTS)
             .scan_prefix(subject.as_bytes())
             .map(|kv| item_id(kv.map_err(internal)?.0.get(16..).unwrap_or_default()))
-            .collect()
-    }
-}
-
-impl SledStore {
-    fn entries_after(
-        &self,
-        tree: &Tree,
-        prefix: &[u8],
-        after: Option<Cursor>,
-        limit: usize,
-        mut entry: impl FnMut(&[u8], &[u8]) -> std::result::Result<QueueEntry, Failure>,
-    ) -> std::result::Result<Vec<QueueEntry>, Failure> {
-        let after = after.map(|c| c.to_bytes());
-        let start = scan_start(prefix, after.as_ref().map(|b| b.as_slice()));
-        let mut out = Vec::new();
-        for kv in tree.range((start, Bound::Unbounded)) {
-            if out.len() >= limit {
-                break;
-            }
-            let (k, v) = kv.map_err(internal)?;
-            if !k.starts_with(prefix) {
-                break;
-            }
-            out.push(entry(&k, &v)?);
-        }
-        Ok(out)
-    }
-
-    fn put_config<T: Serialize>(
-        &self,
-        tree: &Tree,
-        key: &[u8],
-        value: &T,
-        audit: &AuditRecord,
-    ) -> std::result::Result<(), Failure> {
-        let bytes = encode(value)?;
-        let record = encode(audit)?;
-        let seq = self.db.generate_id().map_err(internal)?;
-        finish((tree, self.tree(AUDIT)).transaction(|(tree, log)| {
-            tree.insert(key, bytes.as_slice())?;
-            log.insert(&seq.to_be_bytes()[..], record.as_slice())?;
-            Ok(())
-        }))
-    }
-
-    /// Keys of a time-ordered index up to `now`, soonest first.
-    fn due(
-        &self,
-        tree: usize,
-        now: Timestamp,
-        limit: usize,
-    ) -> std::result::Result<Vec<sled::IVec>, Failure> {
-        let end = time_bytes(Timestamp::from_millis(now.millis().saturating_add(1)));
-        self.tree(tree)
-            .range(..end)
-            .take(limit)
-            .map(|kv| Ok(kv.map_err(internal)?.0))
             .collect()
     }
 }
@@ -784,6 +680,14 @@ impl Store for SledStore {
         limit: usize,
     ) -> std::result::Result<Vec<(u64, ScoreFeedback)>, Failure> {
         feedback::list(&self.db, community, after, limit)
+    }
+
+    fn item_by_content(
+        &self,
+        community: &CommunityId,
+        content_id: &crate::ids::ContentId,
+    ) -> std::result::Result<Option<ItemId>, Failure> {
+        self.content_item(community, content_id)
     }
 
     fn pseudonym(&self, community: &CommunityId, user: &AuthorId) -> SubjectId {

@@ -7,6 +7,21 @@ use super::*;
 use crate::domain::notice::ReporterRecord;
 
 impl SledStore {
+    pub(super) fn content_item(
+        &self,
+        community: &CommunityId,
+        content_id: &crate::ids::ContentId,
+    ) -> std::result::Result<Option<ItemId>, Failure> {
+        match self
+            .tree(CONTENT)
+            .get(content_key(community, content_id))
+            .map_err(internal)?
+        {
+            Some(id) => Ok(Some(item_id(&id)?)),
+            None => Ok(None),
+        }
+    }
+
     pub(super) fn reporter_record(
         &self,
         subject: &SubjectId,
