@@ -50,7 +50,8 @@ pub struct Config {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct WebhooksConfig {
-    /// Deliver to loopback, private, link-local and metadata addresses too. Off: such a
+    /// Deliver to loopback, private, link-local and metadata addresses too
+    /// (`WARDEN_WEBHOOKS_ALLOW_PRIVATE_DESTINATIONS`). Off: such a
     /// destination is refused when the webhook is created and again at each delivery
     /// (the name may resolve elsewhere later), so a webhook cannot reach into the
     /// network Warden runs in. Tests turn it on to use 127.0.0.1.
@@ -387,6 +388,10 @@ impl Config {
         if let Some(v) = var("WARDEN_MODEL") {
             self.engine.model = Some(PathBuf::from(v));
         }
+        if let Some(v) = var("WARDEN_WEBHOOKS_ALLOW_PRIVATE_DESTINATIONS") {
+            self.webhooks.allow_private_destinations =
+                parse_env("WARDEN_WEBHOOKS_ALLOW_PRIVATE_DESTINATIONS", &v)?;
+        }
         if let Some(v) = var("WARDEN_PATTERNS_ONLY") {
             self.engine.patterns_only = parse_env("WARDEN_PATTERNS_ONLY", &v)?;
         }
@@ -415,6 +420,9 @@ impl Config {
     /// Checks ranges and relations between keys.
     pub fn validate(&self) -> Result<()> {
         let fail = |key: &str, why: &str| Err(Error::config(format!("`{key}` {why}")));
+        if !(1..=60).contains(&self.webhooks.timeout_seconds) {
+            return fail("webhooks.timeout_seconds", "must be between 1 and 60");
+        }
         if self.data_dir.as_os_str().is_empty() {
             return fail("data_dir", "must not be empty");
         }

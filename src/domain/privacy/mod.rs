@@ -296,6 +296,21 @@ pub struct ExportItem {
     pub appeal: Option<ExportAppeal>,
     /// The item's history: what happened, when, by which key.
     pub events: Vec<crate::domain::event::Event>,
+    /// The reports the subject made on the item (as a reporter), comments opened.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub reports: Vec<ExportReport>,
+}
+
+/// A report the subject made.
+#[derive(Debug, Clone, Serialize)]
+pub struct ExportReport {
+    pub report_id: crate::domain::notice::ReportId,
+    pub reason: crate::domain::notice::ReportReason,
+    pub revision: u32,
+    pub comment: Option<String>,
+    pub at: Timestamp,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<crate::domain::notice::ReportOutcome>,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -37,8 +37,8 @@ fn parse_queue(s: &str) -> Result<QueueName, String> {
         .ok_or_else(|| format!("unknown queue `{s}` (expected review, escalated or appeals)"))
 }
 
-/// `GET /v1/queue?community=&queue=&limit=&cursor=`: waiting items, highest priority
-/// first.
+/// `GET /v1/queue?community=&queue=&limit=&cursor=&reported=`: waiting items, highest
+/// priority first (`reported=true`: only those with open user reports).
 pub async fn list(
     auth: Auth<Moderator>,
     state: web::Data<AppState>,
@@ -59,13 +59,22 @@ pub async fn list(
         ));
     }
     let cursor: Option<Cursor> = params.take("cursor")?;
+    // Only items with open user reports; a page may then hold fewer than `limit`.
+    let reported: bool = params.take("reported")?.unwrap_or(false);
     params.finish()?;
     let list = auth.communities(community)?;
 
     let s = state.clone();
     let (records, next) = blocking(move || {
         s.expire_leases()?;
-        claims::waiting(&*s.store, queue, &filter(&list), cursor, limit as usize)
+        claims::waiting(
+            &*s.store,
+            queue,
+            &filter(&list),
+            cursor,
+            limit as usize,
+            reported,
+        )
     })
     .await?;
     let now = Timestamp::now();

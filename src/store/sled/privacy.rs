@@ -6,7 +6,9 @@ use super::keys::*;
 use super::tx::RuleChange;
 use super::*;
 use crate::domain::audit::{AuditAction, AuditActor};
-use crate::domain::privacy::{ExportAppeal, ExportRevision, ReceiptId, ReceiptSubject};
+use crate::domain::privacy::{
+    ExportAppeal, ExportReport, ExportRevision, ReceiptId, ReceiptSubject,
+};
 use crate::domain::suppress::{erasure_rule, Cause, RuleId, SubjectKind, SubjectRef};
 
 impl SledStore {
@@ -253,6 +255,19 @@ impl SledStore {
                 revisions,
                 appeal,
                 events: self.events(&id)?,
+                reports: item
+                    .reports
+                    .iter()
+                    .filter(|r| r.reporter == Some(subject))
+                    .map(|r| ExportReport {
+                        report_id: r.id.clone(),
+                        reason: r.reason,
+                        revision: r.revision,
+                        comment: r.comment.clone().and_then(Personal::into_plain),
+                        at: r.at,
+                        outcome: r.resolution.as_ref().map(|x| x.outcome),
+                    })
+                    .collect(),
             });
         }
         Ok(out)
