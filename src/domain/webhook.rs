@@ -426,13 +426,14 @@ impl Delivery {
     }
 }
 
-/// Attempts before a delivery fails: with [`backoff`], about 26 hours of trying.
-pub const MAX_ATTEMPTS: u32 = 18;
+/// Attempts before a delivery fails: with [`backoff`], 12 to 24 hours of trying (17 min
+/// of doubling, then hourly).
+pub const MAX_ATTEMPTS: u32 = 36;
 
 /// Milliseconds to wait after failed attempt `attempt` (from 1), or `None` when it was the
 /// last: `1 s × 2^(attempt−1)`, capped at an hour, times `0.5 + jitter/2` so a crowd of
 /// deliveries that failed together spreads out. Sums to about a day over
-/// [`MAX_ATTEMPTS`].
+/// [`MAX_ATTEMPTS`] (half a day to a day, by the jitter).
 pub fn backoff(attempt: u32, jitter: f64) -> Option<i64> {
     if attempt >= MAX_ATTEMPTS {
         return None;
