@@ -572,4 +572,77 @@ mod tests {
         let (pending, _) = self::item(Action::Review);
         assert_eq!(retention_due(&pending, &policy, at(0)), None);
     }
+
+    /// A resolved report enters its reporter's record once; an undo takes it back out;
+    /// a decision's events become outbox events without remarks.
+    #[test]
+    fn reporter_records_and_the_outbox_follow_the_reports() {
+        use crate::domain::item::NewReport;
+        use crate::domain::notice::{Counted, ReportId, ReportPolicy, ReportReason};
+        use crate::domain::webhook::EventType;
+
+        let (mut item, _) = item(Action::Allow);
+        let reporter = SubjectId::from_bytes([9; 16]);
+        let id = ReportId::random();
+        let new = NewReport {
+            id: id.clone(),
+            reporter,
+            reason: ReportReason::Insult,
+            comment: None,
+            weight: 500,
+            trusted: false,
+            actor: KeyId::random(),
+            at: at(1),
+        };
+        let events = item.report(new, &ReportPolicy::default());
+        item.last_seq += events.len() as u64;
+        let m = KeyId::random();
+        let events = item
+            .claim(QueueName::Review, &m, at(1), at(2))
+            .expect("claim");
+        item.last_seq += events.len() as u64;
+        let before = item.clone();
+        let remarks = Remarks {
+            reason: "quoting the text".into(),
+            labels: vec![],
+            note: None,
+        };
+        let mut decided = item.clone();
+        let mut events = decided
+            .decide(&m, false, DecisionAction::Remove, &remarks, at(1))
+            .expect("decide");
+        for e in &mut events {
+            decided.last_seq += 1;
+            e.seq = decided.last_seq;
+        }
+        let d = derive(Some(&before), &decided, &events, &fake());
+        assert_eq!(
+            d.reporters,
+            [(
+                reporter,
+                crate::domain::notice::ReporterRecord {
+                    trusted: false,
+                    recent: vec![Counted {
+                        report: id.clone(),
+                        upheld: true
+                    }],
+                }
+            )]
+        );
+        let kinds: Vec<EventType> = d.outbox.iter().map(|e| e.kind).collect();
+        assert_eq!(kinds, [EventType::ItemDecided, EventType::ReportResolved]);
+        assert!(!serde_json::to_string(&d.outbox)
+            .expect("json")
+            .contains("quoting"));
+
+        let mut held = fake();
+        held.reporters.insert(reporter, d.reporters[0].1.clone());
+        let mut undone = decided.clone();
+        let events = undone.undo(&m, at(1)).expect("undo");
+        let d = derive(Some(&decided), &undone, &events, &held);
+        assert!(d.reporters[0].1.recent.is_empty());
+        // Nothing about the reports changed: no record is rewritten.
+        let d = derive(Some(&undone), &undone, &[], &held);
+        assert!(d.reporters.is_empty());
+    }
 }

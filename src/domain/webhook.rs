@@ -515,7 +515,7 @@ mod tests {
         assert_eq!(backoff(1, 1.0), Some(1000));
         assert_eq!(backoff(2, 1.0), Some(2000));
         assert_eq!(backoff(1, 0.0), Some(500));
-        assert_eq!(backoff(30, 1.0), None);
+        assert_eq!(backoff(30, 1.0), Some(3_600_000));
         let total: i64 = (1..MAX_ATTEMPTS).filter_map(|a| backoff(a, 1.0)).sum();
         let hours = total as f64 / 3_600_000.0;
         assert!((20.0..30.0).contains(&hours), "{hours} h");

@@ -170,3 +170,222 @@ impl Item {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::event::{EventKind, Remarks};
+    use crate::domain::history::check_history;
+    use crate::domain::item::{DecisionAction, Submission};
+    use crate::domain::notice::{ReporterRecord, TRUSTED_WEIGHT};
+    use crate::ids::{ContentText, ItemId};
+    use crate::verdict::Action;
+
+    fn t(ms: i64) -> Timestamp {
+        Timestamp::from_millis(ms)
+    }
+
+    fn item(action: Action) -> (Item, Vec<Event>) {
+        let sub = Submission {
+            new_id: ItemId::random(),
+            community: "c".parse().unwrap(),
+            content_id: "x".parse().unwrap(),
+            author_id: "a".parse().unwrap(),
+            ownership_change: false,
+            text: ContentText::new("hello").unwrap(),
+            context: None,
+            verdict: crate::Engine::builder().build().unwrap().score("hello"),
+            action,
+            labels: vec!["spam".into()],
+            actor: KeyId::random(),
+            at: t(1_000),
+        };
+        let (mut item, _, events) = Item::create(&sub, SubjectId::from_bytes([1; 16]), "d".into());
+        let mut history = Vec::new();
+        log(&mut item, &mut history, events);
+        (item, history)
+    }
+
+    fn log(item: &mut Item, history: &mut Vec<Event>, events: Vec<Event>) {
+        for mut e in events {
+            item.last_seq += 1;
+            e.seq = item.last_seq;
+            history.push(e);
+        }
+    }
+
+    fn new(reporter: u8, weight: u32, reason: ReportReason, at: i64) -> NewReport {
+        NewReport {
+            id: ReportId::random(),
+            reporter: SubjectId::from_bytes([reporter; 16]),
+            reason,
+            comment: None,
+            weight,
+            trusted: weight == TRUSTED_WEIGHT,
+            actor: KeyId::random(),
+            at: t(at),
+        }
+    }
+
+    /// Where a report leaves an item, by what Warden did and the report's weight.
+    #[test]
+    fn routing_by_state_and_weight() {
+        let policy = ReportPolicy::default();
+        let cases = [
+            (
+                Action::Allow,
+                500,
+                Status::Pending,
+                Some(QueueName::Review),
+                None,
+            ),
+            (
+                Action::Label,
+                500,
+                Status::Pending,
+                Some(QueueName::Review),
+                None,
+            ),
+            (Action::Allow, 100, Status::Decided, None, None),
+            (
+                Action::Allow,
+                TRUSTED_WEIGHT,
+                Status::Pending,
+                Some(QueueName::Review),
+                None,
+            ),
+            (
+                Action::Review,
+                100,
+                Status::Pending,
+                Some(QueueName::Review),
+                None,
+            ),
+            (
+                Action::Remove,
+                500,
+                Status::Decided,
+                None,
+                Some(ReportOutcome::AlreadyRemoved),
+            ),
+        ];
+        for (action, weight, status, queue, resolved) in cases {
+            let (mut it, mut history) = item(action);
+            let base = it.priority;
+            let evs = it.report(new(2, weight, ReportReason::Threat, 2_000), &policy);
+            log(&mut it, &mut history, evs);
+            let case = format!("{action:?} weight {weight}");
+            assert_eq!((it.status, it.queue), (status, queue), "{case}");
+            assert_eq!(
+                it.reports[0].resolution.as_ref().map(|r| r.outcome),
+                resolved,
+                "{case}"
+            );
+            if it.queue == Some(QueueName::Review) {
+                assert!(it.priority > base, "{case}: reports raise the priority");
+            }
+            assert_eq!(check_history(&it, &history), Ok(()), "{case}");
+            // A repeat by the same reporter changes nothing while the first is open.
+            if resolved.is_none() {
+                let before = it.clone();
+                assert!(it
+                    .report(new(2, weight, ReportReason::Spam, 3_000), &policy)
+                    .is_empty());
+                assert_eq!(it, before, "{case}");
+            }
+        }
+    }
+
+    /// Light reports add up; the decision resolves them by its outcome and labels; an
+    /// undo reopens them; a new revision supersedes open ones.
+    #[test]
+    fn reports_add_up_resolve_reopen_and_are_superseded() {
+        let policy = ReportPolicy::default();
+        let (mut it, mut history) = item(Action::Allow);
+        for (n, reason) in [(2, ReportReason::Spam), (3, ReportReason::Insult)] {
+            let evs = it.report(new(n, 300, reason, 2_000), &policy);
+            log(&mut it, &mut history, evs);
+        }
+        assert_eq!(it.queue, Some(QueueName::Review), "300 + 300 ≥ 500");
+        let m = KeyId::random();
+        let evs = it.claim(QueueName::Review, &m, t(3_000), t(9_000)).unwrap();
+        log(&mut it, &mut history, evs);
+        let remarks = Remarks {
+            reason: "r".into(),
+            labels: vec!["spam".into()],
+            note: None,
+        };
+        let evs = it
+            .decide(&m, false, DecisionAction::Label, &remarks, t(4_000))
+            .unwrap();
+        let kinds: Vec<EventKind> = evs.iter().map(|e| e.kind).collect();
+        assert_eq!(
+            kinds,
+            [
+                EventKind::Decided,
+                EventKind::ReportResolved,
+                EventKind::ReportResolved
+            ]
+        );
+        log(&mut it, &mut history, evs);
+        let outcomes: Vec<Option<ReportOutcome>> = it
+            .reports
+            .iter()
+            .map(|r| r.resolution.as_ref().map(|x| x.outcome))
+            .collect();
+        assert_eq!(
+            outcomes,
+            [Some(ReportOutcome::Upheld), Some(ReportOutcome::Rejected)],
+            "labelled spam: the spam report is upheld, the insult one is not"
+        );
+        assert_eq!(check_history(&it, &history), Ok(()));
+
+        // The decider may still undo: the reports open again.
+        assert!(it.undo_until(&m, t(5_000)).is_some());
+        let evs = it.undo(&m, t(5_000)).unwrap();
+        log(&mut it, &mut history, evs);
+        assert!(it.reports.iter().all(Report::is_open));
+        assert_eq!(check_history(&it, &history), Ok(()));
+
+        // Edited before a decision: the open reports were about the old text.
+        let (mut edited, _) = item(Action::Allow);
+        edited.reports = it.reports.clone();
+        let sub = Submission {
+            new_id: ItemId::random(),
+            community: "c".parse().unwrap(),
+            content_id: "x".parse().unwrap(),
+            author_id: "a".parse().unwrap(),
+            ownership_change: false,
+            text: ContentText::new("hello again").unwrap(),
+            context: None,
+            verdict: it.verdict.clone(),
+            action: Action::Allow,
+            labels: vec![],
+            actor: KeyId::random(),
+            at: t(6_000),
+        };
+        let (after, _, evs) = edited
+            .resubmit(&sub, SubjectId::from_bytes([1; 16]), "e".into())
+            .unwrap();
+        assert_eq!(
+            evs.iter()
+                .filter(|e| e.kind == EventKind::ReportResolved)
+                .count(),
+            2
+        );
+        assert!(after
+            .reports
+            .iter()
+            .all(|r| r.resolution.as_ref().map(|x| x.outcome) == Some(ReportOutcome::Superseded)));
+    }
+
+    #[test]
+    fn a_reporter_record_weighs_their_next_report() {
+        let mut record = ReporterRecord::default();
+        assert_eq!(record.weight(), 500);
+        record.count(&ReportId::random(), false);
+        assert_eq!(record.weight(), 333);
+        record.trusted = true;
+        assert_eq!(record.weight(), TRUSTED_WEIGHT);
+    }
+}
