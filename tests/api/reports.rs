@@ -109,6 +109,15 @@ fn a_report_sends_an_allowed_item_to_review_and_the_outcome_reaches_the_notifier
     let view = s.get(&format!("/v1/items/{item}"), ADMIN);
     assert_eq!(view.body["reports"]["items"][0]["status"], "upheld");
     assert_eq!(view.body["reports"]["items"][0]["reporter_accuracy"], 0.667);
+
+    // Transparency counts the notice; the decision's statement says it came from one.
+    let t = s.get("/v1/reports/transparency?community=r", ADMIN);
+    assert_eq!(t.body["notices"]["resolved"], 1, "{t:?}");
+    assert_eq!(t.body["notices"]["by_reason"]["insult"], 1);
+    assert_eq!(t.body["notices"]["by_outcome"]["upheld"], 1);
+    assert!(t.body["notices"]["median_seconds_to_decision"].is_number());
+    let st = s.get(&format!("/v1/items/{item}/statement"), ADMIN);
+    assert_eq!(st.body["source_type"], "SOURCE_ARTICLE_16", "{st:?}");
 }
 
 #[test]
