@@ -23,6 +23,12 @@
 //!   decides no policy itself.
 //! * **Score feedback** (see `domain::feedback`) is appended on its own: it holds no text
 //!   and no personal data, and touches nothing else.
+//! * **User reports** live in their item and change with it; reporters are subjects like
+//!   authors (pseudonym, key, `items_of_subject`), and their records change in the item's
+//!   step ([`Store::reporter`]).
+//! * **Webhook outbox**: the events a change leads to are appended in the change's own
+//!   atomic step, numbered without gaps in commit order ([`Store::outbox`]); deliveries
+//!   and their fan-out cursor move together ([`Store::put_deliveries`]).
 //!
 //! [`SledStore`] is the one backend today.
 
