@@ -369,6 +369,9 @@ pub struct Delivery {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_try_at: Option<Timestamp>,
     pub created_at: Timestamp,
+    /// What is sent: a delivery carries its event, so the outbox entry can go once it
+    /// was fanned out.
+    pub event: OutboxEvent,
 }
 
 impl Delivery {
@@ -385,6 +388,7 @@ impl Delivery {
             last_attempt_at: None,
             next_try_at: Some(now),
             created_at: now,
+            event: event.clone(),
         }
     }
 
@@ -537,6 +541,7 @@ mod tests {
             last_attempt_at: None,
             next_try_at: Some(now),
             created_at: now,
+            event: OutboxEvent::erased(&"c".parse().unwrap(), "r", now),
         };
         d.attempted(now, Some(500), None, 1.0);
         assert_eq!(d.status, DeliveryStatus::Pending);

@@ -258,8 +258,9 @@ pub trait Store: Send + Sync {
     fn fanout_cursor(&self) -> Result<u64, Failure>;
 
     /// Creates or replaces deliveries (keyed by webhook and seq) and, with `fanned_out`,
-    /// sets the fan-out cursor, all in one atomic step. A pending delivery is listed by
-    /// [`Store::pending_deliveries`], others are not.
+    /// sets the fan-out cursor and deletes the outbox entries from the old cursor up to
+    /// it (the deliveries carry their events), all in one atomic step. A pending delivery
+    /// is listed by [`Store::pending_deliveries`], others are not.
     fn put_deliveries(
         &self,
         deliveries: &[Delivery],

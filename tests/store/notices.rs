@@ -226,6 +226,9 @@ pub fn the_outbox_is_gap_free_and_deliveries_move_with_the_cursor(open: Open) {
             .collect();
         store.put_deliveries(&deliveries, Some(3)).expect("fan out");
         assert_eq!(store.fanout_cursor().expect("cursor"), 3);
+        // What was fanned out left the outbox: the deliveries carry it.
+        assert_eq!(store.outbox(0, 1).expect("outbox")[0].0, 4);
+        assert_eq!(store.outbox_seq().expect("seq"), 40);
         let pending: Vec<u64> = store
             .pending_deliveries(10)
             .expect("pending")

@@ -50,7 +50,12 @@ impl Item {
             reporter: Some(new.reporter),
             revision: self.revision,
             reason: new.reason,
-            comment: new.comment.map(Personal::Plain),
+            // A comment may quote the text: once retention or erasure took the text,
+            // none is kept.
+            comment: new
+                .comment
+                .filter(|_| self.text_removed.is_none())
+                .map(Personal::Plain),
             weight: new.weight,
             trusted: new.trusted,
             at: new.at,

@@ -6,7 +6,7 @@
 
 use std::ops::Bound;
 
-use sled::transaction::TransactionalTree;
+use sled::transaction::{ConflictableTransactionError, TransactionalTree};
 
 use super::keys::*;
 use super::*;
@@ -95,23 +95,40 @@ impl SledStore {
             .iter()
             .map(|d| Ok((d, encode(d)?)))
             .collect::<std::result::Result<Vec<_>, Failure>>()?;
-        let trees = (&self.deliveries, &self.pending, self.tree(META));
-        finish(trees.transaction(
-            |(all, pending, meta): &(TransactionalTree, TransactionalTree, TransactionalTree)| {
-                for (d, bytes) in &encoded {
-                    all.insert(delivery_key(&d.webhook, d.seq), bytes.as_slice())?;
-                    if d.status == DeliveryStatus::Pending {
-                        pending.insert(pending_key(d), &[][..])?;
-                    } else {
-                        pending.remove(pending_key(d))?;
-                    }
+        let trees = (
+            &self.deliveries,
+            &self.pending,
+            self.tree(META),
+            self.tree(OUTBOX),
+        );
+        type Trees = (
+            TransactionalTree,
+            TransactionalTree,
+            TransactionalTree,
+            TransactionalTree,
+        );
+        finish(trees.transaction(|(all, pending, meta, outbox): &Trees| {
+            for (d, bytes) in &encoded {
+                all.insert(delivery_key(&d.webhook, d.seq), bytes.as_slice())?;
+                if d.status == DeliveryStatus::Pending {
+                    pending.insert(pending_key(d), &[][..])?;
+                } else {
+                    pending.remove(pending_key(d))?;
                 }
-                if let Some(seq) = fanned_out {
-                    meta.insert(FANOUT_CURSOR, &seq.to_be_bytes()[..])?;
+            }
+            if let Some(seq) = fanned_out {
+                let old = match meta.get(FANOUT_CURSOR)? {
+                    Some(v) => read_u64(&v).map_err(ConflictableTransactionError::Abort)?,
+                    None => 0,
+                };
+                // The outbox is a queue: what was fanned out lives on in deliveries.
+                for n in old.saturating_add(1)..=seq {
+                    outbox.remove(&n.to_be_bytes()[..])?;
                 }
-                Ok(())
-            },
-        ))
+                meta.insert(FANOUT_CURSOR, &seq.to_be_bytes()[..])?;
+            }
+            Ok(())
+        }))
     }
 
     pub(super) fn list_deliveries(
