@@ -49,7 +49,8 @@ pub enum EventKind {
     Undone,
     /// Someone asked to see the personal data redaction hides (`?reveal=pii`).
     PiiRevealed,
-    /// The author's data was erased (text, context, statement, author id).
+    /// A subject's data in the item was erased: the author's (text, context, statement,
+    /// author id), or a reporter's (their report's pseudonym and comment).
     Erased,
     /// The community's retention period ran out: the text is gone, the record stays.
     TextExpired,

@@ -23,6 +23,12 @@
 //! A new revision (edited text) re-enters this diagram from the start: the lease, the
 //! appeal and the previous outcome belong to the old text.
 //!
+//! **User reports** (`notices.rs`, rules in `notice`) ride along: a report on an allowed
+//! or labelled item may send it to review (`reported`), the decision that settles it
+//! resolves the open reports (`report_resolved` events right after the decision's own,
+//! so an undo that takes the decision back reopens them), and a new revision supersedes
+//! them.
+//!
 //! Transitions are pure functions of the item, so the store may retry them.
 //!
 //! Personal data in an item (the author id, an appeal statement) and in a revision (text,

@@ -16,7 +16,7 @@ const EVENT_NAMES = {
   submitted: 'Submitted', auto_decided: 'Decided automatically', claimed: 'Claimed',
   released: 'Released', expired: 'Lease expired', decided: 'Decided', escalated: 'Escalated',
   appealed: 'Appealed', reversed: 'Reversed on appeal', undone: 'Decision undone',
-  pii_revealed: 'Personal data revealed', erased: 'Author data erased',
+  pii_revealed: 'Personal data revealed', erased: 'Personal data erased (author or reporter)',
   text_expired: 'Text dropped (retention)', ownership_changed: 'Author changed (ownership change)',
   reported: 'Reported by a user', report_resolved: 'Report resolved',
 };
