@@ -282,6 +282,11 @@ impl Report {
     }
 }
 
+/// The most resolved reports an item keeps (the oldest go first): the item is read whole
+/// on every change, and what transparency and reputation need was recorded when each was
+/// resolved (decision records, reporter records).
+pub const MAX_RESOLVED_PER_ITEM: usize = 200;
+
 /// The most resolved reports a reputation looks back over.
 pub const RECENT_OUTCOMES: usize = 100;
 

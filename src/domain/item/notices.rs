@@ -5,7 +5,9 @@
 use super::{Item, Outcome, QueueName, Status};
 use crate::clock::Timestamp;
 use crate::domain::event::Event;
-use crate::domain::notice::{Report, ReportId, ReportOutcome, ReportPolicy, ReportReason};
+use crate::domain::notice::{
+    Report, ReportId, ReportOutcome, ReportPolicy, ReportReason, MAX_RESOLVED_PER_ITEM,
+};
 use crate::domain::privacy::{Personal, SubjectId};
 use crate::domain::queue;
 use crate::ids::KeyId;
@@ -62,6 +64,7 @@ impl Item {
             resolution: None,
         };
         self.updated_at = new.at;
+        self.forget_old_reports();
         let reported_seq = self.last_seq + 1;
         if self.status == Status::Decided && self.outcome == Some(Outcome::Remove) {
             report.resolution = Some(crate::domain::notice::Resolution {
@@ -105,6 +108,17 @@ impl Item {
             new.reason,
             queue_entered,
         )]
+    }
+
+    /// Drops the oldest resolved reports beyond [`MAX_RESOLVED_PER_ITEM`].
+    fn forget_old_reports(&mut self) {
+        let resolved = self.reports.iter().filter(|r| !r.is_open()).count();
+        let mut over = resolved.saturating_sub(MAX_RESOLVED_PER_ITEM - 1);
+        self.reports.retain(|r| {
+            let drop = over > 0 && !r.is_open();
+            over -= usize::from(drop);
+            !drop
+        });
     }
 
     /// Resolves every open report by the decision just made (the item is settled with
@@ -382,6 +396,23 @@ mod tests {
             .reports
             .iter()
             .all(|r| r.resolution.as_ref().map(|x| x.outcome) == Some(ReportOutcome::Superseded)));
+    }
+
+    #[test]
+    fn an_item_keeps_a_bounded_number_of_resolved_reports() {
+        let policy = ReportPolicy::default();
+        let (mut it, _) = item(Action::Remove);
+        for n in 0..(MAX_RESOLVED_PER_ITEM + 20) {
+            let mut report = new(0, 500, ReportReason::Spam, n as i64);
+            report.reporter = SubjectId::from_bytes({
+                let mut b = [0; 16];
+                b[..8].copy_from_slice(&(n as u64).to_be_bytes());
+                b
+            });
+            it.report(report, &policy);
+        }
+        assert_eq!(it.reports.len(), MAX_RESOLVED_PER_ITEM);
+        assert_eq!(it.reports[0].at, t(20), "the oldest went first");
     }
 
     #[test]
