@@ -86,7 +86,8 @@ pub struct CommunityPolicy {
     #[serde(default)]
     pub guards: Guards,
     /// User reports: routing threshold and per-reporter rate limit (see `notice`).
-    #[serde(default)]
+    /// Shown only once set: a policy document read back is the one written.
+    #[serde(default, skip_serializing_if = "ReportPolicy::is_default")]
     pub reports: ReportPolicy,
 }
 

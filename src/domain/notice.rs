@@ -367,6 +367,10 @@ impl Default for ReportPolicy {
 }
 
 impl ReportPolicy {
+    pub fn is_default(&self) -> bool {
+        *self == ReportPolicy::default()
+    }
+
     pub fn validate(&self) -> Result<(), Failure> {
         if self.threshold == 0 {
             return Err(Failure::unprocessable(
