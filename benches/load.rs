@@ -15,7 +15,12 @@
 //!   follows `/v1/suppressions/stream`, timing each decision's rule from the decision's
 //!   2xx to its arrival on the stream.
 //!
-//! `cargo bench --bench load -- [content|claim|suppress] [--seconds N] [--clients N]
+//! * `webhooks`: `content` again with a webhook subscribed to `item.auto_decided` in
+//!   every community, delivering to a receiver in this process on loopback: the submit
+//!   latency with webhooks on (compare with `content` in the same run), and deliveries per
+//!   second until the outbox is drained.
+//!
+//! `cargo bench --bench load -- [content|claim|suppress|webhooks] [--seconds N] [--clients N]
 //! [--new-authors]` (`--new-authors`: every `content` request by a new author).
 //! Under `cargo test` it does nothing (it needs the release binary and minutes).
 
@@ -59,7 +64,7 @@ fn options() -> Option<Options> {
             "--seconds" => o.seconds = it.next().and_then(|v| v.parse().ok()).unwrap_or(20),
             "--clients" => o.clients = it.next().and_then(|v| v.parse().ok()).unwrap_or(16),
             "--new-authors" => o.new_authors = true,
-            "content" | "claim" | "suppress" => o.scenarios.push(a.clone()),
+            "content" | "claim" | "suppress" | "webhooks" => o.scenarios.push(a.clone()),
             _ => {}
         }
     }
@@ -248,6 +253,142 @@ fn content(o: &Options) {
         },
     );
     report.print();
+}
+
+/// A webhook receiver on loopback: answers every request 200 (keep-alive), counting them
+/// and noting when the first and the latest came.
+struct Receiver {
+    url: String,
+    count: Arc<std::sync::atomic::AtomicU64>,
+    times: Arc<std::sync::Mutex<(Option<Instant>, Option<Instant>)>>,
+}
+
+fn receiver() -> Receiver {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("http://{}/hook", listener.local_addr().expect("addr"));
+    let count = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let times = Arc::new(std::sync::Mutex::new((None, None)));
+    let (c, t) = (count.clone(), times.clone());
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(stream) = stream else { break };
+            let (c, t) = (c.clone(), t.clone());
+            std::thread::spawn(move || {
+                let mut reader = BufReader::new(stream);
+                loop {
+                    let mut len = 0usize;
+                    let mut line = String::new();
+                    if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                        return;
+                    }
+                    loop {
+                        line.clear();
+                        if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                            return;
+                        }
+                        let l = line.trim_end().to_ascii_lowercase();
+                        if l.is_empty() {
+                            break;
+                        }
+                        if let Some(v) = l.strip_prefix("content-length:") {
+                            len = v.trim().parse().unwrap_or(0);
+                        }
+                    }
+                    let mut body = vec![0; len];
+                    if reader.read_exact(&mut body).is_err() {
+                        return;
+                    }
+                    c.fetch_add(1, Ordering::Relaxed);
+                    let now = Instant::now();
+                    let mut t = t.lock().expect("times");
+                    t.0.get_or_insert(now);
+                    t.1 = Some(now);
+                    drop(t);
+                    let ok = b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n";
+                    if reader.get_mut().write_all(ok).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    Receiver { url, count, times }
+}
+
+fn webhooks(o: &Options) {
+    let server = Server::start_with(
+        Path::new(env!("CARGO_BIN_EXE_warden")),
+        ADMIN,
+        &[("WARDEN_WEBHOOKS_ALLOW_PRIVATE_DESTINATIONS", "true")],
+    );
+    let key = key(&server.base, "ingest");
+    let rx = receiver();
+    let agent = ureq::AgentBuilder::new().build();
+    for c in 0..8 {
+        let url = format!("{}/v1/communities/c{c}/webhooks", server.base);
+        let (status, _) = post(
+            &agent,
+            &url,
+            ADMIN,
+            &json!({"url": rx.url, "events": ["item.auto_decided"]}),
+        );
+        assert_eq!(status, 201, "webhook registered");
+    }
+    let texts = Arc::new(corpus());
+    let url = format!("{}/v1/content", server.base);
+    let counter = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let auto = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let auto_decided = auto.clone();
+    let report = drive(
+        "POST /v1/content (webhooks on)",
+        o.clients,
+        o.seconds,
+        move |_, agent, out| {
+            let n = counter.fetch_add(1, Ordering::Relaxed);
+            let text = &texts[n as usize % texts.len()];
+            let body = json!({"community": format!("c{}", n % 8), "content_id": format!("p{n}"),
+                          "author_id": "u", "text": text});
+            let mut decided = false;
+            let failed = timed(
+                out,
+                || {
+                    let (status, v) = post(agent, &url, &key, &body);
+                    decided = v["status"] == "decided";
+                    status
+                },
+                201,
+            );
+            if decided {
+                auto_decided.fetch_add(1, Ordering::Relaxed);
+            }
+            failed
+        },
+    );
+    let ended = Instant::now();
+    report.print();
+    // Drained: nothing new for 3 s (warm-up submissions deliver too).
+    let mut last = (rx.count.load(Ordering::Relaxed), Instant::now());
+    while last.1.elapsed() < Duration::from_secs(3) {
+        std::thread::sleep(Duration::from_millis(100));
+        let n = rx.count.load(Ordering::Relaxed);
+        if n != last.0 {
+            last = (n, Instant::now());
+        }
+    }
+    let (first, latest) = *rx.times.lock().expect("times");
+    let span = match (first, latest) {
+        (Some(a), Some(b)) => b.duration_since(a).as_secs_f64(),
+        _ => 0.0,
+    };
+    let delivered = rx.count.load(Ordering::Relaxed);
+    println!(
+        "  webhooks: {delivered} deliveries ({} auto-decided submissions counted during the measured window), \
+         {:.0} deliveries/s over {span:.1} s, the last {:.1} s after the load ended",
+        auto.load(Ordering::Relaxed),
+        delivered as f64 / span.max(0.001),
+        latest.map_or(0.0, |l| l.saturating_duration_since(ended).as_secs_f64()),
+    );
 }
 
 fn claim(o: &Options) {
@@ -569,6 +710,7 @@ fn main() {
             "content" => content(&o),
             "claim" => claim(&o),
             "suppress" => suppress(&o),
+            "webhooks" => webhooks(&o),
             _ => {}
         }
     }

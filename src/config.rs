@@ -43,6 +43,33 @@ pub struct Config {
     pub store: StoreConfig,
     pub suppression: SuppressionConfig,
     pub privacy: PrivacyConfig,
+    pub webhooks: WebhooksConfig,
+}
+
+/// Webhook delivery (see `domain::webhook`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WebhooksConfig {
+    /// Deliver to loopback, private, link-local and metadata addresses too
+    /// (`WARDEN_WEBHOOKS_ALLOW_PRIVATE_DESTINATIONS`). Off: such a
+    /// destination is refused when the webhook is created and again at each delivery
+    /// (the name may resolve elsewhere later), so a webhook cannot reach into the
+    /// network Warden runs in. Tests turn it on to use 127.0.0.1.
+    pub allow_private_destinations: bool,
+    /// Seconds an attempt may take, connecting included; redirects are not followed.
+    pub timeout_seconds: u64,
+    /// How often the delivery worker looks for new events and due retries when idle.
+    pub poll_millis: u64,
+}
+
+impl Default for WebhooksConfig {
+    fn default() -> WebhooksConfig {
+        WebhooksConfig {
+            allow_private_destinations: false,
+            timeout_seconds: 10,
+            poll_millis: 250,
+        }
+    }
 }
 
 /// The suppression-rule feed.
@@ -190,6 +217,7 @@ impl Default for Config {
             store: StoreConfig::default(),
             suppression: SuppressionConfig::default(),
             privacy: PrivacyConfig::default(),
+            webhooks: WebhooksConfig::default(),
         }
     }
 }
@@ -360,6 +388,10 @@ impl Config {
         if let Some(v) = var("WARDEN_MODEL") {
             self.engine.model = Some(PathBuf::from(v));
         }
+        if let Some(v) = var("WARDEN_WEBHOOKS_ALLOW_PRIVATE_DESTINATIONS") {
+            self.webhooks.allow_private_destinations =
+                parse_env("WARDEN_WEBHOOKS_ALLOW_PRIVATE_DESTINATIONS", &v)?;
+        }
         if let Some(v) = var("WARDEN_PATTERNS_ONLY") {
             self.engine.patterns_only = parse_env("WARDEN_PATTERNS_ONLY", &v)?;
         }
@@ -388,6 +420,9 @@ impl Config {
     /// Checks ranges and relations between keys.
     pub fn validate(&self) -> Result<()> {
         let fail = |key: &str, why: &str| Err(Error::config(format!("`{key}` {why}")));
+        if !(1..=60).contains(&self.webhooks.timeout_seconds) {
+            return fail("webhooks.timeout_seconds", "must be between 1 and 60");
+        }
         if self.data_dir.as_os_str().is_empty() {
             return fail("data_dir", "must not be empty");
         }

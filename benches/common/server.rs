@@ -15,6 +15,11 @@ pub struct Server {
 impl Server {
     /// Starts `binary` and waits for the line that names the port it bound.
     pub fn start(binary: &Path, admin_key: &str) -> Server {
+        Server::start_with(binary, admin_key, &[])
+    }
+
+    /// As [`Server::start`], with more environment variables.
+    pub fn start_with(binary: &Path, admin_key: &str, env: &[(&str, &str)]) -> Server {
         let dir = tempfile::tempdir().expect("temporary directory");
         let mut child = Command::new(binary)
             .args(["serve", "--bind", "127.0.0.1:0", "--data"])
@@ -22,6 +27,7 @@ impl Server {
             .env("WARDEN_ADMIN_KEY", admin_key)
             .env("WARDEN_RATE_LIMIT_PER_SECOND", "0")
             .env("WARDEN_LOG", "warn")
+            .envs(env.iter().copied())
             .stdout(Stdio::piped())
             .spawn()
             .expect("spawn warden serve");

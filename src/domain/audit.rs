@@ -29,6 +29,19 @@ pub enum AuditAction {
     /// An erasure (the target is the receipt id, never the author id).
     #[serde(rename = "subject.erase")]
     SubjectErase,
+    /// A reporter marked as a trusted flagger (the target is their pseudonym).
+    #[serde(rename = "trusted_flagger.add")]
+    TrustedFlaggerAdd,
+    #[serde(rename = "trusted_flagger.remove")]
+    TrustedFlaggerRemove,
+    /// The target is the webhook id.
+    #[serde(rename = "webhook.create")]
+    WebhookCreate,
+    #[serde(rename = "webhook.delete")]
+    WebhookDelete,
+    /// A failed or pending delivery sent again (the target is `<webhook id>/<seq>`).
+    #[serde(rename = "webhook.retry")]
+    WebhookRetry,
 }
 
 impl AuditAction {
@@ -40,6 +53,11 @@ impl AuditAction {
             AuditAction::WordlistPut => "wordlist.put",
             AuditAction::SubjectExport => "subject.export",
             AuditAction::SubjectErase => "subject.erase",
+            AuditAction::TrustedFlaggerAdd => "trusted_flagger.add",
+            AuditAction::TrustedFlaggerRemove => "trusted_flagger.remove",
+            AuditAction::WebhookCreate => "webhook.create",
+            AuditAction::WebhookDelete => "webhook.delete",
+            AuditAction::WebhookRetry => "webhook.retry",
         }
     }
 }

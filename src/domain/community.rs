@@ -27,6 +27,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::domain::notice::ReportPolicy;
 use crate::domain::suppress::SuppressionPolicy;
 use crate::engine::Engine;
 use crate::failure::Failure;
@@ -86,6 +87,10 @@ pub struct CommunityPolicy {
     /// The engine's safety nets (the identity guard is on by default), as in a [`Policy`].
     #[serde(default)]
     pub guards: Guards,
+    /// User reports: routing threshold and per-reporter rate limit (see `notice`).
+    /// Shown only once set: a policy document read back is the one written.
+    #[serde(default, skip_serializing_if = "ReportPolicy::is_default")]
+    pub reports: ReportPolicy,
 }
 
 /// Text is kept 30 days after the final decision unless the community says otherwise.
@@ -109,6 +114,7 @@ impl CommunityPolicy {
             retention_days: DEFAULT_RETENTION_DAYS,
             suppression: SuppressionPolicy::default(),
             guards: policy.guards,
+            reports: ReportPolicy::default(),
         }
     }
 
@@ -129,6 +135,7 @@ impl CommunityPolicy {
                 "`retention_days` must be at most 36500",
             ));
         }
+        self.reports.validate()?;
         self.suppression.validate()
     }
 

@@ -18,11 +18,13 @@ use crate::clock::Timestamp;
 use crate::domain::community::CommunityPolicy;
 use crate::domain::event::Event;
 use crate::domain::item::{Item, Outcome, Status};
+use crate::domain::notice::ReporterRecord;
 use crate::domain::privacy::SubjectId;
 use crate::domain::suppress::{
     diff, Cause, Current, RemovalHistory, RuleState, Subject, SubjectKind, SubjectRef, Wanted,
 };
 use crate::domain::transparency::DecisionRecord;
+use crate::domain::webhook::{outbox_events, OutboxEvent};
 use crate::failure::Failure;
 use crate::ids::{AuthorId, ItemId};
 
@@ -57,6 +59,9 @@ pub trait Held {
     /// The changed item's author id in plain (`None` once erased): a new author rule
     /// names its subject by it.
     fn author_id(&self) -> Result<Option<AuthorId>, Self::Error>;
+
+    /// A reporter's record (see `notice`), default when none is held.
+    fn reporter(&self, subject: &SubjectId) -> Result<ReporterRecord, Self::Error>;
 }
 
 /// An author's state that author rules follow.
@@ -102,6 +107,10 @@ pub struct Derived {
     pub rules: Vec<RuleChange>,
     /// Removal histories to store (an empty one may be stored or dropped).
     pub histories: Vec<(SubjectId, RemovalHistory)>,
+    /// Reporters' records to store: their reports' outcomes changed.
+    pub reporters: Vec<(SubjectId, ReporterRecord)>,
+    /// Events for the platform, to append to the webhook outbox in this order.
+    pub outbox: Vec<OutboxEvent>,
 }
 
 /// The consequences of `change` under the community's `policy` at `now` (see the module
@@ -123,10 +132,53 @@ pub fn consequences<H: Held>(
         decisions,
         rules: Vec::new(),
         histories: Vec::new(),
+        reporters: Vec::new(),
+        outbox: outbox_events(after, change.events),
     };
     content_rules(after, policy, held, &mut derived)?;
     author_rules(change, policy, held, now, &mut derived)?;
+    reporter_records(change, held, &mut derived)?;
     Ok(derived)
+}
+
+/// Reputation: a report resolved with a counted outcome enters its reporter's record; a
+/// report reopened (its decision undone) leaves it. Only reports whose state changed in
+/// this step are looked at, so each outcome is counted once.
+fn reporter_records<H: Held>(
+    change: &Transition<'_>,
+    held: &H,
+    derived: &mut Derived,
+) -> Result<(), H::Error> {
+    let mut records: Vec<(SubjectId, ReporterRecord)> = Vec::new();
+    for report in &change.after.reports {
+        let Some(reporter) = report.reporter else {
+            continue;
+        };
+        let before = change
+            .before
+            .and_then(|b| b.reports.iter().find(|r| r.id == report.id));
+        let was = before
+            .and_then(|r| r.resolution.as_ref())
+            .map(|r| r.outcome);
+        let now = report.resolution.as_ref().map(|r| r.outcome);
+        if was == now {
+            continue;
+        }
+        let at = match records.iter().position(|(s, _)| *s == reporter) {
+            Some(i) => i,
+            None => {
+                records.push((reporter, held.reporter(&reporter)?));
+                records.len() - 1
+            }
+        };
+        let record = &mut records[at].1;
+        match now.and_then(|o| o.counted()) {
+            Some(upheld) => record.count(&report.id, upheld),
+            None => record.uncount(&report.id),
+        }
+    }
+    derived.reporters = records;
+    Ok(())
 }
 
 /// Retention: a decided item's text is due `retention_days` after the decision; a date
@@ -270,6 +322,7 @@ mod tests {
         content: Vec<(Cause, Current)>,
         authors: HashMap<SubjectId, AuthorHeld>,
         author_id: Option<AuthorId>,
+        reporters: HashMap<SubjectId, ReporterRecord>,
     }
 
     impl Held for Fake {
@@ -282,6 +335,9 @@ mod tests {
         }
         fn author_id(&self) -> Result<Option<AuthorId>, Failure> {
             Ok(self.author_id.clone())
+        }
+        fn reporter(&self, subject: &SubjectId) -> Result<ReporterRecord, Failure> {
+            Ok(self.reporters.get(subject).cloned().unwrap_or_default())
         }
     }
 
@@ -515,5 +571,78 @@ mod tests {
         }
         let (pending, _) = self::item(Action::Review);
         assert_eq!(retention_due(&pending, &policy, at(0)), None);
+    }
+
+    /// A resolved report enters its reporter's record once; an undo takes it back out;
+    /// a decision's events become outbox events without remarks.
+    #[test]
+    fn reporter_records_and_the_outbox_follow_the_reports() {
+        use crate::domain::item::NewReport;
+        use crate::domain::notice::{Counted, ReportId, ReportPolicy, ReportReason};
+        use crate::domain::webhook::EventType;
+
+        let (mut item, _) = item(Action::Allow);
+        let reporter = SubjectId::from_bytes([9; 16]);
+        let id = ReportId::random();
+        let new = NewReport {
+            id: id.clone(),
+            reporter,
+            reason: ReportReason::Insult,
+            comment: None,
+            weight: 500,
+            trusted: false,
+            actor: KeyId::random(),
+            at: at(1),
+        };
+        let events = item.report(new, &ReportPolicy::default());
+        item.last_seq += events.len() as u64;
+        let m = KeyId::random();
+        let events = item
+            .claim(QueueName::Review, &m, at(1), at(2))
+            .expect("claim");
+        item.last_seq += events.len() as u64;
+        let before = item.clone();
+        let remarks = Remarks {
+            reason: "quoting the text".into(),
+            labels: vec![],
+            note: None,
+        };
+        let mut decided = item.clone();
+        let mut events = decided
+            .decide(&m, false, DecisionAction::Remove, &remarks, at(1))
+            .expect("decide");
+        for e in &mut events {
+            decided.last_seq += 1;
+            e.seq = decided.last_seq;
+        }
+        let d = derive(Some(&before), &decided, &events, &fake());
+        assert_eq!(
+            d.reporters,
+            [(
+                reporter,
+                crate::domain::notice::ReporterRecord {
+                    trusted: false,
+                    recent: vec![Counted {
+                        report: id.clone(),
+                        upheld: true
+                    }],
+                }
+            )]
+        );
+        let kinds: Vec<EventType> = d.outbox.iter().map(|e| e.kind).collect();
+        assert_eq!(kinds, [EventType::ItemDecided, EventType::ReportResolved]);
+        assert!(!serde_json::to_string(&d.outbox)
+            .expect("json")
+            .contains("quoting"));
+
+        let mut held = fake();
+        held.reporters.insert(reporter, d.reporters[0].1.clone());
+        let mut undone = decided.clone();
+        let events = undone.undo(&m, at(1)).expect("undo");
+        let d = derive(Some(&decided), &undone, &events, &held);
+        assert!(d.reporters[0].1.recent.is_empty());
+        // Nothing about the reports changed: no record is rewritten.
+        let d = derive(Some(&undone), &undone, &[], &held);
+        assert!(d.reporters.is_empty());
     }
 }

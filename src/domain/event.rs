@@ -24,6 +24,7 @@ use utoipa::ToSchema;
 
 use crate::clock::Timestamp;
 use crate::domain::item::{AppealResult, DecisionAction, Outcome, QueueName};
+use crate::domain::notice::{ReportId, ReportOutcome, ReportReason};
 use crate::ids::KeyId;
 use crate::schema::{self, string_schema};
 use crate::verdict::{Action, Category, EngineInfo, ModelInfo, Verdict};
@@ -50,7 +51,8 @@ pub enum EventKind {
     Undone,
     /// Someone asked to see the personal data redaction hides (`?reveal=pii`).
     PiiRevealed,
-    /// The author's data was erased (text, context, statement, author id).
+    /// A subject's data in the item was erased: the author's (text, context, statement,
+    /// author id), or a reporter's (their report's pseudonym and comment).
     Erased,
     /// The community's retention period ran out: the text is gone, the record stays.
     TextExpired,
@@ -58,6 +60,11 @@ pub enum EventKind {
     /// in the `submitted` event that follows is another author's. Which authors is not
     /// recorded here (personal data); the revisions keep their own.
     OwnershipChanged,
+    /// A user reported the item (see `notice`); `queue` is set when the report sent it
+    /// to review.
+    Reported,
+    /// A report was resolved: `report_outcome` says how.
+    ReportResolved,
 }
 
 /// Who did it: an API key, or Warden itself (auto-decisions, lease expiry, retention).
@@ -155,6 +162,15 @@ pub struct Event {
     pub engine: Option<EngineInfo>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<ModelInfo>,
+    /// `reported`, `report_resolved`: which report.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub report_id: Option<ReportId>,
+    /// `reported`, `report_resolved`: the report's reason.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub report_reason: Option<ReportReason>,
+    /// `report_resolved`: how it ended.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub report_outcome: Option<ReportOutcome>,
 }
 
 /// What a moderator wrote with a decision.
@@ -187,6 +203,9 @@ impl Event {
             scores: None,
             engine: None,
             model: None,
+            report_id: None,
+            report_reason: None,
+            report_outcome: None,
         }
     }
 
@@ -347,5 +366,39 @@ impl Event {
             ..Event::base(EventKind::Reversed, Actor::Key(actor.clone()), at)
         }
         .with_remarks(remarks)
+    }
+
+    /// A user report; `queue` when it sent the item to review. Who reported is not in
+    /// the event (personal data): the report holds their pseudonym.
+    pub fn reported(
+        actor: &KeyId,
+        at: Timestamp,
+        report: &ReportId,
+        reason: ReportReason,
+        queue: Option<QueueName>,
+    ) -> Event {
+        Event {
+            report_id: Some(report.clone()),
+            report_reason: Some(reason),
+            queue,
+            ..Event::base(EventKind::Reported, Actor::Key(actor.clone()), at)
+        }
+    }
+
+    /// A report resolved by `actor` (a decision), or by Warden (`None`).
+    pub fn report_resolved(
+        actor: Option<&KeyId>,
+        at: Timestamp,
+        report: &ReportId,
+        reason: ReportReason,
+        outcome: ReportOutcome,
+    ) -> Event {
+        let actor = actor.map_or(Actor::System, |k| Actor::Key(k.clone()));
+        Event {
+            report_id: Some(report.clone()),
+            report_reason: Some(reason),
+            report_outcome: Some(outcome),
+            ..Event::base(EventKind::ReportResolved, actor, at)
+        }
     }
 }

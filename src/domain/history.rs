@@ -98,6 +98,17 @@ pub fn check_history(item: &Item, events: &[Event]) -> Result<(), String> {
                 s.lease = Some((e.actor.clone(), e.lease_expires_at));
                 s.outcome = e.outcome;
             }
+            // A report sends an allowed or labelled item to review, keeping its outcome.
+            EventKind::Reported => {
+                if let Some(queue) = e.queue {
+                    if s.status != Some(Status::Decided) {
+                        return bad("a report sent an item to review that was not decided");
+                    }
+                    s.status = Some(Status::Pending);
+                    s.queue = Some(queue);
+                }
+            }
+            EventKind::ReportResolved => {}
             // Privacy events change what is held, not where the item is; an ownership
             // change is followed by the `submitted` of the revision it came with.
             EventKind::PiiRevealed

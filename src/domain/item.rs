@@ -23,6 +23,12 @@
 //! A new revision (edited text) re-enters this diagram from the start: the lease, the
 //! appeal and the previous outcome belong to the old text.
 //!
+//! **User reports** (`notices.rs`, rules in `notice`) ride along: a report on an allowed
+//! or labelled item may send it to review (`reported`), the decision that settles it
+//! resolves the open reports (`report_resolved` events right after the decision's own,
+//! so an undo that takes the decision back reopens them), and a new revision supersedes
+//! them.
+//!
 //! Transitions are pure functions of the item, so the store may retry them.
 //!
 //! Personal data in an item (the author id, an appeal statement) and in a revision (text,
@@ -34,6 +40,7 @@ use utoipa::ToSchema;
 
 use crate::clock::Timestamp;
 use crate::domain::event::{Event, Remarks};
+use crate::domain::notice::Report;
 use crate::domain::privacy::{Personal, Removal, SubjectId};
 use crate::domain::queue;
 use crate::failure::Failure;
@@ -41,7 +48,10 @@ use crate::ids::{AuthorId, CommunityId, ContentId, ContentText, ItemId, KeyId};
 use crate::verdict::{Action, Verdict};
 use crate::Code;
 
+mod notices;
 mod ownership;
+
+pub use self::notices::NewReport;
 
 /// The three human queues.
 #[derive(
@@ -167,6 +177,14 @@ pub struct UndoPoint {
     /// Whether the decision settled a pending appeal.
     #[serde(default)]
     pub settled_appeal: bool,
+    /// How many `report_resolved` events followed the decision's own (`seq` names the
+    /// last of them): an undo reopens those reports.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub reports_resolved: u32,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -231,6 +249,9 @@ pub struct Item {
     /// The last moderator decision, while it might still be undone.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub undo: Option<UndoPoint>,
+    /// User reports on the item, oldest first (see `notice`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reports: Vec<Report>,
 }
 
 /// Items stored before the digest was optional say `""` for "no digest".
@@ -332,6 +353,7 @@ impl Item {
             text_removed: None,
             last_seq: 0,
             undo: None,
+            reports: Vec::new(),
         };
         let (revision, events) = item.revise(sub, subject, digest);
         (item, revision, events)
@@ -541,7 +563,8 @@ impl Item {
         self.undo = match (own_lease, self.enqueued_at) {
             (Some(until), Some(enqueued_at)) => Some(UndoPoint {
                 by: actor.clone(),
-                // The decision's event is the next one: decisions write exactly one.
+                // The decision's event is the next one; `report_resolved` events may
+                // follow it (set below).
                 seq: self.last_seq + 1,
                 until,
                 action,
@@ -550,6 +573,7 @@ impl Item {
                 outcome: self.outcome,
                 labels: self.labels.clone(),
                 settled_appeal: appeal_pending,
+                reports_resolved: 0,
             }),
             _ => None,
         };
@@ -581,7 +605,15 @@ impl Item {
             appeal.result = Some(event.appeal.unwrap_or(AppealResult::Upheld));
         }
         self.settle(outcome, labels);
-        Ok(vec![event])
+        let decision_seq = self.last_seq + 1;
+        let mut events = vec![event];
+        events.extend(self.resolve_reports(actor, now, decision_seq));
+        // The undo point names the step's last event: any later one ends the chance.
+        if let Some(undo) = &mut self.undo {
+            undo.seq = self.last_seq + events.len() as u64;
+            undo.reports_resolved = (events.len() - 1) as u32;
+        }
+        Ok(events)
     }
 
     /// Until when `actor` may still undo the last decision at `now`, if they may.
@@ -628,6 +660,7 @@ impl Item {
         if let Some(appeal) = self.appeal.as_mut().filter(|_| point.settled_appeal) {
             appeal.result = None;
         }
+        self.reopen_reports(point.seq - u64::from(point.reports_resolved));
         self.undo = None;
         self.updated_at = now;
         Ok(vec![Event::undone(

@@ -1,11 +1,13 @@
 //! The moderation domain: pure types and rules, no store and no I/O.
 //!
 //! * [`item`] and [`event`]: items, their lifecycle and its append-only history;
+//! * [`notice`]: user reports, reporters' reputation and report routing;
 //! * [`queue`]: priority and the order the human queues are served in;
 //! * [`suppress`]: suppression rules, the policy that derives them, and the rule diff;
 //! * [`community`]: per-community policy documents and compiled rules;
 //! * [`privacy`]: subjects, sealed personal data, redaction, receipts and exports;
 //! * [`transparency`]: decision records, DSA statements of reasons and reports;
+//! * [`webhook`]: events for platforms, their signatures and delivery rules;
 //! * [`audit`]: the audit log's records;
 //! * [`feedback`]: score feedback, a caller's correction of Warden's scores.
 //!
@@ -19,7 +21,9 @@ pub mod event;
 pub mod feedback;
 pub mod history;
 pub mod item;
+pub mod notice;
 pub mod privacy;
 pub mod queue;
 pub mod suppress;
 pub mod transparency;
+pub mod webhook;

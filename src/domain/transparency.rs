@@ -14,7 +14,7 @@
 //! | `decision_ground` | `DECISION_GROUND_INCOMPATIBLE_CONTENT`: Warden applies community policy, it does not judge legality (`incompatible_content_illegal: "No"`) |
 //! | `category` | `threat` → `STATEMENT_CATEGORY_VIOLENCE`; `self_harm` → `STATEMENT_CATEGORY_SELF_HARM`; `sexual` → `STATEMENT_CATEGORY_PORNOGRAPHY_OR_SEXUALIZED_CONTENT`; `identity_attack`, `insult`, `profanity`, `toxicity` → `STATEMENT_CATEGORY_ILLEGAL_OR_HARMFUL_SPEECH`; no harm score → `STATEMENT_CATEGORY_SCOPE_OF_PLATFORM_SERVICE` |
 //! | `content_type` | `["CONTENT_TYPE_TEXT"]` |
-//! | `source_type` | `SOURCE_VOLUNTARY` (own-initiative moderation; Warden takes no Art. 16 notices) |
+//! | `source_type` | `SOURCE_TRUSTED_NOTIFIER` when the decision resolved a trusted flagger's report, `SOURCE_ARTICLE_16` when it resolved a user report, else `SOURCE_VOLUNTARY` (own-initiative moderation) |
 //! | `automated_detection` | `Yes` when Warden's scoring flagged the content, else `No` (a community that sends everything to review) |
 //! | `automated_decision` | `AUTOMATED_DECISION_FULLY` for `auto_decided`; `AUTOMATED_DECISION_NOT_AUTOMATED` for a moderator's decision (scores inform, a person decides) |
 //! | `decision_facts`, `incompatible_content_ground`, `incompatible_content_explanation` | generated from the category, scores and who decided; never the text or a moderator's note |
@@ -29,6 +29,7 @@ use utoipa::ToSchema;
 use crate::clock::Timestamp;
 use crate::domain::event::{Event, EventKind};
 use crate::domain::item::{AppealResult, Item, Outcome};
+use crate::domain::notice::{ReportOutcome, ReportReason};
 use crate::ids::{CommunityId, ItemId};
 use crate::verdict::Category;
 
@@ -62,6 +63,29 @@ pub struct DecisionRecord {
     pub content_date: Timestamp,
     /// When the revision decided on was submitted (time to decision).
     pub submitted_at: Timestamp,
+    /// A decision: how many user reports it resolved.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub notices: u32,
+    /// A decision: whether a trusted flagger's report was among them.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub trusted_notice: bool,
+    /// `report_resolved`: the notice, without its reporter or comment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notice: Option<NoticeRecord>,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
+}
+
+/// A resolved user report (DSA Art. 16 notice) as transparency counts it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NoticeRecord {
+    pub reason: ReportReason,
+    pub trusted: bool,
+    pub outcome: ReportOutcome,
+    /// When the notice came: the time to decision runs from here.
+    pub reported_at: Timestamp,
 }
 
 impl DecisionRecord {
@@ -75,9 +99,36 @@ impl DecisionRecord {
                 | EventKind::Reversed
                 | EventKind::Appealed
                 | EventKind::Undone
+                | EventKind::ReportResolved
         ) {
             return None;
         }
+        let notice = match event.kind {
+            EventKind::ReportResolved => {
+                let report = item
+                    .reports
+                    .iter()
+                    .find(|r| Some(&r.id) == event.report_id.as_ref())?;
+                Some(NoticeRecord {
+                    reason: report.reason,
+                    trusted: report.trusted,
+                    outcome: event.report_outcome?,
+                    reported_at: report.at,
+                })
+            }
+            _ => None,
+        };
+        // The reports a decision resolved name it by its seq (see `notice::Resolution`).
+        let resolved: Vec<_> = item
+            .reports
+            .iter()
+            .filter(|r| {
+                notice.is_none()
+                    && r.resolution
+                        .as_ref()
+                        .is_some_and(|x| x.seq == event.seq && x.outcome.counted().is_some())
+            })
+            .collect();
         let category = item.verdict.top_category();
         Some(DecisionRecord {
             at: event.at,
@@ -94,6 +145,9 @@ impl DecisionRecord {
             score: category.map_or(0.0, |c| item.verdict.category(c)),
             content_date: item.created_at,
             submitted_at: item.submitted_at,
+            notices: resolved.len() as u32,
+            trusted_notice: resolved.iter().any(|r| r.trusted),
+            notice,
         })
     }
 
@@ -176,7 +230,11 @@ fn content_types() -> utoipa::openapi::schema::Array {
 }
 
 fn source_types() -> utoipa::openapi::schema::Object {
-    crate::schema::one_of(&["SOURCE_VOLUNTARY"])
+    crate::schema::one_of(&[
+        "SOURCE_VOLUNTARY",
+        "SOURCE_ARTICLE_16",
+        "SOURCE_TRUSTED_NOTIFIER",
+    ])
 }
 
 fn automated_decisions() -> utoipa::openapi::schema::Object {
@@ -239,7 +297,11 @@ impl Statement {
             incompatible_content_illegal: "No",
             category: dsa_category(record.category),
             content_type: vec!["CONTENT_TYPE_TEXT"],
-            source_type: "SOURCE_VOLUNTARY",
+            source_type: match (record.trusted_notice, record.notices) {
+                (true, _) => "SOURCE_TRUSTED_NOTIFIER",
+                (false, 0) => "SOURCE_VOLUNTARY",
+                (false, _) => "SOURCE_ARTICLE_16",
+            },
             automated_detection: if record.flagged { "Yes" } else { "No" },
             automated_decision: if record.automated {
                 "AUTOMATED_DECISION_FULLY"
@@ -302,6 +364,24 @@ pub struct Report {
     pub undone: u64,
     /// From submission of the revision to its decision; appeal outcomes not included.
     pub median_seconds_to_decision: Medians,
+    /// User reports (DSA Art. 15(1)(b)) resolved in the period.
+    pub notices: Notices,
+}
+
+/// User reports resolved in a period: by reason, from trusted flaggers, by what was done,
+/// and how long from notice to decision.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, ToSchema)]
+pub struct Notices {
+    pub resolved: u64,
+    pub by_reason: BTreeMap<String, u64>,
+    /// From trusted flaggers (DSA Art. 22).
+    pub trusted: u64,
+    /// `upheld` (removed or labelled for the reason), `rejected`, `already_removed`,
+    /// `superseded` (edited before a decision).
+    pub by_outcome: BTreeMap<String, u64>,
+    /// From the notice to the decision that resolved it (upheld and rejected ones).
+    #[schema(required = true)]
+    pub median_seconds_to_decision: Option<f64>,
 }
 
 fn median(mut v: Vec<f64>) -> Option<f64> {
@@ -340,9 +420,26 @@ impl Report {
             appeals: Appeals::default(),
             undone: 0,
             median_seconds_to_decision: Medians::default(),
+            notices: Notices::default(),
         };
         let (mut all, mut automated, mut human) = (Vec::new(), Vec::new(), Vec::new());
+        let mut notice_times = Vec::new();
         for r in records {
+            if let Some(n) = &r.notice {
+                let notices = &mut report.notices;
+                notices.resolved += 1;
+                *notices.by_reason.entry(n.reason.to_string()).or_default() += 1;
+                *notices
+                    .by_outcome
+                    .entry(n.outcome.as_str().to_string())
+                    .or_default() += 1;
+                notices.trusted += u64::from(n.trusted);
+                if n.outcome.counted().is_some() {
+                    notice_times
+                        .push((r.at.millis() - n.reported_at.millis()).max(0) as f64 / 1000.0);
+                }
+                continue;
+            }
             if r.kind == EventKind::Appealed {
                 report.appeals.received += 1;
                 continue;
@@ -381,6 +478,7 @@ impl Report {
                 }
             }
         }
+        report.notices.median_seconds_to_decision = median(notice_times);
         report.median_seconds_to_decision = Medians {
             all: median(all),
             automated: median(automated),
@@ -461,7 +559,56 @@ mod tests {
             score: 0.95,
             content_date: Timestamp::from_millis(1_700_000_000_000),
             submitted_at: Timestamp::from_millis(1_700_000_000_000),
+            notices: 0,
+            trusted_notice: false,
+            notice: None,
         }
+    }
+
+    #[test]
+    fn notices_are_counted_by_reason_trust_and_outcome_with_time_to_decision() {
+        let notice = |reason, trusted, outcome, waited: i64| DecisionRecord {
+            notice: Some(NoticeRecord {
+                reason,
+                trusted,
+                outcome,
+                reported_at: Timestamp::from_millis(1_700_000_000_000 + (100 - waited) * 1000),
+            }),
+            ..record(EventKind::ReportResolved, None, false, 100)
+        };
+        let records = [
+            notice(ReportReason::Spam, false, ReportOutcome::Upheld, 10),
+            notice(ReportReason::Spam, true, ReportOutcome::Rejected, 30),
+            notice(
+                ReportReason::Threat,
+                false,
+                ReportOutcome::AlreadyRemoved,
+                0,
+            ),
+            record(EventKind::Decided, Some(Outcome::Remove), false, 100),
+        ];
+        let (from, to) = (Timestamp::from_millis(0), Timestamp::from_millis(1));
+        let r = Report::of(&records, from, to, None);
+        assert_eq!(r.decisions, 1, "notices are not decisions");
+        assert_eq!(r.notices.resolved, 3);
+        assert_eq!(r.notices.by_reason["spam"], 2);
+        assert_eq!(r.notices.trusted, 1);
+        assert_eq!(r.notices.by_outcome["already_removed"], 1);
+        assert_eq!(r.notices.median_seconds_to_decision, Some(20.0));
+        assert!(Statement::of(&records[0]).is_none());
+
+        // A decision that resolved notices says where it came from.
+        let mut decided = record(EventKind::Decided, Some(Outcome::Remove), false, 100);
+        decided.notices = 1;
+        assert_eq!(
+            Statement::of(&decided).unwrap().source_type,
+            "SOURCE_ARTICLE_16"
+        );
+        decided.trusted_notice = true;
+        assert_eq!(
+            Statement::of(&decided).unwrap().source_type,
+            "SOURCE_TRUSTED_NOTIFIER"
+        );
     }
 
     #[test]

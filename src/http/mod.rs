@@ -59,6 +59,7 @@ use crate::ids::KeyId;
 use crate::moderation::communities::Communities;
 use crate::moderation::feed::Suppressions;
 use crate::moderation::keys;
+use crate::moderation::webhooks;
 use crate::scorer::Scorer;
 use crate::store::{GroupCommit, SledStore, Store};
 
@@ -81,6 +82,8 @@ pub struct AppState {
     /// an atomic check-and-set in the store), but concurrent claimers otherwise all race
     /// for the same top items and mostly lose, wasting a transaction per loss.
     pub(crate) claims: std::sync::Mutex<()>,
+    /// Per-reporter report counts for the communities' rate limits.
+    pub(crate) reports: crate::moderation::notices::ReportLimiter,
 }
 
 impl AppState {
@@ -141,6 +144,7 @@ impl AppState {
             suppressions,
             closing: tokio::sync::watch::channel(false).0,
             claims: std::sync::Mutex::new(()),
+            reports: Default::default(),
             store,
             config,
         };
@@ -364,7 +368,31 @@ pub fn spawn_sweepers(state: &web::Data<AppState>) -> Vec<actix_web::rt::task::J
             "retention",
             AppState::sweep_retention,
         )),
+        actix_web::rt::spawn(deliver_webhooks(state.clone())),
     ]
+}
+
+/// The webhook delivery worker (see `moderation::webhooks`): fans new outbox events out
+/// and attempts due deliveries, off the request path; polls while idle.
+async fn deliver_webhooks(state: web::Data<AppState>) {
+    let sender = Arc::new(webhooks::HttpSender::new(&state.config.webhooks));
+    let idle = Duration::from_millis(state.config.webhooks.poll_millis.max(10));
+    loop {
+        let (s, sender) = (state.clone(), sender.clone());
+        let busy = web::block(move || -> Result<usize, Failure> {
+            let now = Timestamp::now();
+            Ok(webhooks::fan_out(&*s.store, now)?
+                + webhooks::deliver_due(&*s.store, &*sender, now)?)
+        })
+        .await;
+        match busy {
+            Ok(Ok(n)) if n > 0 => continue,
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => tracing::error!(error = %e, "webhook delivery failed"),
+            Err(e) => tracing::error!(error = %e, "webhook delivery did not run"),
+        }
+        actix_web::rt::time::sleep(idle).await;
+    }
 }
 
 /// Runs `job` every `every`; when it changed something, waits for the group commit so

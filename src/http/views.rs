@@ -14,7 +14,8 @@ use crate::auth::{ApiKey, Role};
 use crate::clock::Timestamp;
 use crate::domain::event::Event;
 use crate::domain::item::{AppealResult, Item, Outcome, QueueName, Status};
-use crate::domain::privacy::{redact, Removal};
+use crate::domain::notice::{Report, ReportId, ReportReason, ReporterRecord};
+use crate::domain::privacy::{redact, Personal, Removal, SubjectId};
 use crate::domain::queue::priority_at;
 use crate::domain::suppress::Rule;
 use crate::domain::transparency::Statement;
@@ -78,8 +79,101 @@ pub struct ItemView {
     pub context: Option<serde_json::Map<String, serde_json::Value>>,
     pub verdict: Verdict,
     pub pii: Pii,
+    /// User reports on the item (absent when there are none).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reports: Option<ReportsView>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
+}
+
+/// An item's user reports: counts, and each report with its comment masked like the
+/// text (shown when revealed), its reporter's accuracy and trusted mark, never the
+/// reporter's id.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReportsView {
+    pub count: usize,
+    pub open: usize,
+    /// Open reports by reason.
+    pub reasons: BTreeMap<ReportReason, usize>,
+    /// The open reports' total weight, in reports of a new reporter (see `notice`).
+    pub open_weight: f64,
+    pub trusted: bool,
+    pub items: Vec<ReportView>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReportView {
+    pub report_id: ReportId,
+    pub reason: ReportReason,
+    pub revision: u32,
+    /// `null` when none was given, or it was dropped (retention, erasure).
+    #[schema(required = true)]
+    pub comment: Option<String>,
+    pub at: Timestamp,
+    pub trusted: bool,
+    /// The weight the report carried, 0..1 (a trusted flagger's is 1000).
+    pub weight: f64,
+    /// The reporter's smoothed accuracy now, in this community (`null` once erased).
+    #[schema(required = true)]
+    pub reporter_accuracy: Option<f64>,
+    /// `open`, or how it was resolved.
+    #[schema(value_type = String)]
+    pub status: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resolved_at: Option<Timestamp>,
+}
+
+impl ReportsView {
+    fn render(
+        reports: Vec<Report>,
+        reporters: &[(SubjectId, ReporterRecord)],
+        show: impl Fn(String) -> String,
+    ) -> Option<ReportsView> {
+        if reports.is_empty() {
+            return None;
+        }
+        let open: Vec<&Report> = reports.iter().filter(|r| r.is_open()).collect();
+        let mut reasons = BTreeMap::new();
+        for r in &open {
+            *reasons.entry(r.reason).or_insert(0) += 1;
+        }
+        let weight: u64 = open.iter().map(|r| u64::from(r.weight)).sum();
+        let (count, open_count) = (reports.len(), open.len());
+        let trusted = open.iter().any(|r| r.trusted);
+        let items = reports
+            .into_iter()
+            .map(|r| {
+                let accuracy = r.reporter.map(|s| {
+                    reporters
+                        .iter()
+                        .find(|(k, _)| *k == s)
+                        .map_or(ReporterRecord::default().reputation(), |(_, rec)| {
+                            rec.reputation()
+                        })
+                });
+                ReportView {
+                    report_id: r.id,
+                    reason: r.reason,
+                    revision: r.revision,
+                    comment: r.comment.and_then(Personal::into_plain).map(&show),
+                    at: r.at,
+                    trusted: r.trusted,
+                    weight: f64::from(r.weight) / 1000.0,
+                    reporter_accuracy: accuracy.map(|a| (a * 1000.0).round() / 1000.0),
+                    status: r.resolution.as_ref().map_or("open", |x| x.outcome.as_str()),
+                    resolved_at: r.resolution.map(|x| x.at),
+                }
+            })
+            .collect();
+        Some(ReportsView {
+            count,
+            open: open_count,
+            reasons,
+            open_weight: weight as f64 / 1000.0,
+            trusted,
+            items,
+        })
+    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -108,11 +202,16 @@ impl ItemView {
     /// The view of an item as read whole at `now`, personal data masked unless `pii`
     /// says revealed.
     pub fn render(record: ItemRecord, now: Timestamp, pii: Pii) -> ItemView {
-        let ItemRecord { item, revision } = record;
+        let ItemRecord {
+            mut item,
+            revision,
+            reporters,
+        } = record;
         let show = |text: String| match pii {
             Pii::Masked => redact::mask(&text),
             Pii::Revealed => text,
         };
+        let reports = ReportsView::render(std::mem::take(&mut item.reports), &reporters, show);
         let context = revision.context.and_then(|c| c.into_plain()).map(|mut c| {
             if pii == Pii::Masked {
                 c.values_mut().for_each(redact::mask_json);
@@ -157,6 +256,7 @@ impl ItemView {
             context,
             verdict: item.verdict,
             pii,
+            reports,
             created_at: item.created_at,
             updated_at: item.updated_at,
         }

@@ -80,13 +80,16 @@ pub fn claim(
 }
 
 /// A page of `queue`: the items waiting (unleased) after `cursor`, whole, highest
-/// priority first, and the cursor of the next page if there is one. Blocking.
+/// priority first, and the cursor of the next page if there is one. With
+/// `reported_only`, the page keeps only items with open user reports (so it may hold
+/// fewer than `limit` while more follow). Blocking.
 pub fn waiting(
     store: &dyn Store,
     queue: QueueName,
     communities: &CommunityFilter<'_>,
     cursor: Option<Cursor>,
     limit: usize,
+    reported_only: bool,
 ) -> Result<(Vec<ItemRecord>, Option<Cursor>), Failure> {
     let mut entries = store.queue(queue, communities, cursor, limit + 1)?;
     let more = entries.len() > limit;
@@ -95,7 +98,8 @@ pub fn waiting(
     for entry in &entries {
         // Claimed or decided since the index was read: skip it.
         if let Some(item) = store.item(&entry.item_id)? {
-            if QueueEntry::of(&item).is_some() {
+            let reported = !item.open_reports().is_empty();
+            if QueueEntry::of(&item).is_some() && (reported || !reported_only) {
                 out.push(items::record(store, item)?);
             }
         }

@@ -8,7 +8,9 @@
 use crate::clock::Timestamp;
 use crate::domain::event::Event;
 use crate::domain::item::{Item, Revision};
+use crate::domain::notice::ReporterRecord;
 use crate::domain::privacy::redact;
+use crate::domain::privacy::SubjectId;
 use crate::failure::Failure;
 use crate::ids::ItemId;
 use crate::store::{Change, Store};
@@ -26,6 +28,9 @@ pub type Transition<'a> = dyn Fn(&mut Item, Timestamp) -> Result<Vec<Event>, Fai
 pub struct ItemRecord {
     pub item: Item,
     pub revision: Revision,
+    /// The records of the item's reporters (their accuracy and trusted mark), by
+    /// pseudonym; the ones with nothing held are absent.
+    pub reporters: Vec<(SubjectId, ReporterRecord)>,
 }
 
 /// The item `id`, if the caller may see it. Blocking.
@@ -41,7 +46,20 @@ pub fn record(store: &dyn Store, mut item: Item) -> Result<ItemRecord, Failure> 
         .revision(&item.id, item.revision)?
         .ok_or_else(|| Failure::internal(format!("item {} lacks its revision", item.id)))?;
     store.open_item(&mut item)?;
-    Ok(ItemRecord { item, revision })
+    let mut reporters: Vec<(SubjectId, ReporterRecord)> = Vec::new();
+    for subject in item.reports.iter().filter_map(|r| r.reporter) {
+        if reporters.iter().any(|(s, _)| *s == subject) {
+            continue;
+        }
+        if let Some(record) = store.reporter(&subject)? {
+            reporters.push((subject, record));
+        }
+    }
+    Ok(ItemRecord {
+        item,
+        revision,
+        reporters,
+    })
 }
 
 /// The item `id` whole, if the caller may see it. Blocking.

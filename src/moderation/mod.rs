@@ -11,9 +11,11 @@
 //! * [`feed`]: the suppression change log as a feed, and the active-rule index;
 //! * [`items`]: reading one item whole, its history, and changing it;
 //! * [`keys`]: creating, revoking and listing API keys, with their audit records;
+//! * [`notices`]: user reports (notice and action) and trusted flaggers;
 //! * [`reports`]: an author's record, statements of reasons, transparency reports;
 //! * [`subjects`]: data-subject requests, export and erasure;
-//! * [`submit`]: a scored text as a submission, and storing a batch.
+//! * [`submit`]: a scored text as a submission, and storing a batch;
+//! * [`webhooks`]: webhook endpoints, their delivery log, and the delivery worker.
 
 pub mod audit;
 pub mod claims;
@@ -23,6 +25,8 @@ pub mod feed;
 pub mod feedback;
 pub mod items;
 pub mod keys;
+pub mod notices;
 pub mod reports;
 pub mod subjects;
 pub mod submit;
+pub mod webhooks;

@@ -23,6 +23,12 @@
 //!   decides no policy itself.
 //! * **Score feedback** (see `domain::feedback`) is appended on its own: it holds no text
 //!   and no personal data, and touches nothing else.
+//! * **User reports** live in their item and change with it; reporters are subjects like
+//!   authors (pseudonym, key, `items_of_subject`), and their records change in the item's
+//!   step ([`Store::reporter`]).
+//! * **Webhook outbox**: the events a change leads to are appended in the change's own
+//!   atomic step, numbered without gaps in commit order ([`Store::outbox`]); deliveries
+//!   and their fan-out cursor move together ([`Store::put_deliveries`]).
 //!
 //! [`SledStore`] is the one backend today.
 
@@ -44,12 +50,14 @@ use crate::domain::event::Event;
 use crate::domain::feedback::ScoreFeedback;
 use crate::domain::history::check_history;
 use crate::domain::item::{Item, QueueName, Revision, Submission, Submitted};
+use crate::domain::notice::ReporterRecord;
 use crate::domain::privacy::{ExportItem, Receipt, SubjectId};
 use crate::domain::queue::{CommunityFilter, Cursor, QueueEntry};
 use crate::domain::suppress::{Rule, RuleId};
 use crate::domain::transparency::{DecisionCursor, DecisionRecord};
+use crate::domain::webhook::{Delivery, OutboxEvent, Webhook, WebhookId};
 use crate::failure::Failure;
-use crate::ids::{AuthorId, CommunityId, ItemId, KeyId};
+use crate::ids::{AuthorId, CommunityId, ContentId, ItemId, KeyId};
 
 /// A change to one item: mutates it and returns the events describing the change, or
 /// refuses. Must be a pure function of the item: a backend may call it more than once.
@@ -62,6 +70,13 @@ pub trait Store: Send + Sync {
     /// `(community, content_id)`, a new revision when the text changed, nothing when it
     /// did not. Results are in input order.
     fn submit(&self, batch: &[Submission]) -> Result<Vec<Submitted>, Failure>;
+
+    /// The id of the item holding `content_id` in `community`, if there is one.
+    fn item_by_content(
+        &self,
+        community: &CommunityId,
+        content_id: &ContentId,
+    ) -> Result<Option<ItemId>, Failure>;
 
     /// The item as stored: its author id and appeal statement sealed.
     fn item(&self, id: &ItemId) -> Result<Option<Item>, Failure>;
@@ -198,6 +213,70 @@ pub trait Store: Send + Sync {
         after: Option<u64>,
         limit: usize,
     ) -> Result<Vec<(u64, ScoreFeedback)>, Failure>;
+
+    // User reports (`domain::notice`). Reports live in their item (`Item::reports`) and
+    // change through `update`; in that step a backend also seals each plain report
+    // comment under its reporter's key (created if needed), lists the item under the
+    // reporter's subject (`items_of_subject`), and stores `Derived::reporters`.
+
+    /// A user's pseudonym in a community: the same [`SubjectId`] as an author with that
+    /// id there, so a person's content and reports are one subject for erasure and
+    /// export. Deterministic for a data directory; no I/O.
+    fn pseudonym(&self, community: &CommunityId, user: &AuthorId) -> SubjectId;
+
+    /// A reporter's record, `None` when nothing is held (never trusted, no counted
+    /// outcome). Erasure of the subject deletes it.
+    fn reporter(&self, subject: &SubjectId) -> Result<Option<ReporterRecord>, Failure>;
+
+    /// Sets a reporter's trusted mark (creating the record if needed, keeping its
+    /// outcomes) and appends `audit`, in one atomic step.
+    fn set_trusted(
+        &self,
+        subject: &SubjectId,
+        trusted: bool,
+        audit: &AuditRecord,
+    ) -> Result<(), Failure>;
+
+    // Webhooks (`domain::webhook`). `update`, `submit` and `erase` append
+    // `Derived::outbox` (erase: one `subject.erased` event per call) to the outbox in
+    // their own atomic step, numbered 1, 2, … without gaps in commit order.
+
+    /// Every webhook ever created (deleted ones have `deleted_at`), secrets opened.
+    fn webhooks(&self) -> Result<Vec<Webhook>, Failure>;
+
+    /// Creates or replaces a webhook (deletion is a replace), sealing its secret, with
+    /// its audit record, atomically.
+    fn put_webhook(&self, webhook: &Webhook, audit: &AuditRecord) -> Result<(), Failure>;
+
+    /// The last outbox seq committed (0 when empty).
+    fn outbox_seq(&self) -> Result<u64, Failure>;
+
+    /// Up to `limit` outbox events with seq > `after`, in order.
+    fn outbox(&self, after: u64, limit: usize) -> Result<Vec<(u64, OutboxEvent)>, Failure>;
+
+    /// The last outbox seq turned into deliveries ([`Store::put_deliveries`]); 0 at first.
+    fn fanout_cursor(&self) -> Result<u64, Failure>;
+
+    /// Creates or replaces deliveries (keyed by webhook and seq) and, with `fanned_out`,
+    /// sets the fan-out cursor and deletes the outbox entries from the old cursor up to
+    /// it (the deliveries carry their events), all in one atomic step. A pending delivery
+    /// is listed by [`Store::pending_deliveries`], others are not.
+    fn put_deliveries(
+        &self,
+        deliveries: &[Delivery],
+        fanned_out: Option<u64>,
+    ) -> Result<(), Failure>;
+
+    /// Up to `limit` of a webhook's deliveries with seq > `after`, by seq.
+    fn deliveries(
+        &self,
+        webhook: &WebhookId,
+        after: Option<u64>,
+        limit: usize,
+    ) -> Result<Vec<Delivery>, Failure>;
+
+    /// Up to `limit` pending deliveries of every webhook, by seq (then webhook id).
+    fn pending_deliveries(&self, limit: usize) -> Result<Vec<Delivery>, Failure>;
 }
 
 /// What [`verify`] found.

@@ -44,13 +44,17 @@ pub fn document() -> &'static Value {
 }
 
 /// Whether `path` (no query string) fits the route template `template`: the same
-/// segments, a `{…}` matching any one non-empty segment.
+/// segments, a `{…}` matching any one non-empty segment (or its start, before a literal
+/// suffix such as `:retry`).
 fn fits(template: &str, path: &str) -> bool {
     let (t, p): (Vec<&str>, Vec<&str>) = (template.split('/').collect(), path.split('/').collect());
     t.len() == p.len()
         && t.iter().zip(&p).all(|(t, p)| {
             if t.starts_with('{') && t.ends_with('}') {
                 !p.is_empty()
+            } else if let Some((_, suffix)) = t.split_once('}').filter(|_| t.starts_with('{')) {
+                // `{delivery_id}:retry`: a non-empty value, then the literal suffix.
+                p.len() > suffix.len() && p.ends_with(suffix)
             } else {
                 t == p
             }
@@ -188,6 +192,10 @@ fn paths_find_their_templates_in_table_order() {
         Some("/v1/items/{id}/events")
     );
     assert_eq!(template_of("/v1/content:batch"), Some("/v1/content:batch"));
+    assert_eq!(
+        template_of("/v1/communities/a/webhooks/w/deliveries/7:retry"),
+        Some("/v1/communities/{id}/webhooks/{webhook_id}/deliveries/{delivery_id}:retry")
+    );
     assert_eq!(template_of("/v1/items//events"), None);
     assert_eq!(template_of("/nope"), None);
 }

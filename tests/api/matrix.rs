@@ -105,6 +105,41 @@ impl Ctx {
     }
 }
 
+impl Ctx {
+    /// A webhook of `community` (to a destination that never answers), subscribed to
+    /// auto-decisions; the caller deletes it.
+    fn webhook(&self, community: &str) -> String {
+        let r = self.s.post(
+            &format!("/v1/communities/{community}/webhooks"),
+            ADMIN,
+            json!({"url": "http://example.invalid/hook", "events": ["item.auto_decided"]}),
+        );
+        assert_eq!(r.status, 201, "{r:?}");
+        r.body["webhook_id"].as_str().unwrap().to_string()
+    }
+
+    /// The seq of a delivery to webhook `id`: an auto-decided item, then the fan-out.
+    fn delivery(&self, community: &str, id: &str) -> u64 {
+        let r = self.s.post(
+            "/v1/content",
+            &self.ingest,
+            json!({"community": community, "content_id": self.unique(), "author_id": "u", "text": "hello"}),
+        );
+        assert_eq!(r.status, 201, "{r:?}");
+        for _ in 0..200 {
+            let d = self.s.get(
+                &format!("/v1/communities/{community}/webhooks/{id}/deliveries"),
+                ADMIN,
+            );
+            if let Some(seq) = d.body["deliveries"][0]["seq"].as_u64() {
+                return seq;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(25));
+        }
+        panic!("no delivery was fanned out");
+    }
+}
+
 /// Calls the endpoint with a key (and its role), in a community.
 type Call = fn(&Ctx, Option<&str>, Option<&str>, &str) -> Resp;
 
@@ -519,6 +554,103 @@ pub(super) fn endpoints() -> Vec<Endpoint> {
             ok: 200,
             outside: 404,
             call: |c, key, _, com| c.s.call("GET", &format!("/v1/reports/transparency?community={com}"), key, None),
+        },
+        Endpoint {
+            method: "post",
+            path: "/v1/reports",
+            roles: Some(ING),
+            ok: 201,
+            outside: 404,
+            // Unknown content with its text: created, scored and reported.
+            call: |c, key, _, com| {
+                body(c, "POST", "/v1/reports", key,
+                     json!({"community": com, "content_id": c.unique(), "reporter_id": c.unique(),
+                            "reason": "spam", "text": "hi", "author_id": "u"}))
+            },
+        },
+        Endpoint {
+            method: "put",
+            path: "/v1/communities/{id}/trusted-flaggers/{reporter_id}",
+            roles: Some(ADM),
+            ok: 200,
+            outside: 404,
+            call: |c, key, _, com| {
+                c.s.call("PUT", &format!("/v1/communities/{com}/trusted-flaggers/{}", c.unique()), key, None)
+            },
+        },
+        Endpoint {
+            method: "delete",
+            path: "/v1/communities/{id}/trusted-flaggers/{reporter_id}",
+            roles: Some(ADM),
+            ok: 200,
+            outside: 404,
+            call: |c, key, _, com| {
+                c.s.call("DELETE", &format!("/v1/communities/{com}/trusted-flaggers/{}", c.unique()), key, None)
+            },
+        },
+        Endpoint {
+            method: "get",
+            path: "/v1/communities/{id}/webhooks",
+            roles: Some(ADM),
+            ok: 200,
+            outside: 404,
+            call: |c, key, _, com| c.s.call("GET", &format!("/v1/communities/{com}/webhooks"), key, None),
+        },
+        Endpoint {
+            method: "post",
+            path: "/v1/communities/{id}/webhooks",
+            roles: Some(ADM),
+            ok: 201,
+            outside: 404,
+            call: |c, key, _, com| {
+                let r = body(c, "POST", &format!("/v1/communities/{com}/webhooks"), key,
+                             json!({"url": "http://example.invalid/hook", "events": ["subject.erased"]}));
+                // At most ten per community: the fixture does not keep them.
+                if let Some(id) = r.body["webhook_id"].as_str() {
+                    c.s.call("DELETE", &format!("/v1/communities/{com}/webhooks/{id}"), Some(ADMIN), None);
+                }
+                r
+            },
+        },
+        Endpoint {
+            method: "delete",
+            path: "/v1/communities/{id}/webhooks/{webhook_id}",
+            roles: Some(ADM),
+            ok: 204,
+            outside: 404,
+            call: |c, key, _, com| {
+                let id = c.webhook(com);
+                let r = c.s.call("DELETE", &format!("/v1/communities/{com}/webhooks/{id}"), key, None);
+                c.s.call("DELETE", &format!("/v1/communities/{com}/webhooks/{id}"), Some(ADMIN), None);
+                r
+            },
+        },
+        Endpoint {
+            method: "get",
+            path: "/v1/communities/{id}/webhooks/{webhook_id}/deliveries",
+            roles: Some(ADM),
+            ok: 200,
+            outside: 404,
+            call: |c, key, _, com| {
+                let id = c.webhook(com);
+                let r = c.s.call("GET", &format!("/v1/communities/{com}/webhooks/{id}/deliveries"), key, None);
+                c.s.call("DELETE", &format!("/v1/communities/{com}/webhooks/{id}"), Some(ADMIN), None);
+                r
+            },
+        },
+        Endpoint {
+            method: "post",
+            path: "/v1/communities/{id}/webhooks/{webhook_id}/deliveries/{delivery_id}:retry",
+            roles: Some(ADM),
+            ok: 200,
+            outside: 404,
+            call: |c, key, _, com| {
+                let id = c.webhook(com);
+                let seq = c.delivery(com, &id);
+                let r = c.s.call("POST", &format!("/v1/communities/{com}/webhooks/{id}/deliveries/{seq}:retry"), key, None);
+                c.s.call("DELETE", &format!("/v1/communities/{com}/webhooks/{id}"), Some(ADMIN), None);
+                r
+            },
         },
     ]);
     list

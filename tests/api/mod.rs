@@ -19,11 +19,13 @@ mod model_cost;
 mod openapi;
 mod ownership;
 mod privacy;
+mod reports;
 mod serve;
 mod stress;
 mod suggest;
 mod suppression;
 mod transparency;
+mod webhooks;
 
 use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader, Read};

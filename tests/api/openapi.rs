@@ -111,6 +111,11 @@ fn every_documented_response_is_met() {
     let item = json!({"community": "a", "content_id": "again", "author_id": "u", "text": "hi"});
     assert_eq!(s.post("/v1/content", ADMIN, item.clone()).status, 201);
     assert_eq!(s.post("/v1/content", ADMIN, item).status, 200);
+    // The same reporter again on the same item: their open report, 200.
+    let report =
+        json!({"community": "a", "content_id": "again", "reporter_id": "r1", "reason": "spam"});
+    assert_eq!(s.post("/v1/reports", ADMIN, report.clone()).status, 201);
+    assert_eq!(s.post("/v1/reports", ADMIN, report).status, 200);
     // Errors of the public routes, and the vendors' shapes on their drop-in routes.
     assert_eq!(s.call("GET", "/console/nothing.js", None, None).status, 404);
     assert_eq!(

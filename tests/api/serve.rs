@@ -80,6 +80,12 @@ impl Process {
         }
     }
 
+    /// SIGKILL (`kill -9`): no graceful stop, no final flush.
+    pub fn kill(mut self) {
+        self.child.kill().expect("kill -9");
+        self.child.wait().expect("wait");
+    }
+
     /// SIGTERM, then the exit status.
     pub fn terminate(mut self) -> std::process::ExitStatus {
         let pid = self.child.id().to_string();

@@ -384,11 +384,42 @@ async function auditLog(page, base, keys) {
   await noHorizontalOverflow(page, '375 px, audit log');
 }
 
+// User reports: an allowed item a user reports goes to review; "Reported only" lists it
+// with its report chip, and its view shows the report with the comment masked.
+async function reportsFlow(context, base, keys) {
+  const sub = await call(base, 'POST', '/v1/content', ADMIN,
+    { community: COMMUNITY, content_id: 'e2e-reported', author_id: 'e2e-author', text: 'see you at the match tomorrow' });
+  check(sub.status === 201 && sub.body.outcome === 'allow', `an allowed item: ${JSON.stringify(sub.body)}`);
+  const rep = await call(base, 'POST', '/v1/reports', ADMIN,
+    { community: COMMUNITY, content_id: 'e2e-reported', reporter_id: 'e2e-reporter', reason: 'insult', comment: 'write to me at rep@example.com' });
+  check(rep.status === 201 && rep.body.queue === 'review', `the report routes it to review: ${JSON.stringify(rep.body)}`);
+
+  const page = await tab(context, base);
+  await page.fill('#key', keys.moderator);
+  await page.click('#signin-button');
+  await page.locator('#queue-view').waitFor();
+  await page.check('#reported-only');
+  await page.waitForFunction((id) => {
+    const rows = [...document.querySelectorAll('#waiting .item-row')];
+    return rows.length === 1 && rows[0].dataset.item === id;
+  }, sub.body.item_id);
+  await waitText(page, '#waiting .chip-reported', '1 report');
+  await page.click(`#waiting .item-row[data-item="${sub.body.item_id}"]`);
+  await waitText(page, '#findings', 'Report: insult');
+  const findings = await text(page, '#findings');
+  check(findings.includes('[email]') && !findings.includes('rep@example.com'), `the report comment is masked: ${findings}`);
+  await waitText(page, '#events li', 'Reported by a user');
+  await shot(page, 'item-reported-1280.png', true);
+  await noProblems(page);
+  await page.close();
+}
+
 // The flows, in order: each needs the one before it (the same server and items).
 const FLOWS = [
   ['mouse', (ctx) => mouseFlow(ctx.context, ctx.base, ctx.keys).then((id) => { ctx.decided = id; })],
   ['keyboard', (ctx) => keyboardFlow(ctx.context, ctx.base, ctx.keys, ctx.decided)],
   ['admin', (ctx) => adminFlow(ctx.context, ctx.base, ctx.keys)],
+  ['reports', (ctx) => reportsFlow(ctx.context, ctx.base, ctx.keys)],
 ];
 
 const deadline = setTimeout(() => {

@@ -10,7 +10,10 @@
 //! * what was flushed survives reopening;
 //! * configuration changes are written with their audit record;
 //! * retention drops text and keeps records;
-//! * rules with an end date expire once; records and items list in order.
+//! * rules with an end date expire once; records and items list in order;
+//! * user reports and the webhook outbox (see `notices.rs`).
+
+mod notices;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -542,6 +545,16 @@ macro_rules! backends {
             #[test]
             fn records_and_items_are_listed_in_order() {
                 super::records_and_items_are_listed_in_order(OPEN);
+            }
+
+            #[test]
+            fn a_report_changes_with_its_item() {
+                super::notices::a_report_changes_with_its_item(OPEN);
+            }
+
+            #[test]
+            fn the_outbox_is_gap_free_and_deliveries_move_with_the_cursor() {
+                super::notices::the_outbox_is_gap_free_and_deliveries_move_with_the_cursor(OPEN);
             }
         }
     )*};

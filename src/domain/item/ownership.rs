@@ -46,6 +46,7 @@ impl Item {
                 Event::ownership_changed(&sub.actor, sub.at, after.revision),
             );
         }
+        after.supersede_reports(&mut events, sub.at);
         Ok((after, revision, events))
     }
 }

@@ -304,6 +304,23 @@ pub struct ExportItem {
     pub appeal: Option<ExportAppeal>,
     /// The item's history: what happened, when, by which key.
     pub events: Vec<crate::domain::event::Event>,
+    /// The reports the subject made on the item (as a reporter), comments opened.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub reports: Vec<ExportReport>,
+}
+
+/// A report the subject made.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ExportReport {
+    pub report_id: crate::domain::notice::ReportId,
+    pub reason: crate::domain::notice::ReportReason,
+    pub revision: u32,
+    /// `null` when none was given, or it was dropped.
+    #[schema(required = true)]
+    pub comment: Option<String>,
+    pub at: Timestamp,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<crate::domain::notice::ReportOutcome>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -346,12 +363,23 @@ impl Item {
             self.author_id = Personal::Removed;
             self.drop_text(RemovalReason::Erasure, now);
         }
+        // Reports the subject made stay, anonymous, for the counts; their comments go.
+        for report in &mut self.reports {
+            if report.reporter.as_ref() == Some(subject) {
+                report.reporter = None;
+                report.comment = report.comment.take().map(|_| Personal::Removed);
+            }
+        }
         vec![Event::erased(actor, now)]
     }
 
     fn drop_text(&mut self, reason: RemovalReason, now: Timestamp) {
         if let Some(appeal) = &mut self.appeal {
             appeal.statement = Personal::Removed;
+        }
+        // Report comments may quote the text: they go with it.
+        for report in &mut self.reports {
+            report.comment = report.comment.take().map(|_| Personal::Removed);
         }
         self.text_digest = None;
         self.text_removed = Some(Removal { reason, at: now });

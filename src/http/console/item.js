@@ -16,8 +16,9 @@ const EVENT_NAMES = {
   submitted: 'Submitted', auto_decided: 'Decided automatically', claimed: 'Claimed',
   released: 'Released', expired: 'Lease expired', decided: 'Decided', escalated: 'Escalated',
   appealed: 'Appealed', reversed: 'Reversed on appeal', undone: 'Decision undone',
-  pii_revealed: 'Personal data revealed', erased: 'Author data erased',
+  pii_revealed: 'Personal data revealed', erased: 'Personal data erased (author or reporter)',
   text_expired: 'Text dropped (retention)', ownership_changed: 'Author changed (ownership change)',
+  reported: 'Reported by a user', report_resolved: 'Report resolved',
 };
 const DONE = { approve: 'Approved', remove: 'Removed', label: 'Labelled', escalate: 'Escalated' };
 // The API wants a reason with every decision; the console asks for one only to remove
@@ -212,11 +213,24 @@ function renderText(view) {
       h('span', { class: 'quote' }, 'The text is long: the model read part of it; the word lists read all of it.'),
       h('span', { class: 'detail' }, `${cov.read_tokens} of ${cov.tokens} tokens`)));
   }
+  for (const r of (view.reports && view.reports.items) || []) findings.append(reportItem(r));
   if (view.appeal) {
     findings.append(h('li', {}, h('span', { class: 'chip' }, 'Appeal'),
       h('span', { class: 'quote' }, view.appeal.statement == null ? '(statement removed)' : `“${view.appeal.statement}”`),
       h('span', { class: 'detail' }, `appealed ${fmtAgo(view.appeal.at)}`)));
   }
+}
+
+// A user report: its reason, the reporter's words (masked like the text unless revealed),
+// whether a trusted flagger sent it, how often that reporter was right, and its state.
+function reportItem(r) {
+  const who = r.trusted ? 'trusted flagger'
+    : r.reporter_accuracy == null ? 'reporter erased' : `reporter right ${Math.round(r.reporter_accuracy * 100)}% of the time`;
+  const detail = [r.status === 'open' ? 'open' : r.status.replace('_', ' '), who, `reported ${fmtAgo(r.at)}`].join(' · ');
+  return h('li', { class: 'report' },
+    h('span', { class: `chip${r.trusted ? ' chip-trusted' : ''}` }, `Report: ${r.reason.replace('_', ' ')}`),
+    r.comment ? h('span', { class: 'quote' }, `“${r.comment}”`) : null,
+    h('span', { class: 'detail' }, detail));
 }
 
 // The engine's identity guard: say plainly why a model-only removal became a review.

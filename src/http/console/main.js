@@ -53,6 +53,7 @@ function wire() {
   $('queue-controls').addEventListener('submit', claim);
   $('refresh').addEventListener('click', () => loadWaiting().then(() => say('Queue refreshed.')));
   $('queue').addEventListener('change', () => loadWaiting());
+  $('reported-only').addEventListener('change', () => loadWaiting());
   $('community-select').addEventListener('change', () => loadWaiting());
   $('community-input').addEventListener('change', () => loadWaiting());
   $('more').addEventListener('click', () => loadWaiting(true));

@@ -48,6 +48,8 @@ export async function loadWaiting(append = false) {
   const params = new URLSearchParams({ queue: queueValue(), limit: '50' });
   const community = communityValue();
   if (community) params.set('community', community);
+  // Only items users reported (the server filters each page, so one may come up short).
+  if ($('reported-only').checked) params.set('reported', 'true');
   if (append && state.nextCursor) params.set('cursor', state.nextCursor);
   try {
     const page = await api('GET', `/v1/queue?${params}`);
@@ -127,8 +129,16 @@ function itemRow(view, badge, done) {
   },
   h('span', { class: 'row-top' }, h('span', { class: 'row-id' }, view.content_id), badge),
   h('span', { class: 'row-text' }, snippet(view)),
-  h('span', { class: 'row-meta' }, chips, view.community ? h('span', { class: 'chip' }, view.community) : null));
+  h('span', { class: 'row-meta' }, chips, reportChip(view), view.community ? h('span', { class: 'chip' }, view.community) : null));
   return h('li', { class: done ? 'row-done' : null }, button);
+}
+
+// Open user reports, at a glance: how many, and whether a trusted flagger is among them.
+function reportChip(view) {
+  const r = view.reports;
+  if (!r || !r.open) return null;
+  const text = `${r.open} report${r.open === 1 ? '' : 's'}${r.trusted ? ' · trusted' : ''}`;
+  return h('span', { class: 'chip chip-reported', title: Object.keys(r.reasons).join(', ') }, text);
 }
 
 export function renderBatch() {

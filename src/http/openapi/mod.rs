@@ -94,6 +94,8 @@ fn document() -> Value {
         (name = "Suppressions", description = "Suppression rules: what personalization systems must not amplify, target or profile."),
         (name = "Subjects", description = "Data-subject requests (GDPR): erasure and export of an author's data."),
         (name = "Transparency", description = "Statements of reasons (DSA Art. 17) and transparency reports."),
+        (name = "Reports", description = "User reports (notices, DSA Art. 16) and trusted flaggers (Art. 22)."),
+        (name = "Webhooks", description = "Signed webhooks: a community's subscriptions and their delivery logs."),
         (name = "Console", description = "The moderator console: a browser app embedded in the binary."),
         (name = "Perspective", description = "Google's Perspective API, answered by Warden (drop-in)."),
         (name = "OpenAI", description = "OpenAI's moderation endpoint, answered by Warden (drop-in)."),

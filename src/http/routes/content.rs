@@ -106,21 +106,21 @@ pub async fn moderate(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ContentRequest {
-    community: CommunityId,
-    content_id: ContentId,
-    author_id: AuthorId,
+    pub(super) community: CommunityId,
+    pub(super) content_id: ContentId,
+    pub(super) author_id: AuthorId,
     /// The content changed hands: a new `author_id` for an existing `content_id` is then
     /// the new owner (an `ownership_changed` event), not a 409 `author_conflict`.
     #[serde(default)]
     #[schema(default = false)]
-    ownership_change: bool,
+    pub(super) ownership_change: bool,
     /// Not empty; at most 65,536 bytes.
     #[serde(deserialize_with = "non_empty_text")]
     #[schema(value_type = String, min_length = 1, max_length = 65536)]
-    text: ContentText,
+    pub(super) text: ContentText,
     /// Free-form, stored with the revision.
     #[serde(default)]
-    context: Option<serde_json::Map<String, serde_json::Value>>,
+    pub(super) context: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
 impl From<ContentRequest> for Content {
@@ -261,7 +261,7 @@ pub(super) async fn rules_for(
     Ok(found)
 }
 
-async fn submit_all(
+pub(super) async fn submit_all(
     auth: &Auth<Ingest>,
     state: &web::Data<AppState>,
     requests: Vec<ContentRequest>,

@@ -17,15 +17,17 @@ macro_rules! bounded_work {
 mod audit;
 mod communities;
 mod compat;
-mod content;
+pub(super) mod content;
 mod history;
 pub(crate) mod items;
 mod keys;
+mod notices;
 mod ops;
 mod queue;
 mod subjects;
 mod suppressions;
 mod transparency;
+mod webhooks;
 
 use actix_web::web;
 
@@ -109,6 +111,12 @@ routes! {
     "/v1/items/{id}/statement" => { get: transparency::item_statement },
     "/v1/statements" => { get: transparency::statements },
     "/v1/reports/transparency" => { get: transparency::report },
+    "/v1/reports" => { post: notices::create },
+    "/v1/communities/{id}/trusted-flaggers/{reporter_id}" => { put: notices::trust, delete: notices::distrust },
+    "/v1/communities/{id}/webhooks" => { get: webhooks::list, post: webhooks::create },
+    "/v1/communities/{id}/webhooks/{webhook_id}" => { delete: webhooks::delete },
+    "/v1/communities/{id}/webhooks/{webhook_id}/deliveries" => { get: webhooks::deliveries },
+    "/v1/communities/{id}/webhooks/{webhook_id}/deliveries/{delivery_id}:retry" => { post: webhooks::retry },
     "/console" => { get: console::index },
     "/console/{asset}" => { get: console::asset },
 }

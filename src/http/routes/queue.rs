@@ -32,8 +32,8 @@ fn parse_queue(s: &str) -> Result<QueueName, String> {
         .ok_or_else(|| format!("unknown queue `{s}` (expected review, escalated or appeals)"))
 }
 
-/// `GET /v1/queue?community=&queue=&limit=&cursor=`: waiting items, highest priority
-/// first.
+/// `GET /v1/queue?community=&queue=&limit=&cursor=&reported=`: waiting items, highest
+/// priority first (`reported=true`: only those with open user reports).
 #[utoipa::path(
     get,
     path = "/v1/queue",
@@ -50,6 +50,9 @@ fn parse_queue(s: &str) -> Result<QueueName, String> {
         ("limit" = Option<u32>, Query, minimum = 1,
             description = "Default 50; at most `queue.max_page` (500)."),
         ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page."),
+        ("reported" = Option<bool>, Query,
+            description = "`true`: only items with open user reports (a page may then hold \
+                fewer than `limit`). Default `false`."),
     ),
     responses(
         (status = 200, description = "A page", body = QueuePage),
@@ -78,13 +81,22 @@ pub async fn list(
         ));
     }
     let cursor: Option<Cursor> = params.take("cursor")?;
+    // Only items with open user reports; a page may then hold fewer than `limit`.
+    let reported: bool = params.take("reported")?.unwrap_or(false);
     params.finish()?;
     let list = auth.communities(community)?;
 
     let s = state.clone();
     let (records, next) = blocking(move || {
         s.expire_leases()?;
-        claims::waiting(&*s.store, queue, &filter(&list), cursor, limit as usize)
+        claims::waiting(
+            &*s.store,
+            queue,
+            &filter(&list),
+            cursor,
+            limit as usize,
+            reported,
+        )
     })
     .await?;
     let now = Timestamp::now();

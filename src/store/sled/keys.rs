@@ -186,6 +186,17 @@ pub(super) fn author_context(id: &ItemId) -> Vec<u8> {
 
 pub(super) const RULE_SUBJECT: &[u8] = b"rule-subject";
 
+/// The sealing context of a report's comment.
+pub(super) fn report_context(id: &ItemId, report: &crate::domain::notice::ReportId) -> Vec<u8> {
+    let mut c = b"report:".to_vec();
+    c.extend_from_slice(id.as_bytes());
+    c.extend_from_slice(report.as_str().as_bytes());
+    c
+}
+
+/// The sealing context of a webhook's signing secret.
+pub(super) const WEBHOOK_SECRET: &[u8] = b"webhook-secret";
+
 /// The key of a content rule in `rules_active`.
 pub(super) fn content_rule_key(item: &ItemId, cause: Cause) -> Vec<u8> {
     let mut key = vec![b'c'];

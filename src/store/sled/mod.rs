@@ -22,7 +22,12 @@
 //! | `retention` | due time, item id | — (texts retention will drop) |
 //! | `decisions` | time, item id, seq | `DecisionRecord` JSON (transparency) |
 //! | `decisions_by_item` | item id, seq | `DecisionRecord` JSON |
-//! | `meta` | `rule_seq` | the last change-log seq (u64) |
+//! | `reporters` | reporter pseudonym (16) | `ReporterRecord` JSON (trusted mark, recent outcomes) |
+//! | `outbox` | seq (u64) | webhook `OutboxEvent` JSON, written with the change that caused it |
+//! | `meta` | `rule_seq`, `outbox_seq` | the last change-log and outbox seqs (u64) |
+//! | `webhooks` | webhook id | `Webhook` JSON, secret sealed under the log key |
+//! | `deliveries` | webhook id, seq (u64) | `Delivery` JSON |
+//! | `deliveries_pending` | seq, webhook id | — (pending deliveries in outbox order) |
 //! | `keys` | key id | `ApiKey` JSON |
 //! | `policies`, `wordlists` | community | JSON |
 //! | `audit` | sequence (u64) | `AuditRecord` JSON |
@@ -44,7 +49,10 @@
 
 mod feedback;
 mod keys;
+mod notices;
+mod outbox;
 mod privacy;
+mod support;
 mod tx;
 
 use std::collections::HashMap;
@@ -53,7 +61,6 @@ use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
-use serde::Serialize;
 use sled::transaction::{ConflictableTransactionError, ConflictableTransactionResult};
 use sled::{Transactional, Tree};
 
@@ -67,10 +74,12 @@ use crate::domain::community::{CommunityPolicy, CommunityWordlist};
 use crate::domain::event::Event;
 use crate::domain::feedback::ScoreFeedback;
 use crate::domain::item::{Item, QueueName, Revision, Submission, Submitted};
+use crate::domain::notice::ReporterRecord;
 use crate::domain::privacy::{ExportItem, Personal, Receipt, SubjectId};
 use crate::domain::queue::{CommunityFilter, Cursor, QueueEntry};
 use crate::domain::suppress::{Rule, RuleState, Subject};
 use crate::domain::transparency::{DecisionCursor, DecisionRecord};
+use crate::domain::webhook::{Delivery, OutboxEvent, Webhook, WebhookId};
 use crate::error::{Error, Result};
 use crate::failure::Failure;
 use crate::ids::{AuthorId, CommunityId, ItemId, KeyId};
@@ -79,7 +88,7 @@ use crate::ids::{AuthorId, CommunityId, ItemId, KeyId};
 const FORMAT: &[u8] = b"2";
 
 /// The trees, in the order item transactions see them.
-const TREES: [&str; 20] = [
+const TREES: [&str; 22] = [
     "items",
     "content",
     "revisions",
@@ -100,6 +109,8 @@ const TREES: [&str; 20] = [
     "audit",
     "policies",
     "rules_by_item",
+    "reporters",
+    "outbox",
 ];
 
 const ITEMS: usize = 0;
@@ -122,8 +133,12 @@ const META: usize = 16;
 const AUDIT: usize = 17;
 const POLICIES: usize = 18;
 const RULES_BY_ITEM: usize = 19;
+const REPORTERS: usize = 20;
+const OUTBOX: usize = 21;
 
 const RULE_SEQ: &[u8] = b"rule_seq";
+/// In `meta`: the last webhook outbox seq.
+const OUTBOX_SEQ: &[u8] = b"outbox_seq";
 /// In `meta`: `rules_by_item` holds every change-log entry written before it existed.
 const RULES_BY_ITEM_FILLED: &[u8] = b"rules_by_item_filled";
 
@@ -133,6 +148,10 @@ pub struct SledStore {
     trees: Vec<Tree>,
     keys: Tree,
     wordlists: Tree,
+    /// Webhook endpoints and their deliveries: written outside item transactions.
+    webhooks: Tree,
+    deliveries: Tree,
+    pending: Tree,
     vault: Vault,
     /// Retention and suppression settings by community, read inside transactions.
     policies: RwLock<HashMap<CommunityId, Arc<CommunityPolicy>>>,
@@ -155,6 +174,9 @@ impl SledStore {
         let store = SledStore {
             keys: tree("keys")?,
             wordlists: tree("wordlists")?,
+            webhooks: tree("webhooks")?,
+            deliveries: tree("deliveries")?,
+            pending: tree("deliveries_pending")?,
             trees,
             vault: Vault::open(&dir.join("privacy"))?,
             policies: RwLock::new(HashMap::new()),
@@ -198,52 +220,6 @@ impl SledStore {
         &self.trees[i]
     }
 
-    /// Fills `rules_by_item` from the change log when a store written before the index
-    /// existed is opened. A marker in `meta`, written after the filled index is flushed,
-    /// says it is done: a backfill cut short by a crash runs again in full (the inserts
-    /// are idempotent) rather than leaving a partial index that looks complete.
-    fn index_rules_by_item(&self) -> std::result::Result<(), Failure> {
-        if self
-            .tree(META)
-            .contains_key(RULES_BY_ITEM_FILLED)
-            .map_err(internal)?
-        {
-            return Ok(());
-        }
-        for kv in self.tree(RULE_LOG).iter() {
-            let (key, value) = kv.map_err(internal)?;
-            let stored: StoredRule = decode(&value)?;
-            if let Some(item) = stored.reason.item_id {
-                self.tree(RULES_BY_ITEM)
-                    .insert(child_key(&item, &key), &[][..])
-                    .map_err(internal)?;
-            }
-        }
-        self.tree(RULES_BY_ITEM).flush().map_err(internal)?;
-        self.tree(META)
-            .insert(RULES_BY_ITEM_FILLED, &[][..])
-            .map_err(internal)?;
-        self.tree(META).flush().map_err(internal)?;
-        Ok(())
-    }
-
-    /// Keys whose subject no longer has data: an erasure interrupted between its commit
-    /// and the key's destruction, or a submission that never committed.
-    fn destroy_orphan_keys(&self) -> std::result::Result<(), Failure> {
-        let _erasing = self.vault.erasing();
-        for subject in self.vault.subjects_on_disk()? {
-            let used = self
-                .tree(SUBJECTS)
-                .scan_prefix(subject.as_bytes())
-                .next()
-                .is_some();
-            if !used {
-                self.vault.destroy(&subject)?;
-            }
-        }
-        Ok(())
-    }
-
     /// The cached retention and suppression settings of a community, if read before.
     fn cached_policy(&self, community: &CommunityId) -> Option<Arc<CommunityPolicy>> {
         self.policies
@@ -280,64 +256,6 @@ impl SledStore {
         self.tree(SUBJECTS)
             .scan_prefix(subject.as_bytes())
             .map(|kv| item_id(kv.map_err(internal)?.0.get(16..).unwrap_or_default()))
-            .collect()
-    }
-}
-
-impl SledStore {
-    fn entries_after(
-        &self,
-        tree: &Tree,
-        prefix: &[u8],
-        after: Option<Cursor>,
-        limit: usize,
-        mut entry: impl FnMut(&[u8], &[u8]) -> std::result::Result<QueueEntry, Failure>,
-    ) -> std::result::Result<Vec<QueueEntry>, Failure> {
-        let after = after.map(|c| c.to_bytes());
-        let start = scan_start(prefix, after.as_ref().map(|b| b.as_slice()));
-        let mut out = Vec::new();
-        for kv in tree.range((start, Bound::Unbounded)) {
-            if out.len() >= limit {
-                break;
-            }
-            let (k, v) = kv.map_err(internal)?;
-            if !k.starts_with(prefix) {
-                break;
-            }
-            out.push(entry(&k, &v)?);
-        }
-        Ok(out)
-    }
-
-    fn put_config<T: Serialize>(
-        &self,
-        tree: &Tree,
-        key: &[u8],
-        value: &T,
-        audit: &AuditRecord,
-    ) -> std::result::Result<(), Failure> {
-        let bytes = encode(value)?;
-        let record = encode(audit)?;
-        let seq = self.db.generate_id().map_err(internal)?;
-        finish((tree, self.tree(AUDIT)).transaction(|(tree, log)| {
-            tree.insert(key, bytes.as_slice())?;
-            log.insert(&seq.to_be_bytes()[..], record.as_slice())?;
-            Ok(())
-        }))
-    }
-
-    /// Keys of a time-ordered index up to `now`, soonest first.
-    fn due(
-        &self,
-        tree: usize,
-        now: Timestamp,
-        limit: usize,
-    ) -> std::result::Result<Vec<sled::IVec>, Failure> {
-        let end = time_bytes(Timestamp::from_millis(now.millis().saturating_add(1)));
-        self.tree(tree)
-            .range(..end)
-            .take(limit)
-            .map(|kv| Ok(kv.map_err(internal)?.0))
             .collect()
     }
 }
@@ -401,19 +319,7 @@ impl Store for SledStore {
     }
 
     fn open_item(&self, item: &mut Item) -> std::result::Result<(), Failure> {
-        let key = match &item.subject {
-            Some(s) => self.vault.key(s)?,
-            None => None,
-        };
-        let key = key.as_deref();
-        item.author_id = item.author_id.open(key, &author_context(&item.id));
-        let (id, revision) = (item.id, item.revision);
-        if let Some(appeal) = &mut item.appeal {
-            appeal.statement = appeal
-                .statement
-                .open(key, &context("appeal", &id, revision));
-        }
-        Ok(())
+        self.open_personal(item)
     }
 
     fn revision(
@@ -774,6 +680,83 @@ impl Store for SledStore {
         limit: usize,
     ) -> std::result::Result<Vec<(u64, ScoreFeedback)>, Failure> {
         feedback::list(&self.db, community, after, limit)
+    }
+
+    fn item_by_content(
+        &self,
+        community: &CommunityId,
+        content_id: &crate::ids::ContentId,
+    ) -> std::result::Result<Option<ItemId>, Failure> {
+        self.content_item(community, content_id)
+    }
+
+    fn pseudonym(&self, community: &CommunityId, user: &AuthorId) -> SubjectId {
+        self.vault.subject(community, user)
+    }
+
+    fn reporter(
+        &self,
+        subject: &SubjectId,
+    ) -> std::result::Result<Option<ReporterRecord>, Failure> {
+        self.reporter_record(subject)
+    }
+
+    fn set_trusted(
+        &self,
+        subject: &SubjectId,
+        trusted: bool,
+        audit: &AuditRecord,
+    ) -> std::result::Result<(), Failure> {
+        self.mark_trusted(subject, trusted, audit)
+    }
+
+    fn webhooks(&self) -> std::result::Result<Vec<Webhook>, Failure> {
+        self.list_webhooks()
+    }
+
+    fn put_webhook(
+        &self,
+        webhook: &Webhook,
+        audit: &AuditRecord,
+    ) -> std::result::Result<(), Failure> {
+        self.store_webhook(webhook, audit)
+    }
+
+    fn outbox_seq(&self) -> std::result::Result<u64, Failure> {
+        self.last_outbox_seq()
+    }
+
+    fn outbox(
+        &self,
+        after: u64,
+        limit: usize,
+    ) -> std::result::Result<Vec<(u64, OutboxEvent)>, Failure> {
+        self.outbox_after(after, limit)
+    }
+
+    fn fanout_cursor(&self) -> std::result::Result<u64, Failure> {
+        self.fanned_out()
+    }
+
+    fn put_deliveries(
+        &self,
+        deliveries: &[Delivery],
+        fanned_out: Option<u64>,
+    ) -> std::result::Result<(), Failure> {
+        self.store_deliveries(deliveries, fanned_out)
+    }
+
+    fn deliveries(
+        &self,
+        webhook: &WebhookId,
+        after: Option<u64>,
+        limit: usize,
+    ) -> std::result::Result<Vec<Delivery>, Failure> {
+        self.list_deliveries(webhook, after, limit)
+    }
+
+    fn pending_deliveries(&self, limit: usize) -> std::result::Result<Vec<Delivery>, Failure> {
+        self.list_pending(limit)
     }
 }
 

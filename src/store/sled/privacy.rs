@@ -6,7 +6,9 @@ use super::keys::*;
 use super::tx::RuleChange;
 use super::*;
 use crate::domain::audit::{AuditAction, AuditActor};
-use crate::domain::privacy::{ExportAppeal, ExportRevision, ReceiptId, ReceiptSubject};
+use crate::domain::privacy::{
+    ExportAppeal, ExportReport, ExportRevision, ReceiptId, ReceiptSubject,
+};
 use crate::domain::suppress::{erasure_rule, Cause, RuleId, SubjectKind, SubjectRef};
 
 impl SledStore {
@@ -31,6 +33,35 @@ impl SledStore {
             state: stored.state,
             changed_at: stored.changed_at,
         })
+    }
+
+    /// Opens an item's personal data for a response: the author id and appeal statement
+    /// under the author's key, report comments under their reporters' keys.
+    pub(super) fn open_personal(&self, item: &mut Item) -> std::result::Result<(), Failure> {
+        let key = match &item.subject {
+            Some(s) => self.vault.key(s)?,
+            None => None,
+        };
+        let key = key.as_deref();
+        item.author_id = item.author_id.open(key, &author_context(&item.id));
+        let (id, revision) = (item.id, item.revision);
+        if let Some(appeal) = &mut item.appeal {
+            appeal.statement = appeal
+                .statement
+                .open(key, &context("appeal", &id, revision));
+        }
+        for report in &mut item.reports {
+            let key = match &report.reporter {
+                Some(s) => self.vault.key(s)?,
+                None => None,
+            };
+            let context = report_context(&id, &report.id);
+            report.comment = report
+                .comment
+                .take()
+                .map(|c| c.open(key.as_deref(), &context));
+        }
+        Ok(())
     }
 
     pub(super) fn open_revision(
@@ -127,6 +158,11 @@ impl SledStore {
             akey.extend_from_slice(community.as_str().as_bytes());
             tx.tree(AUTHORS).remove(akey)?;
             tx.tree(REMOVALS).remove(&subject.as_bytes()[..])?;
+            // Their record as a reporter (reputation, trusted mark) is about them too.
+            tx.tree(REPORTERS).remove(&subject.as_bytes()[..])?;
+            let erased = OutboxEvent::erased(community, receipt_id.as_str(), now);
+            let seq = tx.next_outbox_seq()?;
+            tx.put(OUTBOX, &seq.to_be_bytes(), &erased)?;
             let key = author_rule_key(&subject, Cause::Erasure);
             let mut rules = Vec::new();
             if tx.active_rule(&key)?.is_none() {
@@ -219,6 +255,19 @@ impl SledStore {
                 revisions,
                 appeal,
                 events: self.events(&id)?,
+                reports: item
+                    .reports
+                    .iter()
+                    .filter(|r| r.reporter == Some(subject))
+                    .map(|r| ExportReport {
+                        report_id: r.id.clone(),
+                        reason: r.reason,
+                        revision: r.revision,
+                        comment: r.comment.clone().and_then(Personal::into_plain),
+                        at: r.at,
+                        outcome: r.resolution.as_ref().map(|x| x.outcome),
+                    })
+                    .collect(),
             });
         }
         Ok(out)

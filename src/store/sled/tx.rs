@@ -15,6 +15,7 @@ use super::*;
 use crate::domain::consequences::{
     consequences, AuthorHeld, Held, RuleEdit, RuleOwner, Transition,
 };
+use crate::domain::notice::ReporterRecord;
 use crate::domain::privacy::Key;
 use crate::domain::privacy::Personal;
 use crate::domain::suppress::{
@@ -138,6 +139,18 @@ impl Tx<'_> {
         Ok(cache.entry(community.clone()).or_insert(policy).clone())
     }
 
+    /// The next webhook outbox seq. Transactions run one at a time, so outbox order is
+    /// commit order, and an item's events keep theirs.
+    pub(super) fn next_outbox_seq(&self) -> ConflictableTransactionResult<u64, Failure> {
+        let last = match self.tree(META).get(OUTBOX_SEQ)? {
+            Some(v) => read_u64(&v).or_abort()?,
+            None => 0,
+        };
+        self.tree(META)
+            .insert(OUTBOX_SEQ, &(last + 1).to_be_bytes()[..])?;
+        Ok(last + 1)
+    }
+
     pub(super) fn next_rule_seq(&self) -> ConflictableTransactionResult<u64, Failure> {
         let last = match self.last_rule.get() {
             Some(seq) => seq,
@@ -245,6 +258,20 @@ impl Tx<'_> {
                 .seal(key, &context("appeal", &id, revision))
                 .or_abort()?;
         }
+        // A report's comment is its reporter's personal data, sealed under their key
+        // (created, durably, before this commits): erasing the reporter shreds it.
+        for report in &mut item.reports {
+            let Some(comment) = report.comment.as_mut().filter(|c| c.plain().is_some()) else {
+                continue;
+            };
+            let key = match &report.reporter {
+                Some(s) => Some(self.store.vault.key_or_create(s).or_abort()?),
+                None => None,
+            };
+            comment
+                .seal(key.as_deref(), &report_context(&id, &report.id))
+                .or_abort()?;
+        }
         Ok(())
     }
 
@@ -328,6 +355,20 @@ impl Tx<'_> {
 
         for (subject, history) in &derived.histories {
             self.put(REMOVALS, subject.as_bytes(), history)?;
+        }
+        // Reporters hold data in the item (a report): listed like authors, so erasure and
+        // export find it, and their keys are not taken for orphans.
+        for reporter in after.reports.iter().filter_map(|r| r.reporter) {
+            let mut skey = reporter.as_bytes().to_vec();
+            skey.extend_from_slice(after.id.as_bytes());
+            self.tree(SUBJECTS).insert(skey, &[][..])?;
+        }
+        for (subject, record) in &derived.reporters {
+            self.put(REPORTERS, subject.as_bytes(), record)?;
+        }
+        for event in &derived.outbox {
+            let seq = self.next_outbox_seq()?;
+            self.put(OUTBOX, &seq.to_be_bytes(), event)?;
         }
         for change in derived.rules {
             let key = match change.owner {
@@ -416,6 +457,13 @@ impl Held for Holding<'_, '_> {
             .active_rule(&author_rule_key(subject, Cause::AuthorRemovals))?
             .map(|r| r.current());
         Ok(AuthorHeld { history, rule })
+    }
+
+    fn reporter(&self, subject: &SubjectId) -> Result<ReporterRecord, TxError> {
+        Ok(self
+            .tx
+            .get(REPORTERS, subject.as_bytes())?
+            .unwrap_or_default())
     }
 
     fn author_id(&self) -> Result<Option<AuthorId>, TxError> {
