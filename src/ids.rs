@@ -113,6 +113,26 @@ string_id!(
         None
     )
 );
+string_id!(
+    /// A user report's id (`rpt_` and 16 hex digits), random.
+    ReportId,
+    check_report_id,
+    schema::string(
+        "A user report's id: `rpt_` and 16 lowercase hex digits.",
+        Some("^rpt_[0-9a-f]{16}$"),
+        None
+    )
+);
+string_id!(
+    /// A webhook's id (`whk_` and 16 hex digits), random.
+    WebhookId,
+    check_webhook_id,
+    schema::string(
+        "A webhook's id: `whk_` and 16 lowercase hex digits.",
+        Some("^whk_[0-9a-f]{16}$"),
+        None
+    )
+);
 
 /// The form of a [`KeyId`] (the form the API documents; `check_key_id` enforces it).
 pub(crate) const KEY_ID_PATTERN: &str = "^key_[0-9a-f]{16}$";
@@ -141,23 +161,55 @@ pub(crate) fn check_external(s: &str) -> Result<(), String> {
 }
 
 fn check_key_id(s: &str) -> Result<(), String> {
-    let hex = s.strip_prefix("key_").ok_or("must start with `key_`")?;
-    if hex.len() != 16
-        || !hex
-            .bytes()
-            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
-    {
-        return Err("must be `key_` and 16 lowercase hex digits".into());
+    check_prefixed(s, "key_")
+}
+
+fn check_report_id(s: &str) -> Result<(), String> {
+    check_prefixed(s, "rpt_")
+}
+
+fn check_webhook_id(s: &str) -> Result<(), String> {
+    check_prefixed(s, "whk_")
+}
+
+/// `prefix` and 16 lowercase hex digits.
+fn check_prefixed(s: &str, prefix: &str) -> Result<(), String> {
+    let ok = s.strip_prefix(prefix).is_some_and(|hex| {
+        hex.len() == 16
+            && hex
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    });
+    if ok {
+        Ok(())
+    } else {
+        Err(format!("must be `{prefix}` and 16 lowercase hex digits"))
     }
-    Ok(())
+}
+
+/// `prefix` and 64 random bits in hex.
+fn random_prefixed(prefix: &str) -> String {
+    let mut bytes = [0u8; 8];
+    rand::thread_rng().fill_bytes(&mut bytes);
+    format!("{prefix}{}", hex::encode(bytes))
 }
 
 impl KeyId {
     /// A fresh random key id.
     pub fn random() -> KeyId {
-        let mut bytes = [0u8; 8];
-        rand::thread_rng().fill_bytes(&mut bytes);
-        KeyId(format!("key_{}", hex::encode(bytes)))
+        KeyId(random_prefixed("key_"))
+    }
+}
+
+impl ReportId {
+    pub fn random() -> ReportId {
+        ReportId(random_prefixed("rpt_"))
+    }
+}
+
+impl WebhookId {
+    pub fn random() -> WebhookId {
+        WebhookId(random_prefixed("whk_"))
     }
 }
 

@@ -49,7 +49,6 @@
 use std::fmt;
 use std::str::FromStr;
 
-use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -57,7 +56,6 @@ use crate::clock::Timestamp;
 use crate::domain::item::Outcome;
 use crate::domain::privacy::{Personal, SubjectId};
 use crate::failure::Failure;
-use crate::schema::{self, string_schema};
 use crate::verdict::Category;
 
 /// Why a user reports content. The names are API.
@@ -160,66 +158,7 @@ impl FromStr for ReportReason {
     }
 }
 
-/// A report's id: `rpt_` and 16 random hex digits.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
-pub struct ReportId(String);
-
-string_schema!(
-    ReportId,
-    schema::string(
-        "A report's id: `rpt_` and 16 lowercase hex digits.",
-        Some("^rpt_[0-9a-f]{16}$"),
-        None
-    )
-);
-
-impl ReportId {
-    pub fn random() -> ReportId {
-        let mut bytes = [0u8; 8];
-        rand::thread_rng().fill_bytes(&mut bytes);
-        ReportId(format!("rpt_{}", hex::encode(bytes)))
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl FromStr for ReportId {
-    type Err = String;
-    fn from_str(s: &str) -> Result<ReportId, String> {
-        let ok = s.len() == 20
-            && s.starts_with("rpt_")
-            && s[4..]
-                .bytes()
-                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
-        if ok {
-            Ok(ReportId(s.to_string()))
-        } else {
-            Err("must be `rpt_` and 16 lowercase hex digits".into())
-        }
-    }
-}
-
-impl TryFrom<String> for ReportId {
-    type Error = String;
-    fn try_from(s: String) -> Result<ReportId, String> {
-        s.parse()
-    }
-}
-
-impl From<ReportId> for String {
-    fn from(id: ReportId) -> String {
-        id.0
-    }
-}
-
-impl fmt::Display for ReportId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
+pub use crate::ids::ReportId;
 
 /// How a report ended. The names are API.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
@@ -428,7 +367,7 @@ mod tests {
     fn record(upheld: usize, rejected: usize) -> ReporterRecord {
         let mut r = ReporterRecord::default();
         for i in 0..upheld + rejected {
-            r.count(&ReportId(format!("rpt_{i:016x}")), i < upheld);
+            r.count(&format!("rpt_{i:016x}").parse().unwrap(), i < upheld);
         }
         r
     }
@@ -462,10 +401,10 @@ mod tests {
     #[test]
     fn recent_keeps_the_last_hundred_and_uncounts() {
         let mut r = record(100, 0);
-        r.count(&ReportId("rpt_ffffffffffffffff".into()), false);
+        r.count(&"rpt_ffffffffffffffff".parse().unwrap(), false);
         assert_eq!(r.recent.len(), RECENT_OUTCOMES);
         assert_eq!(r.recent.iter().filter(|c| !c.upheld).count(), 1);
-        r.uncount(&ReportId("rpt_ffffffffffffffff".into()));
+        r.uncount(&"rpt_ffffffffffffffff".parse().unwrap());
         assert_eq!(r.recent.len(), RECENT_OUTCOMES - 1);
     }
 

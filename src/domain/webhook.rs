@@ -33,7 +33,6 @@ use crate::domain::notice::{ReportId, ReportOutcome, ReportReason};
 use crate::domain::privacy::crypto::hmac_sha256;
 use crate::domain::privacy::Personal;
 use crate::ids::{CommunityId, ContentId, ItemId, KeyId};
-use crate::schema::{self, string_schema};
 
 /// The kinds of events a webhook can subscribe to. The names are API.
 #[derive(
@@ -217,66 +216,7 @@ pub fn message_id(seq: u64) -> String {
     format!("evt_{seq}")
 }
 
-/// A webhook's id: `whk_` and 16 random hex digits.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
-pub struct WebhookId(String);
-
-string_schema!(
-    WebhookId,
-    schema::string(
-        "A webhook's id: `whk_` and 16 lowercase hex digits.",
-        Some("^whk_[0-9a-f]{16}$"),
-        None
-    )
-);
-
-impl WebhookId {
-    pub fn random() -> WebhookId {
-        let mut bytes = [0u8; 8];
-        rand::thread_rng().fill_bytes(&mut bytes);
-        WebhookId(format!("whk_{}", hex::encode(bytes)))
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl FromStr for WebhookId {
-    type Err = String;
-    fn from_str(s: &str) -> Result<WebhookId, String> {
-        let ok = s.len() == 20
-            && s.starts_with("whk_")
-            && s[4..]
-                .bytes()
-                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
-        if ok {
-            Ok(WebhookId(s.to_string()))
-        } else {
-            Err("must be `whk_` and 16 lowercase hex digits".into())
-        }
-    }
-}
-
-impl TryFrom<String> for WebhookId {
-    type Error = String;
-    fn try_from(s: String) -> Result<WebhookId, String> {
-        s.parse()
-    }
-}
-
-impl From<WebhookId> for String {
-    fn from(id: WebhookId) -> String {
-        id.0
-    }
-}
-
-impl fmt::Display for WebhookId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
+pub use crate::ids::WebhookId;
 
 /// A signing secret: `whsec_` and base64 of 24 random bytes. Its `Debug` hides it.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
