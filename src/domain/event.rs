@@ -22,6 +22,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::clock::Timestamp;
+use crate::domain::bulk::BulkId;
 use crate::domain::item::{AppealResult, DecisionAction, Outcome, QueueName};
 use crate::ids::KeyId;
 use crate::verdict::{Action, Category, EngineInfo, ModelInfo, Verdict};
@@ -143,6 +144,10 @@ pub struct Event {
     pub engine: Option<EngineInfo>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<ModelInfo>,
+    /// `decided`, `reversed`, `escalated`: the bulk operation the decision was part of
+    /// (see `bulk`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bulk_id: Option<BulkId>,
 }
 
 /// What a moderator wrote with a decision.
@@ -175,6 +180,7 @@ impl Event {
             scores: None,
             engine: None,
             model: None,
+            bulk_id: None,
         }
     }
 

@@ -4,6 +4,7 @@
 //! themselves.
 //!
 //! * [`audit`]: reading the audit log within a reader's scope;
+//! * [`bulk`]: one decision over the items a filter selects;
 //! * [`claims`]: claiming with leases, and returning expired leases to their queues;
 //! * [`communities`]: the per-community rules cache;
 //! * [`decisions`]: deciding, releasing, undoing, appealing, revealing personal data;
@@ -16,6 +17,7 @@
 //! * [`submit`]: a scored text as a submission, and storing a batch.
 
 pub mod audit;
+pub mod bulk;
 pub mod claims;
 pub mod communities;
 pub mod decisions;
