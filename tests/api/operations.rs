@@ -304,7 +304,7 @@ fn precision_and_suggested_thresholds_from_known_decisions() {
         s.put("/v1/communities/cal/wordlist", ADMIN, words).status,
         200
     );
-    let mut score = |text: &str, n: usize, prefix: &str| -> f64 {
+    let score = |text: &str, n: usize, prefix: &str| -> f64 {
         let mut scores = Vec::new();
         for i in 0..n {
             let b = submit_as(
