@@ -156,9 +156,8 @@ fn generate(dir: &Path, target: u64) -> u64 {
             let t = item.submitted_at.millis();
             let who = &moderators[(item.id.as_bytes()[0] % 20) as usize];
             let ms = Timestamp::from_millis;
-            let claim = |i: &mut Item| {
-                i.claim(QueueName::Review, who, ms(t + 60_000), ms(t + 660_000))
-            };
+            let claim =
+                |i: &mut Item| i.claim(QueueName::Review, who, ms(t + 60_000), ms(t + 660_000));
             store.update(&item.id, &claim).expect("claim");
             let remove = item.id.as_bytes()[1] % 2 == 0;
             let action = if remove {
@@ -259,7 +258,11 @@ fn dashboard(target: u64) {
 
 // ---- bulk decision of 10,000 items --------------------------------------------------
 
-fn submitters(base: &str, stop: Arc<AtomicBool>, tag: &'static str) -> Vec<std::thread::JoinHandle<Vec<u64>>> {
+fn submitters(
+    base: &str,
+    stop: Arc<AtomicBool>,
+    tag: &'static str,
+) -> Vec<std::thread::JoinHandle<Vec<u64>>> {
     (0..4)
         .map(|c| {
             let url = format!("http://{base}/v1/content");
@@ -298,7 +301,12 @@ fn bulk() {
     let base = server.base.clone();
     let hold = json!({"thresholds": {"profanity": {"review": 0.35, "remove": 0.9}, "insult": {"review": 0.6, "remove": 0.9}},
                       "actions": {"remove": "review"}});
-    let (s, b) = call(&agent, "PUT", &format!("http://{base}/v1/communities/bench/policy"), Some(&hold));
+    let (s, b) = call(
+        &agent,
+        "PUT",
+        &format!("http://{base}/v1/communities/bench/policy"),
+        Some(&hold),
+    );
     assert_eq!(s, 200, "{b}");
     let began = Instant::now();
     for chunk in 0..10 {
@@ -309,10 +317,18 @@ fn bulk() {
                 json!({"community": "bench", "content_id": format!("spam-{n}"), "author_id": "spammer", "text": text})
             })
             .collect();
-        let (s, b) = call(&agent, "POST", &format!("http://{base}/v1/content:batch"), Some(&json!({"items": items})));
+        let (s, b) = call(
+            &agent,
+            "POST",
+            &format!("http://{base}/v1/content:batch"),
+            Some(&json!({"items": items})),
+        );
         assert_eq!(s, 200, "{b}");
     }
-    println!("bulk: 10,000 items submitted in {:.1} s", began.elapsed().as_secs_f64());
+    println!(
+        "bulk: 10,000 items submitted in {:.1} s",
+        began.elapsed().as_secs_f64()
+    );
 
     let stop = Arc::new(AtomicBool::new(false));
     let handles = submitters(&base, stop.clone(), "before");
@@ -325,14 +341,22 @@ fn bulk() {
     std::thread::sleep(Duration::from_millis(500));
     let t = Instant::now();
     let body = json!({"filter": {"community": "bench", "author_id": "spammer"}, "action": "remove", "reason": "spam wave"});
-    let (s, r) = call(&agent, "POST", &format!("http://{base}/v1/items:bulk"), Some(&body));
+    let (s, r) = call(
+        &agent,
+        "POST",
+        &format!("http://{base}/v1/items:bulk"),
+        Some(&body),
+    );
     let wall = t.elapsed();
     stop.store(true, Ordering::Relaxed);
     let during = collect(handles);
     assert_eq!(s, 200, "{r}");
     println!(
         "bulk: removed {} of {} items (unchanged {}, failed {}) in {:.2} s",
-        r["decided"], r["matched"], r["unchanged"], r["failed"],
+        r["decided"],
+        r["matched"],
+        r["unchanged"],
+        r["failed"],
         wall.as_secs_f64()
     );
     for (what, lat) in [("before", &before), ("during the bulk call", &during)] {

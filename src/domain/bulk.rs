@@ -130,18 +130,15 @@ impl BulkFilter {
         })
     }
 
-    /// Whether `item` is one the filter selects (checked again in the item's own store
-    /// step, since it may have moved since it was found). The author is checked by the
-    /// caller, who knows the author's subject.
+    /// Whether `item`, found through the filter's selector, still matches it (checked
+    /// again in the item's own store step, since it may have moved since it was found).
+    /// An item's content id never changes, so an item found by it needs no check; the
+    /// author is checked by the caller, who knows the author's subject.
     pub fn matches(&self, item: &Item) -> bool {
         item.community == self.community
             && self
                 .queue
                 .is_none_or(|q| item.status == Status::Pending && item.queue == Some(q))
-            && self
-                .content_ids
-                .as_ref()
-                .is_none_or(|ids| ids.contains(&item.content_id))
             && self.action.is_none_or(|a| item.action == a)
     }
 }

@@ -23,7 +23,7 @@
 //!
 //! # Threshold suggestions (`GET /v1/communities/{id}/policy:suggest`)
 //!
-//! [`suggest`] works only from items moderators decided, attributing each to its
+//! [`suggest_category`] works only from items moderators decided, attributing each to its
 //! strongest category, and proposes per category:
 //!
 //! * `remove`: the **lowest** observed score `t` at which, among decided items scoring

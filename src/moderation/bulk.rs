@@ -35,12 +35,7 @@ pub struct Bulk {
 /// The items `filter` selects, at most `MAX_ITEMS + 1` (one more says "too many").
 pub fn select(store: &dyn Store, filter: &BulkFilter) -> Result<Vec<ItemId>, Failure> {
     let cap = MAX_ITEMS + 1;
-    let mut found: Vec<ItemId> = Vec::new();
-    let keep = |item: &Item, found: &mut Vec<ItemId>| {
-        if filter.matches(item) && !found.contains(&item.id) {
-            found.push(item.id);
-        }
-    };
+    let mut found: BTreeSet<ItemId> = BTreeSet::new();
     match filter.selector()? {
         Selector::Author(author) => {
             let subject = store.subject(&filter.community, author);
@@ -48,8 +43,8 @@ pub fn select(store: &dyn Store, filter: &BulkFilter) -> Result<Vec<ItemId>, Fai
             // current revision is theirs.
             for id in store.items_of_subject(&subject, usize::MAX)? {
                 if let Some(item) = store.item(&id)? {
-                    if item.subject == Some(subject) {
-                        keep(&item, &mut found);
+                    if item.subject == Some(subject) && filter.matches(&item) {
+                        found.insert(item.id);
                     }
                 }
             }
@@ -59,7 +54,9 @@ pub fn select(store: &dyn Store, filter: &BulkFilter) -> Result<Vec<ItemId>, Fai
             for content in unique {
                 if let Some(id) = store.content_item(&filter.community, content)? {
                     if let Some(item) = store.item(&id)? {
-                        keep(&item, &mut found);
+                        if filter.matches(&item) {
+                            found.insert(item.id);
+                        }
                     }
                 }
             }
@@ -73,15 +70,15 @@ pub fn select(store: &dyn Store, filter: &BulkFilter) -> Result<Vec<ItemId>, Fai
                 cursor = Some(last.cursor());
                 for entry in &page {
                     if let Some(item) = store.item(&entry.item_id)? {
-                        keep(&item, &mut found);
+                        if filter.matches(&item) {
+                            found.insert(item.id);
+                        }
                     }
                 }
             }
         }
     }
-    found.sort();
-    found.truncate(cap);
-    Ok(found)
+    Ok(found.into_iter().take(cap).collect())
 }
 
 /// Runs `bulk` for `caller` at `now` (the caller's scope over the filter's community is
@@ -100,9 +97,15 @@ pub fn run(
         )));
     }
     let id = BulkId::random();
+    let author = bulk
+        .filter
+        .author_id
+        .as_ref()
+        .map(|a| store.subject(&bulk.filter.community, a));
     let decide = |item: &mut Item| {
         (caller.access)(item)?;
-        if !bulk.filter.matches(item) {
+        let authors = author.is_none_or(|s| item.subject == Some(s));
+        if !authors || !bulk.filter.matches(item) {
             return Err(Failure::invalid_state(
                 "the item no longer matches the filter",
             ));
