@@ -53,7 +53,8 @@ fn main() {
         dashboard(events);
     }
     if all || named.contains(&"bulk") {
-        bulk();
+        bulk(true);
+        bulk(false);
     }
 }
 
@@ -194,6 +195,21 @@ fn generate(dir: &Path, target: u64) -> u64 {
     events
 }
 
+fn dir_bytes(dir: &Path) -> u64 {
+    std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .flatten()
+                .map(|e| match e.metadata() {
+                    Ok(m) if m.is_dir() => dir_bytes(&e.path()),
+                    Ok(m) => m.len(),
+                    Err(_) => 0,
+                })
+                .sum()
+        })
+        .unwrap_or(0)
+}
+
 fn time_get(agent: &ureq::Agent, url: &str, runs: usize) -> Vec<f64> {
     let mut out: Vec<f64> = (0..runs)
         .map(|_| {
@@ -211,6 +227,10 @@ fn dashboard(target: u64) {
     let dir = tempfile::tempdir().expect("temporary directory");
     let data = dir.path().join("data");
     let events = generate(&data, target);
+    println!(
+        "dashboard: the data directory holds {:.2} GiB",
+        dir_bytes(&data) as f64 / (1u64 << 30) as f64
+    );
     // sled lets go of its lock from a background thread after the store is dropped.
     std::thread::sleep(Duration::from_secs(2));
     let server = Server::start_in(binary(), ADMIN, &data);
@@ -231,7 +251,7 @@ fn dashboard(target: u64) {
         ),
         ("/metrics (trailing 24 h)", "/metrics".to_string()),
     ] {
-        let url = format!("http://{}{}", server.base, path);
+        let url = format!("{}{}", server.base, path);
         let ms = time_get(&agent, &url, 7);
         println!(
             "dashboard: {what} over {events} events: min {:.1} ms, median {:.1} ms, max {:.1} ms",
@@ -243,7 +263,7 @@ fn dashboard(target: u64) {
     let (_, report) = call(
         &agent,
         "GET",
-        &format!("http://{}/v1/reports/operations", server.base),
+        &format!("{}/v1/reports/operations", server.base),
         None,
     );
     let waiting: u64 = report["queues_now"]
@@ -265,7 +285,7 @@ fn submitters(
 ) -> Vec<std::thread::JoinHandle<Vec<u64>>> {
     (0..4)
         .map(|c| {
-            let url = format!("http://{base}/v1/content");
+            let url = format!("{base}/v1/content");
             let stop = stop.clone();
             std::thread::spawn(move || {
                 let agent = agent();
@@ -295,7 +315,15 @@ fn collect(handles: Vec<std::thread::JoinHandle<Vec<u64>>>) -> Vec<u64> {
     all
 }
 
-fn bulk() {
+/// `one_author`: the 10,000 items are one author's, selected by `author_id` (half of them
+/// waiting, half automatically allowed); else 10,000 authors' waiting items, selected by
+/// `queue`.
+fn bulk(one_author: bool) {
+    let name = if one_author {
+        "bulk, one author"
+    } else {
+        "bulk, by queue"
+    };
     let server = Server::start(binary(), ADMIN);
     let agent = agent();
     let base = server.base.clone();
@@ -304,7 +332,7 @@ fn bulk() {
     let (s, b) = call(
         &agent,
         "PUT",
-        &format!("http://{base}/v1/communities/bench/policy"),
+        &format!("{base}/v1/communities/bench/policy"),
         Some(&hold),
     );
     assert_eq!(s, 200, "{b}");
@@ -313,20 +341,21 @@ fn bulk() {
         let items: Vec<Value> = (0..1000)
             .map(|i| {
                 let n = chunk * 1000 + i;
-                let text = if n % 2 == 0 { "you are a f*cking idiot" } else { "have a lovely day" };
-                json!({"community": "bench", "content_id": format!("spam-{n}"), "author_id": "spammer", "text": text})
+                let text = if n % 2 == 0 || !one_author { "you are a f*cking idiot" } else { "have a lovely day" };
+                let author = if one_author { "spammer".to_string() } else { format!("author{n}") };
+                json!({"community": "bench", "content_id": format!("spam-{n}"), "author_id": author, "text": text})
             })
             .collect();
         let (s, b) = call(
             &agent,
             "POST",
-            &format!("http://{base}/v1/content:batch"),
+            &format!("{base}/v1/content:batch"),
             Some(&json!({"items": items})),
         );
         assert_eq!(s, 200, "{b}");
     }
     println!(
-        "bulk: 10,000 items submitted in {:.1} s",
+        "{name}: 10,000 items submitted in {:.1} s",
         began.elapsed().as_secs_f64()
     );
 
@@ -340,11 +369,16 @@ fn bulk() {
     let handles = submitters(&base, stop.clone(), "during");
     std::thread::sleep(Duration::from_millis(500));
     let t = Instant::now();
-    let body = json!({"filter": {"community": "bench", "author_id": "spammer"}, "action": "remove", "reason": "spam wave"});
+    let filter = if one_author {
+        json!({"community": "bench", "author_id": "spammer"})
+    } else {
+        json!({"community": "bench", "queue": "review"})
+    };
+    let body = json!({"filter": filter, "action": "remove", "reason": "spam wave"});
     let (s, r) = call(
         &agent,
         "POST",
-        &format!("http://{base}/v1/items:bulk"),
+        &format!("{base}/v1/items:bulk"),
         Some(&body),
     );
     let wall = t.elapsed();
@@ -352,7 +386,7 @@ fn bulk() {
     let during = collect(handles);
     assert_eq!(s, 200, "{r}");
     println!(
-        "bulk: removed {} of {} items (unchanged {}, failed {}) in {:.2} s",
+        "{name}: removed {} of {} items (unchanged {}, failed {}) in {:.2} s",
         r["decided"],
         r["matched"],
         r["unchanged"],
@@ -361,7 +395,7 @@ fn bulk() {
     );
     for (what, lat) in [("before", &before), ("during the bulk call", &during)] {
         println!(
-            "bulk: submit {what}: {} requests, p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+            "{name}: submit {what}: {} requests, p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
             lat.len(),
             quantile(lat, 0.5),
             quantile(lat, 0.99),
