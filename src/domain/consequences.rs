@@ -18,6 +18,7 @@ use crate::clock::Timestamp;
 use crate::domain::community::CommunityPolicy;
 use crate::domain::event::Event;
 use crate::domain::item::{Item, Outcome, Status};
+use crate::domain::operations::{self, OpsKey, OpsTally};
 use crate::domain::privacy::SubjectId;
 use crate::domain::suppress::{
     diff, Cause, Current, RemovalHistory, RuleState, Subject, SubjectKind, SubjectRef, Wanted,
@@ -102,6 +103,9 @@ pub struct Derived {
     pub rules: Vec<RuleChange>,
     /// Removal histories to store (an empty one may be stored or dropped).
     pub histories: Vec<(SubjectId, RemovalHistory)>,
+    /// What the change adds to the operations dashboard's tally for its community and
+    /// hour: the backend adds it ([`OpsTally::merge`]) to the stored tally of that key.
+    pub operations: Option<(OpsKey, OpsTally)>,
 }
 
 /// The consequences of `change` under the community's `policy` at `now` (see the module
@@ -123,6 +127,7 @@ pub fn consequences<H: Held>(
         decisions,
         rules: Vec::new(),
         histories: Vec::new(),
+        operations: operations::tally(change.before, after, change.events),
     };
     content_rules(after, policy, held, &mut derived)?;
     author_rules(change, policy, held, now, &mut derived)?;

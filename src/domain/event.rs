@@ -23,6 +23,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::clock::Timestamp;
+use crate::domain::bulk::BulkId;
 use crate::domain::item::{AppealResult, DecisionAction, Outcome, QueueName};
 use crate::ids::KeyId;
 use crate::schema::{self, string_schema};
@@ -155,6 +156,10 @@ pub struct Event {
     pub engine: Option<EngineInfo>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<ModelInfo>,
+    /// `decided`, `reversed`, `escalated`: the bulk operation the decision was part of
+    /// (see `bulk`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bulk_id: Option<BulkId>,
 }
 
 /// What a moderator wrote with a decision.
@@ -187,6 +192,7 @@ impl Event {
             scores: None,
             engine: None,
             model: None,
+            bulk_id: None,
         }
     }
 

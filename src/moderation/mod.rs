@@ -4,18 +4,24 @@
 //! themselves.
 //!
 //! * [`audit`]: reading the audit log within a reader's scope;
+//! * [`bulk`]: one decision over the items a filter selects;
+//! * [`calibration`]: the engine's live precision, and threshold suggestions;
 //! * [`claims`]: claiming with leases, and returning expired leases to their queues;
 //! * [`communities`]: the per-community rules cache;
 //! * [`decisions`]: deciding, releasing, undoing, appealing, revealing personal data;
 //! * [`feedback`]: score feedback, appended and listed for calibration;
 //! * [`feed`]: the suppression change log as a feed, and the active-rule index;
 //! * [`items`]: reading one item whole, its history, and changing it;
+//! * [`labels`]: moderator-decided items exported for retraining;
+//! * [`operations`]: the operations dashboard;
 //! * [`keys`]: creating, revoking and listing API keys, with their audit records;
 //! * [`reports`]: an author's record, statements of reasons, transparency reports;
 //! * [`subjects`]: data-subject requests, export and erasure;
 //! * [`submit`]: a scored text as a submission, and storing a batch.
 
 pub mod audit;
+pub mod bulk;
+pub mod calibration;
 pub mod claims;
 pub mod communities;
 pub mod decisions;
@@ -23,6 +29,8 @@ pub mod feed;
 pub mod feedback;
 pub mod items;
 pub mod keys;
+pub mod labels;
+pub mod operations;
 pub mod reports;
 pub mod subjects;
 pub mod submit;

@@ -10,7 +10,10 @@
 //! * what was flushed survives reopening;
 //! * configuration changes are written with their audit record;
 //! * retention drops text and keeps records;
-//! * rules with an end date expire once; records and items list in order.
+//! * rules with an end date expire once; records and items list in order;
+//! * items are found by content id and by author; operations tallies add up (`reads`).
+
+mod reads;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -542,6 +545,16 @@ macro_rules! backends {
             #[test]
             fn records_and_items_are_listed_in_order() {
                 super::records_and_items_are_listed_in_order(OPEN);
+            }
+
+            #[test]
+            fn items_are_found_by_content_and_by_author() {
+                super::reads::items_are_found_by_content_and_by_author(OPEN);
+            }
+
+            #[test]
+            fn operations_tallies_add_up_with_each_change() {
+                super::reads::operations_tallies_add_up_with_each_change(OPEN);
             }
         }
     )*};

@@ -21,11 +21,12 @@ mod content;
 mod history;
 pub(crate) mod items;
 mod keys;
+mod operations;
 mod ops;
 mod queue;
 mod subjects;
 mod suppressions;
-mod transparency;
+pub(crate) mod transparency;
 
 use actix_web::web;
 
@@ -86,6 +87,7 @@ routes! {
     "/v1/content:batch" => { post: content::submit_batch },
     "/v1/queue" => { get: queue::list },
     "/v1/queue/claim" => { post: queue::claim },
+    "/v1/items:bulk" => { post: operations::bulk },
     "/v1/items/{id}" => { get: items::get },
     "/v1/items/{id}/events" => { get: items::events },
     "/v1/items/{id}/decision" => { post: items::decide },
@@ -95,6 +97,8 @@ routes! {
     "/v1/items/{id}/author-history" => { get: history::author_history },
     "/v1/items/{id}/suppressions" => { get: suppressions::item_rules },
     "/v1/communities/{id}/policy" => { get: communities::get_policy, put: communities::put_policy },
+    "/v1/communities/{id}/policy:suggest" => { get: operations::suggest },
+    "/v1/communities/{id}/labels" => { get: operations::labels },
     "/v1/communities/{id}/wordlist" => { get: communities::get_wordlist, put: communities::put_wordlist },
     "/v1/keys" => { get: keys::list, post: keys::create },
     // Before `/v1/keys/{id}`, which would otherwise match it.
@@ -109,6 +113,8 @@ routes! {
     "/v1/items/{id}/statement" => { get: transparency::item_statement },
     "/v1/statements" => { get: transparency::statements },
     "/v1/reports/transparency" => { get: transparency::report },
+    "/v1/reports/operations" => { get: operations::report },
+    "/v1/reports/precision" => { get: operations::precision },
     "/console" => { get: console::index },
     "/console/{asset}" => { get: console::asset },
 }

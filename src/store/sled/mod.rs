@@ -22,6 +22,7 @@
 //! | `retention` | due time, item id | — (texts retention will drop) |
 //! | `decisions` | time, item id, seq | `DecisionRecord` JSON (transparency) |
 //! | `decisions_by_item` | item id, seq | `DecisionRecord` JSON |
+//! | `operations` | hour, community | `OpsTally` JSON (the operations dashboard, `reads.rs`) |
 //! | `meta` | `rule_seq` | the last change-log seq (u64) |
 //! | `keys` | key id | `ApiKey` JSON |
 //! | `policies`, `wordlists` | community | JSON |
@@ -45,6 +46,7 @@
 mod feedback;
 mod keys;
 mod privacy;
+mod reads;
 mod tx;
 
 use std::collections::HashMap;
@@ -67,19 +69,20 @@ use crate::domain::community::{CommunityPolicy, CommunityWordlist};
 use crate::domain::event::Event;
 use crate::domain::feedback::ScoreFeedback;
 use crate::domain::item::{Item, QueueName, Revision, Submission, Submitted};
+use crate::domain::operations::{OpsKey, OpsTally};
 use crate::domain::privacy::{ExportItem, Personal, Receipt, SubjectId};
 use crate::domain::queue::{CommunityFilter, Cursor, QueueEntry};
 use crate::domain::suppress::{Rule, RuleState, Subject};
 use crate::domain::transparency::{DecisionCursor, DecisionRecord};
 use crate::error::{Error, Result};
 use crate::failure::Failure;
-use crate::ids::{AuthorId, CommunityId, ItemId, KeyId};
+use crate::ids::{AuthorId, CommunityId, ContentId, ItemId, KeyId};
 
 /// Bumped when the layout above changes incompatibly.
 const FORMAT: &[u8] = b"2";
 
 /// The trees, in the order item transactions see them.
-const TREES: [&str; 20] = [
+const TREES: [&str; 21] = [
     "items",
     "content",
     "revisions",
@@ -100,6 +103,7 @@ const TREES: [&str; 20] = [
     "audit",
     "policies",
     "rules_by_item",
+    "operations",
 ];
 
 const ITEMS: usize = 0;
@@ -122,6 +126,7 @@ const META: usize = 16;
 const AUDIT: usize = 17;
 const POLICIES: usize = 18;
 const RULES_BY_ITEM: usize = 19;
+const OPERATIONS: usize = 20;
 
 const RULE_SEQ: &[u8] = b"rule_seq";
 /// In `meta`: `rules_by_item` holds every change-log entry written before it existed.
@@ -738,22 +743,7 @@ impl Store for SledStore {
         after: Option<DecisionCursor>,
         limit: usize,
     ) -> std::result::Result<Vec<(DecisionCursor, DecisionRecord)>, Failure> {
-        let start = match after {
-            Some(c) => Bound::Excluded(c.to_bytes()),
-            None => Bound::Included(time_bytes(from).to_vec()),
-        };
-        let end = Bound::Excluded(time_bytes(to).to_vec());
-        let mut out = Vec::new();
-        for kv in self.tree(DECISIONS).range((start, end)) {
-            if out.len() >= limit {
-                break;
-            }
-            let (k, v) = kv.map_err(internal)?;
-            let cursor =
-                DecisionCursor::from_bytes(&k).ok_or_else(|| internal("malformed decision key"))?;
-            out.push((cursor, decode(&v)?));
-        }
-        Ok(out)
+        self.decision_range(from, to, after, limit)
     }
 
     fn item_decisions(&self, id: &ItemId) -> std::result::Result<Vec<DecisionRecord>, Failure> {
@@ -761,6 +751,26 @@ impl Store for SledStore {
             .scan_prefix(id.as_bytes())
             .map(|kv| decode(&kv.map_err(internal)?.1))
             .collect()
+    }
+
+    fn content_item(
+        &self,
+        community: &CommunityId,
+        content_id: &ContentId,
+    ) -> std::result::Result<Option<ItemId>, Failure> {
+        self.content_lookup(community, content_id)
+    }
+
+    fn subject(&self, community: &CommunityId, author: &AuthorId) -> SubjectId {
+        self.vault.subject(community, author)
+    }
+
+    fn operations(
+        &self,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> std::result::Result<Vec<(OpsKey, OpsTally)>, Failure> {
+        self.operation_range(from, to)
     }
 
     fn put_score_feedback(&self, feedback: &ScoreFeedback) -> std::result::Result<u64, Failure> {
