@@ -23,6 +23,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::clock::Timestamp;
+use crate::domain::bulk::BulkId;
 use crate::domain::item::{AppealResult, DecisionAction, Outcome, QueueName};
 use crate::domain::notice::{ReportId, ReportOutcome, ReportReason};
 use crate::ids::KeyId;
@@ -171,6 +172,10 @@ pub struct Event {
     /// `report_resolved`: how it ended.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub report_outcome: Option<ReportOutcome>,
+    /// `decided`, `reversed`, `escalated`: the bulk operation the decision was part of
+    /// (see `bulk`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bulk_id: Option<BulkId>,
 }
 
 /// What a moderator wrote with a decision.
@@ -206,6 +211,7 @@ impl Event {
             report_id: None,
             report_reason: None,
             report_outcome: None,
+            bulk_id: None,
         }
     }
 

@@ -23,12 +23,17 @@ pub struct AuditEntry {
     pub at: Timestamp,
     pub actor: AuditActor,
     pub action: AuditAction,
-    /// What changed: a key id, a community id, or an erasure's receipt id (never an
-    /// author id).
+    /// What changed: a key id, a community id, an erasure's receipt id or a bulk
+    /// decision's id (never an author id).
     pub target: String,
     /// The community it concerns, when it concerns one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub community: Option<CommunityId>,
+    /// What else the record says, without personal data: a bulk decision's counts, the
+    /// suggestion a policy came from (`from suggestion sug_…, thresholds as suggested`
+    /// or `…, thresholds edited since`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
 }
 
 impl AuditEntry {
@@ -39,6 +44,7 @@ impl AuditEntry {
             action,
             target,
             community,
+            detail,
         } = record;
         AuditEntry {
             seq,
@@ -47,6 +53,7 @@ impl AuditEntry {
             action,
             target,
             community,
+            detail,
         }
     }
 }

@@ -130,6 +130,23 @@ fn every_documented_response_is_met() {
             .status,
         400
     );
+    // A suggestion needs 50 items moderators decided (the matrix meets its 422): 50
+    // allowed items, then removed in one bulk decision.
+    let contents: Vec<String> = (0..50).map(|i| format!("cal{i}")).collect();
+    for c in &contents {
+        let item = json!({"community": "cal", "content_id": c, "author_id": "u", "text": "hi"});
+        assert_eq!(s.post("/v1/content", ADMIN, item).status, 201);
+    }
+    let bulk = json!({"filter": {"community": "cal", "content_ids": contents},
+        "action": "remove", "reason": "calibration"});
+    let r = s.post("/v1/items:bulk", ADMIN, bulk);
+    assert_eq!(
+        (r.status, r.body["decided"].as_u64()),
+        (200, Some(50)),
+        "{r:?}"
+    );
+    let r = s.get("/v1/communities/cal/policy:suggest", ADMIN);
+    assert_eq!(r.status, 200, "{r:?}");
     // Not ready: a server whose engine has no classifier though one is configured.
     let plain = Server::with_engine(crate::common::engine(), |_| {});
     assert_eq!(plain.call("GET", "/readyz", None, None).status, 503);

@@ -44,6 +44,7 @@ use crate::compat::openai::OpenAiErrorBody;
 use crate::compat::perspective::GoogleError;
 use crate::domain::item::QueueName;
 use crate::ids::{AuthorId, CommunityId, ItemId, KeyId};
+use crate::moderation::labels::LabelRecord;
 
 /// The document as served: generated on first use, then kept.
 pub fn openapi_json() -> &'static str {
@@ -96,12 +97,14 @@ fn document() -> Value {
         (name = "Transparency", description = "Statements of reasons (DSA Art. 17) and transparency reports."),
         (name = "Reports", description = "User reports (notices, DSA Art. 16) and trusted flaggers (Art. 22)."),
         (name = "Webhooks", description = "Signed webhooks: a community's subscriptions and their delivery logs."),
+        (name = "Team", description = "Running a moderation team: bulk decisions, the operations dashboard, the engine's precision as moderators measured it, threshold suggestions and the label export."),
         (name = "Console", description = "The moderator console: a browser app embedded in the binary."),
         (name = "Perspective", description = "Google's Perspective API, answered by Warden (drop-in)."),
         (name = "OpenAI", description = "OpenAI's moderation endpoint, answered by Warden (drop-in)."),
     ),
     // The schemas that only parameters and the shared responses name (`utoipa` collects
-    // those of request and response bodies itself).
+    // those of request and response bodies itself), and the lines of the label export
+    // (a JSON-lines body, documented as a string).
     components(
         schemas(
             Body,
@@ -113,7 +116,8 @@ fn document() -> Value {
             AuthorId,
             KeyId,
             QueueName,
-            Timestamp
+            Timestamp,
+            LabelRecord
         ),
         responses(
         BadRequest,

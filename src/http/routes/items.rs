@@ -161,18 +161,18 @@ async fn change<R: Roles>(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DecisionRequest {
-    action: DecisionAction,
+    pub(crate) action: DecisionAction,
     /// 1 to 2,000 characters.
     #[schema(min_length = 1, max_length = 2000)]
-    reason: String,
+    pub(crate) reason: String,
     /// Required for `label`: at most 20, each 1 to 64 characters.
     #[serde(default)]
     #[schema(max_items = 20)]
-    labels: Vec<String>,
+    pub(crate) labels: Vec<String>,
     /// 1 to 4,000 characters.
     #[serde(default)]
     #[schema(min_length = 1, max_length = 4000)]
-    note: Option<String>,
+    pub(crate) note: Option<String>,
 }
 
 fn check_text(field: &str, value: &str, max: usize) -> Result<(), Failure> {
@@ -187,7 +187,7 @@ fn check_text(field: &str, value: &str, max: usize) -> Result<(), Failure> {
 }
 
 impl DecisionRequest {
-    fn remarks(self) -> Result<(DecisionAction, Remarks), Failure> {
+    pub(crate) fn remarks(self) -> Result<(DecisionAction, Remarks), Failure> {
         check_text("reason", &self.reason, 2000)?;
         if self.labels.len() > 20 {
             return Err(Failure::invalid_field("labels", "at most 20 labels"));

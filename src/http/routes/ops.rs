@@ -3,12 +3,14 @@
 use actix_web::http::header::ContentType;
 use actix_web::{web, HttpResponse};
 
+use crate::clock::Timestamp;
 use crate::domain::item::QueueName;
 use crate::failure::Failure;
 use crate::http::error::{Detail, NotReady};
 use crate::http::openapi::openapi_json;
 use crate::http::views::{Alive, Health, Ready, ReadyStatus};
 use crate::http::{blocking, status, AppState};
+use crate::moderation::operations;
 
 #[utoipa::path(
     get,
@@ -73,14 +75,20 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
 )]
 pub async fn metrics(state: web::Data<AppState>) -> Result<HttpResponse, Failure> {
     let s = state.clone();
-    let depths = blocking(move || {
-        QueueName::ALL
+    let (depths, operations) = blocking(move || {
+        let depths = QueueName::ALL
             .into_iter()
             .map(|q| Ok((q.as_str(), s.store.queue_depth(q)?)))
-            .collect::<Result<Vec<_>, Failure>>()
+            .collect::<Result<Vec<_>, Failure>>()?;
+        let now = Timestamp::now();
+        let day_ago = Timestamp::from_millis(now.millis() - 86_400_000);
+        let to = Timestamp::from_millis(now.millis() + 1);
+        let report = operations::report(&*s.store, None, day_ago, to, now)?;
+        Ok::<_, Failure>((depths, report))
     })
     .await?;
     let mut body = state.metrics.render(&depths);
+    crate::http::metrics::render_operations(&mut body, &operations);
     let (durable, active) = (state.suppressions.durable(), state.suppressions.active());
     body.push_str(&format!(
         "# HELP warden_suppression_log_seq The last durable suppression change-log seq.\n\
