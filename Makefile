@@ -25,7 +25,7 @@ NODECLIENTS  := $(CLIENTS_DIR)/node/node_modules/.package-lock.json
 
 export ORT_DYLIB_PATH ?= $(ORT_LIB)
 
-.PHONY: help setup run demo test build lint e2e e2e-setup e2e-firefox clients clients-setup bench load crash stress fuzz model wordlists clean
+.PHONY: help setup run demo test build lint e2e e2e-setup e2e-firefox clients clients-setup bench bench-ops load crash stress fuzz model wordlists clean
 
 help: ## List the targets
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -135,6 +135,10 @@ e2e-firefox: setup $(FIREFOX) $(GECKODRIVER) ## The console in headless Firefox 
 bench: setup ## Criterion benchmarks, then adversarial input shapes against the server (figures go to BENCHMARKS.md)
 	$(CARGO) bench --locked --bench patterns --bench model
 	$(CARGO) bench --locked --bench adversarial
+	$(CARGO) bench --locked --bench ops
+
+bench-ops: setup ## Bulk decision of 10,000 items and the dashboard over 1,000,000 events (figures go to BENCHMARKS.md)
+	$(CARGO) bench --locked --bench ops
 
 load: setup ## API load test on loopback (wrk and benches/load.rs; figures go to BENCHMARKS.md)
 	@command -v wrk >/dev/null || (apt-get install -y -qq wrk >/dev/null 2>&1 || (apt-get update -qq >/dev/null && apt-get install -y -qq wrk >/dev/null)) || echo "wrk unavailable: the Rust generator runs alone"

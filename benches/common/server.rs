@@ -9,7 +9,7 @@ use std::process::{Child, Command, Stdio};
 pub struct Server {
     child: Child,
     pub base: String,
-    _dir: tempfile::TempDir,
+    _dir: Option<tempfile::TempDir>,
 }
 
 impl Server {
@@ -21,9 +21,17 @@ impl Server {
     /// As [`Server::start`], with more environment variables.
     pub fn start_with(binary: &Path, admin_key: &str, env: &[(&str, &str)]) -> Server {
         let dir = tempfile::tempdir().expect("temporary directory");
+        let mut server = Server::start_in(binary, admin_key, &dir.path().join("data"));
+        server._dir = Some(dir);
+        server
+    }
+
+    /// Starts `binary` over an existing data directory (kept when it stops).
+    #[allow(dead_code)]
+    pub fn start_in(binary: &Path, admin_key: &str, data: &Path) -> Server {
         let mut child = Command::new(binary)
             .args(["serve", "--bind", "127.0.0.1:0", "--data"])
-            .arg(dir.path().join("data"))
+            .arg(data)
             .env("WARDEN_ADMIN_KEY", admin_key)
             .env("WARDEN_RATE_LIMIT_PER_SECOND", "0")
             .env("WARDEN_LOG", "warn")
@@ -46,7 +54,7 @@ impl Server {
         Server {
             child,
             base,
-            _dir: dir,
+            _dir: None,
         }
     }
 }

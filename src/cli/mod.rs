@@ -1,6 +1,7 @@
 //! The `warden` command line: argument parsing and the subcommands' entry points.
 
 mod keys;
+mod labels;
 mod score;
 mod serve;
 
@@ -41,6 +42,14 @@ enum Command {
 
     /// Manage API keys in the store directly (while the server is stopped).
     Keys(keys::KeysArgs),
+
+    /// Export a community's moderator-decided items as JSON lines, for retraining.
+    ///
+    /// Text, verdict scores, the standing outcome and the moderator's reason of each item
+    /// decided since --since whose text is still held (never an erased author's). This
+    /// is personal data: you need a lawful basis to use it. Reads the store directly
+    /// (while the server is stopped); audited.
+    ExportLabels(labels::ExportLabelsArgs),
 }
 
 /// Options shared by every command that builds an engine.
@@ -128,6 +137,7 @@ pub fn run() -> ExitCode {
         Command::Score(args) => score::run(args),
         Command::Serve(args) => serve::run(args),
         Command::Keys(args) => keys::run(args),
+        Command::ExportLabels(args) => labels::run(args),
     };
     match result {
         Ok(code) => code,

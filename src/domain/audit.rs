@@ -40,6 +40,12 @@ pub enum AuditAction {
     /// A failed or pending delivery sent again (the target is `<webhook id>/<seq>`).
     #[serde(rename = "webhook.retry")]
     WebhookRetry,
+    /// A bulk decision (the target is the bulk id, in each event it wrote).
+    #[serde(rename = "items.bulk")]
+    ItemsBulk,
+    /// An export of moderator-decided items for retraining (the target is the community).
+    #[serde(rename = "labels.export")]
+    LabelsExport,
 }
 
 impl AuditAction {
@@ -56,6 +62,8 @@ impl AuditAction {
             AuditAction::WebhookCreate => "webhook.create",
             AuditAction::WebhookDelete => "webhook.delete",
             AuditAction::WebhookRetry => "webhook.retry",
+            AuditAction::ItemsBulk => "items.bulk",
+            AuditAction::LabelsExport => "labels.export",
         }
     }
 }
@@ -124,6 +132,10 @@ pub struct AuditRecord {
     /// erasures): who may read the record. A key's record is read by its scope.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub community: Option<CommunityId>,
+    /// What else the record needs to say, without personal data: a bulk decision's
+    /// counts, the suggestion a policy came from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
 }
 
 impl AuditRecord {
@@ -139,7 +151,14 @@ impl AuditRecord {
             action,
             target: target.to_string(),
             community: None,
+            detail: None,
         }
+    }
+
+    /// The same record, saying `detail`.
+    pub fn detail(mut self, detail: impl Into<String>) -> AuditRecord {
+        self.detail = Some(detail.into());
+        self
     }
 
     /// The same record, about `community`.

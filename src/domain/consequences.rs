@@ -19,6 +19,7 @@ use crate::domain::community::CommunityPolicy;
 use crate::domain::event::Event;
 use crate::domain::item::{Item, Outcome, Status};
 use crate::domain::notice::ReporterRecord;
+use crate::domain::operations::{self, OpsKey, OpsTally};
 use crate::domain::privacy::SubjectId;
 use crate::domain::suppress::{
     diff, Cause, Current, RemovalHistory, RuleState, Subject, SubjectKind, SubjectRef, Wanted,
@@ -111,6 +112,9 @@ pub struct Derived {
     pub reporters: Vec<(SubjectId, ReporterRecord)>,
     /// Events for the platform, to append to the webhook outbox in this order.
     pub outbox: Vec<OutboxEvent>,
+    /// What the change adds to the operations dashboard's tally for its community and
+    /// hour: the backend adds it ([`OpsTally::merge`]) to the stored tally of that key.
+    pub operations: Option<(OpsKey, OpsTally)>,
 }
 
 /// The consequences of `change` under the community's `policy` at `now` (see the module
@@ -134,6 +138,7 @@ pub fn consequences<H: Held>(
         histories: Vec::new(),
         reporters: Vec::new(),
         outbox: outbox_events(after, change.events),
+        operations: operations::tally(change.before, after, change.events),
     };
     content_rules(after, policy, held, &mut derived)?;
     author_rules(change, policy, held, now, &mut derived)?;

@@ -22,6 +22,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::clock::Timestamp;
+use crate::domain::bulk::BulkId;
 use crate::domain::item::{AppealResult, DecisionAction, Outcome, QueueName};
 use crate::domain::notice::{ReportId, ReportOutcome, ReportReason};
 use crate::ids::KeyId;
@@ -159,6 +160,10 @@ pub struct Event {
     /// `report_resolved`: how it ended.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub report_outcome: Option<ReportOutcome>,
+    /// `decided`, `reversed`, `escalated`: the bulk operation the decision was part of
+    /// (see `bulk`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bulk_id: Option<BulkId>,
 }
 
 /// What a moderator wrote with a decision.
@@ -194,6 +199,7 @@ impl Event {
             report_id: None,
             report_reason: None,
             report_outcome: None,
+            bulk_id: None,
         }
     }
 

@@ -65,7 +65,11 @@ pub fn check_history(item: &Item, events: &[Event]) -> Result<(), String> {
                 s.lease = None;
             }
             EventKind::Decided | EventKind::Reversed => {
-                if s.status != Some(Status::Pending) {
+                // A bulk decision may change the outcome of a decided item.
+                let redecided = e.kind == EventKind::Decided
+                    && e.bulk_id.is_some()
+                    && s.status == Some(Status::Decided);
+                if s.status != Some(Status::Pending) && !redecided {
                     return bad("decision on an item that is not pending");
                 }
                 s.status = Some(Status::Decided);

@@ -38,6 +38,7 @@
 use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::clock::Timestamp;
+use crate::domain::bulk::BulkId;
 use crate::domain::event::{Event, Remarks};
 use crate::domain::notice::Report;
 use crate::domain::privacy::{Personal, Removal, SubjectId};
@@ -249,6 +250,10 @@ pub struct Item {
     /// User reports on the item, oldest first (see `notice`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub reports: Vec<Report>,
+    /// When it was first claimed since it entered its current queue: the operations
+    /// dashboard's time to first claim counts only that claim.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_claimed_at: Option<Timestamp>,
 }
 
 /// Items stored before the digest was optional say `""` for "no digest".
@@ -351,6 +356,7 @@ impl Item {
             last_seq: 0,
             undo: None,
             reports: Vec::new(),
+            first_claimed_at: None,
         };
         let (revision, events) = item.revise(sub, subject, digest);
         (item, revision, events)
@@ -429,6 +435,7 @@ impl Item {
         self.queue = Some(queue);
         self.enqueued_at = Some(at);
         self.lease = None;
+        self.first_claimed_at = None;
     }
 
     fn settle(&mut self, outcome: Outcome, labels: Vec<String>) {
@@ -469,6 +476,7 @@ impl Item {
             holder: holder.clone(),
             expires_at,
         });
+        self.first_claimed_at.get_or_insert(now);
         self.updated_at = now;
         events.push(Event::claimed(holder, now, expires_at));
         Ok(events)
@@ -702,8 +710,70 @@ impl Item {
         self.status = Status::Pending;
         self.queue = Some(QueueName::Appeals);
         self.enqueued_at = Some(now);
+        self.first_claimed_at = None;
         self.updated_at = now;
         Ok(vec![Event::appealed(actor, now)])
+    }
+
+    /// One item of a bulk operation (see `bulk`): a waiting item is decided as if the
+    /// caller held its lease, unless another moderator's lease is running and the caller
+    /// is not an admin; a decided item gets the new outcome, in a `decided` event that
+    /// names the previous one. No events when the item already has the outcome (and
+    /// labels). Every event carries `bulk`; none can be undone with `undo`.
+    pub fn bulk_decide(
+        &mut self,
+        actor: &KeyId,
+        admin: bool,
+        action: DecisionAction,
+        remarks: &Remarks,
+        bulk: &BulkId,
+        now: Timestamp,
+    ) -> Result<Vec<Event>, Failure> {
+        let mut events = match self.status {
+            Status::Pending => {
+                if let Some(l) = &self.lease {
+                    if l.holder != *actor && l.expires_at > now && !admin {
+                        return Err(Failure::lease_conflict(
+                            "the item is leased by another moderator",
+                        ));
+                    }
+                }
+                let events = self.decide(actor, true, action, remarks, now)?;
+                self.undo = None;
+                events
+            }
+            Status::Decided => {
+                let Some(outcome) = action.outcome() else {
+                    return Err(Failure::invalid_state(
+                        "only a waiting item can be escalated",
+                    ));
+                };
+                let labels = if outcome == Outcome::Label {
+                    remarks.labels.clone()
+                } else {
+                    Vec::new()
+                };
+                if self.outcome == Some(outcome) && self.labels == labels {
+                    return Ok(Vec::new());
+                }
+                if action == DecisionAction::Label && labels.is_empty() {
+                    return Err(Failure::unprocessable(
+                        "`labels` must name at least one label when the action is `label`",
+                    ));
+                }
+                let previous = self.outcome;
+                self.undo = None;
+                self.updated_at = now;
+                self.settle(outcome, labels);
+                let mut event = Event::decided(actor, now, action, outcome, None, remarks);
+                event.previous_outcome = previous;
+                vec![event]
+            }
+        };
+        for e in &mut events {
+            e.bulk_id = Some(bulk.clone());
+        }
+        Ok(events)
     }
 }
 

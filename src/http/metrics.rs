@@ -8,6 +8,9 @@ use std::fmt::Write;
 use std::sync::Mutex;
 use std::time::Duration;
 
+use crate::domain::operations::{Histogram as OpsHistogram, QueueTally, BOUNDS};
+use crate::moderation::operations::OperationsReport;
+
 /// Upper bounds of the latency buckets, in seconds.
 const BUCKETS: [f64; 14] = [
     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
@@ -216,4 +219,119 @@ impl Metrics {
 
 fn escape(label: &str) -> String {
     label.replace('\\', "\\\\").replace('"', "\\\"")
+}
+
+/// The operations dashboard's figures (see `moderation::operations`) over the trailing
+/// 24 hours, every community: queue depth and age now per community and queue, time to
+/// first claim and to decision per queue as histograms (in the tallies' bins), moderator
+/// decisions per action, expired leases, undo and appeal rates, appeals reversed.
+/// Decisions per moderator stay in the authenticated report: `/metrics` is public.
+pub fn render_operations(out: &mut String, r: &OperationsReport) {
+    let head = |out: &mut String, name: &str, kind: &str, help: &str| {
+        let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
+    };
+    head(
+        out,
+        "warden_queue_waiting",
+        "gauge",
+        "Items waiting (unleased) per community and queue.",
+    );
+    for q in &r.queues_now {
+        let _ = writeln!(
+            out,
+            "warden_queue_waiting{{community=\"{}\",queue=\"{}\"}} {}",
+            escape(q.community.as_str()),
+            q.queue.as_str(),
+            q.depth
+        );
+    }
+    head(
+        out,
+        "warden_queue_age_seconds",
+        "gauge",
+        "Age of waiting items per community and queue: p50, p90, and the oldest (quantile 1).",
+    );
+    for q in &r.queues_now {
+        for (quantile, v) in [("0.5", q.age_p50), ("0.9", q.age_p90), ("1", q.oldest)] {
+            if let Some(v) = v {
+                let _ = writeln!(
+                    out,
+                    "warden_queue_age_seconds{{community=\"{}\",queue=\"{}\",quantile=\"{quantile}\"}} {v}",
+                    escape(q.community.as_str()),
+                    q.queue.as_str(),
+                );
+            }
+        }
+    }
+    for (name, help, pick) in [
+        (
+            "warden_time_to_first_claim_seconds",
+            "From entering a queue to the first claim, per queue, over the trailing 24 hours.",
+            (|q: &QueueTally| q.first_claim.clone()) as fn(&QueueTally) -> OpsHistogram,
+        ),
+        (
+            "warden_time_to_decision_seconds",
+            "From entering a queue to the moderator's decision, per queue, over the trailing 24 hours.",
+            |q: &QueueTally| q.to_decision.clone(),
+        ),
+    ] {
+        head(out, name, "histogram", help);
+        for (queue, t) in &r.totals.queues {
+            let h = pick(t);
+            let mut cumulative = 0;
+            for (i, bound) in BOUNDS.iter().enumerate() {
+                cumulative += h.bins.get(i).copied().unwrap_or(0);
+                let _ = writeln!(
+                    out,
+                    "{name}_bucket{{queue=\"{queue}\",le=\"{bound}\"}} {cumulative}"
+                );
+            }
+            let _ = writeln!(
+                out,
+                "{name}_bucket{{queue=\"{queue}\",le=\"+Inf\"}} {}\n{name}_sum{{queue=\"{queue}\"}} {}\n{name}_count{{queue=\"{queue}\"}} {}",
+                h.count(),
+                h.sum_seconds,
+                h.count()
+            );
+        }
+    }
+    head(
+        out,
+        "warden_moderator_decisions_24h",
+        "gauge",
+        "Moderator decisions per action over the trailing 24 hours.",
+    );
+    for (action, n) in &r.decisions.by_action {
+        let _ = writeln!(
+            out,
+            "warden_moderator_decisions_24h{{action=\"{}\"}} {n}",
+            escape(action)
+        );
+    }
+    let ratio = |v: Option<f64>| v.unwrap_or(0.0);
+    for (name, help, value) in [
+        (
+            "warden_expired_leases_24h",
+            "Leases that ran out over the trailing 24 hours.",
+            r.expired_leases as f64,
+        ),
+        (
+            "warden_undo_ratio_24h",
+            "Decisions undone per moderator decision over the trailing 24 hours.",
+            ratio(r.undo_rate),
+        ),
+        (
+            "warden_appeal_ratio_24h",
+            "Appeals per restrictive decision over the trailing 24 hours.",
+            ratio(r.appeals.rate),
+        ),
+        (
+            "warden_appeals_reversed_24h",
+            "Appeals that reversed the decision over the trailing 24 hours.",
+            r.appeals.reversed as f64,
+        ),
+    ] {
+        head(out, name, "gauge", help);
+        let _ = writeln!(out, "{name} {value}");
+    }
 }

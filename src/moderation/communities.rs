@@ -82,6 +82,18 @@ impl Communities {
         policy: CommunityPolicy,
         actor: Actor,
     ) -> Result<(), Failure> {
+        self.set_policy_noted(community, policy, actor, None)
+    }
+
+    /// [`Communities::set_policy`], its audit record saying `detail` (the suggestion the
+    /// policy came from).
+    pub fn set_policy_noted(
+        &self,
+        community: &CommunityId,
+        policy: CommunityPolicy,
+        actor: Actor,
+        detail: Option<String>,
+    ) -> Result<(), Failure> {
         policy.validate()?;
         let _serial = self.writes.lock().unwrap_or_else(|e| e.into_inner());
         let current = self.rules(community)?;
@@ -92,6 +104,10 @@ impl Communities {
             community.as_str(),
         )
         .about(community);
+        let audit = match detail {
+            Some(d) => audit.detail(d),
+            None => audit,
+        };
         self.store.put_policy(community, &policy, &audit)?;
         let patterns = current.patterns.clone();
         let rules = self.compile_with(Some(policy), patterns);

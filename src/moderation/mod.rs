@@ -4,12 +4,16 @@
 //! themselves.
 //!
 //! * [`audit`]: reading the audit log within a reader's scope;
+//! * [`bulk`]: one decision over the items a filter selects;
+//! * [`calibration`]: the engine's live precision, and threshold suggestions;
 //! * [`claims`]: claiming with leases, and returning expired leases to their queues;
 //! * [`communities`]: the per-community rules cache;
 //! * [`decisions`]: deciding, releasing, undoing, appealing, revealing personal data;
 //! * [`feedback`]: score feedback, appended and listed for calibration;
 //! * [`feed`]: the suppression change log as a feed, and the active-rule index;
 //! * [`items`]: reading one item whole, its history, and changing it;
+//! * [`labels`]: moderator-decided items exported for retraining;
+//! * [`operations`]: the operations dashboard;
 //! * [`keys`]: creating, revoking and listing API keys, with their audit records;
 //! * [`notices`]: user reports (notice and action) and trusted flaggers;
 //! * [`reports`]: an author's record, statements of reasons, transparency reports;
@@ -18,6 +22,8 @@
 //! * [`webhooks`]: webhook endpoints, their delivery log, and the delivery worker.
 
 pub mod audit;
+pub mod bulk;
+pub mod calibration;
 pub mod claims;
 pub mod communities;
 pub mod decisions;
@@ -26,6 +32,8 @@ pub mod feedback;
 pub mod items;
 pub mod keys;
 pub mod notices;
+pub mod labels;
+pub mod operations;
 pub mod reports;
 pub mod subjects;
 pub mod submit;

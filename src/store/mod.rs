@@ -21,6 +21,9 @@
 //!   [`consequences`](crate::domain::consequences::consequences) returns; a backend reads
 //!   what it asks for and persists what it returns in the item's own atomic step, and
 //!   decides no policy itself.
+//! * **Operations tallies** (see `domain::operations`) are part of what `consequences`
+//!   returns: the backend adds each change's tally to the stored one for its key in the
+//!   same step, so the dashboard reads sums, never the event log.
 //! * **Score feedback** (see `domain::feedback`) is appended on its own: it holds no text
 //!   and no personal data, and touches nothing else.
 //! * **User reports** live in their item and change with it; reporters are subjects like
@@ -51,6 +54,7 @@ use crate::domain::feedback::ScoreFeedback;
 use crate::domain::history::check_history;
 use crate::domain::item::{Item, QueueName, Revision, Submission, Submitted};
 use crate::domain::notice::ReporterRecord;
+use crate::domain::operations::{OpsKey, OpsTally};
 use crate::domain::privacy::{ExportItem, Receipt, SubjectId};
 use crate::domain::queue::{CommunityFilter, Cursor, QueueEntry};
 use crate::domain::suppress::{Rule, RuleId};
@@ -201,6 +205,29 @@ pub trait Store: Send + Sync {
 
     /// An item's decision records, oldest first.
     fn item_decisions(&self, id: &ItemId) -> Result<Vec<DecisionRecord>, Failure>;
+
+    /// The item of `(community, content_id)`, if one was ever submitted.
+    fn content_item(
+        &self,
+        community: &CommunityId,
+        content_id: &ContentId,
+    ) -> Result<Option<ItemId>, Failure>;
+
+    /// The subject (pseudonym, see `privacy`) of `author` in `community`: what
+    /// [`Store::items_of_subject`] takes. A pure function of its arguments and the
+    /// store's pseudonym key; it stores nothing.
+    fn subject(&self, community: &CommunityId, author: &AuthorId) -> SubjectId;
+
+    /// The operations tallies (see `domain::operations`) whose hour starts in
+    /// `[from, to)`, by hour then community. Each is the sum of the
+    /// [`Derived::operations`](crate::domain::consequences::Derived) of every change
+    /// committed with that key: a backend adds each change's tally to the stored one in
+    /// the change's own atomic step.
+    fn operations(
+        &self,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> Result<Vec<(OpsKey, OpsTally)>, Failure>;
 
     /// Appends a score feedback record (see `domain::feedback`); returns its id, which increases.
     fn put_score_feedback(&self, feedback: &ScoreFeedback) -> Result<u64, Failure>;

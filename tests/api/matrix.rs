@@ -532,6 +532,52 @@ fn endpoints() -> Vec<Endpoint> {
             call: |c, key, _, com| c.s.call("GET", &format!("/v1/statements?community={com}"), key, None),
         },
         Endpoint {
+            method: "post",
+            path: "/v1/items:bulk",
+            roles: Some(MOD),
+            ok: 200,
+            outside: 404,
+            call: |c, key, _, com| {
+                body(c, "POST", "/v1/items:bulk", key,
+                     json!({"filter": {"community": com, "content_ids": [c.unique()]},
+                            "action": "approve", "reason": "fine", "dry_run": true}))
+            },
+        },
+        Endpoint {
+            method: "get",
+            path: "/v1/reports/operations",
+            roles: Some(MOD),
+            ok: 200,
+            outside: 404,
+            call: |c, key, _, com| c.s.call("GET", &format!("/v1/reports/operations?community={com}"), key, None),
+        },
+        Endpoint {
+            method: "get",
+            path: "/v1/reports/precision",
+            roles: Some(MOD),
+            ok: 200,
+            outside: 404,
+            call: |c, key, _, com| c.s.call("GET", &format!("/v1/reports/precision?community={com}"), key, None),
+        },
+        Endpoint {
+            method: "get",
+            path: "/v1/communities/{id}/policy:suggest",
+            roles: Some(ADM),
+            // Community `a` has far fewer decisions than a suggestion needs: the refusal
+            // comes after the role and scope checks.
+            ok: 422,
+            outside: 404,
+            call: |c, key, _, com| c.s.call("GET", &format!("/v1/communities/{com}/policy:suggest"), key, None),
+        },
+        Endpoint {
+            method: "get",
+            path: "/v1/communities/{id}/labels",
+            roles: Some(ADM),
+            ok: 200,
+            outside: 404,
+            call: |c, key, _, com| c.s.call("GET", &format!("/v1/communities/{com}/labels"), key, None),
+        },
+        Endpoint {
             method: "get",
             path: "/v1/reports/transparency",
             roles: Some(MOD),

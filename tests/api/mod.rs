@@ -14,6 +14,7 @@ mod flow;
 mod matrix;
 mod model_cost;
 mod openapi;
+mod operations;
 mod ownership;
 mod privacy;
 mod reports;

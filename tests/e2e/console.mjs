@@ -8,7 +8,8 @@
 // item leave the queue and its history update, undoes and re-decides, reveals personal
 // data (audited), then does the same flow with the keyboard only, checks there is no
 // horizontal overflow at 375 px, edits a policy and a wordlist as an admin, and reads the
-// audit log as an admin (a key it just created, "Load more", a refused community). Every
+// audit log as an admin (a key it just created, "Load more", a refused community), and
+// runs the team: blurred severe terms, a bulk removal, the dashboard's charts. Every
 // tab fails the test on a script error, a console error or a Content-Security-Policy
 // violation. Screenshots go to target/e2e/*.png. Exits non-zero on the first failure.
 
@@ -414,12 +415,83 @@ async function reportsFlow(context, base, keys) {
   await page.close();
 }
 
+// Running the team, as the moderator: a severe term is blurred until focused (and the
+// setting sticks per moderator), all of an author's items are removed in bulk after a
+// count and a confirmation, and the dashboard draws its charts, counts the severe item
+// this session opened, and fits 375 px.
+async function operationsFlow(context, base, keys) {
+  const spammer = 'e2e-spammer';
+  const ids = [];
+  for (const [n, text] of ['go drink bleach', 'you are a f*cking idiot', 'f*cking idiot again'].entries()) {
+    const r = await call(base, 'POST', '/v1/content', keys.ingest, {
+      community: COMMUNITY, content_id: `spam-${n}`, author_id: spammer, text,
+    });
+    check(r.status === 201 && r.body.queue === 'review', `submit spam-${n}: ${JSON.stringify(r)}`);
+    ids.push(r.body.item_id);
+  }
+  const page = await tab(context, base);
+  await page.fill('#key', keys.moderator);
+  await page.click('#signin-button');
+  await page.locator('#queue-view').waitFor();
+  await page.locator(`#waiting .item-row[data-item="${ids[0]}"]`).click();
+  await waitText(page, '#item-title', 'spam-0');
+  const mark = page.locator('#item-text mark.severe').first();
+  await mark.waitFor();
+  const filter = () => mark.evaluate((el) => getComputedStyle(el).filter);
+  check((await filter()).includes('blur'), `a severe term is blurred: ${await filter()}`);
+  await mark.focus();
+  check(await filter() === 'none', 'focused, it is readable');
+  await shot(page, 'item-blurred-1280.png');
+  await page.uncheck('#blur-toggle');
+  await page.locator('#item-title').focus();
+  check(await filter() === 'none', 'blur turned off');
+  await page.reload();
+  await page.locator(`#waiting .item-row[data-item="${ids[0]}"]`).click();
+  await page.locator('#item-text mark.severe').first().waitFor();
+  check(!(await page.isChecked('#blur-toggle')), 'the setting is kept for this moderator');
+  await page.check('#blur-toggle');
+  check((await filter()).includes('blur'), 'blurred again');
+
+  // Bulk: count, confirm, done.
+  await page.click('#bulk summary');
+  await page.click('#bulk-check');
+  await waitText(page, '#bulk-count', '3 items by this author');
+  await page.click('#bulk-remove');
+  await page.locator('#bulk-confirm').waitFor();
+  await waitText(page, '#bulk-confirm-text', 'Remove 3 items');
+  await page.click('#bulk-confirm-yes');
+  await waitText(page, '#bulk-count', 'Removed 3 items');
+  for (const id of ids) {
+    const r = await call(base, 'GET', `/v1/items/${id}/events`, keys.moderator);
+    const last = r.body.events[r.body.events.length - 1];
+    check(last.kind === 'decided' && last.outcome === 'remove' && /^blk_/.test(last.bulk_id || ''), `bulk-removed ${id}: ${JSON.stringify(last)}`);
+  }
+
+  // The dashboard.
+  await page.click('[data-view="dashboard"]');
+  await page.locator('#dashboard-view[data-loaded="true"]').waitFor();
+  await page.locator('#chart-depth canvas').waitFor();
+  await page.locator('#chart-actions canvas').waitFor();
+  await waitText(page, '#wellbeing', 'this session: 1.');
+  await waitText(page, '#dash-rates', 'Moderator decisions');
+  check(await page.locator('#dash-queues tbody tr').count() >= 1, 'queues now are listed');
+  await shot(page, 'dashboard-1280.png', true);
+  await page.setViewportSize({ width: 375, height: 812 });
+  await page.click('#dashboard-load');
+  await page.locator('#chart-depth canvas').waitFor();
+  await noHorizontalOverflow(page, '375 px, dashboard');
+  await shot(page, 'dashboard-375.png', true);
+  await noProblems(page);
+  await page.close();
+}
+
 // The flows, in order: each needs the one before it (the same server and items).
 const FLOWS = [
   ['mouse', (ctx) => mouseFlow(ctx.context, ctx.base, ctx.keys).then((id) => { ctx.decided = id; })],
   ['keyboard', (ctx) => keyboardFlow(ctx.context, ctx.base, ctx.keys, ctx.decided)],
   ['admin', (ctx) => adminFlow(ctx.context, ctx.base, ctx.keys)],
   ['reports', (ctx) => reportsFlow(ctx.context, ctx.base, ctx.keys)],
+  ['operations', (ctx) => operationsFlow(ctx.context, ctx.base, ctx.keys)],
 ];
 
 const deadline = setTimeout(() => {

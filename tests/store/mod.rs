@@ -12,8 +12,10 @@
 //! * retention drops text and keeps records;
 //! * rules with an end date expire once; records and items list in order;
 //! * user reports and the webhook outbox (see `notices.rs`).
+//! * items are found by content id and by author; operations tallies add up (`reads`).
 
 mod notices;
+mod reads;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -555,6 +557,16 @@ macro_rules! backends {
             #[test]
             fn the_outbox_is_gap_free_and_deliveries_move_with_the_cursor() {
                 super::notices::the_outbox_is_gap_free_and_deliveries_move_with_the_cursor(OPEN);
+            }
+
+            #[test]
+            fn items_are_found_by_content_and_by_author() {
+                super::reads::items_are_found_by_content_and_by_author(OPEN);
+            }
+
+            #[test]
+            fn operations_tallies_add_up_with_each_change() {
+                super::reads::operations_tallies_add_up_with_each_change(OPEN);
             }
         }
     )*};

@@ -224,3 +224,97 @@ fn an_empty_stored_digest_is_no_digest() {
     let read: Item = serde_json::from_value(json).unwrap();
     assert_eq!(read.text_digest.as_deref(), Some("d"));
 }
+
+#[test]
+fn bulk_decisions_respect_leases_redecide_and_replay() {
+    use crate::domain::bulk::BulkId;
+    let t = |ms| Timestamp::from_millis(ms);
+    let remarks = Remarks {
+        reason: "spam wave".into(),
+        ..Remarks::default()
+    };
+    let bulk = BulkId::random();
+    let (me, other) = (KeyId::random(), KeyId::random());
+
+    // A waiting item leased to someone else: refused for a moderator, not an admin.
+    let (mut item, _, events) = Item::create(&submission(Action::Review), subject(), "d".into());
+    let mut history = Vec::new();
+    log(&mut item, &mut history, events);
+    let evs = item
+        .claim(QueueName::Review, &other, t(2_000), t(9_000))
+        .unwrap();
+    log(&mut item, &mut history, evs);
+    let err = item
+        .clone()
+        .bulk_decide(
+            &me,
+            false,
+            DecisionAction::Remove,
+            &remarks,
+            &bulk,
+            t(3_000),
+        )
+        .unwrap_err();
+    assert_eq!(err.code(), Code::LeaseConflict);
+    let evs = item
+        .bulk_decide(&me, true, DecisionAction::Remove, &remarks, &bulk, t(3_000))
+        .unwrap();
+    assert_eq!(evs[0].bulk_id.as_ref(), Some(&bulk));
+    assert!(
+        item.undo.is_none(),
+        "bulk decisions are not undone item by item"
+    );
+    log(&mut item, &mut history, evs);
+    check_history(&item, &history).unwrap();
+
+    // An automatically allowed item gets the new outcome, naming the previous one.
+    let (mut item, _, events) = Item::create(&submission(Action::Allow), subject(), "d".into());
+    let mut history = Vec::new();
+    log(&mut item, &mut history, events);
+    let evs = item
+        .bulk_decide(
+            &me,
+            false,
+            DecisionAction::Remove,
+            &remarks,
+            &bulk,
+            t(3_000),
+        )
+        .unwrap();
+    assert_eq!(evs[0].kind, EventKind::Decided);
+    assert_eq!(evs[0].previous_outcome, Some(Outcome::Allow));
+    log(&mut item, &mut history, evs);
+    assert_eq!(item.outcome, Some(Outcome::Remove));
+    check_history(&item, &history).unwrap();
+    // Again: nothing to do. Escalating a decided item: refused.
+    let again = item
+        .bulk_decide(
+            &me,
+            false,
+            DecisionAction::Remove,
+            &remarks,
+            &bulk,
+            t(4_000),
+        )
+        .unwrap();
+    assert!(again.is_empty());
+    let err = item
+        .clone()
+        .bulk_decide(
+            &me,
+            false,
+            DecisionAction::Escalate,
+            &remarks,
+            &bulk,
+            t(4_000),
+        )
+        .unwrap_err();
+    assert_eq!(err.code(), Code::InvalidState);
+
+    // Without a bulk id, a decision on a decided item does not replay.
+    let mut forged = history.clone();
+    if let Some(last) = forged.last_mut() {
+        last.bulk_id = None;
+    }
+    assert!(check_history(&item, &forged).is_err());
+}

@@ -3,6 +3,7 @@
 // undo).
 
 import { api } from './api.js';
+import { countSevere } from './dashboard.js';
 import {
   entryOf, holdsLease, loadWaiting, markCurrent, renderBatch, renderWaiting, tick,
 } from './queue.js';
@@ -62,6 +63,7 @@ function showItem(view) {
   }
   $('item-empty').hidden = true;
   $('item').hidden = false;
+  countSevere(view);
   renderItem(view);
   renderBatch();
   renderWaiting();
@@ -98,6 +100,13 @@ function renderItem(view) {
   $('item-facts').replaceChildren(...facts.map(([k, v]) => h('div', {}, h('dt', {}, k), h('dd', {}, v))));
 
   renderText(view);
+  applyBlur();
+  $('bulk').hidden = view.author_id == null;
+  if (state.bulkFor !== view.item_id) {
+    state.bulkFor = view.item_id;
+    $('bulk-count').textContent = '';
+    $('bulk-remove').hidden = true;
+  }
   renderScores(view);
   renderDecision(view);
   tick();
@@ -183,7 +192,10 @@ function renderText(view) {
           if (pattern.length) cls.push('hl-pattern');
           if (cover.some((x) => x.m.source === 'model')) cls.push('hl-model');
           if (cover.some((x) => x.m.source === 'pii')) cls.push('hl-pii');
-          box.append(h('mark', { class: cls.join(' ') }, text));
+          // Blurred until hovered or focused (see `applyBlur`): focusable for that.
+          const severe = cover.some((x) => isSevereMatch(x.m));
+          if (severe) cls.push('severe');
+          box.append(h('mark', { class: cls.join(' '), tabindex: severe ? 0 : null }, text));
         }
         for (const x of spans.filter((y) => y.e === b)) {
           const cat = x.m.source === 'pii' ? 'pii' : x.m.category;
@@ -200,7 +212,7 @@ function renderText(view) {
         m.evasions && m.evasions.length ? `evasions: ${m.evasions.join(', ')}` : null].filter(Boolean).join(' · ');
       findings.append(h('li', { class: `cat-${cat}` },
         h('span', { class: 'chip' }, h('span', { class: 'swatch', 'aria-hidden': 'true' }), matchLabel(m)),
-        quote ? h('span', { class: 'quote' }, `“${quote}”`) : null,
+        quote ? h('span', { class: isSevereMatch(m) ? 'quote severe' : 'quote', tabindex: isSevereMatch(m) ? 0 : null }, `“${quote}”`) : null,
         h('span', { class: 'detail' }, detail)));
     }
   }
@@ -243,6 +255,76 @@ function guardItem(g) {
     h('span', { class: 'chip' }, 'Identity guard'),
     h('span', { class: 'quote' }, said),
     h('span', { class: 'detail' }, `terms: ${g.terms.join(', ')} · score ${g.score.toFixed(2)} · without them ${cf}`));
+}
+
+// A high-severity slur, threat or sexual term: blurred for the moderator's sake unless
+// they turned that off (a per-moderator setting, on by default).
+function isSevereMatch(m) {
+  return m.severity === 'high' && ['identity_attack', 'threat', 'sexual'].includes(m.category);
+}
+
+const blurKey = () => `warden.blur.${state.me ? state.me.id : ''}`;
+
+export function blurOn() {
+  return localStorage.getItem(blurKey()) !== 'off';
+}
+
+export function applyBlur() {
+  $('item').classList.toggle('blur', blurOn());
+  $('blur-toggle').checked = blurOn();
+}
+
+export function setBlur(on) {
+  localStorage.setItem(blurKey(), on ? 'on' : 'off');
+  applyBlur();
+  say(on ? 'Severe terms are blurred until you hover or focus them.' : 'Severe terms are shown.');
+}
+
+// ---- bulk: all of this author's items in this community ------------------------------
+
+function bulkRequest(dryRun) {
+  const view = state.item;
+  const reason = $('reason').value.trim() || 'Removed in bulk: all of this author’s items in this community';
+  return {
+    filter: { community: view.community, author_id: view.author_id },
+    action: 'remove', reason, dry_run: dryRun,
+  };
+}
+
+export async function bulkCount() {
+  const view = state.item;
+  if (!view || view.author_id == null) return;
+  $('bulk-remove').hidden = true;
+  try {
+    const r = await api('POST', '/v1/items:bulk', bulkRequest(true));
+    state.bulkCount = r.decided;
+    $('bulk-count').textContent = `${r.matched} item${r.matched === 1 ? '' : 's'} by this author in ${view.community}: ${r.decided} would be removed, ${r.unchanged} already are${r.failed ? `, ${r.failed} cannot be (leased to someone else)` : ''}.`;
+    $('bulk-remove').textContent = `Remove ${r.decided} item${r.decided === 1 ? '' : 's'}`;
+    $('bulk-remove').hidden = r.decided === 0;
+  } catch (e) {
+    showError(e);
+  }
+}
+
+export function bulkConfirm() {
+  const view = state.item;
+  $('bulk-confirm-text').textContent = `Remove ${state.bulkCount} item${state.bulkCount === 1 ? '' : 's'} by ${view.author_id} in ${view.community}? Each is recorded as your decision.`;
+  $('bulk-confirm').showModal();
+  $('bulk-confirm-no').focus();
+}
+
+export async function bulkRemove() {
+  $('bulk-confirm').close();
+  try {
+    const r = await api('POST', '/v1/items:bulk', bulkRequest(false));
+    $('bulk-count').textContent = `Removed ${r.decided} item${r.decided === 1 ? '' : 's'} (bulk ${r.bulk_id})${r.failed ? `; ${r.failed} could not be` : ''}.`;
+    $('bulk-remove').hidden = true;
+    say(`Removed ${r.decided} items of this author.`);
+    await loadWaiting();
+    if (state.item) await openItem(state.item.item_id, { focus: false });
+  } catch (e) {
+    showError(e);
+  }
 }
 
 function severity(m) {

@@ -7,7 +7,10 @@ import { KEY, api, onKeyRejected } from './api.js';
 import {
   loadPolicy, loadWordlist, parsePolicy, savePolicy, saveWordlist, termRow,
 } from './editors.js';
-import { decide, openItem, undo } from './item.js';
+import { loadDashboard } from './dashboard.js';
+import {
+  bulkConfirm, bulkCount, bulkRemove, decide, openItem, setBlur, undo,
+} from './item.js';
 import { claim, loadWaiting, move, release } from './queue.js';
 import { showView, signIn, signOut, start } from './session.js';
 import { $, say, state } from './ui.js';
@@ -25,7 +28,7 @@ function onKey(event) {
     }
     return;
   }
-  if (!state.me || $('help').open) return;
+  if (!state.me || $('help').open || $('bulk-confirm').open) return;
   if (event.key === '?') {
     event.preventDefault();
     $('help').showModal();
@@ -82,6 +85,15 @@ function wire() {
   });
   $('audit-more').addEventListener('click', () => loadAudit(true));
   $('help-close').addEventListener('click', () => $('help').close());
+  $('blur-toggle').addEventListener('change', (event) => setBlur(event.target.checked));
+  $('bulk-check').addEventListener('click', bulkCount);
+  $('bulk-remove').addEventListener('click', bulkConfirm);
+  $('bulk-confirm-yes').addEventListener('click', bulkRemove);
+  $('bulk-confirm-no').addEventListener('click', () => $('bulk-confirm').close());
+  $('dashboard-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    loadDashboard();
+  });
   document.addEventListener('keydown', onKey);
 }
 

@@ -40,7 +40,7 @@ const fn module(name: &'static str, body: &'static str) -> Asset {
 /// The files under `/console/`, by name. The script is a handful of ES modules that
 /// import one another by relative path: `main.js` (the entry `index.html` loads) and
 /// what it imports.
-const ASSETS: [Asset; 10] = [
+const ASSETS: [Asset; 13] = [
     Asset {
         name: "console.css",
         content_type: "text/css; charset=utf-8",
@@ -54,6 +54,17 @@ const ASSETS: [Asset; 10] = [
     module("item.js", include_str!("item.js")),
     module("editors.js", include_str!("editors.js")),
     module("admin.js", include_str!("admin.js")),
+    module("dashboard.js", include_str!("dashboard.js")),
+    // uPlot 1.6.31 (MIT, `uplot.LICENSE`), the dashboard's charts: the npm package's
+    // `dist/uPlot.iife.min.js` and `dist/uPlot.min.css` unchanged (tarball sha256
+    // 015d4be9095072922bc31d8c63f93bc1b7cd5b27d14d17a1708ff76775f9eb90). It draws on a
+    // canvas and sets styles through the CSSOM only, so it runs under the CSP above.
+    module("uplot.min.js", include_str!("uplot.min.js")),
+    Asset {
+        name: "uplot.min.css",
+        content_type: "text/css; charset=utf-8",
+        body: include_str!("uplot.min.css"),
+    },
     Asset {
         name: "favicon.svg",
         content_type: "image/svg+xml",
@@ -152,13 +163,15 @@ mod tests {
             assert!(tag.contains(" src="), "inline <script>: {tag}");
             assert!(tag.contains(r#"type="module""#), "not a module: {tag}");
         }
-        // Every file is loaded by the page, or (a script) imported by another script.
+        // Every file is loaded by the page, imported by a script, or (the chart library,
+        // loaded on first use) named by its path in a script.
         for asset in &ASSETS {
             let path = format!("/console/{}", asset.name);
             let import = format!("from './{}';", asset.name);
-            let imported = ASSETS
-                .iter()
-                .any(|other| other.name.ends_with(".js") && other.body.contains(&import));
+            let imported = ASSETS.iter().any(|other| {
+                other.name.ends_with(".js")
+                    && (other.body.contains(&import) || other.body.contains(&path))
+            });
             assert!(
                 INDEX.body.contains(&path) || imported,
                 "nothing loads {path}"

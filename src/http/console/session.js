@@ -1,8 +1,9 @@
 // Signing in and out, and switching between the console's views (the queues, the
-// policy and wordlist editors, the audit log).
+// operations dashboard, the policy and wordlist editors, the audit log).
 
 import { KEY, api } from './api.js';
 import { loadAudit } from './admin.js';
+import { dashboardCommunity, loadDashboard } from './dashboard.js';
 import { loadPolicy, loadWordlist } from './editors.js';
 import {
   BATCH, allCommunities, communityValue, firstCommunity, loadWaiting, restoreBatch, setUpCommunities, tick,
@@ -10,7 +11,7 @@ import {
 import { $, fieldError, say, showError, state } from './ui.js';
 
 // The views, each a `<section id="NAME-view">`.
-const VIEWS = ['queue', 'policy', 'wordlist', 'audit'];
+const VIEWS = ['queue', 'dashboard', 'policy', 'wordlist', 'audit'];
 
 // ---- signing in and out ---------------------------------------------------------
 
@@ -99,6 +100,11 @@ export function showView(name, focus = true) {
     const input = $(`${name}-community`);
     if (!input.value) input.value = communityValue() || firstCommunity();
     if (input.value) (name === 'policy' ? loadPolicy : loadWordlist)();
+    if (focus) input.focus();
+  } else if (name === 'dashboard') {
+    const input = $('dashboard-community');
+    if (!input.value) input.value = communityValue() || dashboardCommunity();
+    loadDashboard();
     if (focus) input.focus();
   } else if (name === 'audit') {
     loadAudit();

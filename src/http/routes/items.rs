@@ -119,12 +119,12 @@ async fn change<R: Roles>(
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DecisionRequest {
-    action: DecisionAction,
-    reason: String,
+    pub(crate) action: DecisionAction,
+    pub(crate) reason: String,
     #[serde(default)]
-    labels: Vec<String>,
+    pub(crate) labels: Vec<String>,
     #[serde(default)]
-    note: Option<String>,
+    pub(crate) note: Option<String>,
 }
 
 fn check_text(field: &str, value: &str, max: usize) -> Result<(), Failure> {
@@ -139,7 +139,7 @@ fn check_text(field: &str, value: &str, max: usize) -> Result<(), Failure> {
 }
 
 impl DecisionRequest {
-    fn remarks(self) -> Result<(DecisionAction, Remarks), Failure> {
+    pub(crate) fn remarks(self) -> Result<(DecisionAction, Remarks), Failure> {
         check_text("reason", &self.reason, 2000)?;
         if self.labels.len() > 20 {
             return Err(Failure::invalid_field("labels", "at most 20 labels"));

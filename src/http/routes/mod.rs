@@ -10,11 +10,12 @@ mod history;
 pub(crate) mod items;
 mod keys;
 mod notices;
+mod operations;
 mod ops;
 mod queue;
 mod subjects;
 mod suppressions;
-mod transparency;
+pub(crate) mod transparency;
 mod webhooks;
 
 use actix_web::web;
@@ -71,6 +72,7 @@ routes! {
     "/v1/content:batch" => { post: content::submit_batch },
     "/v1/queue" => { get: queue::list },
     "/v1/queue/claim" => { post: queue::claim },
+    "/v1/items:bulk" => { post: operations::bulk },
     "/v1/items/{id}" => { get: items::get },
     "/v1/items/{id}/events" => { get: items::events },
     "/v1/items/{id}/decision" => { post: items::decide },
@@ -80,6 +82,8 @@ routes! {
     "/v1/items/{id}/author-history" => { get: history::author_history },
     "/v1/items/{id}/suppressions" => { get: suppressions::item_rules },
     "/v1/communities/{id}/policy" => { get: communities::get_policy, put: communities::put_policy },
+    "/v1/communities/{id}/policy:suggest" => { get: operations::suggest },
+    "/v1/communities/{id}/labels" => { get: operations::labels },
     "/v1/communities/{id}/wordlist" => { get: communities::get_wordlist, put: communities::put_wordlist },
     "/v1/keys" => { get: keys::list, post: keys::create },
     // Before `/v1/keys/{id}`, which would otherwise match it.
@@ -100,6 +104,8 @@ routes! {
     "/v1/communities/{id}/webhooks/{webhook_id}" => { delete: webhooks::delete },
     "/v1/communities/{id}/webhooks/{webhook_id}/deliveries" => { get: webhooks::deliveries },
     "/v1/communities/{id}/webhooks/{webhook_id}/deliveries/{delivery_id}:retry" => { post: webhooks::retry },
+    "/v1/reports/operations" => { get: operations::report },
+    "/v1/reports/precision" => { get: operations::precision },
     "/console" => { get: console::index },
     "/console/{asset}" => { get: console::asset },
 }

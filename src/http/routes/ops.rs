@@ -4,10 +4,12 @@ use actix_web::http::header::ContentType;
 use actix_web::{web, HttpResponse};
 use serde_json::json;
 
+use crate::clock::Timestamp;
 use crate::domain::item::QueueName;
 use crate::failure::Failure;
 use crate::http::openapi::OPENAPI;
 use crate::http::{blocking, status, AppState};
+use crate::moderation::operations;
 
 pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(json!({"status": "ok"}))
@@ -33,14 +35,20 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
 
 pub async fn metrics(state: web::Data<AppState>) -> Result<HttpResponse, Failure> {
     let s = state.clone();
-    let depths = blocking(move || {
-        QueueName::ALL
+    let (depths, operations) = blocking(move || {
+        let depths = QueueName::ALL
             .into_iter()
             .map(|q| Ok((q.as_str(), s.store.queue_depth(q)?)))
-            .collect::<Result<Vec<_>, Failure>>()
+            .collect::<Result<Vec<_>, Failure>>()?;
+        let now = Timestamp::now();
+        let day_ago = Timestamp::from_millis(now.millis() - 86_400_000);
+        let to = Timestamp::from_millis(now.millis() + 1);
+        let report = operations::report(&*s.store, None, day_ago, to, now)?;
+        Ok::<_, Failure>((depths, report))
     })
     .await?;
     let mut body = state.metrics.render(&depths);
+    crate::http::metrics::render_operations(&mut body, &operations);
     let (durable, active) = (state.suppressions.durable(), state.suppressions.active());
     body.push_str(&format!(
         "# HELP warden_suppression_log_seq The last durable suppression change-log seq.\n\

@@ -55,7 +55,7 @@ fn window<R: Roles, T>(
 }
 
 /// `from`/`to` (RFC 3339), by default the last 30 days.
-fn range(params: &mut QueryParams) -> Result<(Timestamp, Timestamp), Failure> {
+pub(crate) fn range(params: &mut QueryParams) -> Result<(Timestamp, Timestamp), Failure> {
     let to: Timestamp = params
         .take("to")?
         .unwrap_or_else(|| Timestamp::from_millis(Timestamp::now().millis() + 1));

@@ -24,10 +24,11 @@
 //! | `decisions_by_item` | item id, seq | `DecisionRecord` JSON |
 //! | `reporters` | reporter pseudonym (16) | `ReporterRecord` JSON (trusted mark, recent outcomes) |
 //! | `outbox` | seq (u64) | webhook `OutboxEvent` JSON, written with the change that caused it |
-//! | `meta` | `rule_seq`, `outbox_seq` | the last change-log and outbox seqs (u64) |
 //! | `webhooks` | webhook id | `Webhook` JSON, secret sealed under the log key |
 //! | `deliveries` | webhook id, seq (u64) | `Delivery` JSON |
 //! | `deliveries_pending` | seq, webhook id | — (pending deliveries in outbox order) |
+//! | `operations` | hour, community | `OpsTally` JSON (the operations dashboard, `reads.rs`) |
+//! | `meta` | `rule_seq`, `outbox_seq` | the last change-log and outbox seqs (u64) |
 //! | `keys` | key id | `ApiKey` JSON |
 //! | `policies`, `wordlists` | community | JSON |
 //! | `audit` | sequence (u64) | `AuditRecord` JSON |
@@ -53,6 +54,7 @@ mod notices;
 mod outbox;
 mod privacy;
 mod support;
+mod reads;
 mod tx;
 
 use std::collections::HashMap;
@@ -75,6 +77,7 @@ use crate::domain::event::Event;
 use crate::domain::feedback::ScoreFeedback;
 use crate::domain::item::{Item, QueueName, Revision, Submission, Submitted};
 use crate::domain::notice::ReporterRecord;
+use crate::domain::operations::{OpsKey, OpsTally};
 use crate::domain::privacy::{ExportItem, Personal, Receipt, SubjectId};
 use crate::domain::queue::{CommunityFilter, Cursor, QueueEntry};
 use crate::domain::suppress::{Rule, RuleState, Subject};
@@ -82,13 +85,13 @@ use crate::domain::transparency::{DecisionCursor, DecisionRecord};
 use crate::domain::webhook::{Delivery, OutboxEvent, Webhook, WebhookId};
 use crate::error::{Error, Result};
 use crate::failure::Failure;
-use crate::ids::{AuthorId, CommunityId, ItemId, KeyId};
+use crate::ids::{AuthorId, CommunityId, ContentId, ItemId, KeyId};
 
 /// Bumped when the layout above changes incompatibly.
 const FORMAT: &[u8] = b"2";
 
 /// The trees, in the order item transactions see them.
-const TREES: [&str; 22] = [
+const TREES: [&str; 23] = [
     "items",
     "content",
     "revisions",
@@ -111,6 +114,7 @@ const TREES: [&str; 22] = [
     "rules_by_item",
     "reporters",
     "outbox",
+    "operations",
 ];
 
 const ITEMS: usize = 0;
@@ -135,6 +139,7 @@ const POLICIES: usize = 18;
 const RULES_BY_ITEM: usize = 19;
 const REPORTERS: usize = 20;
 const OUTBOX: usize = 21;
+const OPERATIONS: usize = 22;
 
 const RULE_SEQ: &[u8] = b"rule_seq";
 /// In `meta`: the last webhook outbox seq.
@@ -644,22 +649,7 @@ impl Store for SledStore {
         after: Option<DecisionCursor>,
         limit: usize,
     ) -> std::result::Result<Vec<(DecisionCursor, DecisionRecord)>, Failure> {
-        let start = match after {
-            Some(c) => Bound::Excluded(c.to_bytes()),
-            None => Bound::Included(time_bytes(from).to_vec()),
-        };
-        let end = Bound::Excluded(time_bytes(to).to_vec());
-        let mut out = Vec::new();
-        for kv in self.tree(DECISIONS).range((start, end)) {
-            if out.len() >= limit {
-                break;
-            }
-            let (k, v) = kv.map_err(internal)?;
-            let cursor =
-                DecisionCursor::from_bytes(&k).ok_or_else(|| internal("malformed decision key"))?;
-            out.push((cursor, decode(&v)?));
-        }
-        Ok(out)
+        self.decision_range(from, to, after, limit)
     }
 
     fn item_decisions(&self, id: &ItemId) -> std::result::Result<Vec<DecisionRecord>, Failure> {
@@ -667,6 +657,26 @@ impl Store for SledStore {
             .scan_prefix(id.as_bytes())
             .map(|kv| decode(&kv.map_err(internal)?.1))
             .collect()
+    }
+
+    fn content_item(
+        &self,
+        community: &CommunityId,
+        content_id: &ContentId,
+    ) -> std::result::Result<Option<ItemId>, Failure> {
+        self.content_lookup(community, content_id)
+    }
+
+    fn subject(&self, community: &CommunityId, author: &AuthorId) -> SubjectId {
+        self.vault.subject(community, author)
+    }
+
+    fn operations(
+        &self,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> std::result::Result<Vec<(OpsKey, OpsTally)>, Failure> {
+        self.operation_range(from, to)
     }
 
     fn put_score_feedback(&self, feedback: &ScoreFeedback) -> std::result::Result<u64, Failure> {

@@ -329,6 +329,12 @@ impl Tx<'_> {
             self.put(DECISIONS, &timed_key(record.at, &at_key), record)?;
             self.put(DECISIONS_BY_ITEM, &at_key, record)?;
         }
+        if let Some((key, delta)) = &derived.operations {
+            let key = super::reads::ops_key(key);
+            let mut stored: OpsTally = self.get(OPERATIONS, &key)?.unwrap_or_default();
+            stored.merge(delta);
+            self.put(OPERATIONS, &key, &stored)?;
+        }
         self.move_marker(
             RETENTION,
             before.and_then(retention_key),
