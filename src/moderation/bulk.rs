@@ -38,7 +38,7 @@ pub fn select(store: &dyn Store, filter: &BulkFilter) -> Result<Vec<ItemId>, Fai
     let mut found: BTreeSet<ItemId> = BTreeSet::new();
     match filter.selector()? {
         Selector::Author(author) => {
-            let subject = store.subject(&filter.community, author);
+            let subject = store.pseudonym(&filter.community, author);
             // The index lists items holding any of the author's data: keep those whose
             // current revision is theirs.
             for id in store.items_of_subject(&subject, usize::MAX)? {
@@ -52,7 +52,7 @@ pub fn select(store: &dyn Store, filter: &BulkFilter) -> Result<Vec<ItemId>, Fai
         Selector::Contents(ids) => {
             let unique: BTreeSet<_> = ids.iter().collect();
             for content in unique {
-                if let Some(id) = store.content_item(&filter.community, content)? {
+                if let Some(id) = store.item_by_content(&filter.community, content)? {
                     if let Some(item) = store.item(&id)? {
                         if filter.matches(&item) {
                             found.insert(item.id);
@@ -101,7 +101,7 @@ pub fn run(
         .filter
         .author_id
         .as_ref()
-        .map(|a| store.subject(&bulk.filter.community, a));
+        .map(|a| store.pseudonym(&bulk.filter.community, a));
     let decide = |item: &mut Item| {
         (caller.access)(item)?;
         let authors = author.is_none_or(|s| item.subject == Some(s));

@@ -206,18 +206,6 @@ pub trait Store: Send + Sync {
     /// An item's decision records, oldest first.
     fn item_decisions(&self, id: &ItemId) -> Result<Vec<DecisionRecord>, Failure>;
 
-    /// The item of `(community, content_id)`, if one was ever submitted.
-    fn content_item(
-        &self,
-        community: &CommunityId,
-        content_id: &ContentId,
-    ) -> Result<Option<ItemId>, Failure>;
-
-    /// The subject (pseudonym, see `privacy`) of `author` in `community`: what
-    /// [`Store::items_of_subject`] takes. A pure function of its arguments and the
-    /// store's pseudonym key; it stores nothing.
-    fn subject(&self, community: &CommunityId, author: &AuthorId) -> SubjectId;
-
     /// The operations tallies (see `domain::operations`) whose hour starts in
     /// `[from, to)`, by hour then community. Each is the sum of the
     /// [`Derived::operations`](crate::domain::consequences::Derived) of every change

@@ -1,5 +1,5 @@
 //! The contract of the lookups behind bulk actions and the operations dashboard:
-//! `content_item`, `subject` and `operations`.
+//! `item_by_content`, `pseudonym` and `operations`.
 
 use super::*;
 use warden::domain::operations::{hour_of, HOUR_MS};
@@ -20,18 +20,18 @@ pub fn items_are_found_by_content_and_by_author(open: Open) {
     let d = "d".parse().expect("community");
     let x = "x".parse().expect("content id");
     assert_eq!(
-        store.content_item(&c, &x).expect("read"),
+        store.item_by_content(&c, &x).expect("read"),
         Some(out[0].item.id)
     );
-    assert_eq!(store.content_item(&d, &x).expect("read"), None);
+    assert_eq!(store.item_by_content(&d, &x).expect("read"), None);
     let nope = "nope".parse().expect("content id");
-    assert_eq!(store.content_item(&c, &nope).expect("read"), None);
+    assert_eq!(store.item_by_content(&c, &nope).expect("read"), None);
 
     let a = "a".parse().expect("author");
-    let subject = store.subject(&c, &a);
+    let subject = store.pseudonym(&c, &a);
     assert_eq!(Some(subject), out[0].item.subject);
-    assert_eq!(store.subject(&c, &a), subject, "a pure function");
-    assert_ne!(store.subject(&d, &a), subject, "per community");
+    assert_eq!(store.pseudonym(&c, &a), subject, "a pure function");
+    assert_ne!(store.pseudonym(&d, &a), subject, "per community");
     let mut theirs = store.items_of_subject(&subject, 10).expect("read");
     theirs.sort();
     let mut expected = vec![out[0].item.id, out[1].item.id];

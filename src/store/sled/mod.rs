@@ -659,18 +659,6 @@ impl Store for SledStore {
             .collect()
     }
 
-    fn content_item(
-        &self,
-        community: &CommunityId,
-        content_id: &ContentId,
-    ) -> std::result::Result<Option<ItemId>, Failure> {
-        self.content_lookup(community, content_id)
-    }
-
-    fn subject(&self, community: &CommunityId, author: &AuthorId) -> SubjectId {
-        self.vault.subject(community, author)
-    }
-
     fn operations(
         &self,
         from: Timestamp,

@@ -66,18 +66,4 @@ impl SledStore {
         Ok(out)
     }
 
-    pub(super) fn content_lookup(
-        &self,
-        community: &CommunityId,
-        content_id: &ContentId,
-    ) -> Result<Option<ItemId>, Failure> {
-        match self
-            .tree(CONTENT)
-            .get(content_key(community, content_id))
-            .map_err(internal)?
-        {
-            Some(id) => item_id(&id).map(Some),
-            None => Ok(None),
-        }
-    }
 }
