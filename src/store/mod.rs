@@ -24,15 +24,20 @@
 //! * **Score feedback** (see `domain::feedback`) is appended on its own: it holds no text
 //!   and no personal data, and touches nothing else.
 //!
-//! [`SledStore`] is the one backend today.
+//! Two backends: [`SledStore`], embedded, for one node; [`PgStore`], PostgreSQL, for any
+//! number of nodes sharing one database. Both pass the same contract suite
+//! (`tests/store/`).
 
 mod commit;
+mod postgres;
+mod record;
 mod sled;
 mod vault;
 
 use std::collections::BTreeSet;
 
 pub use self::commit::GroupCommit;
+pub use self::postgres::{Migrated, PgStore, SCHEMA_VERSION};
 pub use self::sled::SledStore;
 pub(crate) use self::vault::Vault;
 
@@ -43,17 +48,31 @@ use crate::domain::community::{CommunityPolicy, CommunityWordlist};
 use crate::domain::event::Event;
 use crate::domain::feedback::ScoreFeedback;
 use crate::domain::history::check_history;
-use crate::domain::item::{Item, QueueName, Revision, Submission, Submitted};
+use crate::domain::item::{is_lost_race, Item, QueueName, Revision, Submission, Submitted};
 use crate::domain::privacy::{ExportItem, Receipt, SubjectId};
 use crate::domain::queue::{CommunityFilter, Cursor, QueueEntry};
 use crate::domain::suppress::{Rule, RuleId};
 use crate::domain::transparency::{DecisionCursor, DecisionRecord};
 use crate::failure::Failure;
 use crate::ids::{AuthorId, CommunityId, ItemId, KeyId};
+use crate::Code;
 
 /// A change to one item: mutates it and returns the events describing the change, or
 /// refuses. Must be a pure function of the item: a backend may call it more than once.
 pub type Change<'a> = dyn Fn(&mut Item) -> Result<Vec<Event>, Failure> + 'a;
+
+/// What changed in the store, told to the nodes that share it (see [`Store::subscribe`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Changed {
+    /// The suppression change log grew.
+    Rules,
+    /// An API key was created or replaced.
+    Keys,
+    /// A community's policy or wordlist changed.
+    Community(CommunityId),
+    /// Changes may have been missed: re-read everything cached.
+    Resync,
+}
 
 /// The moderation service's storage. All methods block; call them off the async
 /// executor. Storage failures are `internal` failures.
@@ -79,6 +98,43 @@ pub trait Store: Send + Sync {
     /// Applies `change` to the item and writes the item, its events (numbered here) and its
     /// index entries atomically. `not_found` if there is no such item.
     fn update(&self, id: &ItemId, change: &Change<'_>) -> Result<Item, Failure>;
+
+    /// Applies `change` (a claim) to up to `limit` waiting items of `queue`, highest
+    /// priority first, each written as [`Store::update`] writes it; an item whose change
+    /// refuses because it was taken meanwhile is skipped. Two callers never both get one
+    /// item. The default reads the queue and updates item by item; a backend with row
+    /// locks may do better.
+    fn claim(
+        &self,
+        queue: QueueName,
+        communities: &CommunityFilter<'_>,
+        limit: usize,
+        change: &Change<'_>,
+    ) -> Result<Vec<Item>, Failure> {
+        let mut claimed = Vec::with_capacity(limit);
+        let mut after = None;
+        while claimed.len() < limit {
+            let want = limit - claimed.len() + 16;
+            let page = self.queue(queue, communities, after, want)?;
+            for entry in &page {
+                match self.update(&entry.item_id, change) {
+                    Ok(item) => {
+                        claimed.push(item);
+                        if claimed.len() == limit {
+                            break;
+                        }
+                    }
+                    Err(f) if is_lost_race(&f) || f.code() == Code::NotFound => {}
+                    Err(f) => return Err(f),
+                }
+            }
+            if page.len() < want {
+                break;
+            }
+            after = page.last().map(QueueEntry::cursor);
+        }
+        Ok(claimed)
+    }
 
     /// Up to `limit` claimable items of `queue` after `after`, highest priority first.
     fn queue(
@@ -198,6 +254,18 @@ pub trait Store: Send + Sync {
         after: Option<u64>,
         limit: usize,
     ) -> Result<Vec<(u64, ScoreFeedback)>, Failure>;
+
+    /// Whether the storage answers now (readiness). Blocking.
+    fn ping(&self) -> Result<(), Failure> {
+        Ok(())
+    }
+
+    /// Changes made by this and, for a shared backend, every other node, as they
+    /// commit; `None` for a backend only this process writes. Only a wake-up: read the
+    /// store for what changed.
+    fn subscribe(&self) -> Option<std::sync::mpsc::Receiver<Changed>> {
+        None
+    }
 }
 
 /// What [`verify`] found.

@@ -11,26 +11,7 @@ use crate::domain::suppress::{erasure_rule, Cause, RuleId, SubjectKind, SubjectR
 
 impl SledStore {
     pub(super) fn open_rule(&self, stored: StoredRule) -> std::result::Result<Rule, Failure> {
-        let id = stored
-            .id
-            .open(Some(self.vault.log_key()), RULE_SUBJECT)
-            .into_plain()
-            .ok_or_else(|| internal("a rule subject does not open"))?;
-        Ok(Rule {
-            seq: stored.seq,
-            rule_id: stored.rule_id,
-            subject: Subject {
-                kind: stored.kind,
-                community: stored.community,
-                id,
-            },
-            scopes: stored.scopes,
-            reason: stored.reason,
-            created_at: stored.created_at,
-            expires_at: stored.expires_at,
-            state: stored.state,
-            changed_at: stored.changed_at,
-        })
+        stored.open(self.vault.log_key())
     }
 
     pub(super) fn open_revision(

@@ -1,0 +1,462 @@
+//! The PostgreSQL backend's item transaction: an item's new state, its events, its index
+//! columns and what `domain::consequences` derives from it, written in one database
+//! transaction (as `store::sled::tx` does in one sled transaction).
+//!
+//! Concurrency, under READ COMMITTED:
+//! * the item's row is locked (`SELECT … FOR UPDATE`) before its change is computed, so
+//!   two nodes changing one item take turns;
+//! * an author's removal history and author rules are guarded by a transaction-scoped
+//!   advisory lock on the subject, taken before they are read;
+//! * active rules are read `FOR UPDATE`, so an expiry and an item change never both end
+//!   one rule;
+//! * change-log seqs come from one counter row, incremented in the transaction: its row
+//!   lock is held until commit, so the next writer waits and gets the next number only
+//!   after this one committed (or, if it rolled back, the same number). Seqs are
+//!   therefore gap-free and committed in order: whoever sees seq `n` committed sees every
+//!   seq below it.
+//!
+//! Deadlocks between such locks (a batch locking items in another order) and
+//! unique-key races (two nodes creating one `(community, content_id)`) abort a
+//! transaction; [`PgStore::transact`] runs it again, which is sound because changes are
+//! pure functions of the item.
+
+use std::cell::{Cell, RefCell};
+
+use tokio_postgres::types::ToSql;
+use tokio_postgres::Row;
+
+use super::*;
+use crate::domain::consequences::{
+    consequences, AuthorHeld, Held, RuleEdit, RuleOwner, Transition,
+};
+use crate::domain::privacy::{Key, Personal};
+use crate::domain::suppress::{Cause, Current, RemovalHistory, RuleId, RuleState, Subject, Wanted};
+use crate::store::record::{
+    author_context, author_rule_key, content_rule_key, context, StoredRule,
+};
+
+/// What to do to one rule.
+pub(super) enum RuleChange {
+    /// Create it, or update it in place (same `rule_id`), as `Wanted` says.
+    Set(Wanted, Subject),
+    /// End the active rule with this state.
+    End(RuleState),
+}
+
+/// One transaction, used from the calling thread: each statement is run to completion on
+/// the store's runtime before the next.
+pub(super) struct PgTx<'a> {
+    pub(super) tx: &'a deadpool_postgres::Transaction<'a>,
+    pub(super) store: &'a PgStore,
+    /// The last change-log seq this transaction assigned.
+    pub(super) last_rule: Cell<Option<u64>>,
+    /// Set when a statement failed in a way a rerun can fix (deadlock, serialization,
+    /// unique-key race).
+    pub(super) conflict: Cell<bool>,
+    /// What to announce to the other nodes when this commits.
+    pub(super) notices: RefCell<Vec<String>>,
+}
+
+impl PgTx<'_> {
+    fn fail(&self, e: tokio_postgres::Error) -> Failure {
+        if is_retryable(&e) {
+            self.conflict.set(true);
+            return Failure::new(crate::Code::Internal, "store: transaction conflict");
+        }
+        failure(&e)
+    }
+
+    pub(super) fn rows(
+        &self,
+        sql: &str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> Result<Vec<Row>, Failure> {
+        self.store
+            .block(async {
+                let stmt = self.tx.prepare_cached(sql).await?;
+                self.tx.query(&stmt, params).await
+            })
+            .map_err(|e| self.fail(e))
+    }
+
+    pub(super) fn exec(&self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<u64, Failure> {
+        self.store
+            .block(async {
+                let stmt = self.tx.prepare_cached(sql).await?;
+                self.tx.execute(&stmt, params).await
+            })
+            .map_err(|e| self.fail(e))
+    }
+
+    /// The JSON document in the first row's first column, if there is a row.
+    pub(super) fn doc<T: serde::de::DeserializeOwned>(
+        &self,
+        sql: &str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> Result<Option<T>, Failure> {
+        match self.rows(sql, params)?.first() {
+            Some(row) => Ok(Some(decode(row.try_get::<_, &[u8]>(0).map_err(internal)?)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Announces `what` to every node's listener when (and if) this transaction commits.
+    pub(super) fn notify(&self, what: String) {
+        let mut notices = self.notices.borrow_mut();
+        if !notices.contains(&what) {
+            notices.push(what);
+        }
+    }
+
+    /// The item, its row locked until the transaction ends.
+    pub(super) fn load(&self, id: &ItemId) -> Result<Option<Item>, Failure> {
+        self.doc(
+            "SELECT doc FROM items WHERE id = $1 FOR UPDATE",
+            &[&id.as_bytes().as_slice()],
+        )
+    }
+
+    /// A community's retention and suppression settings (defaults until set), read in
+    /// the transaction: another node may have just changed them.
+    pub(super) fn policy(&self, community: &CommunityId) -> Result<CommunityPolicy, Failure> {
+        Ok(self
+            .doc(
+                "SELECT doc FROM policies WHERE community = $1",
+                &[&community.as_str()],
+            )?
+            .unwrap_or_default())
+    }
+
+    /// Serializes the transactions that read and write one subject's removal history
+    /// and author rules, on every node, until this one ends.
+    pub(super) fn lock_subject(&self, subject: &SubjectId) -> Result<(), Failure> {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(&subject.as_bytes()[..8]);
+        self.exec(
+            "SELECT pg_advisory_xact_lock($1)",
+            &[&i64::from_be_bytes(word)],
+        )?;
+        Ok(())
+    }
+
+    /// The subject's key, share-locked so an erasure waits for this transaction.
+    pub(super) fn subject_key(&self, subject: &SubjectId) -> Result<Option<Key>, Failure> {
+        let rows = self.rows(
+            "SELECT key FROM subject_keys WHERE subject = $1 FOR SHARE",
+            &[&subject.as_bytes().as_slice()],
+        )?;
+        rows.first().map(key_of).transpose()
+    }
+
+    /// The subject's key, created in this transaction if it has none: it commits with
+    /// the first data sealed with it, or not at all.
+    pub(super) fn key_or_create(&self, subject: &SubjectId) -> Result<Key, Failure> {
+        loop {
+            if let Some(key) = self.subject_key(subject)? {
+                return Ok(key);
+            }
+            let fresh = Key::random();
+            let made = self.exec(
+                "INSERT INTO subject_keys (subject, key) VALUES ($1, $2) \
+                 ON CONFLICT (subject) DO NOTHING",
+                &[&subject.as_bytes().as_slice(), &fresh.expose().as_slice()],
+            )?;
+            if made == 1 {
+                return Ok(fresh);
+            }
+            // Another transaction made one meanwhile: read it.
+        }
+    }
+
+    pub(super) fn next_rule_seq(&self) -> Result<u64, Failure> {
+        let rows = self.rows(
+            "UPDATE warden_counters SET value = value + 1 WHERE name = 'rule_seq' \
+             RETURNING value",
+            &[],
+        )?;
+        let seq: i64 = rows
+            .first()
+            .ok_or_else(|| internal("the rule_seq counter row is missing"))?
+            .try_get(0)
+            .map_err(internal)?;
+        let seq = u64::try_from(seq).map_err(internal)?;
+        self.last_rule.set(Some(seq));
+        self.notify("rules".to_string());
+        Ok(seq)
+    }
+
+    pub(super) fn active_rule(&self, key: &[u8]) -> Result<Option<StoredRule>, Failure> {
+        self.doc(
+            "SELECT doc FROM rules_active WHERE key = $1 FOR UPDATE",
+            &[&key],
+        )
+    }
+
+    fn log_rule(&self, stored: &StoredRule) -> Result<(), Failure> {
+        let item = stored.reason.item_id.map(|i| i.as_bytes().to_vec());
+        self.exec(
+            "INSERT INTO rule_log (seq, item_id, doc) VALUES ($1, $2, $3)",
+            &[&to_i64(stored.seq)?, &item, &encode(stored)?],
+        )?;
+        Ok(())
+    }
+
+    /// Applies one rule change: a change-log entry and the active rule.
+    pub(super) fn change_rule(
+        &self,
+        key: &[u8],
+        change: RuleChange,
+        now: Timestamp,
+    ) -> Result<(), Failure> {
+        let current = self.active_rule(key)?;
+        match change {
+            RuleChange::Set(wanted, subject) => {
+                let seq = self.next_rule_seq()?;
+                let (rule_id, created_at) = match &current {
+                    Some(c) => (c.rule_id.clone(), c.created_at),
+                    None => (RuleId::created_at_seq(seq), now),
+                };
+                let mut id = Personal::Plain(subject.id);
+                id.seal(Some(self.store.master.log_key()), RULE_SUBJECT)?;
+                let stored = StoredRule {
+                    seq,
+                    rule_id,
+                    kind: subject.kind,
+                    community: subject.community,
+                    id,
+                    scopes: wanted.scopes,
+                    reason: wanted.reason,
+                    created_at,
+                    expires_at: wanted.expires_at,
+                    state: RuleState::Active,
+                    changed_at: now,
+                };
+                self.log_rule(&stored)?;
+                self.exec(
+                    "INSERT INTO rules_active (key, expires_at, doc) VALUES ($1, $2, $3) \
+                     ON CONFLICT (key) DO UPDATE \
+                     SET expires_at = EXCLUDED.expires_at, doc = EXCLUDED.doc",
+                    &[
+                        &key,
+                        &stored.expires_at.map(|t| t.millis()),
+                        &encode(&stored)?,
+                    ],
+                )?;
+            }
+            RuleChange::End(state) => {
+                let Some(mut stored) = current else {
+                    return Ok(());
+                };
+                stored.seq = self.next_rule_seq()?;
+                stored.state = state;
+                stored.changed_at = now;
+                self.log_rule(&stored)?;
+                self.exec("DELETE FROM rules_active WHERE key = $1", &[&key])?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Seals whatever personal data `item` holds in plain: with its subject's key, or,
+    /// for an erased subject, by dropping it.
+    pub(super) fn seal_item(&self, item: &mut Item, key: Option<&Key>) -> Result<(), Failure> {
+        item.author_id.seal(key, &author_context(&item.id))?;
+        let (id, revision) = (item.id, item.revision);
+        if let Some(appeal) = &mut item.appeal {
+            appeal
+                .statement
+                .seal(key, &context("appeal", &id, revision))?;
+        }
+        Ok(())
+    }
+
+    /// Writes `after` with its new events, and everything that follows from its new
+    /// state as `domain::consequences` derives it.
+    pub(super) fn write_item(
+        &self,
+        before: Option<&Item>,
+        after: &mut Item,
+        mut events: Vec<Event>,
+    ) -> Result<(), Failure> {
+        let now = events.last().map_or_else(Timestamp::now, |e| e.at);
+        let policy = self.policy(&after.community)?;
+        let key = match &after.subject {
+            Some(s) => {
+                self.lock_subject(s)?;
+                self.subject_key(s)?
+            }
+            None => None,
+        };
+        self.seal_item(after, key.as_ref())?;
+        for event in &mut events {
+            after.last_seq += 1;
+            event.seq = after.last_seq;
+        }
+        let derived = {
+            let held = Holding {
+                tx: self,
+                item: after,
+                key: key.as_ref(),
+            };
+            let change = Transition {
+                before,
+                after,
+                events: &events,
+            };
+            consequences(&change, &policy, &held, now)?
+        };
+        after.text_due_at = derived.text_due_at;
+
+        let id = after.id.as_bytes().as_slice();
+        for event in &events {
+            self.exec(
+                "INSERT INTO events (item_id, seq, doc) VALUES ($1, $2, $3)",
+                &[&id, &to_i64(event.seq)?, &encode(event)?],
+            )?;
+        }
+        for record in &derived.decisions {
+            self.exec(
+                "INSERT INTO decisions (item_id, seq, at, doc) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (item_id, seq) DO UPDATE SET at = EXCLUDED.at, doc = EXCLUDED.doc",
+                &[
+                    &record.item_id.as_bytes().as_slice(),
+                    &to_i64(record.seq)?,
+                    &record.at.millis(),
+                    &encode(record)?,
+                ],
+            )?;
+        }
+        let entry = QueueEntry::of(after);
+        self.exec(
+            "INSERT INTO items (id, community, content_id, doc, queue, rank, lease_expires, \
+             text_due) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+             ON CONFLICT (id) DO UPDATE SET doc = EXCLUDED.doc, queue = EXCLUDED.queue, \
+             rank = EXCLUDED.rank, lease_expires = EXCLUDED.lease_expires, \
+             text_due = EXCLUDED.text_due",
+            &[
+                &id,
+                &after.community.as_str(),
+                &after.content_id.as_str(),
+                &encode(&*after)?,
+                &entry.as_ref().map(|e| i16::from(e.queue.tag())),
+                &entry.as_ref().map(|e| rank_to_i64(e.rank)),
+                &after.lease.as_ref().map(|l| l.expires_at.millis()),
+                &after.text_due_at.map(|t| t.millis()),
+            ],
+        )?;
+        for (subject, history) in &derived.histories {
+            self.exec(
+                "INSERT INTO removals (subject, doc) VALUES ($1, $2) \
+                 ON CONFLICT (subject) DO UPDATE SET doc = EXCLUDED.doc",
+                &[&subject.as_bytes().as_slice(), &encode(history)?],
+            )?;
+        }
+        for change in derived.rules {
+            let key = match change.owner {
+                RuleOwner::Content(item) => content_rule_key(&item, change.cause),
+                RuleOwner::Author(subject) => author_rule_key(&subject, change.cause),
+            };
+            let edit = match change.edit {
+                RuleEdit::Set(wanted, subject) => RuleChange::Set(wanted, subject),
+                RuleEdit::End(state) => RuleChange::End(state),
+            };
+            self.change_rule(&key, edit, now)?;
+        }
+        Ok(())
+    }
+
+    pub(super) fn write_revision(
+        &self,
+        id: &ItemId,
+        revision: &mut Revision,
+        key: Option<&Key>,
+    ) -> Result<(), Failure> {
+        let n = revision.revision;
+        revision.text.seal(key, &context("text", id, n))?;
+        if let Some(c) = &mut revision.context {
+            c.seal(key, &context("context", id, n))?;
+        }
+        self.put_revision(id, revision)
+    }
+
+    pub(super) fn put_revision(&self, id: &ItemId, revision: &Revision) -> Result<(), Failure> {
+        self.exec(
+            "INSERT INTO revisions (item_id, revision, doc) VALUES ($1, $2, $3) \
+             ON CONFLICT (item_id, revision) DO UPDATE SET doc = EXCLUDED.doc",
+            &[
+                &id.as_bytes().as_slice(),
+                &i64::from(revision.revision),
+                &encode(revision)?,
+            ],
+        )
+        .map(|_| ())
+    }
+
+    pub(super) fn revisions(&self, id: &ItemId) -> Result<Vec<Revision>, Failure> {
+        self.rows(
+            "SELECT doc FROM revisions WHERE item_id = $1 ORDER BY revision",
+            &[&id.as_bytes().as_slice()],
+        )?
+        .iter()
+        .map(|r| decode(r.try_get::<_, &[u8]>(0).map_err(internal)?))
+        .collect()
+    }
+
+    pub(super) fn audit(&self, record: &AuditRecord) -> Result<(), Failure> {
+        self.exec("INSERT INTO audit (doc) VALUES ($1)", &[&encode(record)?])
+            .map(|_| ())
+    }
+}
+
+fn key_of(row: &Row) -> Result<Key, Failure> {
+    let bytes: &[u8] = row.try_get(0).map_err(internal)?;
+    let bytes: [u8; crate::domain::privacy::crypto::KEY_LEN] = bytes
+        .try_into()
+        .map_err(|_| internal("malformed subject key"))?;
+    Ok(Key::from_bytes(bytes))
+}
+
+/// What `consequences` may read, through the item's transaction.
+struct Holding<'t, 'a> {
+    tx: &'t PgTx<'a>,
+    item: &'t Item,
+    key: Option<&'t Key>,
+}
+
+impl Held for Holding<'_, '_> {
+    type Error = Failure;
+
+    fn content_rules(&self, item: &ItemId) -> Result<Vec<(Cause, Current)>, Failure> {
+        let mut active = Vec::new();
+        for cause in Cause::CONTENT {
+            if let Some(r) = self.tx.active_rule(&content_rule_key(item, cause))? {
+                active.push((cause, r.current()));
+            }
+        }
+        Ok(active)
+    }
+
+    fn author(&self, subject: &SubjectId) -> Result<AuthorHeld, Failure> {
+        self.tx.lock_subject(subject)?;
+        let history: RemovalHistory = self
+            .tx
+            .doc(
+                "SELECT doc FROM removals WHERE subject = $1",
+                &[&subject.as_bytes().as_slice()],
+            )?
+            .unwrap_or_default();
+        let rule = self
+            .tx
+            .active_rule(&author_rule_key(subject, Cause::AuthorRemovals))?
+            .map(|r| r.current());
+        Ok(AuthorHeld { history, rule })
+    }
+
+    fn author_id(&self) -> Result<Option<AuthorId>, Failure> {
+        Ok(self
+            .item
+            .author_id
+            .open(self.key, &author_context(&self.item.id))
+            .into_plain())
+    }
+}
