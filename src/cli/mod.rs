@@ -1,6 +1,7 @@
 //! The `warden` command line: argument parsing and the subcommands' entry points.
 
 mod keys;
+mod migrate;
 mod score;
 mod serve;
 
@@ -41,6 +42,10 @@ enum Command {
 
     /// Manage API keys in the store directly (while the server is stopped).
     Keys(keys::KeysArgs),
+
+    /// Apply the PostgreSQL store's pending schema migrations, and nothing else
+    /// (`warden serve --store` applies them too).
+    Migrate(migrate::MigrateArgs),
 }
 
 /// Options shared by every command that builds an engine.
@@ -128,6 +133,7 @@ pub fn run() -> ExitCode {
         Command::Score(args) => score::run(args),
         Command::Serve(args) => serve::run(args),
         Command::Keys(args) => keys::run(args),
+        Command::Migrate(args) => migrate::run(args),
     };
     match result {
         Ok(code) => code,

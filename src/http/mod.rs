@@ -22,6 +22,7 @@
 //! # }
 //! ```
 
+mod cluster;
 mod console;
 mod error;
 mod extract;
@@ -60,7 +61,7 @@ use crate::moderation::communities::Communities;
 use crate::moderation::feed::Suppressions;
 use crate::moderation::keys;
 use crate::scorer::Scorer;
-use crate::store::{GroupCommit, SledStore, Store};
+use crate::store::{GroupCommit, PgStore, SledStore, Store};
 
 /// Everything the handlers share. One per server, behind `web::Data`.
 pub struct AppState {
@@ -91,8 +92,14 @@ impl AppState {
         config: Config,
         engine: Engine,
     ) -> Result<(web::Data<AppState>, Option<Secret>), Error> {
-        let store = SledStore::open(&config.data_dir, config.store.cache_mb << 20)?;
-        AppState::with_store(config, engine, Arc::new(store))
+        let store: Arc<dyn Store> = match &config.store.url {
+            Some(url) => Arc::new(PgStore::open(url)?),
+            None => Arc::new(SledStore::open(
+                &config.data_dir,
+                config.store.cache_mb << 20,
+            )?),
+        };
+        AppState::with_store(config, engine, store)
     }
 
     /// As [`AppState::open`], with a store already opened.
@@ -144,19 +151,23 @@ impl AppState {
             store,
             config,
         };
-        Ok((web::Data::new(state), shown))
+        let state = web::Data::new(state);
+        cluster::follow(&state);
+        Ok((state, shown))
     }
 
     pub fn config(&self) -> &Config {
         &self.config
     }
 
-    /// Readiness checks by name: the store accepts writes, and the classifier is loaded
-    /// unless the configuration runs without one.
+    /// Readiness checks by name: the store accepts writes (and, for a database, answers
+    /// now), and the classifier is loaded unless the configuration runs without one.
+    /// Blocking.
     pub fn readiness(&self) -> Vec<(&'static str, bool)> {
         let model = self.config.engine.patterns_only || self.scorer.engine().model().is_some();
+        let store = self.commit.healthy() && self.store.ping().is_ok();
         vec![
-            ("store", self.commit.healthy()),
+            ("store", store),
             ("engine", true),
             ("model", model),
         ]
