@@ -166,11 +166,7 @@ impl AppState {
     pub fn readiness(&self) -> Vec<(&'static str, bool)> {
         let model = self.config.engine.patterns_only || self.scorer.engine().model().is_some();
         let store = self.commit.healthy() && self.store.ping().is_ok();
-        vec![
-            ("store", store),
-            ("engine", true),
-            ("model", model),
-        ]
+        vec![("store", store), ("engine", true), ("model", model)]
     }
 
     /// Returns expired leases to their queues (see `moderation::claims::expire_due`). Blocking.

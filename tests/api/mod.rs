@@ -13,6 +13,7 @@ mod errors;
 mod flow;
 mod matrix;
 mod model_cost;
+mod nodes;
 mod openapi;
 mod ownership;
 mod privacy;
