@@ -46,6 +46,10 @@ enum Command {
     /// Apply the PostgreSQL store's pending schema migrations, and nothing else
     /// (`warden serve --store` applies them too).
     Migrate(migrate::MigrateArgs),
+
+    /// Copy a sled deployment (--from its data directory) into an empty PostgreSQL
+    /// store (--to), in one transaction, and verify the copy. Stop the server first.
+    MigrateStore(migrate::MigrateStoreArgs),
 }
 
 /// Options shared by every command that builds an engine.
@@ -134,6 +138,7 @@ pub fn run() -> ExitCode {
         Command::Serve(args) => serve::run(args),
         Command::Keys(args) => keys::run(args),
         Command::Migrate(args) => migrate::run(args),
+        Command::MigrateStore(args) => migrate::run_copy(args),
     };
     match result {
         Ok(code) => code,

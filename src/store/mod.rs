@@ -37,7 +37,7 @@ mod vault;
 use std::collections::BTreeSet;
 
 pub use self::commit::GroupCommit;
-pub use self::postgres::{Migrated, PgStore, SCHEMA_VERSION};
+pub use self::postgres::{copy_from_sled, Copied, Migrated, PgStore, SCHEMA_VERSION};
 pub use self::sled::SledStore;
 pub(crate) use self::vault::Vault;
 

@@ -121,6 +121,14 @@ impl Vault {
         self.master.log_key()
     }
 
+    /// The master key (`warden migrate-store` copies it, so pseudonyms and sealed
+    /// records stay valid in the new store).
+    pub(crate) fn master(&self) -> std::result::Result<Key, Failure> {
+        read_key(&self.dir.join("master.key"))
+            .map_err(|e| vault_error("read the master key", e))?
+            .ok_or_else(|| Failure::internal("vault: the master key is missing"))
+    }
+
     /// Held while sealing data with subject keys.
     pub fn sealing(&self) -> RwLockReadGuard<'_, ()> {
         self.erasing.read().unwrap_or_else(|e| e.into_inner())

@@ -66,7 +66,7 @@ fn new_key(node: &Process, role: &str) -> (String, String) {
         "POST",
         "/v1/keys",
         ADMIN,
-        Some(json!({"role": role, "communities": ["c"]})),
+        Some(json!({"role": role, "communities": ["c", "h"]})),
     );
     assert_eq!(status, 201, "{body}");
     (
@@ -254,4 +254,109 @@ fn two_nodes_share_one_queue_one_feed_and_one_key_ring() {
         (b.call("GET", "/v1/keys/self", &secret, None).0 == 401).then_some(())
     });
     eprintln!("a key revoked on one node was refused on the other after {latency:?}");
+}
+
+/// `warden migrate-store` copies a sled deployment into PostgreSQL: a node on the copy
+/// serves the same items, feed, keys and audit log, opens the authors' texts (their keys
+/// came along), and a second copy into the now non-empty database is refused.
+#[test]
+fn migrate_store_copies_a_sled_deployment() {
+    if crate::common::postgres().is_none() {
+        eprintln!("no WARDEN_TEST_PG_URL: skipped (run under tests/with-postgres.sh)");
+        return;
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = dir.path().join("data");
+    let env = [
+        ("WARDEN_ADMIN_KEY", ADMIN),
+        ("WARDEN_PATTERNS_ONLY", "true"),
+        ("WARDEN_RATE_LIMIT_PER_SECOND", "0"),
+    ];
+    let sled = start(&data, &env);
+    let (status, _) = sled.call(
+        "PUT",
+        "/v1/communities/h/policy",
+        ADMIN,
+        Some(hold_policy()),
+    );
+    assert_eq!(status, 200);
+    let (_, ingest) = new_key(&sled, "ingest");
+    let (_, feed_key) = new_key(&sled, "feed");
+    for i in 0..6 {
+        let (community, text) = if i % 2 == 0 {
+            ("c", super::REMOVE_TEXT)
+        } else {
+            ("h", REVIEW_TEXT)
+        };
+        let (status, body) = sled.call(
+            "POST",
+            "/v1/content",
+            &ingest,
+            Some(
+                json!({"community": community, "content_id": format!("m{i}"),
+                        "author_id": format!("author-{i}"), "text": text}),
+            ),
+        );
+        assert_eq!(status, 201, "{body}");
+    }
+    let (status, _) = sled.call("DELETE", "/v1/subjects/author-2?community=c", &ingest, None);
+    assert_eq!(status, 200);
+    let before_feed = feed(&sled, &feed_key);
+    let (_, before_audit) = sled.call("GET", "/v1/audit?limit=1000", ADMIN, None);
+    let (_, before_queue) = sled.call("GET", "/v1/queue?limit=100", ADMIN, None);
+    assert!(!before_feed.is_empty());
+    assert!(sled.terminate().success());
+
+    let url = crate::common::postgres_for(&format!("migrate-{}", std::process::id()));
+    let copy = |to: &str| {
+        std::process::Command::new(crate::common::warden_bin())
+            .args(["migrate-store", "--from"])
+            .arg(&data)
+            .args(["--to", to])
+            .env("WARDEN_LOG", "warn")
+            .output()
+            .expect("runs")
+    };
+    let out = copy(&url);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let printed = String::from_utf8_lossy(&out.stdout);
+    assert!(printed.contains("items: 6"), "{printed}");
+    assert!(printed.contains("copied and verified"), "{printed}");
+
+    let pg = node(&url);
+    assert_eq!(
+        feed(&pg, &feed_key),
+        before_feed,
+        "the same feed, seq by seq"
+    );
+    let (_, after_audit) = pg.call("GET", "/v1/audit?limit=1000", ADMIN, None);
+    assert_eq!(after_audit, before_audit);
+    let (_, after_queue) = pg.call("GET", "/v1/queue?limit=100", ADMIN, None);
+    assert_eq!(after_queue, before_queue);
+    let (status, export) = pg.call(
+        "GET",
+        "/v1/subjects/author-1/export?community=h",
+        &ingest,
+        None,
+    );
+    assert_eq!(status, 200, "{export}");
+    assert_eq!(
+        export["communities"][0]["items"][0]["revisions"][0]["text"], REVIEW_TEXT,
+        "the author's text opens: its key was copied"
+    );
+    let (_, erased) = pg.call("GET", "/v1/subjects/author-2/export", &ingest, None);
+    assert_eq!(
+        erased["communities"],
+        json!([]),
+        "the erased author stays erased"
+    );
+
+    let again = copy(&url);
+    assert!(!again.status.success());
+    let why = String::from_utf8_lossy(&again.stderr);
+    assert!(why.contains("not empty"), "{why}");
 }

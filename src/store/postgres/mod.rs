@@ -33,6 +33,7 @@
 //! [`Store::subscribe`], so feeds and caches follow within moments, and the tables stay
 //! the truth.
 
+mod import;
 mod listen;
 mod ops;
 mod privacy;
@@ -47,6 +48,7 @@ use std::time::Duration;
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use tokio_postgres::error::SqlState;
 
+pub use self::import::{copy_from_sled, Copied};
 pub use self::schema::{Migrated, SCHEMA_VERSION};
 use self::tx::PgTx;
 use super::vault::MasterKeys;

@@ -194,6 +194,15 @@ impl SledStore {
         Ok(store)
     }
 
+    /// A tree by name, for copying the store elsewhere (`warden migrate-store`).
+    pub(in crate::store) fn raw_tree(&self, name: &str) -> std::result::Result<Tree, Failure> {
+        self.db.open_tree(name).map_err(internal)
+    }
+
+    pub(in crate::store) fn vault(&self) -> &Vault {
+        &self.vault
+    }
+
     fn tree(&self, i: usize) -> &Tree {
         &self.trees[i]
     }
