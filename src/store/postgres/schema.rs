@@ -54,7 +54,7 @@ fn refused(what: &str, e: &tokio_postgres::Error) -> Error {
     Error::config(format!("PostgreSQL store: {what}: {}", describe(e)))
 }
 
-/// What [`migrate`] did.
+/// What a migration did ([`PgStore::migrate`](super::PgStore::migrate)).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Migrated {
     /// The schema version found (0: an empty database).
