@@ -360,3 +360,43 @@ fn migrate_store_copies_a_sled_deployment() {
     let why = String::from_utf8_lossy(&again.stderr);
     assert!(why.contains("not empty"), "{why}");
 }
+
+/// A node that cannot use the database refuses to start and says why: unreachable, a
+/// schema newer than it knows, a role without the privileges it needs.
+#[test]
+fn a_refused_start_names_the_problem() {
+    use warden::store::PgStore;
+    let Some(base) = crate::common::postgres() else {
+        eprintln!("no WARDEN_TEST_PG_URL: skipped (run under tests/with-postgres.sh)");
+        return;
+    };
+    let refusal = |url: &str| match PgStore::open(url) {
+        Ok(_) => panic!("opened {url}"),
+        Err(e) => e.to_string(),
+    };
+    // Port 1 on loopback: nothing listens there.
+    let why = refusal("postgres://warden@127.0.0.1:1/nowhere");
+    assert!(why.contains("cannot reach 127.0.0.1:1/nowhere"), "{why}");
+
+    let url = crate::common::postgres_for(&format!("refused-{}", std::process::id()));
+    drop(PgStore::open(&url).expect("opens"));
+    crate::common::postgres_exec(
+        &url,
+        "INSERT INTO warden_schema (version, name) VALUES (99, 'from the future')",
+    );
+    let why = refusal(&url);
+    assert!(why.contains("schema is version 99"), "{why}");
+    assert!(why.contains("upgrade Warden"), "{why}");
+
+    crate::common::postgres_exec(
+        &url,
+        "DELETE FROM warden_schema WHERE version = 99; \
+         DO $$ BEGIN CREATE ROLE warden_reader LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$; \
+         GRANT SELECT ON warden_schema TO warden_reader",
+    );
+    let reader = url.replacen("postgres://warden@", "postgres://warden_reader@", 1);
+    assert!(reader != url && reader.starts_with(&base.replacen("warden@", "warden_reader@", 1)));
+    let why = refusal(&reader);
+    assert!(why.contains("missing privilege"), "{why}");
+    assert!(why.contains("warden_counters"), "{why}");
+}

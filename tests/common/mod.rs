@@ -75,3 +75,20 @@ pub fn postgres_for(key: &str) -> String {
     let digest = Sha256::digest(key.as_bytes());
     postgres_database(&format!("warden_t_{}", &hex::encode(digest)[..20]))
 }
+
+/// Runs `sql` (statements separated by `;`) in the database at `url`.
+pub fn postgres_exec(url: &str, sql: &str) {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    rt.block_on(async {
+        let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+            .await
+            .expect("the test cluster answers");
+        let conn = tokio::spawn(connection);
+        client.batch_execute(sql).await.expect("statements run");
+        drop(client);
+        let _ = conn.await;
+    });
+}

@@ -51,7 +51,14 @@ pub(super) fn describe(e: &tokio_postgres::Error) -> String {
 }
 
 fn refused(what: &str, e: &tokio_postgres::Error) -> Error {
-    Error::config(format!("PostgreSQL store: {what}: {}", describe(e)))
+    let denied = e
+        .as_db_error()
+        .is_some_and(|d| d.code() == &tokio_postgres::error::SqlState::INSUFFICIENT_PRIVILEGE);
+    let missing = if denied { "missing privilege: " } else { "" };
+    Error::config(format!(
+        "PostgreSQL store: {missing}{what}: {}",
+        describe(e)
+    ))
 }
 
 /// What a migration did ([`PgStore::migrate`](super::PgStore::migrate)).
@@ -120,7 +127,7 @@ async fn migrate_locked(client: &mut Client, apply: bool) -> Result<Migrated, Er
                  )",
             )
             .await
-            .map_err(|e| refused(&privilege_hint("create tables", &e), &e))?;
+            .map_err(|e| refused("cannot create tables", &e))?;
         }
         tx.batch_execute(sql)
             .await
@@ -140,17 +147,6 @@ async fn migrate_locked(client: &mut Client, apply: bool) -> Result<Migrated, Er
         from,
         to: SCHEMA_VERSION,
     })
-}
-
-fn privilege_hint(what: &str, e: &tokio_postgres::Error) -> String {
-    let denied = e
-        .as_db_error()
-        .is_some_and(|d| d.code() == &tokio_postgres::error::SqlState::INSUFFICIENT_PRIVILEGE);
-    if denied {
-        format!("missing privilege: the role may not {what} in this database's schema")
-    } else {
-        format!("cannot {what}")
-    }
 }
 
 async fn check_privileges(client: &Client) -> Result<(), Error> {
