@@ -25,7 +25,7 @@ NODECLIENTS  := $(CLIENTS_DIR)/node/node_modules/.package-lock.json
 
 export ORT_DYLIB_PATH ?= $(ORT_LIB)
 
-.PHONY: help setup postgres-setup test-postgres run demo test build lint e2e e2e-setup e2e-firefox clients clients-setup bench load crash stress fuzz model wordlists clean
+.PHONY: help setup postgres-setup test-postgres crash-postgres run demo test build lint e2e e2e-setup e2e-firefox clients clients-setup bench load crash stress fuzz model wordlists clean
 
 help: ## List the targets
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -158,6 +158,9 @@ load: setup ## API load test on loopback (wrk and benches/load.rs; figures go to
 
 crash: setup ## Crash test: kill -9 the server mid-stream, restart, check every acknowledged write
 	$(CARGO) test --locked --test main api::stress -- --ignored --nocapture
+
+crash-postgres: setup postgres-setup ## The crash test with the server on PostgreSQL (a throwaway cluster)
+	WARDEN_TEST_STORE=postgres tests/with-postgres.sh $(CARGO) test --locked --test main api::stress -- --ignored --nocapture
 
 stress: setup crash ## Heavy runs not in CI: the crash test, then fuzzing
 	$(MAKE) fuzz FUZZ_SECONDS=$${FUZZ_SECONDS:-600}

@@ -29,6 +29,7 @@
 //! (`tests/store/`).
 
 mod commit;
+mod export;
 mod postgres;
 mod record;
 mod sled;

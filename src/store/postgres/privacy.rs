@@ -6,7 +6,7 @@
 use super::tx::RuleChange;
 use super::*;
 use crate::domain::audit::{AuditAction, AuditActor};
-use crate::domain::privacy::{ExportAppeal, ExportRevision, Personal, ReceiptId, ReceiptSubject};
+use crate::domain::privacy::{ReceiptId, ReceiptSubject};
 use crate::domain::suppress::{erasure_rule, Cause, RuleId, Subject, SubjectKind, SubjectRef};
 use crate::store::record::{author_rule_key, context};
 
@@ -154,53 +154,7 @@ impl PgStore {
         author: &AuthorId,
     ) -> Result<Vec<ExportItem>, Failure> {
         let subject = self.master.subject(community, author);
-        let mut out = Vec::new();
-        for id in self.items_of_subject(&subject, usize::MAX)? {
-            let Some(mut item) = self.item(&id)? else {
-                continue;
-            };
-            self.open_item(&mut item)?;
-            let mut revisions = Vec::new();
-            for n in 1..=item.revision {
-                let Some(r) = self.revision(&id, n)? else {
-                    continue;
-                };
-                if r.subject != Some(subject) {
-                    continue;
-                }
-                revisions.push(ExportRevision {
-                    revision: r.revision,
-                    submitted_at: r.submitted_at,
-                    text: r.text.into_plain().map(String::from),
-                    context: r.context.and_then(Personal::into_plain),
-                    verdict: r.verdict,
-                    action: r.action,
-                });
-            }
-            let appeal = item
-                .appeal
-                .clone()
-                .filter(|_| item.subject == Some(subject))
-                .map(|a| ExportAppeal {
-                    statement: a.statement.into_plain(),
-                    at: a.at,
-                    result: a.result,
-                });
-            out.push(ExportItem {
-                item_id: item.id,
-                community: item.community.clone(),
-                content_id: item.content_id.clone(),
-                status: item.status,
-                outcome: item.outcome,
-                labels: item.labels.clone(),
-                created_at: item.created_at,
-                updated_at: item.updated_at,
-                text_removed: item.text_removed,
-                revisions,
-                appeal,
-                events: self.events(&id)?,
-            });
-        }
-        Ok(out)
+        let items = self.items_of_subject(&subject, usize::MAX)?;
+        crate::store::export::export_items(self, subject, items)
     }
 }

@@ -67,7 +67,7 @@ use crate::domain::community::{CommunityPolicy, CommunityWordlist};
 use crate::domain::event::Event;
 use crate::domain::feedback::ScoreFeedback;
 use crate::domain::item::{Item, QueueName, Revision, Submission, Submitted};
-use crate::domain::privacy::{ExportItem, Personal, Receipt, SubjectId};
+use crate::domain::privacy::{ExportItem, Receipt, SubjectId};
 use crate::domain::queue::{CommunityFilter, Cursor, QueueEntry};
 use crate::domain::suppress::{Rule, RuleState, Subject};
 use crate::domain::transparency::{DecisionCursor, DecisionRecord};
