@@ -25,7 +25,7 @@ NODECLIENTS  := $(CLIENTS_DIR)/node/node_modules/.package-lock.json
 
 export ORT_DYLIB_PATH ?= $(ORT_LIB)
 
-.PHONY: help setup postgres-setup test-postgres crash-postgres run demo test build lint e2e e2e-setup e2e-firefox clients clients-setup bench load crash stress fuzz model wordlists clean
+.PHONY: help setup postgres-setup test-postgres crash-postgres load-postgres run demo test build lint e2e e2e-setup e2e-firefox clients clients-setup bench load crash stress fuzz model wordlists clean
 
 help: ## List the targets
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -155,6 +155,9 @@ bench: setup ## Criterion benchmarks, then adversarial input shapes against the 
 load: setup ## API load test on loopback (wrk and benches/load.rs; figures go to BENCHMARKS.md)
 	@command -v wrk >/dev/null || (apt-get install -y -qq wrk >/dev/null 2>&1 || (apt-get update -qq >/dev/null && apt-get install -y -qq wrk >/dev/null)) || echo "wrk unavailable: the Rust generator runs alone"
 	bash benches/load.sh
+
+load-postgres: setup postgres-setup ## content and claim + decide on sled, then on PostgreSQL, in one run (figures go to BENCHMARKS.md)
+	bash benches/load-postgres.sh
 
 crash: setup ## Crash test: kill -9 the server mid-stream, restart, check every acknowledged write
 	$(CARGO) test --locked --test main api::stress -- --ignored --nocapture

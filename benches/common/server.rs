@@ -1,6 +1,10 @@
 //! `warden serve` as a child process for the black-box benchmarks: port 0, a temporary data
 //! directory, the admin key from the environment, no rate limit. Shared by `load.rs` and
 //! `adversarial.rs` through `#[path]` (each bench is its own crate).
+//!
+//! With `WARDEN_BENCH_PG_URL` (a PostgreSQL cluster's URL without a database, as
+//! `tests/with-postgres.sh` sets `WARDEN_TEST_PG_URL`), each server stores in a fresh
+//! database of that cluster instead of sled (`benches/load-postgres.sh`).
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -16,7 +20,11 @@ impl Server {
     /// Starts `binary` and waits for the line that names the port it bound.
     pub fn start(binary: &Path, admin_key: &str) -> Server {
         let dir = tempfile::tempdir().expect("temporary directory");
-        let mut child = Command::new(binary)
+        let mut command = Command::new(binary);
+        if let Some(url) = postgres_database() {
+            command.env("WARDEN_STORE_URL", url);
+        }
+        let mut child = command
             .args(["serve", "--bind", "127.0.0.1:0", "--data"])
             .arg(dir.path().join("data"))
             .env("WARDEN_ADMIN_KEY", admin_key)
@@ -43,6 +51,25 @@ impl Server {
             _dir: dir,
         }
     }
+}
+
+/// A new database in the cluster of `WARDEN_BENCH_PG_URL`, if set (made with `psql`).
+fn postgres_database() -> Option<String> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static MADE: AtomicUsize = AtomicUsize::new(0);
+    let base = std::env::var("WARDEN_BENCH_PG_URL").ok()?;
+    let name = format!(
+        "warden_bench_{}_{}",
+        std::process::id(),
+        MADE.fetch_add(1, Ordering::SeqCst)
+    );
+    let made = Command::new("psql")
+        .arg(format!("{base}/postgres"))
+        .args(["-q", "-c", &format!("CREATE DATABASE {name}")])
+        .status()
+        .expect("psql runs");
+    assert!(made.success(), "CREATE DATABASE {name}");
+    Some(format!("{base}/{name}"))
 }
 
 impl Drop for Server {
