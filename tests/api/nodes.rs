@@ -254,6 +254,32 @@ fn two_nodes_share_one_queue_one_feed_and_one_key_ring() {
         (b.call("GET", "/v1/keys/self", &secret, None).0 == 401).then_some(())
     });
     eprintln!("a key revoked on one node was refused on the other after {latency:?}");
+
+    // A community policy changed on A applies on B, which has the old one cached.
+    let mut n = 0;
+    let mut submit_on_b = || {
+        n += 1;
+        let (status, body) = b.call(
+            "POST",
+            "/v1/content",
+            &ingest,
+            Some(
+                json!({"community": "c", "content_id": format!("policy-{n}"),
+                        "author_id": "policy-author", "text": super::REMOVE_TEXT}),
+            ),
+        );
+        assert_eq!(status, 201, "{body}");
+        body
+    };
+    assert_eq!(submit_on_b()["queue"], "review", "held for review first");
+    let mut policy = hold_policy();
+    policy.as_object_mut().expect("object").remove("actions");
+    let (status, body) = a.call("PUT", "/v1/communities/c/policy", ADMIN, Some(policy));
+    assert_eq!(status, 200, "{body}");
+    let ((), latency) = within(Duration::from_secs(10), || {
+        submit_on_b()["queue"].is_null().then_some(())
+    });
+    eprintln!("a policy changed on one node applied on the other after {latency:?}");
 }
 
 /// `warden migrate-store` copies a sled deployment into PostgreSQL: a node on the copy

@@ -408,3 +408,37 @@ pub(super) fn item_id(bytes: &[u8]) -> Result<ItemId, Failure> {
         .map_err(|_| internal("malformed item id"))?;
     Ok(ItemId::from_bytes(id))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranks_keep_their_order_as_bigints() {
+        let ranks = [
+            0,
+            1,
+            1 << 62,
+            (1 << 63) - 1,
+            1 << 63,
+            u64::MAX - 1,
+            u64::MAX,
+        ];
+        for pair in ranks.windows(2) {
+            assert!(rank_to_i64(pair[0]) < rank_to_i64(pair[1]), "{pair:?}");
+        }
+        for rank in ranks {
+            assert_eq!(rank_from_i64(rank_to_i64(rank)), rank);
+        }
+    }
+
+    #[test]
+    fn a_url_is_never_echoed() {
+        let err = PgStore::open("postgres://user:s3cret@[bad")
+            .err()
+            .map(|e| e.to_string());
+        let err = err.unwrap_or_default();
+        assert!(err.contains("not a valid PostgreSQL URL"), "{err}");
+        assert!(!err.contains("s3cret"), "{err}");
+    }
+}
