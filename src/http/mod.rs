@@ -78,10 +78,34 @@ pub struct AppState {
     /// Set when the server stops: ends the Server-Sent Events streams, which would
     /// otherwise hold a graceful shutdown open.
     pub(crate) closing: tokio::sync::watch::Sender<bool>,
-    /// Serializes claims within this process. Not needed for correctness (each lease is
-    /// an atomic check-and-set in the store), but concurrent claimers otherwise all race
-    /// for the same top items and mostly lose, wasting a transaction per loss.
-    pub(crate) claims: std::sync::Mutex<()>,
+    /// Serializes claims within this process where the store would otherwise make
+    /// concurrent claimers race for the same top items (see [`ClaimGate`]).
+    pub(crate) claims: ClaimGate,
+}
+
+/// Serializes claims within this process, for a store whose claims read the queue and
+/// then lease item by item (sled): not needed for correctness (each lease is an atomic
+/// check-and-set in the store), but concurrent claimers otherwise all race for the same
+/// top items and mostly lose, wasting a transaction per loss. Open for a store that
+/// claims with row locks skipping what others hold ([`Store::claims_skip_held`]), where
+/// claimers never collide and serializing them would only cap throughput.
+pub(crate) struct ClaimGate(Option<std::sync::Mutex<()>>);
+
+impl ClaimGate {
+    fn for_store(store: &dyn Store) -> ClaimGate {
+        ClaimGate((!store.claims_skip_held()).then(|| std::sync::Mutex::new(())))
+    }
+
+    /// Held while claiming: a guard, or nothing when the gate is open.
+    pub(crate) fn lock(&self) -> std::sync::LockResult<Option<std::sync::MutexGuard<'_, ()>>> {
+        match &self.0 {
+            None => Ok(None),
+            Some(m) => m
+                .lock()
+                .map(Some)
+                .map_err(|e| std::sync::PoisonError::new(Some(e.into_inner()))),
+        }
+    }
 }
 
 impl AppState {
@@ -147,7 +171,7 @@ impl AppState {
             metrics,
             suppressions,
             closing: tokio::sync::watch::channel(false).0,
-            claims: std::sync::Mutex::new(()),
+            claims: ClaimGate::for_store(&*store),
             store,
             config,
         };

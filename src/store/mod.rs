@@ -137,6 +137,12 @@ pub trait Store: Send + Sync {
         Ok(claimed)
     }
 
+    /// Whether [`Store::claim`] skips items other callers hold rather than racing for
+    /// them, so that concurrent claimers need no serializing.
+    fn claims_skip_held(&self) -> bool {
+        false
+    }
+
     /// Up to `limit` claimable items of `queue` after `after`, highest priority first.
     fn queue(
         &self,

@@ -230,6 +230,9 @@ impl PgStore {
                     last_rule: std::cell::Cell::new(None),
                     conflict: std::cell::Cell::new(false),
                     notices: std::cell::RefCell::new(Vec::new()),
+                    keys: Default::default(),
+                    locked: Default::default(),
+                    policies: Default::default(),
                 };
                 let result = f(&ptx).and_then(|v| {
                     for notice in ptx.notices.borrow().iter() {

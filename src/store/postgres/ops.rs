@@ -158,6 +158,10 @@ impl Store for PgStore {
         })
     }
 
+    fn claims_skip_held(&self) -> bool {
+        true
+    }
+
     fn queue(
         &self,
         queue: QueueName,

@@ -21,6 +21,7 @@
 //! pure functions of the item.
 
 use std::cell::{Cell, RefCell};
+use std::collections::{HashMap, HashSet};
 
 use tokio_postgres::types::ToSql;
 use tokio_postgres::Row;
@@ -55,6 +56,12 @@ pub(super) struct PgTx<'a> {
     pub(super) conflict: Cell<bool>,
     /// What to announce to the other nodes when this commits.
     pub(super) notices: RefCell<Vec<String>>,
+    /// What this transaction already read or locked, so a batch or an item's
+    /// consequences do not ask again: subject keys (share-locked), subjects whose
+    /// advisory lock is held, community policies.
+    pub(super) keys: RefCell<HashMap<SubjectId, Option<Key>>>,
+    pub(super) locked: RefCell<HashSet<SubjectId>>,
+    pub(super) policies: RefCell<HashMap<CommunityId, CommunityPolicy>>,
 }
 
 impl PgTx<'_> {
@@ -119,17 +126,27 @@ impl PgTx<'_> {
     /// A community's retention and suppression settings (defaults until set), read in
     /// the transaction: another node may have just changed them.
     pub(super) fn policy(&self, community: &CommunityId) -> Result<CommunityPolicy, Failure> {
-        Ok(self
+        if let Some(p) = self.policies.borrow().get(community) {
+            return Ok(p.clone());
+        }
+        let policy: CommunityPolicy = self
             .doc(
                 "SELECT doc FROM policies WHERE community = $1",
                 &[&community.as_str()],
             )?
-            .unwrap_or_default())
+            .unwrap_or_default();
+        self.policies
+            .borrow_mut()
+            .insert(community.clone(), policy.clone());
+        Ok(policy)
     }
 
     /// Serializes the transactions that read and write one subject's removal history
     /// and author rules, on every node, until this one ends.
     pub(super) fn lock_subject(&self, subject: &SubjectId) -> Result<(), Failure> {
+        if !self.locked.borrow_mut().insert(*subject) {
+            return Ok(());
+        }
         let mut word = [0u8; 8];
         word.copy_from_slice(&subject.as_bytes()[..8]);
         self.exec(
@@ -141,11 +158,16 @@ impl PgTx<'_> {
 
     /// The subject's key, share-locked so an erasure waits for this transaction.
     pub(super) fn subject_key(&self, subject: &SubjectId) -> Result<Option<Key>, Failure> {
+        if let Some(Some(key)) = self.keys.borrow().get(subject) {
+            return Ok(Some(key.clone()));
+        }
         let rows = self.rows(
             "SELECT key FROM subject_keys WHERE subject = $1 FOR SHARE",
             &[&subject.as_bytes().as_slice()],
         )?;
-        rows.first().map(key_of).transpose()
+        let key = rows.first().map(key_of).transpose()?;
+        self.keys.borrow_mut().insert(*subject, key.clone());
+        Ok(key)
     }
 
     /// The subject's key, created in this transaction if it has none: it commits with
@@ -162,6 +184,7 @@ impl PgTx<'_> {
                 &[&subject.as_bytes().as_slice(), &fresh.expose().as_slice()],
             )?;
             if made == 1 {
+                self.keys.borrow_mut().insert(*subject, Some(fresh.clone()));
                 return Ok(fresh);
             }
             // Another transaction made one meanwhile: read it.
