@@ -233,11 +233,16 @@ impl PgStore {
                     keys: Default::default(),
                     locked: Default::default(),
                     policies: Default::default(),
+                    pending: Default::default(),
                 };
                 let result = f(&ptx).and_then(|v| {
                     for notice in ptx.notices.borrow().iter() {
-                        ptx.exec("SELECT pg_notify('warden', $1)", &[notice])?;
+                        ptx.defer(
+                            "SELECT pg_notify('warden', $1)",
+                            vec![Box::new(notice.clone())],
+                        );
                     }
+                    ptx.flush()?;
                     Ok(v)
                 });
                 (

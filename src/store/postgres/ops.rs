@@ -43,23 +43,23 @@ impl Store for PgStore {
                     }
                 };
                 tx.write_revision(&item.id, &mut revision, Some(&key))?;
-                tx.exec(
+                tx.defer(
                     "INSERT INTO subjects (subject, item_id) VALUES ($1, $2) \
                      ON CONFLICT DO NOTHING",
-                    &[
-                        &subject.as_bytes().as_slice(),
-                        &item.id.as_bytes().as_slice(),
+                    vec![
+                        Box::new(subject.as_bytes().to_vec()),
+                        Box::new(item.id.as_bytes().to_vec()),
                     ],
-                )?;
-                tx.exec(
+                );
+                tx.defer(
                     "INSERT INTO authors (author, community, subject) VALUES ($1, $2, $3) \
                      ON CONFLICT (author, community) DO UPDATE SET subject = EXCLUDED.subject",
-                    &[
-                        &author.as_slice(),
-                        &sub.community.as_str(),
-                        &subject.as_bytes().as_slice(),
+                    vec![
+                        Box::new(author.to_vec()),
+                        Box::new(sub.community.as_str().to_string()),
+                        Box::new(subject.as_bytes().to_vec()),
                     ],
-                )?;
+                );
                 out.push(Submitted { item, changed });
             }
             Ok(out)

@@ -62,7 +62,12 @@ pub(super) struct PgTx<'a> {
     pub(super) keys: RefCell<HashMap<SubjectId, Option<Key>>>,
     pub(super) locked: RefCell<HashSet<SubjectId>>,
     pub(super) policies: RefCell<HashMap<CommunityId, CommunityPolicy>>,
+    /// Writes whose results nothing waits for, sent together (see [`PgTx::defer`]).
+    pub(super) pending: RefCell<Vec<(&'static str, Vec<Param>)>>,
 }
+
+/// A statement parameter owned by a deferred write.
+pub(super) type Param = Box<dyn ToSql + Sync + Send>;
 
 impl PgTx<'_> {
     fn fail(&self, e: tokio_postgres::Error) -> Failure {
@@ -73,11 +78,72 @@ impl PgTx<'_> {
         failure(&e)
     }
 
+    /// Queues a write whose result nothing waits for. Deferred writes go out together,
+    /// pipelined on the connection in the order they were queued, before the next
+    /// statement that reads (so the transaction reads its own writes) and before the
+    /// commit: one round trip for an item's events, decision records, row and indexes
+    /// instead of one each.
+    pub(super) fn defer(&self, sql: &'static str, params: Vec<Param>) {
+        self.pending.borrow_mut().push((sql, params));
+    }
+
+    /// Sends the deferred writes. The first one to fail is the error (those after it
+    /// fail only because the transaction is aborted).
+    pub(super) fn flush(&self) -> Result<(), Failure> {
+        let pending = self.pending.take();
+        if pending.is_empty() {
+            return Ok(());
+        }
+        let results = self.store.block(async {
+            let mut statements = Vec::with_capacity(pending.len());
+            for (sql, _) in &pending {
+                statements.push(self.tx.prepare_cached(sql).await?);
+            }
+            let mut writes: Vec<_> = pending
+                .iter()
+                .zip(&statements)
+                .map(|((_, params), statement)| {
+                    let params: Vec<&(dyn ToSql + Sync)> =
+                        params.iter().map(|p| &**p as &(dyn ToSql + Sync)).collect();
+                    Box::pin(async move { self.tx.execute(statement, &params).await })
+                })
+                .collect();
+            // Polled in order, every time: each write is queued on the connection at its
+            // first poll, so the server runs them in the order they were deferred.
+            let mut results: Vec<Option<Result<u64, tokio_postgres::Error>>> =
+                writes.iter().map(|_| None).collect();
+            futures_util::future::poll_fn(|cx| {
+                let mut waiting = false;
+                for (write, result) in writes.iter_mut().zip(results.iter_mut()) {
+                    if result.is_none() {
+                        match write.as_mut().poll(cx) {
+                            std::task::Poll::Ready(r) => *result = Some(r),
+                            std::task::Poll::Pending => waiting = true,
+                        }
+                    }
+                }
+                if waiting {
+                    std::task::Poll::Pending
+                } else {
+                    std::task::Poll::Ready(())
+                }
+            })
+            .await;
+            Ok::<_, tokio_postgres::Error>(results)
+        });
+        let results = results.map_err(|e| self.fail(e))?;
+        for result in results.into_iter().flatten() {
+            result.map_err(|e| self.fail(e))?;
+        }
+        Ok(())
+    }
+
     pub(super) fn rows(
         &self,
         sql: &str,
         params: &[&(dyn ToSql + Sync)],
     ) -> Result<Vec<Row>, Failure> {
+        self.flush()?;
         self.store
             .block(async {
                 let stmt = self.tx.prepare_cached(sql).await?;
@@ -87,6 +153,7 @@ impl PgTx<'_> {
     }
 
     pub(super) fn exec(&self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<u64, Failure> {
+        self.flush()?;
         self.store
             .block(async {
                 let stmt = self.tx.prepare_cached(sql).await?;
@@ -217,10 +284,14 @@ impl PgTx<'_> {
 
     fn log_rule(&self, stored: &StoredRule) -> Result<(), Failure> {
         let item = stored.reason.item_id.map(|i| i.as_bytes().to_vec());
-        self.exec(
+        self.defer(
             "INSERT INTO rule_log (seq, item_id, doc) VALUES ($1, $2, $3)",
-            &[&to_i64(stored.seq)?, &item, &encode(stored)?],
-        )?;
+            vec![
+                Box::new(to_i64(stored.seq)?),
+                Box::new(item),
+                Box::new(encode(stored)?),
+            ],
+        );
         Ok(())
     }
 
@@ -255,16 +326,16 @@ impl PgTx<'_> {
                     changed_at: now,
                 };
                 self.log_rule(&stored)?;
-                self.exec(
+                self.defer(
                     "INSERT INTO rules_active (key, expires_at, doc) VALUES ($1, $2, $3) \
                      ON CONFLICT (key) DO UPDATE \
                      SET expires_at = EXCLUDED.expires_at, doc = EXCLUDED.doc",
-                    &[
-                        &key,
-                        &stored.expires_at.map(|t| t.millis()),
-                        &encode(&stored)?,
+                    vec![
+                        Box::new(key.to_vec()),
+                        Box::new(stored.expires_at.map(|t| t.millis())),
+                        Box::new(encode(&stored)?),
                     ],
-                )?;
+                );
             }
             RuleChange::End(state) => {
                 let Some(mut stored) = current else {
@@ -274,7 +345,10 @@ impl PgTx<'_> {
                 stored.state = state;
                 stored.changed_at = now;
                 self.log_rule(&stored)?;
-                self.exec("DELETE FROM rules_active WHERE key = $1", &[&key])?;
+                self.defer(
+                    "DELETE FROM rules_active WHERE key = $1",
+                    vec![Box::new(key.to_vec())],
+                );
             }
         }
         Ok(())
@@ -330,49 +404,56 @@ impl PgTx<'_> {
         };
         after.text_due_at = derived.text_due_at;
 
-        let id = after.id.as_bytes().as_slice();
+        let id = after.id.as_bytes().to_vec();
         for event in &events {
-            self.exec(
+            self.defer(
                 "INSERT INTO events (item_id, seq, doc) VALUES ($1, $2, $3)",
-                &[&id, &to_i64(event.seq)?, &encode(event)?],
-            )?;
+                vec![
+                    Box::new(id.clone()),
+                    Box::new(to_i64(event.seq)?),
+                    Box::new(encode(event)?),
+                ],
+            );
         }
         for record in &derived.decisions {
-            self.exec(
+            self.defer(
                 "INSERT INTO decisions (item_id, seq, at, doc) VALUES ($1, $2, $3, $4) \
                  ON CONFLICT (item_id, seq) DO UPDATE SET at = EXCLUDED.at, doc = EXCLUDED.doc",
-                &[
-                    &record.item_id.as_bytes().as_slice(),
-                    &to_i64(record.seq)?,
-                    &record.at.millis(),
-                    &encode(record)?,
+                vec![
+                    Box::new(record.item_id.as_bytes().to_vec()),
+                    Box::new(to_i64(record.seq)?),
+                    Box::new(record.at.millis()),
+                    Box::new(encode(record)?),
                 ],
-            )?;
+            );
         }
         let entry = QueueEntry::of(after);
-        self.exec(
+        self.defer(
             "INSERT INTO items (id, community, content_id, doc, queue, rank, lease_expires, \
              text_due) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
              ON CONFLICT (id) DO UPDATE SET doc = EXCLUDED.doc, queue = EXCLUDED.queue, \
              rank = EXCLUDED.rank, lease_expires = EXCLUDED.lease_expires, \
              text_due = EXCLUDED.text_due",
-            &[
-                &id,
-                &after.community.as_str(),
-                &after.content_id.as_str(),
-                &encode(&*after)?,
-                &entry.as_ref().map(|e| i16::from(e.queue.tag())),
-                &entry.as_ref().map(|e| rank_to_i64(e.rank)),
-                &after.lease.as_ref().map(|l| l.expires_at.millis()),
-                &after.text_due_at.map(|t| t.millis()),
+            vec![
+                Box::new(id),
+                Box::new(after.community.as_str().to_string()),
+                Box::new(after.content_id.as_str().to_string()),
+                Box::new(encode(&*after)?),
+                Box::new(entry.as_ref().map(|e| i16::from(e.queue.tag()))),
+                Box::new(entry.as_ref().map(|e| rank_to_i64(e.rank))),
+                Box::new(after.lease.as_ref().map(|l| l.expires_at.millis())),
+                Box::new(after.text_due_at.map(|t| t.millis())),
             ],
-        )?;
+        );
         for (subject, history) in &derived.histories {
-            self.exec(
+            self.defer(
                 "INSERT INTO removals (subject, doc) VALUES ($1, $2) \
                  ON CONFLICT (subject) DO UPDATE SET doc = EXCLUDED.doc",
-                &[&subject.as_bytes().as_slice(), &encode(history)?],
-            )?;
+                vec![
+                    Box::new(subject.as_bytes().to_vec()),
+                    Box::new(encode(history)?),
+                ],
+            );
         }
         for change in derived.rules {
             let key = match change.owner {
@@ -403,16 +484,16 @@ impl PgTx<'_> {
     }
 
     pub(super) fn put_revision(&self, id: &ItemId, revision: &Revision) -> Result<(), Failure> {
-        self.exec(
+        self.defer(
             "INSERT INTO revisions (item_id, revision, doc) VALUES ($1, $2, $3) \
              ON CONFLICT (item_id, revision) DO UPDATE SET doc = EXCLUDED.doc",
-            &[
-                &id.as_bytes().as_slice(),
-                &i64::from(revision.revision),
-                &encode(revision)?,
+            vec![
+                Box::new(id.as_bytes().to_vec()),
+                Box::new(i64::from(revision.revision)),
+                Box::new(encode(revision)?),
             ],
-        )
-        .map(|_| ())
+        );
+        Ok(())
     }
 
     pub(super) fn revisions(&self, id: &ItemId) -> Result<Vec<Revision>, Failure> {
@@ -426,8 +507,11 @@ impl PgTx<'_> {
     }
 
     pub(super) fn audit(&self, record: &AuditRecord) -> Result<(), Failure> {
-        self.exec("INSERT INTO audit (doc) VALUES ($1)", &[&encode(record)?])
-            .map(|_| ())
+        self.defer(
+            "INSERT INTO audit (doc) VALUES ($1)",
+            vec![Box::new(encode(record)?)],
+        );
+        Ok(())
     }
 }
 
