@@ -53,8 +53,8 @@ mod keys;
 mod notices;
 mod outbox;
 mod privacy;
-mod support;
 mod reads;
+mod support;
 mod tx;
 
 use std::collections::HashMap;
@@ -78,14 +78,14 @@ use crate::domain::feedback::ScoreFeedback;
 use crate::domain::item::{Item, QueueName, Revision, Submission, Submitted};
 use crate::domain::notice::ReporterRecord;
 use crate::domain::operations::{OpsKey, OpsTally};
-use crate::domain::privacy::{ExportItem, Personal, Receipt, SubjectId};
+use crate::domain::privacy::{ExportItem, Receipt, SubjectId};
 use crate::domain::queue::{CommunityFilter, Cursor, QueueEntry};
 use crate::domain::suppress::{Rule, RuleState, Subject};
 use crate::domain::transparency::{DecisionCursor, DecisionRecord};
 use crate::domain::webhook::{Delivery, OutboxEvent, Webhook, WebhookId};
 use crate::error::{Error, Result};
 use crate::failure::Failure;
-use crate::ids::{AuthorId, CommunityId, ContentId, ItemId, KeyId};
+use crate::ids::{AuthorId, CommunityId, ItemId, KeyId};
 
 /// Bumped when the layout above changes incompatibly.
 const FORMAT: &[u8] = b"2";
@@ -219,6 +219,15 @@ impl SledStore {
         store.index_rules_by_item().map_err(startup)?;
         store.destroy_orphan_keys().map_err(startup)?;
         Ok(store)
+    }
+
+    /// A tree by name, for copying the store elsewhere (`warden migrate-store`).
+    pub(in crate::store) fn raw_tree(&self, name: &str) -> std::result::Result<Tree, Failure> {
+        self.db.open_tree(name).map_err(internal)
+    }
+
+    pub(in crate::store) fn vault(&self) -> &Vault {
+        &self.vault
     }
 
     fn tree(&self, i: usize) -> &Tree {

@@ -4,12 +4,12 @@
 use std::ops::Bound;
 
 use super::keys::*;
-use super::{SledStore, CONTENT, DECISIONS, OPERATIONS};
+use super::{SledStore, DECISIONS, OPERATIONS};
 use crate::clock::Timestamp;
 use crate::domain::operations::{OpsKey, OpsTally};
 use crate::domain::transparency::{DecisionCursor, DecisionRecord};
 use crate::failure::Failure;
-use crate::ids::{CommunityId, ContentId, ItemId};
+use crate::ids::CommunityId;
 
 /// The `operations` key of a tally: its hour, then its community.
 pub(super) fn ops_key(key: &OpsKey) -> Vec<u8> {
@@ -65,5 +65,4 @@ impl SledStore {
         }
         Ok(out)
     }
-
 }
