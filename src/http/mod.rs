@@ -412,8 +412,14 @@ async fn deliver_webhooks(state: web::Data<AppState>) {
         let (s, sender) = (state.clone(), sender.clone());
         let busy = web::block(move || -> Result<usize, Failure> {
             let now = Timestamp::now();
-            Ok(webhooks::fan_out(&*s.store, now)?
-                + webhooks::deliver_due(&*s.store, &*sender, now)?)
+            // One node at a time on a shared store: two would send a delivery twice.
+            let mut pass = || -> Result<usize, Failure> {
+                Ok(webhooks::fan_out(&*s.store, now)?
+                    + webhooks::deliver_due(&*s.store, &*sender, now)?)
+            };
+            Ok(s.store
+                .exclusively(crate::store::Worker::WebhookDelivery, &mut pass)?
+                .unwrap_or(0))
         })
         .await;
         match busy {

@@ -367,6 +367,26 @@ pub trait Store: Send + Sync {
     fn subscribe(&self) -> Option<std::sync::mpsc::Receiver<Changed>> {
         None
     }
+
+    /// Runs `job` (one pass of a worker every node runs, such as webhook delivery) unless
+    /// another node is running it now: `None` when skipped. A backend only this process
+    /// writes just runs it. Blocking.
+    fn exclusively(
+        &self,
+        _worker: Worker,
+        job: &mut dyn FnMut() -> Result<usize, Failure>,
+    ) -> Result<Option<usize>, Failure> {
+        job().map(Some)
+    }
+}
+
+/// The workers every node runs that must not run on two nodes at once
+/// ([`Store::exclusively`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Worker {
+    /// Fanning the webhook outbox out and attempting deliveries: two nodes attempting
+    /// one delivery at once would send it twice.
+    WebhookDelivery,
 }
 
 /// What [`verify`] found.

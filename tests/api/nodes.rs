@@ -426,3 +426,69 @@ fn a_refused_start_names_the_problem() {
     assert!(why.contains("missing privilege"), "{why}");
     assert!(why.contains("warden_counters"), "{why}");
 }
+
+/// Both nodes run the webhook delivery worker over one outbox: every event committed on
+/// either node reaches the receiver once (one node's worker runs a pass at a time, under
+/// a session advisory lock; the fan-out cursor row is locked too).
+#[test]
+fn two_nodes_deliver_one_outbox_once_each_event() {
+    if crate::common::postgres().is_none() {
+        eprintln!("no WARDEN_TEST_PG_URL: skipped (run under tests/with-postgres.sh)");
+        return;
+    }
+    let url = crate::common::postgres_for(&format!("hooks-{}", std::process::id()));
+    let start_node = || {
+        let dir = tempfile::tempdir().expect("temp dir");
+        start(
+            dir.path(),
+            &[
+                ("WARDEN_STORE_URL", url.as_str()),
+                ("WARDEN_ADMIN_KEY", ADMIN),
+                ("WARDEN_PATTERNS_ONLY", "true"),
+                ("WARDEN_RATE_LIMIT_PER_SECOND", "0"),
+                ("WARDEN_WEBHOOKS_ALLOW_PRIVATE_DESTINATIONS", "true"),
+            ],
+        )
+    };
+    let a = start_node();
+    let b = start_node();
+    let receiver = super::webhooks::Receiver::start(Vec::new());
+    let (status, body) = a.call(
+        "POST",
+        "/v1/communities/w/webhooks",
+        ADMIN,
+        Some(json!({"url": receiver.url, "events": ["item.auto_decided"]})),
+    );
+    assert_eq!(status, 201, "{body}");
+    let mut committed = HashSet::new();
+    for i in 0..30 {
+        let node = if i % 2 == 0 { &a } else { &b };
+        let (status, body) = node.call(
+            "POST",
+            "/v1/content",
+            ADMIN,
+            Some(
+                json!({"community": "w", "content_id": format!("c{i}"), "author_id": "a",
+                        "text": super::ALLOW_TEXT}),
+            ),
+        );
+        assert_eq!(status, 201, "{body}");
+        committed.insert(body["item_id"].as_str().expect("item id").to_string());
+    }
+    let got = receiver.wait_for("every committed event", |g| {
+        let items: HashSet<String> = g
+            .iter()
+            .filter_map(|r| r.json()["data"]["item_id"].as_str().map(str::to_string))
+            .collect();
+        committed.iter().all(|i| items.contains(i))
+    });
+    let ids: HashSet<&str> = got.iter().map(|g| g.header("webhook-id")).collect();
+    assert_eq!(
+        ids.len(),
+        committed.len(),
+        "one outbox event per committed item"
+    );
+    // The receiver answers 200 at once: nothing is retried, so nothing comes twice.
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(receiver.received().len(), ids.len(), "no event sent twice");
+}

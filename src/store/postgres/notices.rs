@@ -27,7 +27,44 @@ fn seq_of(row: &tokio_postgres::Row, column: usize) -> Result<u64, Failure> {
     u64::try_from(row.try_get::<_, i64>(column).map_err(internal)?).map_err(internal)
 }
 
+/// The session advisory lock of an exclusive worker (arbitrary constants beside the
+/// migration lock's).
+fn worker_lock(worker: crate::store::Worker) -> i64 {
+    match worker {
+        crate::store::Worker::WebhookDelivery => 0x7761_7264_656e_0002,
+    }
+}
+
 impl PgStore {
+    /// Runs `job` while holding a session advisory lock on a connection of its own, or
+    /// skips it when another node holds it. The lock goes with its session, so a node
+    /// that dies mid-pass never blocks the others.
+    pub(super) fn run_exclusively(
+        &self,
+        worker: crate::store::Worker,
+        job: &mut dyn FnMut() -> Result<usize, Failure>,
+    ) -> Result<Option<usize>, Failure> {
+        let lock = worker_lock(worker);
+        let client = self.client()?;
+        let held: bool = self
+            .block(client.query_one("SELECT pg_try_advisory_lock($1)", &[&lock]))
+            .and_then(|row| row.try_get(0))
+            .map_err(|e| failure(&e))?;
+        if !held {
+            return Ok(None);
+        }
+        let result = job();
+        if self
+            .block(client.query_one("SELECT pg_advisory_unlock($1)", &[&lock]))
+            .is_err()
+        {
+            // Never return a connection that may still hold the lock to the pool: closing
+            // it ends the session and so the lock.
+            drop(deadpool_postgres::Object::take(client));
+        }
+        result.map(Some)
+    }
+
     pub(super) fn content_item(
         &self,
         community: &CommunityId,

@@ -538,6 +538,14 @@ impl Store for PgStore {
         .collect()
     }
 
+    fn exclusively(
+        &self,
+        worker: crate::store::Worker,
+        job: &mut dyn FnMut() -> Result<usize, Failure>,
+    ) -> Result<Option<usize>, Failure> {
+        self.run_exclusively(worker, job)
+    }
+
     fn ping(&self) -> Result<(), Failure> {
         PgStore::ping(self)
     }
