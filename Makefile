@@ -25,7 +25,7 @@ NODECLIENTS  := $(CLIENTS_DIR)/node/node_modules/.package-lock.json
 
 export ORT_DYLIB_PATH ?= $(ORT_LIB)
 
-.PHONY: help setup run demo test build lint e2e e2e-setup e2e-firefox clients clients-setup bench bench-ops load crash stress fuzz model wordlists clean
+.PHONY: help setup postgres-setup test-postgres crash-postgres load-postgres run demo test build lint e2e e2e-setup e2e-firefox clients clients-setup bench bench-ops load crash stress fuzz model wordlists clean
 
 help: ## List the targets
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -48,6 +48,15 @@ $(DICT):
 	fi
 	@test -f $@ || { echo "$@ is missing: install Debian's wamerican package"; exit 1; }
 
+# PostgreSQL 15 for the PostgreSQL store's tests: Debian's postgresql package. The tests
+# never use its system cluster: tests/with-postgres.sh makes a throwaway one per run.
+postgres-setup: ## Install Debian's postgresql (initdb) for the PostgreSQL store's tests
+	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+		echo "installing Debian's postgresql for the PostgreSQL store's tests"; \
+		(apt-get install -y -qq postgresql >/dev/null 2>&1 || (apt-get update -qq >/dev/null && apt-get install -y -qq postgresql >/dev/null)); \
+	fi
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { echo "initdb is missing: install Debian's postgresql package"; exit 1; }
+
 build: setup ## Build the release binary
 	$(CARGO) build --release --locked
 
@@ -63,11 +72,18 @@ lint: ## Formatting and clippy (warnings are errors)
 	$(CARGO) clippy --locked --all-targets -- -D warnings
 	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --locked --no-deps
 
-test: setup lint ## fmt check, clippy -D warnings, every test, the console's browser test, the vendors' clients
-	$(CARGO) test --locked --all-targets
+test: setup postgres-setup lint ## fmt check, clippy -D warnings, every test (store contract and API suites on sled and PostgreSQL), the console's browser test, the vendors' clients
+	tests/with-postgres.sh $(CARGO) test --locked --all-targets
+	$(MAKE) test-postgres
 	$(CARGO) test --locked --doc
 	$(MAKE) e2e
 	$(MAKE) clients
+
+# The black-box API suite again with every test server on PostgreSQL (a fresh database
+# each) in a throwaway cluster; the store contract suite and the two-node test already
+# ran on it in `cargo test` above.
+test-postgres: setup postgres-setup ## The API suite with its servers on PostgreSQL (WARDEN_TEST_STORE=postgres)
+	WARDEN_TEST_STORE=postgres tests/with-postgres.sh $(CARGO) test --locked --test main api::
 
 # The console's browser test: Debian's Chromium, and playwright-core from npm into
 # tests/e2e/node_modules (never a browser download).
@@ -144,8 +160,14 @@ load: setup ## API load test on loopback (wrk and benches/load.rs; figures go to
 	@command -v wrk >/dev/null || (apt-get install -y -qq wrk >/dev/null 2>&1 || (apt-get update -qq >/dev/null && apt-get install -y -qq wrk >/dev/null)) || echo "wrk unavailable: the Rust generator runs alone"
 	bash benches/load.sh
 
+load-postgres: setup postgres-setup ## content and claim + decide on sled, then on PostgreSQL, in one run (figures go to BENCHMARKS.md)
+	bash benches/load-postgres.sh
+
 crash: setup ## Crash test: kill -9 the server mid-stream, restart, check every acknowledged write
 	$(CARGO) test --locked --test main api::stress -- --ignored --nocapture
+
+crash-postgres: setup postgres-setup ## The crash test with the server on PostgreSQL (a throwaway cluster)
+	WARDEN_TEST_STORE=postgres tests/with-postgres.sh $(CARGO) test --locked --test main api::stress -- --ignored --nocapture
 
 stress: setup crash ## Heavy runs not in CI: the crash test, then fuzzing
 	$(MAKE) fuzz FUZZ_SECONDS=$${FUZZ_SECONDS:-600}

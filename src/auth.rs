@@ -318,6 +318,12 @@ impl KeyRing {
         keys.get(&hash).filter(|k| k.revoked_at.is_none()).cloned()
     }
 
+    /// Whether the ring holds exactly this key already (same record).
+    pub fn same(&self, key: &ApiKey) -> bool {
+        let keys = self.by_hash.read().unwrap_or_else(|e| e.into_inner());
+        keys.get(&key.hash).is_some_and(|k| **k == *key)
+    }
+
     pub fn put(&self, key: ApiKey) {
         let mut keys = self.by_hash.write().unwrap_or_else(|e| e.into_inner());
         keys.insert(key.hash.clone(), Arc::new(key));

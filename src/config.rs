@@ -202,6 +202,11 @@ impl EngineConfig {
 pub struct StoreConfig {
     /// sled's page cache, in MiB (`WARDEN_CACHE_MB`).
     pub cache_mb: u64,
+    /// A PostgreSQL URL (`postgres://user@host:port/db`, `WARDEN_STORE_URL`): store in
+    /// that database, shared with every node given the same URL, instead of sled in
+    /// `data_dir`. Unset: sled.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
 }
 
 impl Default for Config {
@@ -294,7 +299,10 @@ impl Default for EngineConfig {
 
 impl Default for StoreConfig {
     fn default() -> StoreConfig {
-        StoreConfig { cache_mb: 256 }
+        StoreConfig {
+            cache_mb: 256,
+            url: None,
+        }
     }
 }
 
@@ -410,6 +418,9 @@ impl Config {
         }
         if let Some(v) = var("WARDEN_SCORING_WORKERS") {
             self.engine.workers = parse_env("WARDEN_SCORING_WORKERS", &v)?;
+        }
+        if let Some(v) = var("WARDEN_STORE_URL") {
+            self.store.url = Some(v);
         }
         if let Some(v) = var("WARDEN_CACHE_MB") {
             self.store.cache_mb = parse_env("WARDEN_CACHE_MB", &v)?;

@@ -1,6 +1,10 @@
 //! `warden serve` as a child process for the black-box benchmarks: port 0, a temporary data
 //! directory, the admin key from the environment, no rate limit. Shared by `load.rs` and
 //! `adversarial.rs` through `#[path]` (each bench is its own crate).
+//!
+//! With `WARDEN_BENCH_PG_URL` (a PostgreSQL cluster's URL without a database, as
+//! `tests/with-postgres.sh` sets `WARDEN_TEST_PG_URL`), each server stores in a fresh
+//! database of that cluster instead of sled (`benches/load-postgres.sh`).
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -21,20 +25,32 @@ impl Server {
     /// As [`Server::start`], with more environment variables.
     pub fn start_with(binary: &Path, admin_key: &str, env: &[(&str, &str)]) -> Server {
         let dir = tempfile::tempdir().expect("temporary directory");
-        let mut server = Server::start_in_with(binary, admin_key, &dir.path().join("data"), env);
+        let url = postgres_database();
+        let mut server = Server::launch(binary, admin_key, &dir.path().join("data"), env, url);
         server._dir = Some(dir);
         server
     }
 
-    /// Starts `binary` over an existing data directory (kept when it stops).
+    /// Starts `binary` over an existing data directory (kept when it stops). Always on
+    /// sled: a restart over the same data needs the same store, and a PostgreSQL database
+    /// made by `start_with` is not kept with the directory.
     #[allow(dead_code)]
     pub fn start_in(binary: &Path, admin_key: &str, data: &Path) -> Server {
-        Server::start_in_with(binary, admin_key, data, &[])
+        Server::launch(binary, admin_key, data, &[], None)
     }
 
-    /// As [`Server::start_in`], with more environment variables.
-    fn start_in_with(binary: &Path, admin_key: &str, data: &Path, env: &[(&str, &str)]) -> Server {
-        let mut child = Command::new(binary)
+    fn launch(
+        binary: &Path,
+        admin_key: &str,
+        data: &Path,
+        env: &[(&str, &str)],
+        store_url: Option<String>,
+    ) -> Server {
+        let mut command = Command::new(binary);
+        if let Some(url) = store_url {
+            command.env("WARDEN_STORE_URL", url);
+        }
+        let mut child = command
             .args(["serve", "--bind", "127.0.0.1:0", "--data"])
             .arg(data)
             .env("WARDEN_ADMIN_KEY", admin_key)
@@ -62,6 +78,25 @@ impl Server {
             _dir: None,
         }
     }
+}
+
+/// A new database in the cluster of `WARDEN_BENCH_PG_URL`, if set (made with `psql`).
+fn postgres_database() -> Option<String> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static MADE: AtomicUsize = AtomicUsize::new(0);
+    let base = std::env::var("WARDEN_BENCH_PG_URL").ok()?;
+    let name = format!(
+        "warden_bench_{}_{}",
+        std::process::id(),
+        MADE.fetch_add(1, Ordering::SeqCst)
+    );
+    let made = Command::new("psql")
+        .arg(format!("{base}/postgres"))
+        .args(["-q", "-c", &format!("CREATE DATABASE {name}")])
+        .status()
+        .expect("psql runs");
+    assert!(made.success(), "CREATE DATABASE {name}");
+    Some(format!("{base}/{name}"))
 }
 
 impl Drop for Server {

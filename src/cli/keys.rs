@@ -14,7 +14,7 @@ use crate::error::{Error, Result};
 use crate::failure::Failure;
 use crate::ids::KeyId;
 use crate::moderation::keys::{self, KeyManager, NewKey};
-use crate::store::{SledStore, Store};
+use crate::store::{PgStore, SledStore, Store};
 use crate::Code;
 
 #[derive(Debug, Args)]
@@ -28,6 +28,11 @@ pub(crate) struct KeysArgs {
         global = true
     )]
     data: PathBuf,
+
+    /// A PostgreSQL store instead (postgres://user@host/db); it may be in use by
+    /// running nodes, which pick the change up within a second.
+    #[arg(long, value_name = "URL", env = "WARDEN_STORE_URL", global = true)]
+    store: Option<String>,
 
     #[command(subcommand)]
     command: KeysCommand,
@@ -72,7 +77,11 @@ fn view(key: &ApiKey) -> serde_json::Value {
 }
 
 pub(crate) fn run(args: KeysArgs) -> Result<ExitCode> {
-    let store = SledStore::open(&args.data, 64 << 20)?;
+    let store: Box<dyn Store> = match &args.store {
+        Some(url) => Box::new(PgStore::open(url)?),
+        None => Box::new(SledStore::open(&args.data, 64 << 20)?),
+    };
+    let store = &*store;
     let now = Timestamp::now();
     let by = KeyManager::cli();
     match args.command {
@@ -86,19 +95,19 @@ pub(crate) fn run(args: KeysArgs) -> Result<ExitCode> {
                 scope: communities,
                 name,
             };
-            let (key, secret) = keys::create(&store, &by, new, now).map_err(failure)?;
+            let (key, secret) = keys::create(store, &by, new, now).map_err(failure)?;
             store.flush().map_err(failure)?;
             let mut out = view(&key);
             out["key"] = json!(secret.expose());
             println!("{out}");
         }
         KeysCommand::List => {
-            for key in keys::list(&store, &by).map_err(failure)? {
+            for key in keys::list(store, &by).map_err(failure)? {
                 println!("{}", view(&key));
             }
         }
         KeysCommand::Revoke { id } => {
-            let key = keys::revoke(&store, &by, &id, now).map_err(|f| match f.code() {
+            let key = keys::revoke(store, &by, &id, now).map_err(|f| match f.code() {
                 Code::NotFound => Error::config(format!("no key `{id}`")),
                 _ => failure(f),
             })?;

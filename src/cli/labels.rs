@@ -19,7 +19,7 @@ use crate::domain::audit::AuditActor;
 use crate::error::{Error, Result};
 use crate::ids::CommunityId;
 use crate::moderation::labels;
-use crate::store::{SledStore, Store};
+use crate::store::{PgStore, SledStore, Store};
 
 #[derive(Debug, Args)]
 pub(crate) struct ExportLabelsArgs {
@@ -31,6 +31,11 @@ pub(crate) struct ExportLabelsArgs {
         default_value = "./data"
     )]
     data: PathBuf,
+
+    /// A PostgreSQL store instead (postgres://user@host/db); it may be in use by
+    /// running nodes (reading it does not disturb them).
+    #[arg(long, value_name = "URL", env = "WARDEN_STORE_URL")]
+    store: Option<String>,
 
     /// The community whose decided items to export.
     #[arg(long)]
@@ -52,10 +57,14 @@ fn parse_since(s: &str) -> std::result::Result<Timestamp, String> {
 }
 
 pub(crate) fn run(args: ExportLabelsArgs) -> Result<ExitCode> {
-    let store = SledStore::open(&args.data, 64 << 20)?;
+    let store: Box<dyn Store> = match &args.store {
+        Some(url) => Box::new(PgStore::open(url)?),
+        None => Box::new(SledStore::open(&args.data, 64 << 20)?),
+    };
+    let store = &*store;
     let fail = |f: crate::failure::Failure| Error::config(format!("store: {}", f.message()));
     let records = labels::export(
-        &store,
+        store,
         &args.community,
         args.since,
         Timestamp::now(),

@@ -2,6 +2,7 @@
 
 mod keys;
 mod labels;
+mod migrate;
 mod score;
 mod serve;
 
@@ -50,6 +51,14 @@ enum Command {
     /// is personal data: you need a lawful basis to use it. Reads the store directly
     /// (while the server is stopped); audited.
     ExportLabels(labels::ExportLabelsArgs),
+
+    /// Apply the PostgreSQL store's pending schema migrations, and nothing else
+    /// (`warden serve --store` applies them too).
+    Migrate(migrate::MigrateArgs),
+
+    /// Copy a sled deployment (--from its data directory) into an empty PostgreSQL
+    /// store (--to), in one transaction, and verify the copy. Stop the server first.
+    MigrateStore(migrate::MigrateStoreArgs),
 }
 
 /// Options shared by every command that builds an engine.
@@ -138,6 +147,8 @@ pub fn run() -> ExitCode {
         Command::Serve(args) => serve::run(args),
         Command::Keys(args) => keys::run(args),
         Command::ExportLabels(args) => labels::run(args),
+        Command::Migrate(args) => migrate::run(args),
+        Command::MigrateStore(args) => migrate::run_copy(args),
     };
     match result {
         Ok(code) => code,

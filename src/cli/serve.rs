@@ -26,6 +26,11 @@ pub(crate) struct ServeArgs {
     #[arg(long, value_name = "DIR")]
     data: Option<PathBuf>,
 
+    /// Store in this PostgreSQL database (postgres://user@host/db) instead of sled in
+    /// --data; every node given the same URL serves one deployment [env: WARDEN_STORE_URL].
+    #[arg(long, value_name = "URL")]
+    store: Option<String>,
+
     /// Wordlist languages, comma-separated, or `all` [default: en; env: WARDEN_LANGUAGES].
     #[arg(long, value_delimiter = ',')]
     languages: Option<Vec<String>>,
@@ -76,6 +81,9 @@ pub(crate) fn run(args: ServeArgs) -> Result<ExitCode> {
     }
     if let Some(data) = args.data {
         config.data_dir = data;
+    }
+    if let Some(url) = args.store {
+        config.store.url = Some(url);
     }
     if let Some(languages) = args.languages {
         config.engine.languages = languages;

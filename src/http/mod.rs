@@ -22,6 +22,7 @@
 //! # }
 //! ```
 
+mod cluster;
 mod console;
 mod error;
 mod extract;
@@ -61,7 +62,7 @@ use crate::moderation::feed::Suppressions;
 use crate::moderation::keys;
 use crate::moderation::webhooks;
 use crate::scorer::Scorer;
-use crate::store::{GroupCommit, SledStore, Store};
+use crate::store::{GroupCommit, PgStore, SledStore, Store};
 
 /// Everything the handlers share. One per server, behind `web::Data`.
 pub struct AppState {
@@ -78,12 +79,36 @@ pub struct AppState {
     /// Set when the server stops: ends the Server-Sent Events streams, which would
     /// otherwise hold a graceful shutdown open.
     pub(crate) closing: tokio::sync::watch::Sender<bool>,
-    /// Serializes claims within this process. Not needed for correctness (each lease is
-    /// an atomic check-and-set in the store), but concurrent claimers otherwise all race
-    /// for the same top items and mostly lose, wasting a transaction per loss.
-    pub(crate) claims: std::sync::Mutex<()>,
+    /// Serializes claims within this process where the store would otherwise make
+    /// concurrent claimers race for the same top items (see [`ClaimGate`]).
+    pub(crate) claims: ClaimGate,
     /// Per-reporter report counts for the communities' rate limits.
     pub(crate) reports: crate::moderation::notices::ReportLimiter,
+}
+
+/// Serializes claims within this process, for a store whose claims read the queue and
+/// then lease item by item (sled): not needed for correctness (each lease is an atomic
+/// check-and-set in the store), but concurrent claimers otherwise all race for the same
+/// top items and mostly lose, wasting a transaction per loss. Open for a store that
+/// claims with row locks skipping what others hold ([`Store::claims_skip_held`]), where
+/// claimers never collide and serializing them would only cap throughput.
+pub(crate) struct ClaimGate(Option<std::sync::Mutex<()>>);
+
+impl ClaimGate {
+    fn for_store(store: &dyn Store) -> ClaimGate {
+        ClaimGate((!store.claims_skip_held()).then(|| std::sync::Mutex::new(())))
+    }
+
+    /// Held while claiming: a guard, or nothing when the gate is open.
+    pub(crate) fn lock(&self) -> std::sync::LockResult<Option<std::sync::MutexGuard<'_, ()>>> {
+        match &self.0 {
+            None => Ok(None),
+            Some(m) => m
+                .lock()
+                .map(Some)
+                .map_err(|e| std::sync::PoisonError::new(Some(e.into_inner()))),
+        }
+    }
 }
 
 impl AppState {
@@ -94,8 +119,14 @@ impl AppState {
         config: Config,
         engine: Engine,
     ) -> Result<(web::Data<AppState>, Option<Secret>), Error> {
-        let store = SledStore::open(&config.data_dir, config.store.cache_mb << 20)?;
-        AppState::with_store(config, engine, Arc::new(store))
+        let store: Arc<dyn Store> = match &config.store.url {
+            Some(url) => Arc::new(PgStore::open(url)?),
+            None => Arc::new(SledStore::open(
+                &config.data_dir,
+                config.store.cache_mb << 20,
+            )?),
+        };
+        AppState::with_store(config, engine, store)
     }
 
     /// As [`AppState::open`], with a store already opened.
@@ -143,27 +174,27 @@ impl AppState {
             metrics,
             suppressions,
             closing: tokio::sync::watch::channel(false).0,
-            claims: std::sync::Mutex::new(()),
+            claims: ClaimGate::for_store(&*store),
             reports: Default::default(),
             store,
             config,
         };
-        Ok((web::Data::new(state), shown))
+        let state = web::Data::new(state);
+        cluster::follow(&state);
+        Ok((state, shown))
     }
 
     pub fn config(&self) -> &Config {
         &self.config
     }
 
-    /// Readiness checks by name: the store accepts writes, and the classifier is loaded
-    /// unless the configuration runs without one.
+    /// Readiness checks by name: the store accepts writes (and, for a database, answers
+    /// now), and the classifier is loaded unless the configuration runs without one.
+    /// Blocking.
     pub fn readiness(&self) -> Vec<(&'static str, bool)> {
         let model = self.config.engine.patterns_only || self.scorer.engine().model().is_some();
-        vec![
-            ("store", self.commit.healthy()),
-            ("engine", true),
-            ("model", model),
-        ]
+        let store = self.commit.healthy() && self.store.ping().is_ok();
+        vec![("store", store), ("engine", true), ("model", model)]
     }
 
     /// Returns expired leases to their queues (see `moderation::claims::expire_due`). Blocking.
@@ -381,8 +412,14 @@ async fn deliver_webhooks(state: web::Data<AppState>) {
         let (s, sender) = (state.clone(), sender.clone());
         let busy = web::block(move || -> Result<usize, Failure> {
             let now = Timestamp::now();
-            Ok(webhooks::fan_out(&*s.store, now)?
-                + webhooks::deliver_due(&*s.store, &*sender, now)?)
+            // One node at a time on a shared store: two would send a delivery twice.
+            let mut pass = || -> Result<usize, Failure> {
+                Ok(webhooks::fan_out(&*s.store, now)?
+                    + webhooks::deliver_due(&*s.store, &*sender, now)?)
+            };
+            Ok(s.store
+                .exclusively(crate::store::Worker::WebhookDelivery, &mut pass)?
+                .unwrap_or(0))
         })
         .await;
         match busy {

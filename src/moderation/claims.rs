@@ -48,31 +48,9 @@ pub fn claim(
     now: Timestamp,
 ) -> Result<Vec<ItemRecord>, Failure> {
     let expires_at = now.plus_seconds(claim.lease_seconds);
-    let mut claimed = Vec::with_capacity(claim.limit);
-    let mut after = None;
-    while claimed.len() < claim.limit {
-        let want = claim.limit - claimed.len() + 16;
-        let page = store.queue(claim.queue, &claim.communities, after, want)?;
-        for entry in &page {
-            let result = store.update(&entry.item_id, &|item| {
-                item.claim(claim.queue, claim.holder, now, expires_at)
-            });
-            match result {
-                Ok(item) => {
-                    claimed.push(item);
-                    if claimed.len() == claim.limit {
-                        break;
-                    }
-                }
-                Err(f) if is_lost_race(&f) || f.code() == Code::NotFound => {}
-                Err(f) => return Err(f),
-            }
-        }
-        if page.len() < want {
-            break;
-        }
-        after = page.last().map(QueueEntry::cursor);
-    }
+    let claimed = store.claim(claim.queue, &claim.communities, claim.limit, &|item| {
+        item.claim(claim.queue, claim.holder, now, expires_at)
+    })?;
     claimed
         .into_iter()
         .map(|item| items::record(store, item))

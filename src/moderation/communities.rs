@@ -2,6 +2,7 @@
 //! kept in memory, so a change is effective on the next request.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, RwLock};
 
 use crate::clock::Timestamp;
@@ -24,6 +25,9 @@ pub struct Communities {
     cache: RwLock<HashMap<CommunityId, Arc<Rules>>>,
     /// Serializes changes so the cache ends in the order the store saw them.
     writes: Mutex<()>,
+    /// Counts [`Communities::forget`]s: rules read from the store before one are not
+    /// cached after it (they may be what another node just replaced).
+    forgotten: AtomicU64,
 }
 
 impl Communities {
@@ -40,6 +44,7 @@ impl Communities {
             default_patterns: OnceLock::new(),
             cache: RwLock::new(HashMap::new()),
             writes: Mutex::new(()),
+            forgotten: AtomicU64::new(0),
         }
     }
 
@@ -59,10 +64,15 @@ impl Communities {
         if let Some(rules) = self.cached(community) {
             return Ok(rules);
         }
+        let generation = self.forgotten.load(Ordering::SeqCst);
         let policy = self.store.policy(community)?;
         let wordlist = self.store.wordlist(community)?;
         let rules = Arc::new(self.compile(policy, wordlist.as_ref(), None));
         let mut cache = self.cache.write().unwrap_or_else(|e| e.into_inner());
+        if self.forgotten.load(Ordering::SeqCst) != generation {
+            // Possibly stale already: serve it once, cache what the next read finds.
+            return Ok(rules);
+        }
         // A change committed while we compiled has already put the newer rules here.
         Ok(cache.entry(community.clone()).or_insert(rules).clone())
     }
@@ -136,6 +146,21 @@ impl Communities {
         self.store.put_wordlist(community, &wordlist, &audit)?;
         self.install(community, rules);
         Ok(())
+    }
+
+    /// Drops a community's cached rules (another node changed them, see
+    /// `Store::subscribe`): the next request reads and compiles them again.
+    pub fn forget(&self, community: &CommunityId) {
+        let mut cache = self.cache.write().unwrap_or_else(|e| e.into_inner());
+        self.forgotten.fetch_add(1, Ordering::SeqCst);
+        cache.remove(community);
+    }
+
+    /// Drops every cached community's rules.
+    pub fn forget_all(&self) {
+        let mut cache = self.cache.write().unwrap_or_else(|e| e.into_inner());
+        self.forgotten.fetch_add(1, Ordering::SeqCst);
+        cache.clear();
     }
 
     fn install(&self, community: &CommunityId, rules: Rules) {

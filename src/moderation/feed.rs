@@ -87,11 +87,14 @@ impl Suppressions {
     /// Loads the active rules. Everything in the store when it is opened is on disk, so
     /// the whole log counts as durable. Blocking.
     pub fn load(store: &dyn Store) -> Result<Suppressions, Failure> {
+        // The position first: on a shared store other nodes keep writing, and entries
+        // after it are applied again by `advance` (each replaces its rule's state), so a
+        // rule committed between the two reads is not missed.
+        let last = store.rule_seq();
         let mut index = Index::default();
         for rule in store.active_rules()? {
             index.apply(rule);
         }
-        let last = store.rule_seq();
         Ok(Suppressions {
             index: RwLock::new(index),
             applied: Mutex::new(last),

@@ -33,15 +33,21 @@
 //!   atomic step, numbered without gaps in commit order ([`Store::outbox`]); deliveries
 //!   and their fan-out cursor move together ([`Store::put_deliveries`]).
 //!
-//! [`SledStore`] is the one backend today.
+//! Two backends: [`SledStore`], embedded, for one node; [`PgStore`], PostgreSQL, for any
+//! number of nodes sharing one database. Both pass the same contract suite
+//! (`tests/store/`).
 
 mod commit;
+mod export;
+mod postgres;
+mod record;
 mod sled;
 mod vault;
 
 use std::collections::BTreeSet;
 
 pub use self::commit::GroupCommit;
+pub use self::postgres::{copy_from_sled, Copied, Migrated, PgStore, SCHEMA_VERSION};
 pub use self::sled::SledStore;
 pub(crate) use self::vault::Vault;
 
@@ -52,7 +58,7 @@ use crate::domain::community::{CommunityPolicy, CommunityWordlist};
 use crate::domain::event::Event;
 use crate::domain::feedback::ScoreFeedback;
 use crate::domain::history::check_history;
-use crate::domain::item::{Item, QueueName, Revision, Submission, Submitted};
+use crate::domain::item::{is_lost_race, Item, QueueName, Revision, Submission, Submitted};
 use crate::domain::notice::ReporterRecord;
 use crate::domain::operations::{OpsKey, OpsTally};
 use crate::domain::privacy::{ExportItem, Receipt, SubjectId};
@@ -62,10 +68,24 @@ use crate::domain::transparency::{DecisionCursor, DecisionRecord};
 use crate::domain::webhook::{Delivery, OutboxEvent, Webhook, WebhookId};
 use crate::failure::Failure;
 use crate::ids::{AuthorId, CommunityId, ContentId, ItemId, KeyId};
+use crate::Code;
 
 /// A change to one item: mutates it and returns the events describing the change, or
 /// refuses. Must be a pure function of the item: a backend may call it more than once.
 pub type Change<'a> = dyn Fn(&mut Item) -> Result<Vec<Event>, Failure> + 'a;
+
+/// What changed in the store, told to the nodes that share it (see [`Store::subscribe`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Changed {
+    /// The suppression change log grew.
+    Rules,
+    /// An API key was created or replaced.
+    Keys,
+    /// A community's policy or wordlist changed.
+    Community(CommunityId),
+    /// Changes may have been missed: re-read everything cached.
+    Resync,
+}
 
 /// The moderation service's storage. All methods block; call them off the async
 /// executor. Storage failures are `internal` failures.
@@ -98,6 +118,49 @@ pub trait Store: Send + Sync {
     /// Applies `change` to the item and writes the item, its events (numbered here) and its
     /// index entries atomically. `not_found` if there is no such item.
     fn update(&self, id: &ItemId, change: &Change<'_>) -> Result<Item, Failure>;
+
+    /// Applies `change` (a claim) to up to `limit` waiting items of `queue`, highest
+    /// priority first, each written as [`Store::update`] writes it; an item whose change
+    /// refuses because it was taken meanwhile is skipped. Two callers never both get one
+    /// item. The default reads the queue and updates item by item; a backend with row
+    /// locks may do better.
+    fn claim(
+        &self,
+        queue: QueueName,
+        communities: &CommunityFilter<'_>,
+        limit: usize,
+        change: &Change<'_>,
+    ) -> Result<Vec<Item>, Failure> {
+        let mut claimed = Vec::with_capacity(limit);
+        let mut after = None;
+        while claimed.len() < limit {
+            let want = limit - claimed.len() + 16;
+            let page = self.queue(queue, communities, after, want)?;
+            for entry in &page {
+                match self.update(&entry.item_id, change) {
+                    Ok(item) => {
+                        claimed.push(item);
+                        if claimed.len() == limit {
+                            break;
+                        }
+                    }
+                    Err(f) if is_lost_race(&f) || f.code() == Code::NotFound => {}
+                    Err(f) => return Err(f),
+                }
+            }
+            if page.len() < want {
+                break;
+            }
+            after = page.last().map(QueueEntry::cursor);
+        }
+        Ok(claimed)
+    }
+
+    /// Whether [`Store::claim`] skips items other callers hold rather than racing for
+    /// them, so that concurrent claimers need no serializing.
+    fn claims_skip_held(&self) -> bool {
+        false
+    }
 
     /// Up to `limit` claimable items of `queue` after `after`, highest priority first.
     fn queue(
@@ -292,6 +355,38 @@ pub trait Store: Send + Sync {
 
     /// Up to `limit` pending deliveries of every webhook, by seq (then webhook id).
     fn pending_deliveries(&self, limit: usize) -> Result<Vec<Delivery>, Failure>;
+
+    /// Whether the storage answers now (readiness). Blocking.
+    fn ping(&self) -> Result<(), Failure> {
+        Ok(())
+    }
+
+    /// Changes made by this and, for a shared backend, every other node, as they
+    /// commit; `None` for a backend only this process writes. Only a wake-up: read the
+    /// store for what changed.
+    fn subscribe(&self) -> Option<std::sync::mpsc::Receiver<Changed>> {
+        None
+    }
+
+    /// Runs `job` (one pass of a worker every node runs, such as webhook delivery) unless
+    /// another node is running it now: `None` when skipped. A backend only this process
+    /// writes just runs it. Blocking.
+    fn exclusively(
+        &self,
+        _worker: Worker,
+        job: &mut dyn FnMut() -> Result<usize, Failure>,
+    ) -> Result<Option<usize>, Failure> {
+        job().map(Some)
+    }
+}
+
+/// The workers every node runs that must not run on two nodes at once
+/// ([`Store::exclusively`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Worker {
+    /// Fanning the webhook outbox out and attempting deliveries: two nodes attempting
+    /// one delivery at once would send it twice.
+    WebhookDelivery,
 }
 
 /// What [`verify`] found.

@@ -29,12 +29,49 @@ use crate::error::{Error, Result};
 use crate::failure::Failure;
 use crate::ids::{AuthorId, CommunityId};
 
-/// The subject keys of one data directory. Share it behind an `Arc`.
-pub struct Vault {
-    dir: PathBuf,
+/// What a deployment's master key derives: the same in every backend, so that a store
+/// copied from one backend to another keeps its pseudonyms and its sealed rule log.
+pub(crate) struct MasterKeys {
     pseudonyms: Key,
     authors: Key,
     log: Key,
+}
+
+impl MasterKeys {
+    pub(crate) fn derive(master: &Key) -> MasterKeys {
+        MasterKeys {
+            pseudonyms: master.derive("warden subject pseudonym v1"),
+            authors: master.derive("warden author index v1"),
+            log: master.derive("warden suppression log v1"),
+        }
+    }
+
+    /// The pseudonymous id of an author in a community.
+    pub(crate) fn subject(&self, community: &CommunityId, author: &AuthorId) -> SubjectId {
+        let mac = self
+            .pseudonyms
+            .mac(&[community.as_str().as_bytes(), author.as_str().as_bytes()]);
+        SubjectId::from_mac(&mac)
+    }
+
+    /// An author's pseudonym across communities.
+    pub(crate) fn author_ref(&self, author: &AuthorId) -> [u8; 16] {
+        let mac = self.authors.mac(&[author.as_str().as_bytes()]);
+        let mut out = [0u8; 16];
+        out.copy_from_slice(&mac[..16]);
+        out
+    }
+
+    /// The key that seals subject ids in the suppression log.
+    pub(crate) fn log_key(&self) -> &Key {
+        &self.log
+    }
+}
+
+/// The subject keys of one data directory. Share it behind an `Arc`.
+pub struct Vault {
+    dir: PathBuf,
+    master: MasterKeys,
     /// Keys read or created so far. An erased subject is removed.
     cache: RwLock<HashMap<SubjectId, Arc<Key>>>,
     /// Serializes key creation (two writers must not each make a key for one subject),
@@ -61,9 +98,7 @@ impl Vault {
         };
         Ok(Vault {
             dir: dir.to_path_buf(),
-            pseudonyms: master.derive("warden subject pseudonym v1"),
-            authors: master.derive("warden author index v1"),
-            log: master.derive("warden suppression log v1"),
+            master: MasterKeys::derive(&master),
             cache: RwLock::new(HashMap::new()),
             creating: std::sync::Mutex::new(()),
             erasing: RwLock::new(()),
@@ -72,24 +107,26 @@ impl Vault {
 
     /// The pseudonymous id of an author in a community.
     pub fn subject(&self, community: &CommunityId, author: &AuthorId) -> SubjectId {
-        let mac = self
-            .pseudonyms
-            .mac(&[community.as_str().as_bytes(), author.as_str().as_bytes()]);
-        SubjectId::from_mac(&mac)
+        self.master.subject(community, author)
     }
 
     /// An author's pseudonym across communities: the key of the index that finds which
     /// communities hold their data.
     pub fn author_ref(&self, author: &AuthorId) -> [u8; 16] {
-        let mac = self.authors.mac(&[author.as_str().as_bytes()]);
-        let mut out = [0u8; 16];
-        out.copy_from_slice(&mac[..16]);
-        out
+        self.master.author_ref(author)
     }
 
     /// The key that seals subject ids in the suppression log (see `suppress`).
     pub fn log_key(&self) -> &Key {
-        &self.log
+        self.master.log_key()
+    }
+
+    /// The master key (`warden migrate-store` copies it, so pseudonyms and sealed
+    /// records stay valid in the new store).
+    pub(crate) fn master(&self) -> std::result::Result<Key, Failure> {
+        read_key(&self.dir.join("master.key"))
+            .map_err(|e| vault_error("read the master key", e))?
+            .ok_or_else(|| Failure::internal("vault: the master key is missing"))
     }
 
     /// Held while sealing data with subject keys.

@@ -16,6 +16,7 @@ mod errors;
 mod flow;
 mod matrix;
 mod model_cost;
+mod nodes;
 mod openapi;
 mod operations;
 mod ownership;
@@ -115,6 +116,17 @@ impl Resp {
     }
 }
 
+/// With `WARDEN_TEST_STORE=postgres` (and the cluster of `tests/with-postgres.sh`), test
+/// servers store in a fresh PostgreSQL database each instead of sled.
+pub fn test_store_url(dir: &std::path::Path) -> Option<String> {
+    on_postgres().then(|| crate::common::postgres_for(&dir.display().to_string()))
+}
+
+/// Whether test servers store in PostgreSQL (`WARDEN_TEST_STORE=postgres`).
+pub fn on_postgres() -> bool {
+    std::env::var("WARDEN_TEST_STORE").is_ok_and(|s| s == "postgres")
+}
+
 impl Server {
     pub fn start() -> Server {
         Server::with(|_| {})
@@ -135,6 +147,9 @@ impl Server {
             ..Config::default()
         };
         config.engine.workers = 2;
+        if let Some(url) = test_store_url(dir.path()) {
+            config.store.url = Some(url);
+        }
         tweak(&mut config);
         config.validate().expect("test configuration is valid");
         let (state, shown) = AppState::open(config, engine.clone()).expect("state opens");

@@ -62,6 +62,13 @@ const CONTROL: &str = "moderator-control-note-9q";
 
 #[test]
 fn erasure_leaves_no_trace_of_the_author_on_disk() {
+    if super::on_postgres() {
+        // This reads sled's files and key vault. On PostgreSQL the store contract's
+        // erasure test checks the key row and the texts go in one transaction; what the
+        // database's own files keep until VACUUM is in the README.
+        eprintln!("sled's files only: skipped on PostgreSQL");
+        return;
+    }
     let s = Server::start();
     let ingest = s.key("ingest", &["c"]);
     let data = s.data_dir();

@@ -8,6 +8,8 @@
 //!   indexes hold exactly the items that belong there (`store::verify`).
 //!
 //! `WARDEN_STRESS_ROUNDS` (default 5) sets the number of kills; figures are printed.
+//! With `WARDEN_TEST_STORE=postgres` (`make crash-postgres`) the server stores in a
+//! PostgreSQL database of the throwaway cluster, and that is what is checked.
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -16,7 +18,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 use warden::ids::ItemId;
-use warden::store::{verify, SledStore, Store};
+use warden::store::{verify, PgStore, SledStore, Store};
 
 use super::serve::start;
 use super::{hold_policy, ADMIN, ALLOW_TEXT, REMOVE_TEXT, REVIEW_TEXT};
@@ -212,15 +214,18 @@ fn kill_9_loses_no_acknowledged_write() {
         .unwrap_or(5);
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
+    let url = super::test_store_url(dir.path());
+    let store_env = url.as_deref().map(|u| ("WARDEN_STORE_URL", u));
     let ledger = Arc::new(Mutex::new(Ledger::default()));
     let mut keys: Vec<((String, String), (String, String))> = Vec::new();
     let started = Instant::now();
 
     for round in 0..rounds {
-        let p = start(
-            &data,
-            &[("WARDEN_ADMIN_KEY", ADMIN), ("WARDEN_LEASE_SECONDS", "30")],
-        );
+        let env: Vec<(&str, &str)> = [("WARDEN_ADMIN_KEY", ADMIN), ("WARDEN_LEASE_SECONDS", "30")]
+            .into_iter()
+            .chain(store_env)
+            .collect();
+        let p = start(&data, &env);
         let admin = Client {
             base: p.base.clone(),
             agent: ureq::AgentBuilder::new().build(),
@@ -289,11 +294,19 @@ fn kill_9_loses_no_acknowledged_write() {
     }
 
     // One last start proves the data opens after the last kill; then check it offline.
-    let p = start(&data, &[("WARDEN_ADMIN_KEY", ADMIN)]);
+    let env: Vec<(&str, &str)> = [("WARDEN_ADMIN_KEY", ADMIN)]
+        .into_iter()
+        .chain(store_env)
+        .collect();
+    let p = start(&data, &env);
     let status = p.terminate();
     assert!(status.success());
-    let store = SledStore::open(&data, 64 << 20).expect("store opens");
-    let report = verify(&store).expect("verification runs");
+    let store: Box<dyn Store> = match &url {
+        Some(url) => Box::new(PgStore::open(url).expect("store opens")),
+        None => Box::new(SledStore::open(&data, 64 << 20).expect("store opens")),
+    };
+    let store = &*store;
+    let report = verify(store).expect("verification runs");
 
     let l = ledger.lock().unwrap();
     let mut missing = Vec::new();

@@ -41,7 +41,10 @@ pub async fn healthz() -> HttpResponse {
     ),
 )]
 pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
-    let readiness = state.readiness();
+    // The store check asks the database (PostgreSQL): off the executor.
+    let readiness = blocking(move || Ok(state.readiness()))
+        .await
+        .unwrap_or_else(|_| vec![("store", false)]);
     let ready = readiness.iter().all(|(_, ok)| *ok);
     let checks = readiness.into_iter().collect();
     if ready {

@@ -6,7 +6,6 @@ use std::ops::Bound;
 use std::path::Path;
 
 use serde::de::DeserializeOwned;
-use serde::Serialize;
 use sled::transaction::{
     ConflictableTransactionError, ConflictableTransactionResult, TransactionError,
 };
@@ -14,12 +13,15 @@ use sled::Tree;
 
 use crate::clock::Timestamp;
 use crate::domain::item::{Item, QueueName};
-use crate::domain::privacy::SubjectId;
 use crate::domain::queue::QueueEntry;
-use crate::domain::suppress::Cause;
 use crate::error::Error;
 use crate::failure::Failure;
+
 use crate::ids::{CommunityId, ContentId, ItemId};
+pub(super) use crate::store::record::{
+    author_context, author_rule_key, content_rule_key, context, decode, encode, internal,
+    report_context, RULE_SUBJECT, WEBHOOK_SECRET,
+};
 
 pub(super) fn open_error(dir: &Path, err: sled::Error) -> Error {
     let io_err = match err {
@@ -37,28 +39,6 @@ pub(super) fn open_error(dir: &Path, err: sled::Error) -> Error {
 
 pub(super) fn is_lock_error(e: &io::Error) -> bool {
     e.to_string().contains("lock")
-}
-
-pub(super) fn internal(err: impl std::fmt::Display) -> Failure {
-    Failure::internal(format!("store: {err}"))
-}
-
-pub(super) fn encode<T: Serialize>(value: &T) -> std::result::Result<Vec<u8>, Failure> {
-    // The messages name the failing type, never a value.
-    serde_json::to_vec(value).map_err(internal)
-}
-
-pub(super) fn decode<T: DeserializeOwned>(bytes: &[u8]) -> std::result::Result<T, Failure> {
-    // serde's messages can quote the offending value, which may be user text: log only
-    // where the record broke.
-    serde_json::from_slice(bytes).map_err(|e| {
-        internal(format_args!(
-            "malformed stored record ({:?} error at line {} column {})",
-            e.classify(),
-            e.line(),
-            e.column()
-        ))
-    })
 }
 
 pub(super) fn get_json<T: DeserializeOwned>(
@@ -173,42 +153,4 @@ pub(super) fn item_id(bytes: &[u8]) -> std::result::Result<ItemId, Failure> {
         .try_into()
         .map_err(|_| internal("malformed item id in an index"))?;
     Ok(ItemId::from_bytes(id))
-}
-
-/// The associated data that binds a sealed field to its record.
-pub(super) fn context(field: &str, id: &ItemId, revision: u32) -> Vec<u8> {
-    format!("{field}:{id}:{revision}").into_bytes()
-}
-
-pub(super) fn author_context(id: &ItemId) -> Vec<u8> {
-    format!("author:{id}").into_bytes()
-}
-
-pub(super) const RULE_SUBJECT: &[u8] = b"rule-subject";
-
-/// The sealing context of a report's comment.
-pub(super) fn report_context(id: &ItemId, report: &crate::domain::notice::ReportId) -> Vec<u8> {
-    let mut c = b"report:".to_vec();
-    c.extend_from_slice(id.as_bytes());
-    c.extend_from_slice(report.as_str().as_bytes());
-    c
-}
-
-/// The sealing context of a webhook's signing secret.
-pub(super) const WEBHOOK_SECRET: &[u8] = b"webhook-secret";
-
-/// The key of a content rule in `rules_active`.
-pub(super) fn content_rule_key(item: &ItemId, cause: Cause) -> Vec<u8> {
-    let mut key = vec![b'c'];
-    key.extend_from_slice(item.as_bytes());
-    key.push(cause.tag());
-    key
-}
-
-/// The key of an author rule in `rules_active`.
-pub(super) fn author_rule_key(subject: &SubjectId, cause: Cause) -> Vec<u8> {
-    let mut key = vec![b'a'];
-    key.extend_from_slice(subject.as_bytes());
-    key.push(cause.tag());
-    key
 }

@@ -78,7 +78,7 @@ use crate::domain::feedback::ScoreFeedback;
 use crate::domain::item::{Item, QueueName, Revision, Submission, Submitted};
 use crate::domain::notice::ReporterRecord;
 use crate::domain::operations::{OpsKey, OpsTally};
-use crate::domain::privacy::{ExportItem, Personal, Receipt, SubjectId};
+use crate::domain::privacy::{ExportItem, Receipt, SubjectId};
 use crate::domain::queue::{CommunityFilter, Cursor, QueueEntry};
 use crate::domain::suppress::{Rule, RuleState, Subject};
 use crate::domain::transparency::{DecisionCursor, DecisionRecord};
@@ -219,6 +219,15 @@ impl SledStore {
         store.index_rules_by_item().map_err(startup)?;
         store.destroy_orphan_keys().map_err(startup)?;
         Ok(store)
+    }
+
+    /// A tree by name, for copying the store elsewhere (`warden migrate-store`).
+    pub(in crate::store) fn raw_tree(&self, name: &str) -> std::result::Result<Tree, Failure> {
+        self.db.open_tree(name).map_err(internal)
+    }
+
+    pub(in crate::store) fn vault(&self) -> &Vault {
+        &self.vault
     }
 
     fn tree(&self, i: usize) -> &Tree {

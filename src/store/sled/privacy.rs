@@ -6,33 +6,12 @@ use super::keys::*;
 use super::tx::RuleChange;
 use super::*;
 use crate::domain::audit::{AuditAction, AuditActor};
-use crate::domain::privacy::{
-    ExportAppeal, ExportReport, ExportRevision, ReceiptId, ReceiptSubject,
-};
+use crate::domain::privacy::{ReceiptId, ReceiptSubject};
 use crate::domain::suppress::{erasure_rule, Cause, RuleId, SubjectKind, SubjectRef};
 
 impl SledStore {
     pub(super) fn open_rule(&self, stored: StoredRule) -> std::result::Result<Rule, Failure> {
-        let id = stored
-            .id
-            .open(Some(self.vault.log_key()), RULE_SUBJECT)
-            .into_plain()
-            .ok_or_else(|| internal("a rule subject does not open"))?;
-        Ok(Rule {
-            seq: stored.seq,
-            rule_id: stored.rule_id,
-            subject: Subject {
-                kind: stored.kind,
-                community: stored.community,
-                id,
-            },
-            scopes: stored.scopes,
-            reason: stored.reason,
-            created_at: stored.created_at,
-            expires_at: stored.expires_at,
-            state: stored.state,
-            changed_at: stored.changed_at,
-        })
+        stored.open(self.vault.log_key())
     }
 
     /// Opens an item's personal data for a response: the author id and appeal statement
@@ -210,66 +189,6 @@ impl SledStore {
         author: &AuthorId,
     ) -> std::result::Result<Vec<ExportItem>, Failure> {
         let subject = self.vault.subject(community, author);
-        let mut out = Vec::new();
-        for id in self.subject_items(&subject)? {
-            let Some(mut item) = self.item(&id)? else {
-                continue;
-            };
-            self.open_item(&mut item)?;
-            let mut revisions = Vec::new();
-            for n in 1..=item.revision {
-                let Some(r) = self.revision(&id, n)? else {
-                    continue;
-                };
-                if r.subject != Some(subject) {
-                    continue;
-                }
-                revisions.push(ExportRevision {
-                    revision: r.revision,
-                    submitted_at: r.submitted_at,
-                    text: r.text.into_plain().map(String::from),
-                    context: r.context.and_then(Personal::into_plain),
-                    verdict: r.verdict,
-                    action: r.action,
-                });
-            }
-            let appeal = item
-                .appeal
-                .clone()
-                .filter(|_| item.subject == Some(subject))
-                .map(|a| ExportAppeal {
-                    statement: a.statement.into_plain(),
-                    at: a.at,
-                    result: a.result,
-                });
-            out.push(ExportItem {
-                item_id: item.id,
-                community: item.community.clone(),
-                content_id: item.content_id.clone(),
-                status: item.status,
-                outcome: item.outcome,
-                labels: item.labels.clone(),
-                created_at: item.created_at,
-                updated_at: item.updated_at,
-                text_removed: item.text_removed,
-                revisions,
-                appeal,
-                events: self.events(&id)?,
-                reports: item
-                    .reports
-                    .iter()
-                    .filter(|r| r.reporter == Some(subject))
-                    .map(|r| ExportReport {
-                        report_id: r.id.clone(),
-                        reason: r.reason,
-                        revision: r.revision,
-                        comment: r.comment.clone().and_then(Personal::into_plain),
-                        at: r.at,
-                        outcome: r.resolution.as_ref().map(|x| x.outcome),
-                    })
-                    .collect(),
-            });
-        }
-        Ok(out)
+        crate::store::export::export_items(self, subject, self.subject_items(&subject)?)
     }
 }

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use sled::transaction::{
     ConflictableTransactionError, ConflictableTransactionResult, TransactionalTree,
 };
@@ -18,38 +18,8 @@ use crate::domain::consequences::{
 use crate::domain::notice::ReporterRecord;
 use crate::domain::privacy::Key;
 use crate::domain::privacy::Personal;
-use crate::domain::suppress::{
-    Cause, Current, Reason, RemovalHistory, RuleId, RuleState, Scope, Subject, SubjectKind,
-    SubjectRef, Wanted,
-};
-
-/// A change-log entry as stored: the subject id sealed under the vault's log key, so no
-/// author id is ever plaintext on disk.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub(super) struct StoredRule {
-    pub(super) seq: u64,
-    pub(super) rule_id: RuleId,
-    pub(super) kind: SubjectKind,
-    pub(super) community: CommunityId,
-    pub(super) id: Personal<SubjectRef>,
-    pub(super) scopes: Vec<Scope>,
-    pub(super) reason: Reason,
-    pub(super) created_at: Timestamp,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub(super) expires_at: Option<Timestamp>,
-    pub(super) state: RuleState,
-    pub(super) changed_at: Timestamp,
-}
-
-impl StoredRule {
-    pub(super) fn current(&self) -> Current {
-        Current {
-            scopes: self.scopes.clone(),
-            reason: self.reason.clone(),
-            expires_at: self.expires_at,
-        }
-    }
-}
+use crate::domain::suppress::{Cause, Current, RemovalHistory, RuleId, RuleState, Subject, Wanted};
+pub(super) use crate::store::record::StoredRule;
 
 /// What to do to one rule.
 pub(super) enum RuleChange {

@@ -1,0 +1,73 @@
+//! Several nodes on one store: what a node caches (the active suppression rules and the
+//! feed's position, the API keys, the communities' compiled rules) follows the changes
+//! other nodes commit. The store says what changed ([`Store::subscribe`]; PostgreSQL's
+//! `LISTEN/NOTIFY`), this thread re-reads it. The feed is also re-read every second
+//! whatever arrives, so a lost notice delays a stream by a second at most.
+//!
+//! A store only this process writes (sled) has nothing to follow: no thread.
+//!
+//! Rate limits are not shared: each node limits each key on its own (see the README).
+
+use std::sync::{Arc, Weak};
+use std::time::Duration;
+
+use actix_web::web;
+
+use super::AppState;
+use crate::store::Changed;
+
+/// Starts following the store's changes, for as long as the state lives.
+pub(crate) fn follow(state: &web::Data<AppState>) {
+    let Some(changes) = state.store.subscribe() else {
+        return;
+    };
+    let weak: Weak<AppState> = Arc::downgrade(&state.clone().into_inner());
+    let spawned = std::thread::Builder::new()
+        .name("warden-follow".into())
+        .spawn(move || loop {
+            let change = match changes.recv_timeout(Duration::from_secs(1)) {
+                Ok(change) => Some(change),
+                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => None,
+                Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => return,
+            };
+            let Some(state) = weak.upgrade() else { return };
+            apply(&state, change);
+        });
+    if let Err(e) = spawned {
+        tracing::error!(error = %e, "cannot start the store follower");
+    }
+}
+
+fn apply(state: &AppState, change: Option<Changed>) {
+    match change {
+        // Nothing arrived for a second, or the change log grew: catch the feed up.
+        None | Some(Changed::Rules) => advance(state),
+        Some(Changed::Keys) => reload_keys(state),
+        Some(Changed::Community(c)) => state.communities.forget(&c),
+        Some(Changed::Resync) => {
+            advance(state);
+            reload_keys(state);
+            state.communities.forget_all();
+        }
+    }
+}
+
+fn advance(state: &AppState) {
+    let mark = state.store.rule_seq();
+    if let Err(e) = state.suppressions.advance(&*state.store, mark) {
+        tracing::warn!(error = %e, "suppression index did not follow the store");
+    }
+}
+
+fn reload_keys(state: &AppState) {
+    match state.store.keys() {
+        Ok(keys) => {
+            for key in keys {
+                if !state.keys.same(&key) {
+                    state.keys.put(key);
+                }
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, "keys did not follow the store"),
+    }
+}

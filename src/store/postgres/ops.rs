@@ -1,0 +1,644 @@
+//! [`Store`] on PostgreSQL: submissions, item changes and claims in transactions
+//! (`tx.rs`), reads on pooled connections.
+
+use tokio_postgres::types::ToSql;
+
+use super::tx::RuleChange;
+use super::*;
+use crate::domain::item::is_lost_race;
+use crate::domain::webhook::{Delivery, OutboxEvent, Webhook, WebhookId};
+use crate::store::record::encode;
+use crate::Code;
+
+impl Store for PgStore {
+    fn submit(&self, batch: &[Submission]) -> Result<Vec<Submitted>, Failure> {
+        self.transact(|tx| {
+            let mut out = Vec::with_capacity(batch.len());
+            for sub in batch {
+                let subject = self.master.subject(&sub.community, &sub.author_id);
+                let key = tx.key_or_create(&subject)?;
+                let digest = hex::encode(key.mac(&[b"text", sub.text.as_str().as_bytes()]));
+                let author = self.master.author_ref(&sub.author_id);
+                let existing: Option<Item> = tx.doc(
+                    "SELECT doc FROM items WHERE community = $1 AND content_id = $2 FOR UPDATE",
+                    &[&sub.community.as_str(), &sub.content_id.as_str()],
+                )?;
+                let (item, mut revision, changed) = match existing {
+                    Some(before) if before.is_current_text(&subject, &digest) => {
+                        out.push(Submitted {
+                            item: before,
+                            changed: false,
+                        });
+                        continue;
+                    }
+                    Some(before) => {
+                        let (mut after, revision, evs) =
+                            before.resubmit(sub, subject, digest.clone())?;
+                        tx.write_item(Some(&before), &mut after, evs)?;
+                        (after, revision, true)
+                    }
+                    None => {
+                        let (mut item, revision, evs) = Item::create(sub, subject, digest.clone());
+                        tx.write_item(None, &mut item, evs)?;
+                        (item, revision, true)
+                    }
+                };
+                tx.write_revision(&item.id, &mut revision, Some(&key))?;
+                tx.defer(
+                    "INSERT INTO subjects (subject, item_id) VALUES ($1, $2) \
+                     ON CONFLICT DO NOTHING",
+                    vec![
+                        Box::new(subject.as_bytes().to_vec()),
+                        Box::new(item.id.as_bytes().to_vec()),
+                    ],
+                );
+                tx.defer(
+                    "INSERT INTO authors (author, community, subject) VALUES ($1, $2, $3) \
+                     ON CONFLICT (author, community) DO UPDATE SET subject = EXCLUDED.subject",
+                    vec![
+                        Box::new(author.to_vec()),
+                        Box::new(sub.community.as_str().to_string()),
+                        Box::new(subject.as_bytes().to_vec()),
+                    ],
+                );
+                out.push(Submitted { item, changed });
+            }
+            Ok(out)
+        })
+    }
+
+    fn item(&self, id: &ItemId) -> Result<Option<Item>, Failure> {
+        self.doc(
+            "SELECT doc FROM items WHERE id = $1",
+            &[&id.as_bytes().as_slice()],
+        )
+    }
+
+    fn open_item(&self, item: &mut Item) -> Result<(), Failure> {
+        let key = match &item.subject {
+            Some(s) => self.key(s)?,
+            None => None,
+        };
+        let key = key.as_ref();
+        item.author_id = item
+            .author_id
+            .open(key, &crate::store::record::author_context(&item.id));
+        let (id, revision) = (item.id, item.revision);
+        if let Some(appeal) = &mut item.appeal {
+            appeal.statement = appeal
+                .statement
+                .open(key, &crate::store::record::context("appeal", &id, revision));
+        }
+        // Report comments open under their reporters' keys.
+        for report in &mut item.reports {
+            let key = match &report.reporter {
+                Some(s) => self.key(s)?,
+                None => None,
+            };
+            let context = crate::store::record::report_context(&id, &report.id);
+            report.comment = report
+                .comment
+                .take()
+                .map(|c| c.open(key.as_ref(), &context));
+        }
+        Ok(())
+    }
+
+    fn revision(&self, id: &ItemId, revision: u32) -> Result<Option<Revision>, Failure> {
+        let found: Option<Revision> = self.doc(
+            "SELECT doc FROM revisions WHERE item_id = $1 AND revision = $2",
+            &[&id.as_bytes().as_slice(), &i64::from(revision)],
+        )?;
+        found.map(|r| self.open_revision(id, r)).transpose()
+    }
+
+    fn events(&self, id: &ItemId) -> Result<Vec<Event>, Failure> {
+        self.docs(
+            "SELECT doc FROM events WHERE item_id = $1 ORDER BY seq",
+            &[&id.as_bytes().as_slice()],
+        )
+    }
+
+    fn update(&self, id: &ItemId, change: &Change<'_>) -> Result<Item, Failure> {
+        self.transact(|tx| {
+            let Some(before) = tx.load(id)? else {
+                return Err(Failure::not_found("item"));
+            };
+            let mut after = before.clone();
+            let evs = change(&mut after)?;
+            tx.write_item(Some(&before), &mut after, evs)?;
+            Ok(after)
+        })
+    }
+
+    /// One transaction locks the first `limit` waiting items no other transaction holds
+    /// (`FOR UPDATE SKIP LOCKED`): claimers on any node take different items instead of
+    /// queueing behind one another.
+    fn claim(
+        &self,
+        queue: QueueName,
+        communities: &CommunityFilter<'_>,
+        limit: usize,
+        change: &Change<'_>,
+    ) -> Result<Vec<Item>, Failure> {
+        let names: Vec<&str> = match communities {
+            CommunityFilter::All => Vec::new(),
+            CommunityFilter::Only(list) => list.iter().map(|c| c.as_str()).collect(),
+        };
+        let all = matches!(communities, CommunityFilter::All);
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.transact(|tx| {
+            let rows = tx.rows(
+                "SELECT doc FROM items WHERE queue = $1 AND ($2 OR community = ANY($3)) \
+                 ORDER BY rank, id LIMIT $4 FOR UPDATE SKIP LOCKED",
+                &[&i16::from(queue.tag()), &all, &names, &limit],
+            )?;
+            let mut claimed = Vec::with_capacity(rows.len());
+            for row in rows {
+                let before: Item = decode(row.try_get::<_, &[u8]>(0).map_err(internal)?)?;
+                let mut after = before.clone();
+                match change(&mut after) {
+                    Ok(evs) => {
+                        tx.write_item(Some(&before), &mut after, evs)?;
+                        claimed.push(after);
+                    }
+                    // Its lease ended or it changed queue since the row matched.
+                    Err(f) if is_lost_race(&f) || f.code() == Code::NotFound => {}
+                    Err(f) => return Err(f),
+                }
+            }
+            Ok(claimed)
+        })
+    }
+
+    fn claims_skip_held(&self) -> bool {
+        true
+    }
+
+    fn queue(
+        &self,
+        queue: QueueName,
+        communities: &CommunityFilter<'_>,
+        after: Option<Cursor>,
+        limit: usize,
+    ) -> Result<Vec<QueueEntry>, Failure> {
+        let names: Vec<&str> = match communities {
+            CommunityFilter::All => Vec::new(),
+            CommunityFilter::Only(list) => list.iter().map(|c| c.as_str()).collect(),
+        };
+        let all = matches!(communities, CommunityFilter::All);
+        let (rank, id) = match after {
+            Some(c) => (rank_to_i64(c.rank), c.item_id.as_bytes().to_vec()),
+            None => (i64::MIN, Vec::new()),
+        };
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let params: [&(dyn ToSql + Sync); 6] =
+            [&i16::from(queue.tag()), &all, &names, &rank, &id, &limit];
+        self.rows(
+            "SELECT id, community, rank FROM items WHERE queue = $1 \
+             AND ($2 OR community = ANY($3)) AND (rank, id) > ($4, $5) \
+             ORDER BY rank, id LIMIT $6",
+            &params,
+        )?
+        .iter()
+        .map(|row| {
+            let community: &str = row.try_get(1).map_err(internal)?;
+            Ok(QueueEntry {
+                queue,
+                community: community
+                    .parse()
+                    .map_err(|_| internal("malformed community in items"))?,
+                item_id: item_id(row.try_get(0).map_err(internal)?)?,
+                rank: rank_from_i64(row.try_get(2).map_err(internal)?),
+            })
+        })
+        .collect()
+    }
+
+    fn queue_depth(&self, queue: QueueName) -> Result<u64, Failure> {
+        let rows = self.rows(
+            "SELECT count(*) FROM items WHERE queue = $1",
+            &[&i16::from(queue.tag())],
+        )?;
+        let n: i64 = rows
+            .first()
+            .map(|r| r.try_get(0))
+            .transpose()
+            .map_err(internal)?
+            .unwrap_or(0);
+        Ok(n.max(0) as u64)
+    }
+
+    fn leases_due(&self, now: Timestamp, limit: usize) -> Result<Vec<ItemId>, Failure> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.rows(
+            "SELECT id FROM items WHERE lease_expires <= $1 ORDER BY lease_expires, id LIMIT $2",
+            &[&now.millis(), &limit],
+        )?
+        .iter()
+        .map(|r| item_id(r.try_get(0).map_err(internal)?))
+        .collect()
+    }
+
+    fn item_ids(&self, after: Option<ItemId>, limit: usize) -> Result<Vec<ItemId>, Failure> {
+        let after = after.map(|a| a.as_bytes().to_vec()).unwrap_or_default();
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.rows(
+            "SELECT id FROM items WHERE id > $1 ORDER BY id LIMIT $2",
+            &[&after, &limit],
+        )?
+        .iter()
+        .map(|r| item_id(r.try_get(0).map_err(internal)?))
+        .collect()
+    }
+
+    fn keys(&self) -> Result<Vec<ApiKey>, Failure> {
+        self.docs("SELECT doc FROM api_keys ORDER BY id", &[])
+    }
+
+    fn put_key(&self, key: &ApiKey, audit: &AuditRecord) -> Result<(), Failure> {
+        self.put_config(
+            "INSERT INTO api_keys (id, doc) VALUES ($1, $2) \
+             ON CONFLICT (id) DO UPDATE SET doc = EXCLUDED.doc",
+            key.id.as_str(),
+            encode(key)?,
+            audit,
+            "keys".to_string(),
+        )
+    }
+
+    fn policy(&self, community: &CommunityId) -> Result<Option<CommunityPolicy>, Failure> {
+        self.doc(
+            "SELECT doc FROM policies WHERE community = $1",
+            &[&community.as_str()],
+        )
+    }
+
+    fn put_policy(
+        &self,
+        community: &CommunityId,
+        policy: &CommunityPolicy,
+        audit: &AuditRecord,
+    ) -> Result<(), Failure> {
+        self.put_config(
+            "INSERT INTO policies (community, doc) VALUES ($1, $2) \
+             ON CONFLICT (community) DO UPDATE SET doc = EXCLUDED.doc",
+            community.as_str(),
+            encode(policy)?,
+            audit,
+            format!("community:{community}"),
+        )
+    }
+
+    fn wordlist(&self, community: &CommunityId) -> Result<Option<CommunityWordlist>, Failure> {
+        self.doc(
+            "SELECT doc FROM wordlists WHERE community = $1",
+            &[&community.as_str()],
+        )
+    }
+
+    fn put_wordlist(
+        &self,
+        community: &CommunityId,
+        wordlist: &CommunityWordlist,
+        audit: &AuditRecord,
+    ) -> Result<(), Failure> {
+        self.put_config(
+            "INSERT INTO wordlists (community, doc) VALUES ($1, $2) \
+             ON CONFLICT (community) DO UPDATE SET doc = EXCLUDED.doc",
+            community.as_str(),
+            encode(wordlist)?,
+            audit,
+            format!("community:{community}"),
+        )
+    }
+
+    fn audit_log(&self, after: u64, limit: usize) -> Result<Vec<(u64, AuditRecord)>, Failure> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let after = i64::try_from(after).unwrap_or(i64::MAX);
+        self.rows(
+            "SELECT seq, doc FROM audit WHERE seq > $1 ORDER BY seq LIMIT $2",
+            &[&after, &limit],
+        )?
+        .iter()
+        .map(|r| {
+            let seq: i64 = r.try_get(0).map_err(internal)?;
+            Ok((
+                seq as u64,
+                decode(r.try_get::<_, &[u8]>(1).map_err(internal)?)?,
+            ))
+        })
+        .collect()
+    }
+
+    fn put_audit(&self, record: &AuditRecord) -> Result<(), Failure> {
+        self.transact(|tx| tx.audit(record))
+    }
+
+    /// Every commit already waited for its WAL flush (`synchronous_commit = on`).
+    fn flush(&self) -> Result<(), Failure> {
+        Ok(())
+    }
+
+    /// The committed counter: every seq up to it is committed (see `tx.rs`).
+    fn rule_seq(&self) -> u64 {
+        let read = self.rows(
+            "SELECT value FROM warden_counters WHERE name = 'rule_seq'",
+            &[],
+        );
+        match read.map(|rows| rows.first().and_then(|r| r.try_get::<_, i64>(0).ok())) {
+            Ok(Some(seq)) => {
+                let seq = seq.max(0) as u64;
+                self.rule_seq.fetch_max(seq, Ordering::SeqCst);
+                seq.max(self.rule_seq.load(Ordering::SeqCst))
+            }
+            // Unavailable: what this node saw last (still committed, never ahead).
+            _ => self.rule_seq.load(Ordering::SeqCst),
+        }
+    }
+
+    fn rule_log(&self, after: u64, limit: usize) -> Result<Vec<Rule>, Failure> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let after = i64::try_from(after).unwrap_or(i64::MAX);
+        self.docs(
+            "SELECT doc FROM rule_log WHERE seq > $1 ORDER BY seq LIMIT $2",
+            &[&after, &limit],
+        )?
+        .into_iter()
+        .map(|s| self.open_rule(s))
+        .collect()
+    }
+
+    fn active_rules(&self) -> Result<Vec<Rule>, Failure> {
+        self.docs("SELECT doc FROM rules_active ORDER BY key", &[])?
+            .into_iter()
+            .map(|s| self.open_rule(s))
+            .collect()
+    }
+
+    fn item_rules(&self, id: &ItemId) -> Result<Vec<Rule>, Failure> {
+        self.docs(
+            "SELECT doc FROM rule_log WHERE item_id = $1 ORDER BY seq",
+            &[&id.as_bytes().as_slice()],
+        )?
+        .into_iter()
+        .map(|s| self.open_rule(s))
+        .collect()
+    }
+
+    fn expire_rules(&self, now: Timestamp, limit: usize) -> Result<usize, Failure> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let due = self.rows(
+            "SELECT key FROM rules_active WHERE expires_at <= $1 \
+             ORDER BY expires_at, key LIMIT $2",
+            &[&now.millis(), &limit],
+        )?;
+        let mut expired = 0;
+        for row in due {
+            let key: Vec<u8> = row.try_get(0).map_err(internal)?;
+            let done = self.transact(|tx| {
+                let Some(rule) = tx.active_rule(&key)? else {
+                    return Ok(false);
+                };
+                if rule.expires_at.is_some_and(|t| t <= now) {
+                    tx.change_rule(&key, RuleChange::End(RuleState::Expired), now)?;
+                    return Ok(true);
+                }
+                Ok(false)
+            })?;
+            expired += usize::from(done);
+        }
+        Ok(expired)
+    }
+
+    fn sweep_retention(&self, now: Timestamp, limit: usize) -> Result<usize, Failure> {
+        self.sweep_texts(now, limit)
+    }
+
+    fn items_of_subject(&self, subject: &SubjectId, limit: usize) -> Result<Vec<ItemId>, Failure> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.rows(
+            "SELECT item_id FROM subjects WHERE subject = $1 ORDER BY item_id LIMIT $2",
+            &[&subject.as_bytes().as_slice(), &limit],
+        )?
+        .iter()
+        .map(|r| item_id(r.try_get(0).map_err(internal)?))
+        .collect()
+    }
+
+    fn author_communities(&self, author: &AuthorId) -> Result<Vec<CommunityId>, Failure> {
+        let author = self.master.author_ref(author);
+        self.rows(
+            "SELECT community FROM authors WHERE author = $1 ORDER BY community",
+            &[&author.as_slice()],
+        )?
+        .iter()
+        .map(|r| {
+            r.try_get::<_, &str>(0)
+                .map_err(internal)?
+                .parse()
+                .map_err(|_| internal("malformed community in authors"))
+        })
+        .collect()
+    }
+
+    fn erase(
+        &self,
+        community: &CommunityId,
+        author: &AuthorId,
+        actor: &KeyId,
+        now: Timestamp,
+    ) -> Result<Receipt, Failure> {
+        self.erase_author(community, author, actor, now)
+    }
+
+    fn export(
+        &self,
+        community: &CommunityId,
+        author: &AuthorId,
+    ) -> Result<Vec<ExportItem>, Failure> {
+        self.export_author(community, author)
+    }
+
+    fn decisions(
+        &self,
+        from: Timestamp,
+        to: Timestamp,
+        after: Option<DecisionCursor>,
+        limit: usize,
+    ) -> Result<Vec<(DecisionCursor, DecisionRecord)>, Failure> {
+        let (at, id, seq) = match after {
+            Some(c) => (c.at.millis(), c.item_id.as_bytes().to_vec(), to_i64(c.seq)?),
+            None => (from.millis(), Vec::new(), -1),
+        };
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let params: [&(dyn ToSql + Sync); 6] =
+            [&from.millis(), &to.millis(), &at, &id, &seq, &limit];
+        self.rows(
+            "SELECT item_id, seq, at, doc FROM decisions \
+             WHERE at >= $1 AND at < $2 AND (at, item_id, seq) > ($3, $4, $5) \
+             ORDER BY at, item_id, seq LIMIT $6",
+            &params,
+        )?
+        .iter()
+        .map(|r| {
+            let cursor = DecisionCursor {
+                at: Timestamp::from_millis(r.try_get(2).map_err(internal)?),
+                item_id: item_id(r.try_get(0).map_err(internal)?)?,
+                seq: r.try_get::<_, i64>(1).map_err(internal)? as u64,
+            };
+            Ok((cursor, decode(r.try_get::<_, &[u8]>(3).map_err(internal)?)?))
+        })
+        .collect()
+    }
+
+    fn item_decisions(&self, id: &ItemId) -> Result<Vec<DecisionRecord>, Failure> {
+        self.docs(
+            "SELECT doc FROM decisions WHERE item_id = $1 ORDER BY seq",
+            &[&id.as_bytes().as_slice()],
+        )
+    }
+
+    fn put_score_feedback(&self, feedback: &ScoreFeedback) -> Result<u64, Failure> {
+        let community = feedback.community.as_ref().map_or("", |c| c.as_str());
+        let rows = self.rows(
+            "INSERT INTO score_feedback (community, doc) VALUES ($1, $2) RETURNING id",
+            &[&community, &encode(feedback)?],
+        )?;
+        let id: i64 = rows
+            .first()
+            .ok_or_else(|| internal("no id returned"))?
+            .try_get(0)
+            .map_err(internal)?;
+        Ok(id as u64)
+    }
+
+    fn score_feedback(
+        &self,
+        community: Option<&CommunityId>,
+        after: Option<u64>,
+        limit: usize,
+    ) -> Result<Vec<(u64, ScoreFeedback)>, Failure> {
+        let community = community.map_or("", |c| c.as_str());
+        let after = after.map_or(0, |a| i64::try_from(a).unwrap_or(i64::MAX));
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.rows(
+            "SELECT id, doc FROM score_feedback WHERE community = $1 AND id > $2 \
+             ORDER BY id LIMIT $3",
+            &[&community, &after, &limit],
+        )?
+        .iter()
+        .map(|r| {
+            let id: i64 = r.try_get(0).map_err(internal)?;
+            Ok((
+                id as u64,
+                decode(r.try_get::<_, &[u8]>(1).map_err(internal)?)?,
+            ))
+        })
+        .collect()
+    }
+
+    fn exclusively(
+        &self,
+        worker: crate::store::Worker,
+        job: &mut dyn FnMut() -> Result<usize, Failure>,
+    ) -> Result<Option<usize>, Failure> {
+        self.run_exclusively(worker, job)
+    }
+
+    fn ping(&self) -> Result<(), Failure> {
+        PgStore::ping(self)
+    }
+
+    fn subscribe(&self) -> Option<std::sync::mpsc::Receiver<Changed>> {
+        let (tx, rx) = std::sync::mpsc::channel();
+        self.subscribers
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(tx);
+        Some(rx)
+    }
+
+    fn item_by_content(
+        &self,
+        community: &CommunityId,
+        content_id: &crate::ids::ContentId,
+    ) -> Result<Option<ItemId>, Failure> {
+        self.content_item(community, content_id)
+    }
+
+    fn operations(
+        &self,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> Result<
+        Vec<(
+            crate::domain::operations::OpsKey,
+            crate::domain::operations::OpsTally,
+        )>,
+        Failure,
+    > {
+        self.operation_range(from, to)
+    }
+
+    fn pseudonym(&self, community: &CommunityId, user: &AuthorId) -> SubjectId {
+        self.master.subject(community, user)
+    }
+
+    fn reporter(
+        &self,
+        subject: &SubjectId,
+    ) -> Result<Option<crate::domain::notice::ReporterRecord>, Failure> {
+        self.reporter_record(subject)
+    }
+
+    fn set_trusted(
+        &self,
+        subject: &SubjectId,
+        trusted: bool,
+        audit: &AuditRecord,
+    ) -> Result<(), Failure> {
+        self.mark_trusted(subject, trusted, audit)
+    }
+
+    fn webhooks(&self) -> Result<Vec<Webhook>, Failure> {
+        self.list_webhooks()
+    }
+
+    fn put_webhook(&self, webhook: &Webhook, audit: &AuditRecord) -> Result<(), Failure> {
+        self.store_webhook(webhook, audit)
+    }
+
+    fn outbox_seq(&self) -> Result<u64, Failure> {
+        self.counter("outbox_seq")
+    }
+
+    fn outbox(&self, after: u64, limit: usize) -> Result<Vec<(u64, OutboxEvent)>, Failure> {
+        self.outbox_after(after, limit)
+    }
+
+    fn fanout_cursor(&self) -> Result<u64, Failure> {
+        self.counter("fanout_cursor")
+    }
+
+    fn put_deliveries(
+        &self,
+        deliveries: &[Delivery],
+        fanned_out: Option<u64>,
+    ) -> Result<(), Failure> {
+        self.store_deliveries(deliveries, fanned_out)
+    }
+
+    fn deliveries(
+        &self,
+        webhook: &WebhookId,
+        after: Option<u64>,
+        limit: usize,
+    ) -> Result<Vec<Delivery>, Failure> {
+        self.list_deliveries(webhook, after, limit)
+    }
+
+    fn pending_deliveries(&self, limit: usize) -> Result<Vec<Delivery>, Failure> {
+        self.list_pending(limit)
+    }
+}

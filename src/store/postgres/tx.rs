@@ -1,0 +1,688 @@
+//! The PostgreSQL backend's item transaction: an item's new state, its events, its index
+//! columns and what `domain::consequences` derives from it, written in one database
+//! transaction (as `store::sled::tx` does in one sled transaction).
+//!
+//! Concurrency, under READ COMMITTED:
+//! * the item's row is locked (`SELECT … FOR UPDATE`) before its change is computed, so
+//!   two nodes changing one item take turns;
+//! * an author's removal history and author rules are guarded by a transaction-scoped
+//!   advisory lock on the subject, taken before they are read;
+//! * active rules are read `FOR UPDATE`, so an expiry and an item change never both end
+//!   one rule;
+//! * change-log seqs come from one counter row, incremented in the transaction: its row
+//!   lock is held until commit, so the next writer waits and gets the next number only
+//!   after this one committed (or, if it rolled back, the same number). Seqs are
+//!   therefore gap-free and committed in order: whoever sees seq `n` committed sees every
+//!   seq below it.
+//!
+//! Deadlocks between such locks (a batch locking items in another order) and
+//! unique-key races (two nodes creating one `(community, content_id)`) abort a
+//! transaction; [`PgStore::transact`] runs it again, which is sound because changes are
+//! pure functions of the item.
+
+use std::cell::{Cell, RefCell};
+use std::collections::{HashMap, HashSet};
+
+use tokio_postgres::types::ToSql;
+use tokio_postgres::Row;
+
+use super::*;
+use crate::domain::consequences::{
+    consequences, AuthorHeld, Held, RuleEdit, RuleOwner, Transition,
+};
+use crate::domain::notice::ReporterRecord;
+use crate::domain::operations::{OpsKey, OpsTally};
+use crate::domain::privacy::{Key, Personal};
+use crate::domain::suppress::{Cause, Current, RemovalHistory, RuleId, RuleState, Subject, Wanted};
+use crate::domain::webhook::OutboxEvent;
+use crate::store::record::{
+    author_context, author_rule_key, content_rule_key, context, report_context, StoredRule,
+};
+
+/// What to do to one rule.
+pub(super) enum RuleChange {
+    /// Create it, or update it in place (same `rule_id`), as `Wanted` says.
+    Set(Wanted, Subject),
+    /// End the active rule with this state.
+    End(RuleState),
+}
+
+/// One transaction, used from the calling thread: each statement is run to completion on
+/// the store's runtime before the next.
+pub(super) struct PgTx<'a> {
+    pub(super) tx: &'a deadpool_postgres::Transaction<'a>,
+    pub(super) store: &'a PgStore,
+    /// The last change-log seq this transaction assigned.
+    pub(super) last_rule: Cell<Option<u64>>,
+    /// Set when a statement failed in a way a rerun can fix (deadlock, serialization,
+    /// unique-key race).
+    pub(super) conflict: Cell<bool>,
+    /// What to announce to the other nodes when this commits.
+    pub(super) notices: RefCell<Vec<String>>,
+    /// What this transaction already read or locked, so a batch or an item's
+    /// consequences do not ask again: subject keys (share-locked), subjects whose
+    /// advisory lock is held, community policies.
+    pub(super) keys: RefCell<HashMap<SubjectId, Option<Key>>>,
+    pub(super) locked: RefCell<HashSet<SubjectId>>,
+    pub(super) policies: RefCell<HashMap<CommunityId, CommunityPolicy>>,
+    /// Writes whose results nothing waits for, sent together (see [`PgTx::defer`]).
+    pub(super) pending: RefCell<Vec<(&'static str, Vec<Param>)>>,
+    /// Webhook outbox events and operations tallies, written last (see [`PgTx::finish`]).
+    pub(super) outbox: RefCell<Vec<OutboxEvent>>,
+    pub(super) ops: RefCell<Vec<(OpsKey, OpsTally)>>,
+}
+
+/// A statement parameter owned by a deferred write.
+pub(super) type Param = Box<dyn ToSql + Sync + Send>;
+
+impl PgTx<'_> {
+    fn fail(&self, e: tokio_postgres::Error) -> Failure {
+        if is_retryable(&e) {
+            self.conflict.set(true);
+            return Failure::new(crate::Code::Internal, "store: transaction conflict");
+        }
+        failure(&e)
+    }
+
+    /// Queues a write whose result nothing waits for. Deferred writes go out together,
+    /// pipelined on the connection in the order they were queued, before the next
+    /// statement that reads (so the transaction reads its own writes) and before the
+    /// commit: one round trip for an item's events, decision records, row and indexes
+    /// instead of one each.
+    pub(super) fn defer(&self, sql: &'static str, params: Vec<Param>) {
+        self.pending.borrow_mut().push((sql, params));
+    }
+
+    /// Sends the deferred writes. The first one to fail is the error (those after it
+    /// fail only because the transaction is aborted).
+    pub(super) fn flush(&self) -> Result<(), Failure> {
+        let pending = self.pending.take();
+        if pending.is_empty() {
+            return Ok(());
+        }
+        let results = self.store.block(async {
+            let mut statements = Vec::with_capacity(pending.len());
+            for (sql, _) in &pending {
+                statements.push(self.tx.prepare_cached(sql).await?);
+            }
+            let mut writes: Vec<_> = pending
+                .iter()
+                .zip(&statements)
+                .map(|((_, params), statement)| {
+                    let params: Vec<&(dyn ToSql + Sync)> =
+                        params.iter().map(|p| &**p as &(dyn ToSql + Sync)).collect();
+                    Box::pin(async move { self.tx.execute(statement, &params).await })
+                })
+                .collect();
+            // Polled in order, every time: each write is queued on the connection at its
+            // first poll, so the server runs them in the order they were deferred.
+            let mut results: Vec<Option<Result<u64, tokio_postgres::Error>>> =
+                writes.iter().map(|_| None).collect();
+            futures_util::future::poll_fn(|cx| {
+                let mut waiting = false;
+                for (write, result) in writes.iter_mut().zip(results.iter_mut()) {
+                    if result.is_none() {
+                        match write.as_mut().poll(cx) {
+                            std::task::Poll::Ready(r) => *result = Some(r),
+                            std::task::Poll::Pending => waiting = true,
+                        }
+                    }
+                }
+                if waiting {
+                    std::task::Poll::Pending
+                } else {
+                    std::task::Poll::Ready(())
+                }
+            })
+            .await;
+            Ok::<_, tokio_postgres::Error>(results)
+        });
+        let results = results.map_err(|e| self.fail(e))?;
+        for result in results.into_iter().flatten() {
+            result.map_err(|e| self.fail(e))?;
+        }
+        Ok(())
+    }
+
+    pub(super) fn rows(
+        &self,
+        sql: &str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> Result<Vec<Row>, Failure> {
+        self.flush()?;
+        self.store
+            .block(async {
+                let stmt = self.tx.prepare_cached(sql).await?;
+                self.tx.query(&stmt, params).await
+            })
+            .map_err(|e| self.fail(e))
+    }
+
+    pub(super) fn exec(&self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<u64, Failure> {
+        self.flush()?;
+        self.store
+            .block(async {
+                let stmt = self.tx.prepare_cached(sql).await?;
+                self.tx.execute(&stmt, params).await
+            })
+            .map_err(|e| self.fail(e))
+    }
+
+    /// The JSON document in the first row's first column, if there is a row.
+    pub(super) fn doc<T: serde::de::DeserializeOwned>(
+        &self,
+        sql: &str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> Result<Option<T>, Failure> {
+        match self.rows(sql, params)?.first() {
+            Some(row) => Ok(Some(decode(row.try_get::<_, &[u8]>(0).map_err(internal)?)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Writes what every change appends to rows all nodes share, after every item lock
+    /// the transaction takes: the operations tallies (each row upserted and so locked, in
+    /// key order), then the outbox events, numbered from the `outbox_seq` counter row.
+    /// That row's lock is held until commit, so, as for the change log (module docs),
+    /// outbox seqs are gap-free and committed in order; taking these hot locks last, in
+    /// one order everywhere, keeps them held only for the commit and adds no deadlock.
+    pub(super) fn finish(&self) -> Result<(), Failure> {
+        let mut ops = self.ops.take();
+        ops.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut merged: Vec<(OpsKey, OpsTally)> = Vec::new();
+        for (key, delta) in ops {
+            match merged.last_mut() {
+                Some((k, sum)) if *k == key => sum.merge(&delta),
+                _ => merged.push((key, delta)),
+            }
+        }
+        let empty = encode(&OpsTally::default())?;
+        for (key, delta) in merged {
+            let (hour, community) = (key.hour.millis(), key.community.as_str());
+            // The no-op update locks an existing row and returns it; a new row is the
+            // empty tally. Either way the row is ours until commit.
+            let mut stored: OpsTally = self
+                .doc(
+                    "INSERT INTO operations (hour, community, doc) VALUES ($1, $2, $3) \
+                     ON CONFLICT (hour, community) DO UPDATE SET doc = operations.doc \
+                     RETURNING doc",
+                    &[&hour, &community, &empty],
+                )?
+                .unwrap_or_default();
+            stored.merge(&delta);
+            self.defer(
+                "UPDATE operations SET doc = $3 WHERE hour = $1 AND community = $2",
+                vec![
+                    Box::new(hour),
+                    Box::new(community.to_string()),
+                    Box::new(encode(&stored)?),
+                ],
+            );
+        }
+        let events = self.outbox.take();
+        if events.is_empty() {
+            return Ok(());
+        }
+        let n = i64::try_from(events.len()).map_err(internal)?;
+        let rows = self.rows(
+            "UPDATE warden_counters SET value = value + $1 WHERE name = 'outbox_seq' \
+             RETURNING value",
+            &[&n],
+        )?;
+        let last: i64 = rows
+            .first()
+            .ok_or_else(|| internal("the outbox_seq counter row is missing"))?
+            .try_get(0)
+            .map_err(internal)?;
+        for (seq, event) in (last - n + 1..).zip(&events) {
+            self.defer(
+                "INSERT INTO outbox (seq, doc) VALUES ($1, $2)",
+                vec![Box::new(seq), Box::new(encode(event)?)],
+            );
+        }
+        Ok(())
+    }
+
+    /// Announces `what` to every node's listener when (and if) this transaction commits.
+    pub(super) fn notify(&self, what: String) {
+        let mut notices = self.notices.borrow_mut();
+        if !notices.contains(&what) {
+            notices.push(what);
+        }
+    }
+
+    /// The item, its row locked until the transaction ends.
+    pub(super) fn load(&self, id: &ItemId) -> Result<Option<Item>, Failure> {
+        self.doc(
+            "SELECT doc FROM items WHERE id = $1 FOR UPDATE",
+            &[&id.as_bytes().as_slice()],
+        )
+    }
+
+    /// A community's retention and suppression settings (defaults until set), read in
+    /// the transaction: another node may have just changed them.
+    pub(super) fn policy(&self, community: &CommunityId) -> Result<CommunityPolicy, Failure> {
+        if let Some(p) = self.policies.borrow().get(community) {
+            return Ok(p.clone());
+        }
+        let policy: CommunityPolicy = self
+            .doc(
+                "SELECT doc FROM policies WHERE community = $1",
+                &[&community.as_str()],
+            )?
+            .unwrap_or_default();
+        self.policies
+            .borrow_mut()
+            .insert(community.clone(), policy.clone());
+        Ok(policy)
+    }
+
+    /// Serializes the transactions that read and write one subject's removal history
+    /// and author rules, on every node, until this one ends.
+    pub(super) fn lock_subject(&self, subject: &SubjectId) -> Result<(), Failure> {
+        if !self.locked.borrow_mut().insert(*subject) {
+            return Ok(());
+        }
+        let mut word = [0u8; 8];
+        word.copy_from_slice(&subject.as_bytes()[..8]);
+        self.exec(
+            "SELECT pg_advisory_xact_lock($1)",
+            &[&i64::from_be_bytes(word)],
+        )?;
+        Ok(())
+    }
+
+    /// The subject's key, share-locked so an erasure waits for this transaction.
+    pub(super) fn subject_key(&self, subject: &SubjectId) -> Result<Option<Key>, Failure> {
+        if let Some(Some(key)) = self.keys.borrow().get(subject) {
+            return Ok(Some(key.clone()));
+        }
+        let rows = self.rows(
+            "SELECT key FROM subject_keys WHERE subject = $1 FOR SHARE",
+            &[&subject.as_bytes().as_slice()],
+        )?;
+        let key = rows.first().map(key_of).transpose()?;
+        self.keys.borrow_mut().insert(*subject, key.clone());
+        Ok(key)
+    }
+
+    /// The subject's key, created in this transaction if it has none: it commits with
+    /// the first data sealed with it, or not at all.
+    pub(super) fn key_or_create(&self, subject: &SubjectId) -> Result<Key, Failure> {
+        loop {
+            if let Some(key) = self.subject_key(subject)? {
+                return Ok(key);
+            }
+            let fresh = Key::random();
+            let made = self.exec(
+                "INSERT INTO subject_keys (subject, key) VALUES ($1, $2) \
+                 ON CONFLICT (subject) DO NOTHING",
+                &[&subject.as_bytes().as_slice(), &fresh.expose().as_slice()],
+            )?;
+            if made == 1 {
+                self.keys.borrow_mut().insert(*subject, Some(fresh.clone()));
+                return Ok(fresh);
+            }
+            // Another transaction made one meanwhile: read it.
+        }
+    }
+
+    pub(super) fn next_rule_seq(&self) -> Result<u64, Failure> {
+        let rows = self.rows(
+            "UPDATE warden_counters SET value = value + 1 WHERE name = 'rule_seq' \
+             RETURNING value",
+            &[],
+        )?;
+        let seq: i64 = rows
+            .first()
+            .ok_or_else(|| internal("the rule_seq counter row is missing"))?
+            .try_get(0)
+            .map_err(internal)?;
+        let seq = u64::try_from(seq).map_err(internal)?;
+        self.last_rule.set(Some(seq));
+        self.notify("rules".to_string());
+        Ok(seq)
+    }
+
+    pub(super) fn active_rule(&self, key: &[u8]) -> Result<Option<StoredRule>, Failure> {
+        self.doc(
+            "SELECT doc FROM rules_active WHERE key = $1 FOR UPDATE",
+            &[&key],
+        )
+    }
+
+    fn log_rule(&self, stored: &StoredRule) -> Result<(), Failure> {
+        let item = stored.reason.item_id.map(|i| i.as_bytes().to_vec());
+        self.defer(
+            "INSERT INTO rule_log (seq, item_id, doc) VALUES ($1, $2, $3)",
+            vec![
+                Box::new(to_i64(stored.seq)?),
+                Box::new(item),
+                Box::new(encode(stored)?),
+            ],
+        );
+        Ok(())
+    }
+
+    /// Applies one rule change: a change-log entry and the active rule.
+    pub(super) fn change_rule(
+        &self,
+        key: &[u8],
+        change: RuleChange,
+        now: Timestamp,
+    ) -> Result<(), Failure> {
+        let current = self.active_rule(key)?;
+        match change {
+            RuleChange::Set(wanted, subject) => {
+                let seq = self.next_rule_seq()?;
+                let (rule_id, created_at) = match &current {
+                    Some(c) => (c.rule_id.clone(), c.created_at),
+                    None => (RuleId::created_at_seq(seq), now),
+                };
+                let mut id = Personal::Plain(subject.id);
+                id.seal(Some(self.store.master.log_key()), RULE_SUBJECT)?;
+                let stored = StoredRule {
+                    seq,
+                    rule_id,
+                    kind: subject.kind,
+                    community: subject.community,
+                    id,
+                    scopes: wanted.scopes,
+                    reason: wanted.reason,
+                    created_at,
+                    expires_at: wanted.expires_at,
+                    state: RuleState::Active,
+                    changed_at: now,
+                };
+                self.log_rule(&stored)?;
+                self.defer(
+                    "INSERT INTO rules_active (key, expires_at, doc) VALUES ($1, $2, $3) \
+                     ON CONFLICT (key) DO UPDATE \
+                     SET expires_at = EXCLUDED.expires_at, doc = EXCLUDED.doc",
+                    vec![
+                        Box::new(key.to_vec()),
+                        Box::new(stored.expires_at.map(|t| t.millis())),
+                        Box::new(encode(&stored)?),
+                    ],
+                );
+            }
+            RuleChange::End(state) => {
+                let Some(mut stored) = current else {
+                    return Ok(());
+                };
+                stored.seq = self.next_rule_seq()?;
+                stored.state = state;
+                stored.changed_at = now;
+                self.log_rule(&stored)?;
+                self.defer(
+                    "DELETE FROM rules_active WHERE key = $1",
+                    vec![Box::new(key.to_vec())],
+                );
+            }
+        }
+        Ok(())
+    }
+
+    /// Seals whatever personal data `item` holds in plain: with its subject's key, or,
+    /// for an erased subject, by dropping it.
+    pub(super) fn seal_item(&self, item: &mut Item, key: Option<&Key>) -> Result<(), Failure> {
+        item.author_id.seal(key, &author_context(&item.id))?;
+        let (id, revision) = (item.id, item.revision);
+        if let Some(appeal) = &mut item.appeal {
+            appeal
+                .statement
+                .seal(key, &context("appeal", &id, revision))?;
+        }
+        // A report's comment is its reporter's personal data, sealed under their key
+        // (created in this transaction if needed): erasing the reporter shreds it.
+        for report in &mut item.reports {
+            let Some(comment) = report.comment.as_mut().filter(|c| c.plain().is_some()) else {
+                continue;
+            };
+            let key = match &report.reporter {
+                Some(s) => Some(self.key_or_create(s)?),
+                None => None,
+            };
+            comment.seal(key.as_ref(), &report_context(&id, &report.id))?;
+        }
+        Ok(())
+    }
+
+    /// Writes `after` with its new events, and everything that follows from its new
+    /// state as `domain::consequences` derives it.
+    pub(super) fn write_item(
+        &self,
+        before: Option<&Item>,
+        after: &mut Item,
+        mut events: Vec<Event>,
+    ) -> Result<(), Failure> {
+        let now = events.last().map_or_else(Timestamp::now, |e| e.at);
+        let policy = self.policy(&after.community)?;
+        let key = match &after.subject {
+            Some(s) => {
+                self.lock_subject(s)?;
+                self.subject_key(s)?
+            }
+            None => None,
+        };
+        self.seal_item(after, key.as_ref())?;
+        for event in &mut events {
+            after.last_seq += 1;
+            event.seq = after.last_seq;
+        }
+        let derived = {
+            let held = Holding {
+                tx: self,
+                item: after,
+                key: key.as_ref(),
+            };
+            let change = Transition {
+                before,
+                after,
+                events: &events,
+            };
+            consequences(&change, &policy, &held, now)?
+        };
+        after.text_due_at = derived.text_due_at;
+
+        let id = after.id.as_bytes().to_vec();
+        for event in &events {
+            self.defer(
+                "INSERT INTO events (item_id, seq, doc) VALUES ($1, $2, $3)",
+                vec![
+                    Box::new(id.clone()),
+                    Box::new(to_i64(event.seq)?),
+                    Box::new(encode(event)?),
+                ],
+            );
+        }
+        for record in &derived.decisions {
+            self.defer(
+                "INSERT INTO decisions (item_id, seq, at, doc) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (item_id, seq) DO UPDATE SET at = EXCLUDED.at, doc = EXCLUDED.doc",
+                vec![
+                    Box::new(record.item_id.as_bytes().to_vec()),
+                    Box::new(to_i64(record.seq)?),
+                    Box::new(record.at.millis()),
+                    Box::new(encode(record)?),
+                ],
+            );
+        }
+        let entry = QueueEntry::of(after);
+        self.defer(
+            "INSERT INTO items (id, community, content_id, doc, queue, rank, lease_expires, \
+             text_due) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+             ON CONFLICT (id) DO UPDATE SET doc = EXCLUDED.doc, queue = EXCLUDED.queue, \
+             rank = EXCLUDED.rank, lease_expires = EXCLUDED.lease_expires, \
+             text_due = EXCLUDED.text_due",
+            vec![
+                Box::new(id),
+                Box::new(after.community.as_str().to_string()),
+                Box::new(after.content_id.as_str().to_string()),
+                Box::new(encode(&*after)?),
+                Box::new(entry.as_ref().map(|e| i16::from(e.queue.tag()))),
+                Box::new(entry.as_ref().map(|e| rank_to_i64(e.rank))),
+                Box::new(after.lease.as_ref().map(|l| l.expires_at.millis())),
+                Box::new(after.text_due_at.map(|t| t.millis())),
+            ],
+        );
+        for (subject, history) in &derived.histories {
+            self.defer(
+                "INSERT INTO removals (subject, doc) VALUES ($1, $2) \
+                 ON CONFLICT (subject) DO UPDATE SET doc = EXCLUDED.doc",
+                vec![
+                    Box::new(subject.as_bytes().to_vec()),
+                    Box::new(encode(history)?),
+                ],
+            );
+        }
+        if let Some(tally) = derived.operations {
+            self.ops.borrow_mut().push(tally);
+        }
+        // Reporters hold data in the item (a report): listed like authors, so erasure and
+        // export find it.
+        for reporter in after.reports.iter().filter_map(|r| r.reporter) {
+            self.defer(
+                "INSERT INTO subjects (subject, item_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                vec![
+                    Box::new(reporter.as_bytes().to_vec()),
+                    Box::new(after.id.as_bytes().to_vec()),
+                ],
+            );
+        }
+        for (subject, record) in &derived.reporters {
+            self.defer(
+                "INSERT INTO reporters (subject, doc) VALUES ($1, $2) \
+                 ON CONFLICT (subject) DO UPDATE SET doc = EXCLUDED.doc",
+                vec![
+                    Box::new(subject.as_bytes().to_vec()),
+                    Box::new(encode(record)?),
+                ],
+            );
+        }
+        self.outbox.borrow_mut().extend(derived.outbox);
+        for change in derived.rules {
+            let key = match change.owner {
+                RuleOwner::Content(item) => content_rule_key(&item, change.cause),
+                RuleOwner::Author(subject) => author_rule_key(&subject, change.cause),
+            };
+            let edit = match change.edit {
+                RuleEdit::Set(wanted, subject) => RuleChange::Set(wanted, subject),
+                RuleEdit::End(state) => RuleChange::End(state),
+            };
+            self.change_rule(&key, edit, now)?;
+        }
+        Ok(())
+    }
+
+    pub(super) fn write_revision(
+        &self,
+        id: &ItemId,
+        revision: &mut Revision,
+        key: Option<&Key>,
+    ) -> Result<(), Failure> {
+        let n = revision.revision;
+        revision.text.seal(key, &context("text", id, n))?;
+        if let Some(c) = &mut revision.context {
+            c.seal(key, &context("context", id, n))?;
+        }
+        self.put_revision(id, revision)
+    }
+
+    pub(super) fn put_revision(&self, id: &ItemId, revision: &Revision) -> Result<(), Failure> {
+        self.defer(
+            "INSERT INTO revisions (item_id, revision, doc) VALUES ($1, $2, $3) \
+             ON CONFLICT (item_id, revision) DO UPDATE SET doc = EXCLUDED.doc",
+            vec![
+                Box::new(id.as_bytes().to_vec()),
+                Box::new(i64::from(revision.revision)),
+                Box::new(encode(revision)?),
+            ],
+        );
+        Ok(())
+    }
+
+    pub(super) fn revisions(&self, id: &ItemId) -> Result<Vec<Revision>, Failure> {
+        self.rows(
+            "SELECT doc FROM revisions WHERE item_id = $1 ORDER BY revision",
+            &[&id.as_bytes().as_slice()],
+        )?
+        .iter()
+        .map(|r| decode(r.try_get::<_, &[u8]>(0).map_err(internal)?))
+        .collect()
+    }
+
+    pub(super) fn audit(&self, record: &AuditRecord) -> Result<(), Failure> {
+        self.defer(
+            "INSERT INTO audit (doc) VALUES ($1)",
+            vec![Box::new(encode(record)?)],
+        );
+        Ok(())
+    }
+}
+
+fn key_of(row: &Row) -> Result<Key, Failure> {
+    let bytes: &[u8] = row.try_get(0).map_err(internal)?;
+    let bytes: [u8; crate::domain::privacy::crypto::KEY_LEN] = bytes
+        .try_into()
+        .map_err(|_| internal("malformed subject key"))?;
+    Ok(Key::from_bytes(bytes))
+}
+
+/// What `consequences` may read, through the item's transaction.
+struct Holding<'t, 'a> {
+    tx: &'t PgTx<'a>,
+    item: &'t Item,
+    key: Option<&'t Key>,
+}
+
+impl Held for Holding<'_, '_> {
+    type Error = Failure;
+
+    fn content_rules(&self, item: &ItemId) -> Result<Vec<(Cause, Current)>, Failure> {
+        let mut active = Vec::new();
+        for cause in Cause::CONTENT {
+            if let Some(r) = self.tx.active_rule(&content_rule_key(item, cause))? {
+                active.push((cause, r.current()));
+            }
+        }
+        Ok(active)
+    }
+
+    fn author(&self, subject: &SubjectId) -> Result<AuthorHeld, Failure> {
+        self.tx.lock_subject(subject)?;
+        let history: RemovalHistory = self
+            .tx
+            .doc(
+                "SELECT doc FROM removals WHERE subject = $1",
+                &[&subject.as_bytes().as_slice()],
+            )?
+            .unwrap_or_default();
+        let rule = self
+            .tx
+            .active_rule(&author_rule_key(subject, Cause::AuthorRemovals))?
+            .map(|r| r.current());
+        Ok(AuthorHeld { history, rule })
+    }
+
+    /// Under the subject's advisory lock (as an author's history), so two items resolving
+    /// reports of one reporter at once take turns on the record.
+    fn reporter(&self, subject: &SubjectId) -> Result<ReporterRecord, Failure> {
+        self.tx.lock_subject(subject)?;
+        Ok(self
+            .tx
+            .doc(
+                "SELECT doc FROM reporters WHERE subject = $1",
+                &[&subject.as_bytes().as_slice()],
+            )?
+            .unwrap_or_default())
+    }
+
+    fn author_id(&self) -> Result<Option<AuthorId>, Failure> {
+        Ok(self
+            .item
+            .author_id
+            .open(self.key, &author_context(&self.item.id))
+            .into_plain())
+    }
+}
