@@ -18,7 +18,7 @@ use crate::failure::Failure;
 use crate::http::extract::{Auth, Json, QueryParams};
 use crate::http::openapi::{BadRequest, BodyErrors, KeyErrors, NotFound, Unprocessable};
 use crate::http::routes::items::{access, DecisionRequest};
-use crate::http::routes::transparency::range;
+use crate::http::routes::transparency::{range, range_of_days};
 use crate::http::{blocking, AppState};
 use crate::ids::CommunityId;
 use crate::moderation::bulk::{self, Bulk};
@@ -156,15 +156,7 @@ pub async fn report(
     req: HttpRequest,
 ) -> Result<HttpResponse, Failure> {
     let mut params = QueryParams::parse(&req)?;
-    let to: Timestamp = params
-        .take("to")?
-        .unwrap_or_else(|| Timestamp::from_millis(Timestamp::now().millis() + 1));
-    let from: Timestamp = params
-        .take("from")?
-        .unwrap_or_else(|| Timestamp::from_millis(to.millis() - 7 * 86_400_000));
-    if from > to {
-        return Err(Failure::invalid_field("from", "must not be after `to`"));
-    }
+    let (from, to) = range_of_days(&mut params, 7)?;
     if to.millis() - from.millis() > 366 * 86_400_000 {
         return Err(Failure::invalid_field(
             "from",

@@ -73,12 +73,20 @@ fn window<R: Roles, T>(
 
 /// `from`/`to` (RFC 3339), by default the last 30 days.
 pub(crate) fn range(params: &mut QueryParams) -> Result<(Timestamp, Timestamp), Failure> {
+    range_of_days(params, 30)
+}
+
+/// `from`/`to` (RFC 3339), by default the last `default_days` days.
+pub(crate) fn range_of_days(
+    params: &mut QueryParams,
+    default_days: i64,
+) -> Result<(Timestamp, Timestamp), Failure> {
     let to: Timestamp = params
         .take("to")?
         .unwrap_or_else(|| Timestamp::from_millis(Timestamp::now().millis() + 1));
     let from: Timestamp = params
         .take("from")?
-        .unwrap_or_else(|| Timestamp::from_millis(to.millis() - 30 * 86_400_000));
+        .unwrap_or_else(|| Timestamp::from_millis(to.millis() - default_days * 86_400_000));
     if from > to {
         return Err(Failure::invalid_field("from", "must not be after `to`"));
     }
