@@ -12,7 +12,7 @@
 //! `cargo bench --bench ops -- [dashboard|bulk] [--events N]`. Under `cargo test` it does
 //! nothing (it needs the release binary and minutes).
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -58,8 +58,12 @@ fn main() {
     }
 }
 
-fn binary() -> &'static Path {
-    Path::new(env!("CARGO_BIN_EXE_warden"))
+/// The server under test: this build's, or `WARDEN_BENCH_BINARY` (another build's, to
+/// compare two under the same conditions in one run).
+fn binary() -> PathBuf {
+    std::env::var_os("WARDEN_BENCH_BINARY")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_warden")))
 }
 
 fn agent() -> ureq::Agent {
@@ -233,7 +237,7 @@ fn dashboard(target: u64) {
     );
     // sled lets go of its lock from a background thread after the store is dropped.
     std::thread::sleep(Duration::from_secs(2));
-    let server = Server::start_in(binary(), ADMIN, &data);
+    let server = Server::start_in(&binary(), ADMIN, &data);
     let agent = agent();
     let from = Timestamp::from_millis(Timestamp::now().millis() - 30 * DAY_MS);
     for (what, path) in [
@@ -318,13 +322,20 @@ fn collect(handles: Vec<std::thread::JoinHandle<Vec<u64>>>) -> Vec<u64> {
 /// `one_author`: the 10,000 items are one author's, selected by `author_id` (half of them
 /// waiting, half automatically allowed); else 10,000 authors' waiting items, selected by
 /// `queue`.
+/// The 1, 5 and 15 minute load averages (the machine is shared: figures need them).
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|_| "unknown".into())
+}
+
 fn bulk(one_author: bool) {
     let name = if one_author {
         "bulk, one author"
     } else {
         "bulk, by queue"
     };
-    let server = Server::start(binary(), ADMIN);
+    let server = Server::start(&binary(), ADMIN);
     let agent = agent();
     let base = server.base.clone();
     let hold = json!({"thresholds": {"profanity": {"review": 0.35, "remove": 0.9}, "insult": {"review": 0.6, "remove": 0.9}},
@@ -383,6 +394,7 @@ fn bulk(one_author: bool) {
     );
     let wall = t.elapsed();
     stop.store(true, Ordering::Relaxed);
+    println!("{name}: load average after the bulk call: {}", load_average());
     let during = collect(handles);
     assert_eq!(s, 200, "{r}");
     println!(

@@ -278,7 +278,7 @@ fn author_rules<H: Held>(
     };
     let state = held.author(&subject)?;
     let mut history = state.history;
-    history.add(after.id, now, policy.author.window_days);
+    history.add(after.id, now, &policy.author);
     let active: Vec<(Cause, Current)> = state
         .rule
         .map(|r| (Cause::AuthorRemovals, r))
@@ -513,8 +513,8 @@ mod tests {
     fn the_third_removal_in_the_window_suppresses_the_author() {
         let mut held = fake();
         let mut history = RemovalHistory::default();
-        history.add(ItemId::random(), at(-2), 30);
-        history.add(ItemId::random(), at(-1), 30);
+        history.add(ItemId::random(), at(-2), &Default::default());
+        history.add(ItemId::random(), at(-1), &Default::default());
         held.authors.insert(
             subject(),
             AuthorHeld {

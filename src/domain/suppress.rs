@@ -483,23 +483,61 @@ fn normalized(scopes: &[Scope]) -> Vec<Scope> {
     s
 }
 
-/// An author's recent removals in one community: `(when, item)`, pruned to the window.
+/// Removals an author's history keeps beyond the community's threshold (see
+/// [`RemovalHistory`]).
+pub const KEPT_BEYOND_THRESHOLD: usize = 100;
+
+/// An author's recent removals in one community: `(when, item)`, pruned to the window
+/// and bounded.
+///
+/// The author rule asks two things of it: whether at least `removals` (the threshold,
+/// at most 1000) fall inside the window, and which is the latest. Both are answered by
+/// the most recent removals alone, so the history keeps at most the threshold plus
+/// [`KEPT_BEYOND_THRESHOLD`] of them ([`AuthorPolicy::kept`]) and forgets the oldest.
+/// Without the bound, every removal rewrote every earlier one in its own transaction:
+/// one author's 10,000 removals in a bulk call wrote O(n²) bytes.
+///
+/// Undos stay exact while the kept removals suffice: an undone removal leaves the
+/// history, and the rule holds as long as at least `removals` kept ones remain in the
+/// window, so up to [`KEPT_BEYOND_THRESHOLD`] undos of kept removals between two new
+/// ones give the same answer as the full list. Only past that (say, a mistaken bulk
+/// removal of hundreds of one author's items, then reversed) does the history
+/// undercount: the removals it forgot are not counted again, and the author rule ends
+/// or starts later than the full list would have it — towards less suppression, never
+/// more. The same holds when a community raises its threshold: what the history
+/// already forgot under the old one is not recalled.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct RemovalHistory {
     pub removals: Vec<(i64, ItemId)>,
 }
 
 impl RemovalHistory {
-    /// Records a removal, forgetting those older than `window_days`.
-    pub fn add(&mut self, item: ItemId, at: Timestamp, window_days: u32) {
-        let since = at.millis() - i64::from(window_days.max(1)) * 86_400_000;
+    /// Records a removal, forgetting those older than the policy's window and, past
+    /// [`AuthorPolicy::kept`], the oldest.
+    pub fn add(&mut self, item: ItemId, at: Timestamp, policy: &AuthorPolicy) {
+        let since = at.millis() - i64::from(policy.window_days.max(1)) * 86_400_000;
         self.removals.retain(|(t, i)| *t > since && *i != item);
         self.removals.push((at.millis(), item));
+        let kept = policy.kept();
+        if self.removals.len() > kept {
+            // Oldest first (a clock may step back, so by time, not by arrival); stable,
+            // so removals at the same millisecond keep their order.
+            self.removals.sort_by_key(|(t, _)| *t);
+            let excess = self.removals.len() - kept;
+            self.removals.drain(..excess);
+        }
     }
 
     /// Forgets a removal that was undone.
     pub fn undo(&mut self, item: ItemId) {
         self.removals.retain(|(_, i)| *i != item);
+    }
+}
+
+impl AuthorPolicy {
+    /// How many removals an author's history keeps (see [`RemovalHistory`]).
+    pub fn kept(&self) -> usize {
+        self.removals as usize + KEPT_BEYOND_THRESHOLD
     }
 }
 
@@ -597,15 +635,72 @@ pub(crate) mod tests {
         let day = 86_400_000;
         let t = |d: i64| Timestamp::from_millis(1_000 * day + d * day);
         let mut h = RemovalHistory::default();
-        h.add(ItemId::random(), t(0), 30);
-        h.add(ItemId::random(), t(1), 30);
+        h.add(ItemId::random(), t(0), &policy.author);
+        h.add(ItemId::random(), t(1), &policy.author);
         assert!(policy.author_rule(&h, t(1)).is_none());
-        h.add(ItemId::random(), t(2), 30);
+        h.add(ItemId::random(), t(2), &policy.author);
         let rule = policy.author_rule(&h, t(2)).unwrap();
         assert_eq!(rule.scopes, [Scope::Recommend]);
         assert_eq!(rule.expires_at, Some(t(9)));
         // A month later the old removals no longer count.
         assert!(policy.author_rule(&h, t(31)).is_none());
+    }
+
+    #[test]
+    fn a_history_keeps_the_threshold_and_a_margin_of_the_latest_removals() {
+        let policy = SuppressionPolicy::default();
+        let ms = |m: i64| Timestamp::from_millis(1_000 * 86_400_000 + m);
+        let mut h = RemovalHistory::default();
+        let items: Vec<ItemId> = (0..1_000).map(|_| ItemId::random()).collect();
+        for (n, item) in items.iter().enumerate() {
+            h.add(*item, ms(n as i64), &policy.author);
+            assert!(h.removals.len() <= policy.author.kept());
+        }
+        assert_eq!(h.removals.len(), 3 + KEPT_BEYOND_THRESHOLD);
+        // The latest are the ones kept, so the rule names the last removal.
+        let kept: Vec<ItemId> = h.removals.iter().map(|(_, i)| *i).collect();
+        assert_eq!(kept[..], items[1_000 - policy.author.kept()..]);
+        let rule = policy.author_rule(&h, ms(999)).unwrap();
+        assert_eq!(rule.reason.item_id, Some(items[999]));
+        assert_eq!(rule.expires_at, Some(ms(999).plus_seconds(7 * 86_400)));
+    }
+
+    #[test]
+    fn undos_within_the_margin_leave_the_author_rule_as_the_full_history_would() {
+        let policy = SuppressionPolicy::default();
+        let ms = |m: i64| Timestamp::from_millis(1_000 * 86_400_000 + m);
+        let mut h = RemovalHistory::default();
+        let items: Vec<ItemId> = (0..500).map(|_| ItemId::random()).collect();
+        for (n, item) in items.iter().enumerate() {
+            h.add(*item, ms(n as i64), &policy.author);
+        }
+        // Undo the latest removals, one by one, up to the margin: three kept ones stay,
+        // so the rule stands and names the latest removal not undone.
+        for (undone, item) in items.iter().rev().take(KEPT_BEYOND_THRESHOLD).enumerate() {
+            h.undo(*item);
+            let rule = policy.author_rule(&h, ms(500)).unwrap();
+            assert_eq!(rule.reason.item_id, Some(items[498 - undone]));
+        }
+        // Past the margin the history undercounts (documented): less suppression.
+        h.undo(items[399]);
+        assert!(policy.author_rule(&h, ms(500)).is_none());
+    }
+
+    #[test]
+    fn a_higher_threshold_keeps_more() {
+        let mut policy = SuppressionPolicy::default();
+        policy.author.removals = 1_000;
+        let mut h = RemovalHistory::default();
+        for n in 0..1_200 {
+            h.add(
+                ItemId::random(),
+                Timestamp::from_millis(1_000 * 86_400_000 + n),
+                &policy.author,
+            );
+        }
+        assert_eq!(h.removals.len(), 1_000 + KEPT_BEYOND_THRESHOLD);
+        let now = Timestamp::from_millis(1_000 * 86_400_000 + 1_200);
+        assert!(policy.author_rule(&h, now).is_some());
     }
 
     #[test]
