@@ -33,11 +33,18 @@
 //! * `review`: the **highest** observed score `t` at which the items scoring `≥ t` still
 //!   hold the review-recall target (default 0.95) of everything moderators labelled or
 //!   removed; at most `remove`.
-//! * `label`: kept as it is (moderators rarely see the band below review, so their
-//!   decisions say little about it), lowered to `review` if above it.
+//! * `label`: the observed score `t`, at most `review`, at which "scores `≥ t`" best
+//!   predicts what moderators labelled or removed, by F1 (the harmonic mean of its
+//!   precision and recall over the decided items; the higher `t` on a tie, so fewer
+//!   automatic labels). Items from `label` up to `review` are labelled without a human,
+//!   so `label` is worth lowering below `review` only when the band catches more
+//!   violations than it mislabels; with a high review-recall target it often lands on
+//!   `review` itself (no label band). Kept as it is when moderators labelled and removed
+//!   nothing, lowered to `review` if above it.
 //!
-//! With the expected precision, recall and queue volume (items that would wait for
-//! review) at each proposal, over the same decided items. A category with fewer than
+//! With the expected precision, recall and volume at each proposal (for `review`: items
+//! that would wait for review; for `label`: items that would be labelled
+//! automatically), over the same decided items. A category with fewer than
 //! [`MIN_CATEGORY_DECISIONS`] decided items keeps its thresholds; a community with fewer
 //! than [`MIN_DECISIONS`] gets no suggestion at all.
 
@@ -236,12 +243,13 @@ pub struct Expected {
     pub items: u64,
     /// Their share of the category's decided items.
     pub share: f64,
-    /// For remove: the share moderators removed; for review: the share they labelled or
-    /// removed (`null` when no item would get the action).
+    /// For remove: the share moderators removed; for review and label: the share they
+    /// labelled or removed (`null` when no item would get the action).
     #[schema(required = true)]
     pub precision: Option<f64>,
-    /// For remove: the share of moderators' removals it catches; for review: the share
-    /// of their labels and removals at review or above (`null` when they made none).
+    /// For remove: the share of moderators' removals it catches; for review and label:
+    /// the share of their labels and removals at that threshold or above (`null` when
+    /// they made none).
     #[schema(required = true)]
     pub recall: Option<f64>,
 }
@@ -266,6 +274,12 @@ pub struct CategorySuggestion {
     pub remove: Option<Expected>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub review: Option<Expected>,
+    /// At the proposed `label`: the items labelled automatically (scoring from `label`
+    /// up to `review`, or to `remove` without one), the share of them moderators
+    /// labelled or removed, and the share of everything they labelled or removed that
+    /// scores `label` or above.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<Expected>,
     /// Why nothing (or less) is proposed, when that is so.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
@@ -296,6 +310,7 @@ pub fn suggest_category(
         proposed: current,
         remove: None,
         review: None,
+        label: None,
         note: None,
     };
     if decided.len() < MIN_CATEGORY_DECISIONS {
@@ -329,10 +344,19 @@ pub fn suggest_category(
         (Some(r), Some(m)) if r > m => Some(m),
         (r, _) => r,
     };
-    let label = current.and_then(|c| c.label).map(|l| match review {
-        Some(r) if l > r => r,
-        _ => l,
-    });
+    let label = if violations == 0 {
+        current.and_then(|c| c.label).map(|l| match review {
+            Some(r) if l > r => r,
+            _ => l,
+        })
+    } else {
+        best_f1_threshold(&scores, review.or(remove), &|t| {
+            let tp = at_or_above(t, &|e| e.violation());
+            let flagged = at_or_above(t, &|_| true);
+            // F1 = 2·tp / (2·tp + fp + fn) = 2·tp / (flagged + violations).
+            2.0 * tp as f64 / (flagged + violations) as f64
+        })
+    };
     if let Some(t) = remove {
         let items = at_or_above(t, &|_| true);
         let tp = at_or_above(t, &removed);
@@ -356,6 +380,18 @@ pub fn suggest_category(
             recall: ratio(at_or_above(t, &|e| e.violation()), violations),
         });
     }
+    if let Some(t) = label {
+        let upper = review.or(remove);
+        let in_band = |e: &Example| upper.is_none_or(|u| e.score < u);
+        let labelled = at_or_above(t, &in_band);
+        out.label = Some(Expected {
+            threshold: t,
+            items: labelled,
+            share: labelled as f64 / n as f64,
+            precision: ratio(at_or_above(t, &|e| in_band(e) && e.violation()), labelled),
+            recall: ratio(at_or_above(t, &|e| e.violation()), violations),
+        });
+    }
     if remove.is_none() {
         out.note = Some(format!(
             "no score reaches the removal precision target of {}: removals stay with \
@@ -369,6 +405,19 @@ pub fn suggest_category(
         remove,
     });
     out
+}
+
+/// The observed score at most `cap` with the highest `f1` (the highest score on a tie);
+/// `None` when no score is at most `cap`. `scores` ascend.
+fn best_f1_threshold(scores: &[f32], cap: Option<f32>, f1: &dyn Fn(f32) -> f64) -> Option<f32> {
+    let mut best: Option<(f32, f64)> = None;
+    for &t in scores.iter().filter(|&&t| cap.is_none_or(|c| t <= c)) {
+        let value = f1(t);
+        if best.is_none_or(|(_, b)| value >= b) {
+            best = Some((t, value));
+        }
+    }
+    best.map(|(t, _)| t)
 }
 
 #[cfg(test)]

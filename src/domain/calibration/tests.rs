@@ -120,6 +120,46 @@ fn suggestion_at_the_precision_target() {
     assert!(close(review.share, 20.0 / 60.0));
     assert!(close(review.precision.expect("queued"), 0.25));
     assert!(close(review.recall.expect("violations"), 1.0));
+    // Best F1 at or under review (0.75): 0.75 itself, so no label band.
+    let label = s.label.expect("a label threshold");
+    assert_eq!((label.threshold, label.items), (0.75, 0));
+    assert_eq!(label.precision, None);
+    assert!(close(label.recall.expect("violations"), 1.0));
+}
+
+#[test]
+fn label_at_the_best_f1_under_review() {
+    // community() and 15 items at 0.5: 12 labelled, 3 approved. 57 violations of 75.
+    let mut examples = community();
+    examples.extend((0..12).map(|_| example(0.5, Action::Review, Some(Outcome::Label))));
+    examples.extend((0..3).map(|_| example(0.5, Action::Review, Some(Outcome::Allow))));
+    let decided: Vec<&Example> = examples.iter().collect();
+    // A review-recall target of 0.7 puts review at 0.95 (40 of 57 violations); F1 at
+    // 0.95 = 80/97, at 0.75 = 90/117, at 0.5 = 114/132: label at 0.5.
+    let targets = Targets {
+        review_recall: 0.7,
+        ..Targets::default()
+    };
+    let s = suggest_category(Category::Insult, &decided, None, targets);
+    assert_eq!(
+        s.proposed,
+        Some(Thresholds {
+            label: Some(0.5),
+            review: Some(0.95),
+            remove: Some(0.95),
+        })
+    );
+    // Labelled automatically: the 35 items from 0.5 up to 0.95, 17 of them violations.
+    let label = s.label.expect("a label threshold");
+    assert_eq!((label.threshold, label.items), (0.5, 35));
+    assert!(close(label.share, 35.0 / 75.0));
+    assert!(close(label.precision.expect("labelled"), 17.0 / 35.0));
+    assert!(close(label.recall.expect("violations"), 1.0));
+    // Under the default targets review is 0.5 (57 of 57 needed to reach 0.95 × 57):
+    // label there too.
+    let s = suggest_category(Category::Insult, &decided, None, Targets::default());
+    let proposed = s.proposed.expect("a proposal");
+    assert_eq!((proposed.label, proposed.review), (Some(0.5), Some(0.5)));
 }
 
 #[test]
