@@ -145,6 +145,11 @@ pub struct QueueConfig {
     /// How often expired leases are swept back into their queues (reads and claims also
     /// sweep first, so this only bounds how stale `/metrics` and the event log get).
     pub sweep_interval_seconds: u32,
+    /// How often one node samples every queue's depth and ages for the dashboard's
+    /// "over time" (`WARDEN_QUEUE_SAMPLE_SECONDS`).
+    pub sample_interval_seconds: u32,
+    /// How long queue samples are kept.
+    pub sample_retention_days: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -276,6 +281,8 @@ impl Default for QueueConfig {
             max_claim: 100,
             max_page: 500,
             sweep_interval_seconds: 5,
+            sample_interval_seconds: 60,
+            sample_retention_days: 30,
         }
     }
 }
@@ -387,6 +394,9 @@ impl Config {
         if let Some(v) = var("WARDEN_RATE_LIMIT_BYTES_PER_TOKEN") {
             self.rate_limit.bytes_per_token = parse_env("WARDEN_RATE_LIMIT_BYTES_PER_TOKEN", &v)?;
         }
+        if let Some(v) = var("WARDEN_QUEUE_SAMPLE_SECONDS") {
+            self.queue.sample_interval_seconds = parse_env("WARDEN_QUEUE_SAMPLE_SECONDS", &v)?;
+        }
         if let Some(v) = var("WARDEN_LEASE_SECONDS") {
             self.queue.default_lease_seconds = parse_env("WARDEN_LEASE_SECONDS", &v)?;
         }
@@ -476,6 +486,15 @@ impl Config {
         }
         if q.sweep_interval_seconds == 0 {
             return fail("queue.sweep_interval_seconds", "must be at least 1");
+        }
+        if !(1..=86_400).contains(&q.sample_interval_seconds) {
+            return fail(
+                "queue.sample_interval_seconds",
+                "must be between 1 and 86400",
+            );
+        }
+        if !(1..=3650).contains(&q.sample_retention_days) {
+            return fail("queue.sample_retention_days", "must be between 1 and 3650");
         }
         if self.engine.languages.is_empty() || self.engine.languages.iter().any(|l| l.is_empty()) {
             return fail(

@@ -31,6 +31,7 @@ pub mod notice;
 pub mod operations;
 pub mod privacy;
 pub mod queue;
+pub mod queue_samples;
 pub mod suppress;
 pub mod transparency;
 pub mod webhook;

@@ -204,6 +204,24 @@ impl AppState {
         Ok(n)
     }
 
+    /// Samples queue depth and age for the dashboard, on one node at a time (see
+    /// `moderation::operations::sample_queues`). Blocking.
+    pub fn sample_queues(&self) -> Result<usize, Failure> {
+        let q = &self.config.queue;
+        let mut pass = || {
+            crate::moderation::operations::sample_queues(
+                &*self.store,
+                Timestamp::now(),
+                q.sample_interval_seconds,
+                q.sample_retention_days,
+            )
+        };
+        Ok(self
+            .store
+            .exclusively(crate::store::Worker::QueueSampler, &mut pass)?
+            .unwrap_or(0))
+    }
+
     /// Writes the `expired` entries of rules past their `expires_at`. Blocking.
     pub fn expire_rules(&self) -> Result<usize, Failure> {
         self.store.expire_rules(Timestamp::now(), 1000)
@@ -398,6 +416,12 @@ pub fn spawn_sweepers(state: &web::Data<AppState>) -> Vec<actix_web::rt::task::J
             seconds(c.privacy.retention_sweep_seconds),
             "retention",
             AppState::sweep_retention,
+        )),
+        actix_web::rt::spawn(sweep(
+            state.clone(),
+            seconds(c.queue.sample_interval_seconds),
+            "queue samples",
+            AppState::sample_queues,
         )),
         actix_web::rt::spawn(deliver_webhooks(state.clone())),
     ]

@@ -4,8 +4,14 @@
 //! time, time to first claim and to decision per queue, decisions per moderator and per
 //! action, expired leases, undo and appeal rates, appeals reversed.
 //!
-//! Reading a window costs one row per community and hour, whatever the number of events;
-//! ages now cost one item read per waiting item, up to [`MAX_AGED`] per queue.
+//! Queue depth and age over time come from samples ([`sample_queues`], run by one node
+//! every `queue.sample_interval_seconds`, kept `queue.sample_retention_days`; see
+//! `domain::queue_samples`).
+//!
+//! Reading a window costs one row per community and hour, whatever the number of events,
+//! and one row per community, queue and sampling period (thinned to at most
+//! `queue_samples::MAX_POINTS` points per series); ages now cost one item read per
+//! waiting item, up to [`MAX_AGED`] per queue.
 
 use std::collections::BTreeMap;
 
@@ -16,6 +22,7 @@ use crate::clock::Timestamp;
 use crate::domain::item::QueueName;
 use crate::domain::operations::{hour_of, Histogram, OpsTally, QueueTally, HOUR_MS};
 use crate::domain::queue::CommunityFilter;
+use crate::domain::queue_samples::{self, QueueSample};
 use crate::failure::Failure;
 use crate::ids::CommunityId;
 use crate::store::Store;
@@ -129,6 +136,10 @@ pub struct OperationsReport {
     pub queues_now: Vec<QueueNow>,
     pub queues: Vec<QueueFlow>,
     pub depth_over_time: Vec<DepthPoint>,
+    /// Queue depth and age over time: the samples taken in `[from, to)` for each
+    /// community and queue, by time; a long window is thinned to at most 500 points per
+    /// community and queue, each holding the highest figures of the samples it covers.
+    pub queue_samples: Vec<QueueSample>,
     pub decisions: Decisions,
     pub expired_leases: u64,
     pub undone: u64,
@@ -200,6 +211,44 @@ pub fn queues_now(
     Ok(out)
 }
 
+/// Samples every community's queues for the period `now` falls in (periods of
+/// `every_seconds`), unless that period is sampled already, and drops samples older than
+/// `retention_days`; returns the samples written. Blocking; one node at a time is the
+/// caller's to arrange (`Store::exclusively`).
+pub fn sample_queues(
+    store: &dyn Store,
+    now: Timestamp,
+    every_seconds: u32,
+    retention_days: u32,
+) -> Result<usize, Failure> {
+    let at = queue_samples::period_start(now, every_seconds);
+    let next = Timestamp::from_millis(at.millis() + 1);
+    if !store.queue_samples(at, next)?.is_empty() {
+        // Another node sampled this period (or this one, after a restart).
+        return Ok(0);
+    }
+    let previous_at = Timestamp::from_millis(at.millis() - i64::from(every_seconds.max(1)) * 1000);
+    let previous = store.queue_samples(previous_at, at)?;
+    let current = queues_now(store, None, now)?
+        .into_iter()
+        .map(|q| QueueSample {
+            at,
+            community: q.community,
+            queue: q.queue,
+            depth: q.depth,
+            age_p50: q.age_p50,
+            age_p90: q.age_p90,
+            oldest: q.oldest,
+        })
+        .collect();
+    let samples = queue_samples::with_emptied(at, current, &previous);
+    if !samples.is_empty() {
+        store.put_queue_samples(&samples)?;
+    }
+    store.drop_queue_samples(queue_samples::retained_since(now, retention_days))?;
+    Ok(samples.len())
+}
+
 /// The dashboard for `communities` (`None`: all) over the hours starting in
 /// `[from, to)`, at `now`. Blocking.
 pub fn report(
@@ -211,6 +260,12 @@ pub fn report(
 ) -> Result<OperationsReport, Failure> {
     let shown = |c: &CommunityId| communities.is_none_or(|l| l.contains(c));
     let queues_now = queues_now(store, communities, now)?;
+    let samples = store
+        .queue_samples(from, to)?
+        .into_iter()
+        .filter(|s| shown(&s.community))
+        .collect();
+    let queue_samples = queue_samples::thin(samples, from, to);
     let start = hour_of(from);
     // Through the current hour: depth over time is worked back from the depth now.
     let end = Timestamp::from_millis(hour_of(now.max(to)).millis() + HOUR_MS);
@@ -286,6 +341,7 @@ pub fn report(
         queues_now,
         queues,
         depth_over_time,
+        queue_samples,
         decisions: Decisions {
             moderator,
             automated,

@@ -63,6 +63,7 @@ use crate::domain::notice::ReporterRecord;
 use crate::domain::operations::{OpsKey, OpsTally};
 use crate::domain::privacy::{ExportItem, Receipt, SubjectId};
 use crate::domain::queue::{CommunityFilter, Cursor, QueueEntry};
+use crate::domain::queue_samples::QueueSample;
 use crate::domain::suppress::{Rule, RuleId};
 use crate::domain::transparency::{DecisionCursor, DecisionRecord};
 use crate::domain::webhook::{Delivery, OutboxEvent, Webhook, WebhookId};
@@ -280,6 +281,16 @@ pub trait Store: Send + Sync {
         to: Timestamp,
     ) -> Result<Vec<(OpsKey, OpsTally)>, Failure>;
 
+    /// Stores queue samples (see `domain::queue_samples`), replacing any of the same
+    /// time, community and queue. Outside item transactions; durable with the next flush.
+    fn put_queue_samples(&self, samples: &[QueueSample]) -> Result<(), Failure>;
+
+    /// The queue samples taken in `[from, to)`, by time, then community, then queue.
+    fn queue_samples(&self, from: Timestamp, to: Timestamp) -> Result<Vec<QueueSample>, Failure>;
+
+    /// Deletes the queue samples taken before `before` (retention); returns how many.
+    fn drop_queue_samples(&self, before: Timestamp) -> Result<usize, Failure>;
+
     /// Appends a score feedback record (see `domain::feedback`); returns its id, which increases.
     fn put_score_feedback(&self, feedback: &ScoreFeedback) -> Result<u64, Failure>;
 
@@ -387,6 +398,9 @@ pub enum Worker {
     /// Fanning the webhook outbox out and attempting deliveries: two nodes attempting
     /// one delivery at once would send it twice.
     WebhookDelivery,
+    /// Sampling queue depth and age (`moderation::operations::sample_queues`): one
+    /// node's samples per period are enough.
+    QueueSampler,
 }
 
 /// What [`verify`] found.

@@ -13,7 +13,8 @@
 //! * retention drops text and keeps records;
 //! * rules with an end date expire once; records and items list in order;
 //! * user reports and the webhook outbox (see `notices.rs`).
-//! * items are found by content id and by author; operations tallies add up (`reads`).
+//! * items are found by content id and by author; operations tallies add up; queue
+//!   samples replace, list in order and expire (`reads`).
 
 mod notices;
 mod reads;
@@ -595,6 +596,14 @@ macro_rules! backends {
             #[test]
             fn operations_tallies_add_up_with_each_change() {
                 super::reads::operations_tallies_add_up_with_each_change(OPEN);
+            }
+
+            #[test]
+            fn queue_samples_replace_list_and_expire() {
+                if !$ready() {
+                    return;
+                }
+                super::reads::queue_samples_replace_list_and_expire(OPEN);
             }
         }
     )*};

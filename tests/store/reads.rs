@@ -85,3 +85,70 @@ pub fn operations_tallies_add_up_with_each_change(open: Open) {
     assert_eq!(review.first_claim.count(), 1);
     assert!(window(1, 3).is_empty());
 }
+
+/// Queue samples are listed by time, then community, then queue, within their window; a
+/// sample of the same time, community and queue replaces the one stored; retention drops
+/// the older ones only; they survive a flush and reopening.
+pub fn queue_samples_replace_list_and_expire(open: Open) {
+    use warden::domain::queue_samples::QueueSample;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = open(dir.path());
+    let t0 = hour_of(Timestamp::now()).millis();
+    let sample = |minute: i64, community: &str, queue: QueueName, depth: u64| QueueSample {
+        at: Timestamp::from_millis(t0 + minute * 60_000),
+        community: community.parse().expect("community"),
+        queue,
+        depth,
+        age_p50: (depth > 0).then_some(depth * 10),
+        age_p90: (depth > 0).then_some(depth * 20),
+        oldest: (depth > 0).then_some(depth * 30),
+    };
+    let at = |minute: i64| Timestamp::from_millis(t0 + minute * 60_000);
+    store
+        .put_queue_samples(&[
+            sample(1, "b", QueueName::Review, 2),
+            sample(0, "c", QueueName::Appeals, 1),
+            sample(1, "a", QueueName::Appeals, 0),
+            sample(1, "a", QueueName::Review, 5),
+            sample(2, "a", QueueName::Review, 4),
+        ])
+        .expect("put");
+    let listed = |from: i64, to: i64| -> Vec<(i64, String, QueueName, u64)> {
+        store
+            .queue_samples(at(from), at(to))
+            .expect("read")
+            .into_iter()
+            .map(|s| {
+                let minute = (s.at.millis() - t0) / 60_000;
+                (minute, s.community.to_string(), s.queue, s.depth)
+            })
+            .collect()
+    };
+    let row = |m: i64, c: &str, q: QueueName, d: u64| (m, c.to_string(), q, d);
+    assert_eq!(
+        listed(0, 3),
+        vec![
+            row(0, "c", QueueName::Appeals, 1),
+            row(1, "a", QueueName::Review, 5),
+            row(1, "a", QueueName::Appeals, 0),
+            row(1, "b", QueueName::Review, 2),
+            row(2, "a", QueueName::Review, 4),
+        ]
+    );
+    assert_eq!(listed(1, 2).len(), 3, "[from, to)");
+    // The same period sampled again: replaced, not added.
+    store
+        .put_queue_samples(&[sample(1, "a", QueueName::Review, 6)])
+        .expect("put");
+    let again = store.queue_samples(at(1), at(2)).expect("read");
+    assert_eq!(again.len(), 3);
+    assert_eq!(again[0], sample(1, "a", QueueName::Review, 6));
+    // Retention drops what came before, only.
+    assert_eq!(store.drop_queue_samples(at(1)).expect("drop"), 1);
+    assert_eq!(store.drop_queue_samples(at(1)).expect("drop"), 0);
+    assert_eq!(listed(0, 3).len(), 4);
+    store.flush().expect("flush");
+    drop(store);
+    let store = open(dir.path());
+    assert_eq!(store.queue_samples(at(0), at(3)).expect("read").len(), 4);
+}

@@ -43,6 +43,7 @@ const TARGET_TABLES: &[&str] = &[
     "webhooks",
     "deliveries",
     "operations",
+    "queue_samples",
 ];
 
 fn be_u64(bytes: &[u8]) -> Result<u64, Failure> {

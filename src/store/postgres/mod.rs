@@ -38,6 +38,7 @@ mod listen;
 mod notices;
 mod ops;
 mod privacy;
+mod samples;
 mod schema;
 mod tx;
 

@@ -32,6 +32,7 @@ fn seq_of(row: &tokio_postgres::Row, column: usize) -> Result<u64, Failure> {
 fn worker_lock(worker: crate::store::Worker) -> i64 {
     match worker {
         crate::store::Worker::WebhookDelivery => 0x7761_7264_656e_0002,
+        crate::store::Worker::QueueSampler => 0x7761_7264_656e_0003,
     }
 }
 

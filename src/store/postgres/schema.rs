@@ -19,10 +19,15 @@ const MIGRATIONS: &[(i32, &str, &str)] = &[
         "0002_reports_ops.sql",
         include_str!("../../../migrations/0002_reports_ops.sql"),
     ),
+    (
+        3,
+        "0003_queue_samples.sql",
+        include_str!("../../../migrations/0003_queue_samples.sql"),
+    ),
 ];
 
 /// The schema version this Warden reads and writes.
-pub const SCHEMA_VERSION: i32 = 2;
+pub const SCHEMA_VERSION: i32 = 3;
 
 /// Serializes migrations between nodes starting at once (an arbitrary constant).
 const MIGRATION_LOCK: i64 = 0x7761_7264_656e_0001;
@@ -46,6 +51,7 @@ const TABLES: &[&str] = &[
     "wordlists",
     "audit",
     "score_feedback",
+    "queue_samples",
 ];
 
 /// A PostgreSQL error for an operator: its SQLSTATE and message, never its detail

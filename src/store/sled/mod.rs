@@ -28,6 +28,7 @@
 //! | `deliveries` | webhook id, seq (u64) | `Delivery` JSON |
 //! | `deliveries_pending` | seq, webhook id | — (pending deliveries in outbox order) |
 //! | `operations` | hour, community | `OpsTally` JSON (the operations dashboard, `reads.rs`) |
+//! | `queue_samples` | time, community, queue | `QueueSample` JSON (outside transactions, `samples.rs`) |
 //! | `meta` | `rule_seq`, `outbox_seq` | the last change-log and outbox seqs (u64) |
 //! | `keys` | key id | `ApiKey` JSON |
 //! | `policies`, `wordlists` | community | JSON |
@@ -54,6 +55,7 @@ mod notices;
 mod outbox;
 mod privacy;
 mod reads;
+mod samples;
 mod support;
 mod tx;
 
@@ -80,6 +82,7 @@ use crate::domain::notice::ReporterRecord;
 use crate::domain::operations::{OpsKey, OpsTally};
 use crate::domain::privacy::{ExportItem, Receipt, SubjectId};
 use crate::domain::queue::{CommunityFilter, Cursor, QueueEntry};
+use crate::domain::queue_samples::QueueSample;
 use crate::domain::suppress::{Rule, RuleState, Subject};
 use crate::domain::transparency::{DecisionCursor, DecisionRecord};
 use crate::domain::webhook::{Delivery, OutboxEvent, Webhook, WebhookId};
@@ -146,6 +149,8 @@ const RULE_SEQ: &[u8] = b"rule_seq";
 const OUTBOX_SEQ: &[u8] = b"outbox_seq";
 /// In `meta`: `rules_by_item` holds every change-log entry written before it existed.
 const RULES_BY_ITEM_FILLED: &[u8] = b"rules_by_item_filled";
+
+type QueueSamples = std::result::Result<Vec<QueueSample>, Failure>;
 
 /// The sled store. Cheap to share behind an `Arc`.
 pub struct SledStore {
@@ -666,6 +671,18 @@ impl Store for SledStore {
             .scan_prefix(id.as_bytes())
             .map(|kv| decode(&kv.map_err(internal)?.1))
             .collect()
+    }
+
+    fn put_queue_samples(&self, samples: &[QueueSample]) -> std::result::Result<(), Failure> {
+        self.store_queue_samples(samples)
+    }
+
+    fn queue_samples(&self, from: Timestamp, to: Timestamp) -> QueueSamples {
+        self.queue_sample_range(from, to)
+    }
+
+    fn drop_queue_samples(&self, before: Timestamp) -> std::result::Result<usize, Failure> {
+        self.drop_queue_samples_before(before)
     }
 
     fn operations(
