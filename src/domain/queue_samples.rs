@@ -133,7 +133,10 @@ mod tests {
         let t = Timestamp::from_millis(125_500);
         assert_eq!(period_start(t, 60).millis(), 120_000);
         assert_eq!(period_start(t, 0).millis(), 125_000);
-        assert_eq!(period_start(Timestamp::from_millis(-1), 60).millis(), -60_000);
+        assert_eq!(
+            period_start(Timestamp::from_millis(-1), 60).millis(),
+            -60_000
+        );
     }
 
     #[test]
@@ -149,7 +152,12 @@ mod tests {
         assert_eq!(out[0].depth, 2);
         let emptied = &out[1];
         assert_eq!(
-            (emptied.community.as_str(), emptied.queue, emptied.depth, emptied.oldest),
+            (
+                emptied.community.as_str(),
+                emptied.queue,
+                emptied.depth,
+                emptied.oldest
+            ),
             ("b", QueueName::Review, 0, None)
         );
     }
@@ -160,17 +168,28 @@ mod tests {
         let samples: Vec<QueueSample> = (0..2_000)
             .map(|i| sample(i * 1000, "a", QueueName::Review, (i % 7) as u64, i as u64))
             .collect();
-        let out = thin(samples, Timestamp::from_millis(0), Timestamp::from_millis(2_000_000));
+        let out = thin(
+            samples,
+            Timestamp::from_millis(0),
+            Timestamp::from_millis(2_000_000),
+        );
         assert_eq!(out.len(), MAX_POINTS);
         // The first bucket holds seconds 0..4: depths 0, 1, 2, 3, ages 0..3.
-        assert_eq!((out[0].at.millis(), out[0].depth, out[0].oldest), (3_000, 3, Some(3)));
+        assert_eq!(
+            (out[0].at.millis(), out[0].depth, out[0].oldest),
+            (3_000, 3, Some(3))
+        );
         // A short window keeps every sample.
         let few = vec![
             sample(0, "a", QueueName::Review, 1, 5),
             sample(0, "b", QueueName::Review, 2, 6),
             sample(60_000, "a", QueueName::Review, 3, 7),
         ];
-        let kept = thin(few.clone(), Timestamp::from_millis(0), Timestamp::from_millis(3_600_000));
+        let kept = thin(
+            few.clone(),
+            Timestamp::from_millis(0),
+            Timestamp::from_millis(3_600_000),
+        );
         assert_eq!(kept, few);
     }
 }

@@ -2,6 +2,7 @@
 //! precision, threshold suggestions and the label export, black-box.
 
 use serde_json::{json, Value};
+use warden::clock::Timestamp;
 
 use super::{Server, ADMIN, ALLOW_TEXT, REVIEW_TEXT};
 
@@ -287,6 +288,71 @@ fn the_operations_dashboard_counts_what_happened() {
     assert!(text.contains("warden_appeals_reversed_24h 1"), "{text}");
 }
 
+/// Queue depth and age over time: one sample per community, queue and period, taken by
+/// the sampler (here every second, and once more by hand so the test does not wait for
+/// a tick); a queue that empties gets a zero sample. Only the caller's communities show.
+#[test]
+fn queue_depth_and_age_over_time_are_sampled() {
+    let s = Server::with(|c| c.queue.sample_interval_seconds = 1);
+    let ingest = s.key("ingest", &["*"]);
+    let moderator = s.key("moderator", &["ops"]);
+    let first = s.queued(&ingest, "ops", "q0");
+    s.queued(&ingest, "other", "q1");
+    // Ten minutes: 500 points of 1.2 s, so the one-second samples are not thinned.
+    let from = serde_json::to_value(Timestamp::from_millis(Timestamp::now().millis() - 600_000))
+        .expect("a time");
+    let from = from.as_str().expect("RFC 3339").to_string();
+    let samples = |s: &Server| -> Vec<Value> {
+        s.state.sample_queues().expect("sampled");
+        let r = s.get(
+            &format!("/v1/reports/operations?community=ops&from={from}"),
+            &moderator,
+        );
+        assert_eq!(r.status, 200, "{r:?}");
+        r.body["queue_samples"].as_array().expect("samples").clone()
+    };
+    let waited = samples(&s);
+    assert!(!waited.is_empty(), "a sample of the waiting item");
+    assert!(
+        waited
+            .iter()
+            .all(|p| p["community"] == "ops" && p["queue"] == "review" && p["depth"] == 1),
+        "{waited:?}"
+    );
+    assert!(waited[0]["oldest"].as_u64().is_some() && waited[0]["age_p90"].as_u64().is_some());
+
+    let d = s.post(
+        &format!("/v1/items/{first}/decision"),
+        ADMIN,
+        json!({"action": "remove", "reason": "r"}),
+    );
+    assert_eq!(d.status, 200, "{d:?}");
+    // The next period's sample says the queue emptied.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let points = samples(&s);
+        let last = points.last().expect("samples");
+        if last["depth"] == 0 {
+            assert_eq!(last["oldest"], Value::Null, "{last}");
+            assert!(points.len() > waited.len(), "{points:?}");
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no zero sample: {points:?}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    // The admin sees the other community's queue too.
+    let r = s.get(&format!("/v1/reports/operations?from={from}"), ADMIN);
+    let all = r.body["queue_samples"].as_array().unwrap();
+    assert!(
+        all.iter()
+            .any(|p| p["community"] == "other" && p["depth"] == 1),
+        "{all:?}"
+    );
+}
+
 /// 40 items scoring `a` are all removed; of 20 scoring `b` (lower), 5 are removed and 15
 /// approved. The suggestion and the precision follow exactly (see `domain::calibration`).
 #[test]
@@ -419,6 +485,11 @@ fn precision_and_suggested_thresholds_from_known_decisions() {
         "{threat}"
     );
     assert!(close(&threat["review"]["share"], 20.0 / 60.0), "{threat}");
+    // Label: the best F1 at or under review is review itself (40 of 45 violations at
+    // `a` give 80/85, all 60 at `b` give 90/105, but `a` is above review): no band.
+    assert!(close(&threat["proposed"]["label"], b), "{threat}");
+    assert_eq!(threat["label"]["items"], 0, "{threat}");
+    assert!(close(&threat["label"]["recall"], 1.0), "{threat}");
 
     // Applying it is the policy PUT, and the audit log says where it came from.
     let id = r.body["suggestion_id"].as_str().unwrap().to_string();

@@ -134,7 +134,11 @@ pub async fn bulk(
         the hours overlapping `[from, to)`: depth over time, time to first claim and to \
         decision per queue, decisions per moderator and per action, expired leases, undo \
         and appeal rates, appeals reversed. Kept as hourly tallies, so a window costs the \
-        same whatever the number of events.",
+        same whatever the number of events. Queue depth and age p50/p90/oldest over time \
+        (`queue_samples`) come from samples one node takes every \
+        `queue.sample_interval_seconds` (default 60) and keeps \
+        `queue.sample_retention_days` (default 30), thinned to at most 500 points per \
+        community and queue.",
     security(("bearer" = ["admin", "moderator"])),
     params(
         ("from" = Option<Timestamp>, Query, description = "Default: 7 days before `to`."),

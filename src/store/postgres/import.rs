@@ -302,6 +302,7 @@ impl PgStore {
             }
             count("score_feedback", n);
             super::notices::copy_from_sled(tx, source, &mut count)?;
+            super::samples::copy_from_sled(tx, source, &mut count)?;
             // New rows continue after the copied numbers.
             tx.exec(
                 "SELECT setval(pg_get_serial_sequence('audit', 'seq'), \

@@ -50,3 +50,28 @@ impl PgStore {
         usize::try_from(n).map_err(internal)
     }
 }
+
+/// `warden migrate-store`'s part for queue samples: copied as stored.
+pub(super) fn copy_from_sled(
+    tx: &PgTx<'_>,
+    source: &crate::store::SledStore,
+    count: &mut impl FnMut(&'static str, u64),
+) -> Result<(), Failure> {
+    let mut n = 0;
+    for kv in source.raw_tree("queue_samples")?.iter() {
+        let (_, v) = kv.map_err(internal)?;
+        let s: QueueSample = decode(&v)?;
+        tx.exec(
+            "INSERT INTO queue_samples (at, community, queue, doc) VALUES ($1, $2, $3, $4)",
+            &[
+                &s.at.millis(),
+                &s.community.as_str(),
+                &i16::from(s.queue.tag()),
+                &v.as_ref(),
+            ],
+        )?;
+        n += 1;
+    }
+    count("queue_samples", n);
+    Ok(())
+}
