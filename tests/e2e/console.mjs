@@ -417,7 +417,8 @@ async function reportsFlow(context, base, keys) {
 
 // Running the team, as the moderator: a severe term is blurred until focused (and the
 // setting sticks per moderator), all of an author's items are removed in bulk after a
-// count and a confirmation, and the dashboard draws its charts, counts the severe item
+// count and a confirmation, and the dashboard draws its charts (waiting ages over time
+// from the queue samples among them), counts the severe item
 // this session opened, and fits 375 px.
 async function operationsFlow(context, base, keys) {
   const spammer = 'e2e-spammer';
@@ -472,6 +473,8 @@ async function operationsFlow(context, base, keys) {
   await page.locator('#dashboard-view[data-loaded="true"]').waitFor();
   await page.locator('#chart-depth canvas').waitFor();
   await page.locator('#chart-actions canvas').waitFor();
+  await page.locator('#chart-age canvas').waitFor();
+  check(await page.locator('#chart-age-note').isHidden(), 'the ages over time have samples to draw');
   await waitText(page, '#wellbeing', 'this session: 1.');
   await waitText(page, '#dash-rates', 'Moderator decisions');
   check(await page.locator('#dash-queues tbody tr').count() >= 1, 'queues now are listed');

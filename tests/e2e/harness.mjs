@@ -81,7 +81,8 @@ export async function startServer() {
   const data = mkdtempSync(join(tmpdir(), 'warden-e2e-data-'));
   cleanup.push(() => rmSync(data, { recursive: true, force: true }));
   const child = spawn(BIN, ['serve', '--bind', '127.0.0.1:0', '--data', data], {
-    env: { ...process.env, WARDEN_ADMIN_KEY: ADMIN, WARDEN_LOG: 'warn' },
+    // Queue samples every second, so the dashboard's ages over time have points to draw.
+    env: { ...process.env, WARDEN_ADMIN_KEY: ADMIN, WARDEN_LOG: 'warn', WARDEN_QUEUE_SAMPLE_SECONDS: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';

@@ -1,5 +1,5 @@
-// The operations dashboard: queues now, queue depth over time and decisions per action as
-// charts (uPlot, served by Warden itself and loaded on first use), times to first claim
+// The operations dashboard: queues now, queue depth over time, waiting-item ages over
+// time (from the periodic queue samples) and decisions per action as charts (uPlot, served by Warden itself and loaded on first use), times to first claim
 // and to decision, decisions per moderator, rates, and how many high-severity items this
 // tab's moderator has looked at in this session.
 
@@ -66,6 +66,42 @@ function depthChart(uPlot, box, points) {
   }, [times, ...series], box);
 }
 
+// Waiting-item ages per queue from the periodic samples (`queue_samples`): at each
+// sample time, the oldest and the p90 age over the communities shown (the highest of
+// them, since a team lead looks for the queue that is falling behind), in minutes.
+function ageChart(uPlot, box, samples, from, to) {
+  const queues = ['review', 'escalated', 'appeals'];
+  const times = [...new Set(samples.map((p) => Date.parse(p.at) / 1000))].sort((a, b) => a - b);
+  const highest = (q, field) => {
+    const byTime = new Map();
+    for (const p of samples.filter((s) => s.queue === q)) {
+      const t = Date.parse(p.at) / 1000;
+      const v = p[field] == null ? 0 : p[field] / 60;
+      byTime.set(t, Math.max(byTime.get(t) ?? 0, v));
+    }
+    return times.map((t) => (byTime.has(t) ? byTime.get(t) : null));
+  };
+  const series = [];
+  const data = [times];
+  for (const q of queues) {
+    series.push({ label: `${q} oldest`, stroke: QUEUE_COLORS[q], width: 2 });
+    data.push(highest(q, 'oldest'));
+    series.push({ label: `${q} p90`, stroke: QUEUE_COLORS[q], width: 1, dash: [4, 4] });
+    data.push(highest(q, 'age_p90'));
+  }
+  return new uPlot({
+    width: chartWidth(box),
+    height: 220,
+    series: [{}, ...series],
+    axes: [{}, { label: 'minutes waiting' }],
+    // The whole window, so a few samples sit where they were taken.
+    scales: {
+      x: { range: [Date.parse(from) / 1000, Date.parse(to) / 1000] },
+      y: { range: (u, min, max) => [0, Math.max(1, max)] },
+    },
+  }, data, box);
+}
+
 function actionChart(uPlot, box, byAction) {
   const names = Object.keys(byAction);
   const xs = names.map((_, i) => i);
@@ -126,11 +162,15 @@ async function drawCharts(r) {
   for (const c of charts.splice(0)) c.destroy();
   const depthBox = $('chart-depth');
   const actionBox = $('chart-actions');
+  const ageBox = $('chart-age');
   depthBox.replaceChildren();
   actionBox.replaceChildren();
+  ageBox.replaceChildren();
+  $('chart-age-note').hidden = r.queue_samples.length > 0;
   try {
     const uPlot = await loadUplot();
     charts.push(depthChart(uPlot, depthBox, r.depth_over_time));
+    charts.push(ageChart(uPlot, ageBox, r.queue_samples, r.from, r.to));
     charts.push(actionChart(uPlot, actionBox, r.decisions.by_action));
   } catch (e) {
     depthBox.append(h('p', { class: 'note' }, `Charts unavailable: ${e.message}`));
