@@ -394,7 +394,10 @@ fn bulk(one_author: bool) {
     );
     let wall = t.elapsed();
     stop.store(true, Ordering::Relaxed);
-    println!("{name}: load average after the bulk call: {}", load_average());
+    println!(
+        "{name}: load average after the bulk call: {}",
+        load_average()
+    );
     let during = collect(handles);
     assert_eq!(s, 200, "{r}");
     println!(
