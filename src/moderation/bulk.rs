@@ -35,7 +35,8 @@ const MAX_PAUSE: Duration = Duration::from_millis(500);
 /// group-commit flushes carrying the bulk's writes — and submit p99 rose to seconds
 /// (BENCHMARKS.md). A chunk of 200 is a fraction of a second; the pause lets queued
 /// submissions through and their flushes stay small. The price is the bulk call's own
-/// wall time (about double), which nobody waits on interactively.
+/// wall time, about double: the caller of one bulk call waits longer so that everyone
+/// submitting meanwhile does not.
 struct Pacer {
     chunk_started: Instant,
     in_chunk: usize,
