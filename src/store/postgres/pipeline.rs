@@ -203,14 +203,21 @@ impl PgTx<'_> {
 
         let want_policy = !self.policies.borrow().contains_key(&item.community);
         let want_lock = subject.is_some_and(|s| !self.locked.borrow().contains(&s));
-        let want_key = subject.is_some_and(|s| !matches!(self.keys.borrow().get(&s), Some(Some(_))));
+        let want_key =
+            subject.is_some_and(|s| !matches!(self.keys.borrow().get(&s), Some(Some(_))));
         let want_history = subject.is_some_and(|s| !self.removals.borrow().contains_key(&s));
         let mut reads: Vec<Read<'_>> = Vec::new();
         if want_policy {
-            reads.push(("SELECT doc FROM policies WHERE community = $1", vec![&community as &(dyn ToSql + Sync)]));
+            reads.push((
+                "SELECT doc FROM policies WHERE community = $1",
+                vec![&community as &(dyn ToSql + Sync)],
+            ));
         }
         if let (true, Some(word)) = (want_lock, &lock_word) {
-            reads.push(("SELECT pg_advisory_xact_lock($1)", vec![word as &(dyn ToSql + Sync)]));
+            reads.push((
+                "SELECT pg_advisory_xact_lock($1)",
+                vec![word as &(dyn ToSql + Sync)],
+            ));
         }
         if let (true, Some(bytes)) = (want_key, &subject_bytes) {
             reads.push((
@@ -219,7 +226,10 @@ impl PgTx<'_> {
             ));
         }
         if let (true, Some(bytes)) = (want_history, &subject_bytes) {
-            reads.push(("SELECT doc FROM removals WHERE subject = $1", vec![bytes as &(dyn ToSql + Sync)]));
+            reads.push((
+                "SELECT doc FROM removals WHERE subject = $1",
+                vec![bytes as &(dyn ToSql + Sync)],
+            ));
         }
         if !keys.is_empty() {
             reads.push((
@@ -280,7 +290,9 @@ pub(super) fn advisory_word(subject: &SubjectId) -> i64 {
 }
 
 /// The JSON document in the first row's first column, if there is a row.
-pub(super) fn first_doc<T: serde::de::DeserializeOwned>(rows: &[Row]) -> Result<Option<T>, Failure> {
+pub(super) fn first_doc<T: serde::de::DeserializeOwned>(
+    rows: &[Row],
+) -> Result<Option<T>, Failure> {
     match rows.first() {
         Some(row) => Ok(Some(decode(row.try_get::<_, &[u8]>(0).map_err(internal)?)?)),
         None => Ok(None),

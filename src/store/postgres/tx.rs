@@ -486,9 +486,7 @@ impl PgTx<'_> {
             ],
         );
         for (subject, history) in &derived.histories {
-            self.removals
-                .borrow_mut()
-                .insert(*subject, history.clone());
+            self.removals.borrow_mut().insert(*subject, history.clone());
             self.defer(
                 "INSERT INTO removals (subject, doc) VALUES ($1, $2) \
                  ON CONFLICT (subject) DO UPDATE SET doc = EXCLUDED.doc",
