@@ -160,7 +160,7 @@ load: setup ## API load test on loopback (wrk and benches/load.rs; figures go to
 	@command -v wrk >/dev/null || (apt-get install -y -qq wrk >/dev/null 2>&1 || (apt-get update -qq >/dev/null && apt-get install -y -qq wrk >/dev/null)) || echo "wrk unavailable: the Rust generator runs alone"
 	bash benches/load.sh
 
-load-postgres: setup postgres-setup ## content and claim + decide on sled, then on PostgreSQL, in one run (figures go to BENCHMARKS.md)
+load-postgres: setup postgres-setup ## content and claim + decide on sled, then on PostgreSQL with one node and with two on one database, in one run (figures go to BENCHMARKS.md)
 	bash benches/load-postgres.sh
 
 crash: setup ## Crash test: kill -9 the server mid-stream, restart, check every acknowledged write
