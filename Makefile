@@ -160,16 +160,16 @@ load: setup ## API load test on loopback (wrk and benches/load.rs; figures go to
 	@command -v wrk >/dev/null || (apt-get install -y -qq wrk >/dev/null 2>&1 || (apt-get update -qq >/dev/null && apt-get install -y -qq wrk >/dev/null)) || echo "wrk unavailable: the Rust generator runs alone"
 	bash benches/load.sh
 
-load-postgres: setup postgres-setup ## content and claim + decide on sled, then on PostgreSQL, in one run (figures go to BENCHMARKS.md)
+load-postgres: setup postgres-setup ## content and claim + decide on sled, then on PostgreSQL with one node and with two on one database, in one run (figures go to BENCHMARKS.md)
 	bash benches/load-postgres.sh
 
 crash: setup ## Crash test: kill -9 the server mid-stream, restart, check every acknowledged write
 	$(CARGO) test --locked --test main api::stress -- --ignored --nocapture
 
-crash-postgres: setup postgres-setup ## The crash test with the server on PostgreSQL (a throwaway cluster)
+crash-postgres: setup postgres-setup ## The crash tests on PostgreSQL (a throwaway cluster): one node killed and restarted; two nodes, one killed mid-stream
 	WARDEN_TEST_STORE=postgres tests/with-postgres.sh $(CARGO) test --locked --test main api::stress -- --ignored --nocapture
 
-stress: setup crash ## Heavy runs not in CI: the crash test, then fuzzing
+stress: setup crash crash-postgres ## Heavy runs not in CI: the crash tests (sled; PostgreSQL with one and two nodes), then fuzzing
 	$(MAKE) fuzz FUZZ_SECONDS=$${FUZZ_SECONDS:-600}
 
 FUZZ_SECONDS ?= 60

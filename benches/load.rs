@@ -45,6 +45,10 @@ struct Options {
     clients: usize,
     /// `content` with a new author per request (each costs a key file, see `privacy`).
     new_authors: bool,
+    /// `content` and `claim` against this many `warden serve` processes sharing one
+    /// PostgreSQL database (`--nodes N`, with `WARDEN_BENCH_PG_URL`), clients split
+    /// evenly between them; always one on sled.
+    nodes: usize,
 }
 
 fn options() -> Option<Options> {
@@ -57,6 +61,7 @@ fn options() -> Option<Options> {
         seconds: 20,
         clients: 16,
         new_authors: false,
+        nodes: 1,
     };
     let mut it = args.iter().filter(|a| *a != "--bench");
     while let Some(a) = it.next() {
@@ -64,6 +69,7 @@ fn options() -> Option<Options> {
             "--seconds" => o.seconds = it.next().and_then(|v| v.parse().ok()).unwrap_or(20),
             "--clients" => o.clients = it.next().and_then(|v| v.parse().ok()).unwrap_or(16),
             "--new-authors" => o.new_authors = true,
+            "--nodes" => o.nodes = it.next().and_then(|v| v.parse().ok()).unwrap_or(1),
             "content" | "claim" | "suppress" | "webhooks" => o.scenarios.push(a.clone()),
             _ => {}
         }
@@ -76,6 +82,21 @@ fn options() -> Option<Options> {
 
 fn start() -> Server {
     Server::start(Path::new(env!("CARGO_BIN_EXE_warden")), ADMIN)
+}
+
+/// The servers of one deployment (see `Options::nodes`). API keys and policies made on
+/// the first reach the others through the database; the pause covers their caches'
+/// notification (well under a second).
+fn start_nodes(nodes: usize) -> Vec<Server> {
+    let servers = Server::start_nodes(Path::new(env!("CARGO_BIN_EXE_warden")), ADMIN, nodes);
+    println!("  {} node(s)", servers.len());
+    servers
+}
+
+fn settle(servers: &[Server]) {
+    if servers.len() > 1 {
+        std::thread::sleep(Duration::from_millis(1500));
+    }
 }
 
 fn corpus() -> Vec<String> {
@@ -218,17 +239,25 @@ fn drive(
 }
 
 fn timed(out: &mut Vec<u64>, f: impl FnOnce() -> u16, ok: u16) -> usize {
+    static TOLD: AtomicBool = AtomicBool::new(false);
     let t = Instant::now();
     let status = f();
     out.push(t.elapsed().as_micros() as u64);
+    if status != ok && !TOLD.swap(true, Ordering::Relaxed) {
+        eprintln!("load: first unexpected status {status} (wanted {ok})");
+    }
     usize::from(status != ok)
 }
 
 fn content(o: &Options) {
-    let server = start();
-    let key = key(&server.base, "ingest");
+    let servers = start_nodes(o.nodes);
+    let key = key(&servers[0].base, "ingest");
+    settle(&servers);
     let texts = Arc::new(corpus());
-    let url = format!("{}/v1/content", server.base);
+    let urls: Vec<String> = servers
+        .iter()
+        .map(|s| format!("{}/v1/content", s.base))
+        .collect();
     let counter = Arc::new(std::sync::atomic::AtomicU64::new(0));
     let new_authors = o.new_authors;
     let report = drive(
@@ -239,7 +268,8 @@ fn content(o: &Options) {
         },
         o.clients,
         o.seconds,
-        move |_, agent, out| {
+        move |c, agent, out| {
+            let url = &urls[c % urls.len()];
             let n = counter.fetch_add(1, Ordering::Relaxed);
             let text = &texts[n as usize % texts.len()];
             let author = if new_authors {
@@ -249,7 +279,7 @@ fn content(o: &Options) {
             };
             let body = json!({"community": format!("c{}", n % 8), "content_id": format!("p{n}"),
                           "author_id": author, "text": text});
-            timed(out, || post(agent, &url, &key, &body).0, 201)
+            timed(out, || post(agent, url, &key, &body).0, 201)
         },
     );
     report.print();
@@ -392,7 +422,8 @@ fn webhooks(o: &Options) {
 }
 
 fn claim(o: &Options) {
-    let server = start();
+    let servers = start_nodes(o.nodes);
+    let server = &servers[0];
     let ingest = key(&server.base, "ingest");
     let moderators: Arc<Vec<String>> = Arc::new(
         (0..o.clients)
@@ -426,7 +457,10 @@ fn claim(o: &Options) {
             .collect();
         let (status, _) = post(
             &agent,
-            &format!("{}/v1/content:batch", server.base),
+            &format!(
+                "{}/v1/content:batch",
+                servers[(start / 1000) % servers.len()].base
+            ),
             &ingest,
             &json!({ "items": batch }),
         );
@@ -436,13 +470,15 @@ fn claim(o: &Options) {
         "queued {items} items in {:.1} s (batches of 1,000)",
         fill.elapsed().as_secs_f64()
     );
-    let base = server.base.clone();
+    settle(&servers);
+    let bases: Vec<String> = servers.iter().map(|s| s.base.clone()).collect();
     let report = drive(
         "claim + decide",
         o.clients,
         o.seconds,
         move |c, agent, out| {
             let key = &moderators[c];
+            let base = &bases[c % bases.len()];
             let t = Instant::now();
             let (status, claimed) = post(
                 agent,

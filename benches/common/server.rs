@@ -31,6 +31,25 @@ impl Server {
         server
     }
 
+    /// `nodes` servers sharing one fresh PostgreSQL database of `WARDEN_BENCH_PG_URL`
+    /// (several Warden nodes of one deployment), each with its own data directory; one
+    /// server on sled when that is unset (sled is one process's store).
+    #[allow(dead_code)]
+    pub fn start_nodes(binary: &Path, admin_key: &str, nodes: usize) -> Vec<Server> {
+        let Some(url) = postgres_database() else {
+            return vec![Server::start(binary, admin_key)];
+        };
+        (0..nodes.max(1))
+            .map(|_| {
+                let dir = tempfile::tempdir().expect("temporary directory");
+                let data = dir.path().join("data");
+                let mut server = Server::launch(binary, admin_key, &data, &[], Some(url.clone()));
+                server._dir = Some(dir);
+                server
+            })
+            .collect()
+    }
+
     /// Starts `binary` over an existing data directory (kept when it stops). Always on
     /// sled: a restart over the same data needs the same store, and a PostgreSQL database
     /// made by `start_with` is not kept with the directory.

@@ -24,17 +24,28 @@ pub(crate) fn follow(state: &web::Data<AppState>) {
     let weak: Weak<AppState> = Arc::downgrade(&state.clone().into_inner());
     let spawned = std::thread::Builder::new()
         .name("warden-follow".into())
-        .spawn(move || loop {
-            let change = match changes.recv_timeout(Duration::from_secs(1)) {
-                Ok(change) => Some(change),
-                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => None,
-                Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => return,
-            };
-            let Some(state) = weak.upgrade() else { return };
-            apply(&state, change);
+        .spawn(move || {
+            // What another node changed between this node's first reads (keys, rules)
+            // and the subscription above reached no subscriber: read it all once.
+            if let Some(state) = weak.upgrade() {
+                apply(&state, Some(Changed::Resync));
+            }
+            follow_changes(&weak, &changes)
         });
     if let Err(e) = spawned {
         tracing::error!(error = %e, "cannot start the store follower");
+    }
+}
+
+fn follow_changes(weak: &Weak<AppState>, changes: &std::sync::mpsc::Receiver<Changed>) {
+    loop {
+        let change = match changes.recv_timeout(Duration::from_secs(1)) {
+            Ok(change) => Some(change),
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => None,
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => return,
+        };
+        let Some(state) = weak.upgrade() else { return };
+        apply(&state, change);
     }
 }
 

@@ -297,6 +297,7 @@ fn migrate_store_copies_a_sled_deployment() {
         ("WARDEN_ADMIN_KEY", ADMIN),
         ("WARDEN_PATTERNS_ONLY", "true"),
         ("WARDEN_RATE_LIMIT_PER_SECOND", "0"),
+        ("WARDEN_WEBHOOKS_ALLOW_PRIVATE_DESTINATIONS", "true"),
     ];
     let sled = start(&data, &env);
     let (status, _) = sled.call(
@@ -308,6 +309,17 @@ fn migrate_store_copies_a_sled_deployment() {
     assert_eq!(status, 200);
     let (_, ingest) = new_key(&sled, "ingest");
     let (_, feed_key) = new_key(&sled, "feed");
+    // A webhook (its deliveries fail: nothing listens on port 9) so the outbox and the
+    // delivery log have rows to copy.
+    let (status, hook) = sled.call(
+        "POST",
+        "/v1/communities/c/webhooks",
+        ADMIN,
+        Some(json!({"url": "http://127.0.0.1:9/hook", "events": ["item.auto_decided"]})),
+    );
+    assert_eq!(status, 201, "{hook}");
+    let hook = hook["webhook_id"].as_str().unwrap().to_string();
+    let mut items = Vec::new();
     for i in 0..6 {
         let (community, text) = if i % 2 == 0 {
             ("c", super::REMOVE_TEXT)
@@ -324,9 +336,55 @@ fn migrate_store_copies_a_sled_deployment() {
             ),
         );
         assert_eq!(status, 201, "{body}");
+        items.push(body["item_id"].as_str().unwrap().to_string());
     }
+    // A report (with its reporter's sealed comment) and a trusted flagger.
+    let (status, body) = sled.call(
+        "POST",
+        "/v1/reports",
+        ADMIN,
+        Some(
+            json!({"community": "h", "content_id": "m1", "reporter_id": "rep-1",
+                    "reason": "insult", "comment": "see this"}),
+        ),
+    );
+    assert_eq!(status, 201, "{body}");
+    let (status, body) = sled.call(
+        "PUT",
+        "/v1/communities/h/trusted-flaggers/rep-9",
+        ADMIN,
+        None,
+    );
+    assert_eq!(status, 200, "{body}");
+    let deliveries = |node: &Process| {
+        let path = format!("/v1/communities/c/webhooks/{hook}/deliveries");
+        let (status, d) = node.call("GET", &path, ADMIN, None);
+        assert_eq!(status, 200, "{d}");
+        let mut events: Vec<String> = d["deliveries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| format!("{} {} {}", d["seq"], d["type"], d["item_id"]))
+            .collect();
+        events.sort();
+        events
+    };
+    // Each auto-removed item in `c` made one delivery.
+    let (before_deliveries, _) = within(Duration::from_secs(10), || {
+        let d = deliveries(&sled);
+        (d.len() == 3).then_some(d)
+    });
+    let reported = format!("/v1/items/{}?reveal=pii", items[1]);
+    let (_, before_reported) = sled.call("GET", &reported, ADMIN, None);
+    assert_eq!(
+        before_reported["reports"]["items"][0]["comment"], "see this",
+        "{before_reported}"
+    );
+    let (_, before_hooks) = sled.call("GET", "/v1/communities/c/webhooks", ADMIN, None);
     let (status, _) = sled.call("DELETE", "/v1/subjects/author-2?community=c", &ingest, None);
     assert_eq!(status, 200);
+    let operations = "/v1/reports/operations?community=c";
+    let (_, before_operations) = sled.call("GET", operations, ADMIN, None);
     let before_feed = feed(&sled, &feed_key);
     let (_, before_audit) = sled.call("GET", "/v1/audit?limit=1000", ADMIN, None);
     let (_, before_queue) = sled.call("GET", "/v1/queue?limit=100", ADMIN, None);
@@ -363,6 +421,34 @@ fn migrate_store_copies_a_sled_deployment() {
     assert_eq!(after_audit, before_audit);
     let (_, after_queue) = pg.call("GET", "/v1/queue?limit=100", ADMIN, None);
     assert_eq!(after_queue, before_queue);
+    let (_, after_reported) = pg.call("GET", &reported, ADMIN, None);
+    assert_eq!(
+        after_reported["reports"], before_reported["reports"],
+        "the report, its comment opened with the reporter's copied key"
+    );
+    let (_, after_operations) = pg.call("GET", operations, ADMIN, None);
+    // (The rest of the report is about its time window, which moved.)
+    assert_eq!(
+        after_operations["decisions"], before_operations["decisions"],
+        "the operations tallies"
+    );
+    assert_eq!(before_operations["decisions"]["automated"], 3);
+    let (_, after_hooks) = pg.call("GET", "/v1/communities/c/webhooks", ADMIN, None);
+    assert_eq!(after_hooks, before_hooks);
+    assert_eq!(deliveries(&pg), before_deliveries, "the delivery log");
+    for table in [
+        "reporters",
+        "webhooks",
+        "deliveries",
+        "operations",
+        "subject_keys",
+    ] {
+        let line = printed
+            .lines()
+            .find(|l| l.starts_with(&format!("{table}: ")))
+            .unwrap_or_else(|| panic!("no count for {table}: {printed}"));
+        assert_ne!(line, format!("{table}: 0"), "{printed}");
+    }
     let (status, export) = pg.call(
         "GET",
         "/v1/subjects/author-1/export?community=h",

@@ -305,10 +305,15 @@ fn kill_9_loses_no_acknowledged_write() {
         Some(url) => Box::new(PgStore::open(url).expect("store opens")),
         None => Box::new(SledStore::open(&data, 64 << 20).expect("store opens")),
     };
-    let store = &*store;
+    let l = ledger.lock().unwrap();
+    check(&*store, &l, rounds, started, "crash test");
+}
+
+/// Every write in the ledger `l` is in `store`, and every item's state is what its
+/// event log replays to.
+fn check(store: &dyn Store, l: &Ledger, rounds: u64, started: Instant, label: &str) {
     let report = verify(store).expect("verification runs");
 
-    let l = ledger.lock().unwrap();
     let mut missing = Vec::new();
     for (item, revision) in &l.revisions {
         let id: ItemId = item.parse().unwrap();
@@ -341,7 +346,7 @@ fn kill_9_loses_no_acknowledged_write() {
         }
     }
     println!(
-        "crash test: {rounds} kill -9 rounds in {:.1} s; acknowledged: {} submissions, {} edits, \
+        "{label}: {rounds} kill -9 rounds in {:.1} s; acknowledged: {} submissions, {} edits, \
          {} claims, {} decisions, {} releases ({} refused requests); store: {} items, {} events, \
          {} suppression-log entries; lost acknowledged writes: {}; state/log mismatches: {}",
         started.elapsed().as_secs_f64(),
@@ -371,4 +376,110 @@ fn kill_9_loses_no_acknowledged_write() {
         l.submissions > 0 && l.decisions > 0,
         "the stream did something"
     );
+}
+
+/// Two nodes on one PostgreSQL database (`make crash-postgres`): writers on both, node A
+/// killed with SIGKILL mid-stream each round and restarted while node B keeps serving.
+/// Nothing either node acknowledged may be lost, and the shared store must stay
+/// consistent. On sled (one process's store) there is nothing to run.
+#[test]
+#[ignore = "crash test: run with `make crash-postgres`"]
+fn kill_9_of_one_node_loses_nothing_the_other_or_it_acknowledged() {
+    if !super::on_postgres() {
+        println!("two-node crash test: PostgreSQL only (WARDEN_TEST_STORE=postgres)");
+        return;
+    }
+    let rounds: u64 = std::env::var("WARDEN_STRESS_ROUNDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(5);
+    let dir = tempfile::tempdir().unwrap();
+    let Some(url) = super::test_store_url(dir.path()) else {
+        return;
+    };
+    let env: Vec<(&str, &str)> = vec![
+        ("WARDEN_ADMIN_KEY", ADMIN),
+        ("WARDEN_LEASE_SECONDS", "30"),
+        ("WARDEN_STORE_URL", &url),
+    ];
+    let node_b = start(&dir.path().join("b"), &env);
+    let admin = Client {
+        base: node_b.base.clone(),
+        agent: ureq::AgentBuilder::new().build(),
+    };
+    let (status, r) = admin
+        .call(
+            "PUT",
+            "/v1/communities/s/policy",
+            ADMIN,
+            Some(hold_policy()),
+        )
+        .unwrap();
+    assert_eq!(status, 200, "{r}");
+    let keys: Vec<((String, String), (String, String))> = (0..THREADS)
+        .map(|_| {
+            let make = |role: &str| {
+                let (status, k) = admin
+                    .call(
+                        "POST",
+                        "/v1/keys",
+                        ADMIN,
+                        Some(json!({"role": role, "communities": ["s"]})),
+                    )
+                    .unwrap();
+                assert_eq!(status, 201);
+                (
+                    k["id"].as_str().unwrap().to_string(),
+                    k["key"].as_str().unwrap().to_string(),
+                )
+            };
+            (make("ingest"), make("moderator"))
+        })
+        .collect();
+    let ledger = Arc::new(Mutex::new(Ledger::default()));
+    let started = Instant::now();
+    for round in 0..rounds {
+        let node_a = start(&dir.path().join("a"), &env);
+        let stop = Arc::new(AtomicBool::new(false));
+        // Even writers on node A, odd ones on node B.
+        let threads: Vec<_> = keys
+            .iter()
+            .cloned()
+            .enumerate()
+            .map(|(t, (ingest, moderator))| {
+                let base = if t % 2 == 0 {
+                    &node_a.base
+                } else {
+                    &node_b.base
+                };
+                let client = Client {
+                    base: base.clone(),
+                    agent: ureq::AgentBuilder::new().build(),
+                };
+                let (ledger, stop) = (ledger.clone(), stop.clone());
+                let seed = 0x2545_f491_4f6c_dd1d ^ (round << 32) ^ (t as u64 + 1);
+                std::thread::spawn(move || writer(client, seed, t, ingest, moderator, ledger, stop))
+            })
+            .collect();
+        std::thread::sleep(Duration::from_millis(1500 + 500 * (round % 4)));
+        let mut node_a = node_a;
+        node_a.child.kill().expect("SIGKILL");
+        node_a.child.wait().expect("reaped");
+        // Node B's writers go on a moment after A died, then stop.
+        std::thread::sleep(Duration::from_millis(300));
+        stop.store(true, Ordering::Relaxed);
+        for t in threads {
+            t.join().expect("writer");
+        }
+        let l = ledger.lock().unwrap();
+        println!(
+            "round {round}: node A killed after {} acknowledged submissions, {} decisions so far (both nodes)",
+            l.submissions + l.edits,
+            l.decisions
+        );
+    }
+    assert!(node_b.terminate().success());
+    let store = PgStore::open(&url).expect("store opens");
+    let l = ledger.lock().unwrap();
+    check(&store, &l, rounds, started, "two-node crash test");
 }

@@ -41,7 +41,6 @@ pub(super) fn publish(subscribers: &Subscribers, change: Changed) {
 /// Listens until the runtime stops, reconnecting after a second when the connection
 /// fails.
 pub(super) async fn run(config: tokio_postgres::Config, target: String, subscribers: Subscribers) {
-    let mut connected_before = false;
     loop {
         match config.connect(tokio_postgres::NoTls).await {
             Ok((client, mut connection)) => {
@@ -65,11 +64,11 @@ pub(super) async fn run(config: tokio_postgres::Config, target: String, subscrib
                 });
                 match client.batch_execute("LISTEN warden").await {
                     Ok(()) => {
-                        if connected_before {
-                            // Whatever was announced while we were away is lost.
-                            publish(&subscribers, Changed::Resync);
-                        }
-                        connected_before = true;
+                        // Whatever was announced while we were away is lost; before the
+                        // first LISTEN too: a key or policy another node changed between
+                        // this node's first reads and now would stay unknown until its
+                        // next change.
+                        publish(&subscribers, Changed::Resync);
                         while let Some(payload) = rx.recv().await {
                             publish(&subscribers, parse(&payload));
                         }

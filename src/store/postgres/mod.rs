@@ -37,6 +37,7 @@ mod import;
 mod listen;
 mod notices;
 mod ops;
+mod pipeline;
 mod privacy;
 mod samples;
 mod schema;
@@ -218,16 +219,17 @@ impl PgStore {
     }
 
     /// Runs `f` in one transaction and commits it; reruns it after a deadlock or a
-    /// unique-key race (see `tx.rs`).
+    /// unique-key race (see `tx.rs`). `BEGIN` goes out with the transaction's first
+    /// statement and `COMMIT` with its last writes (see `pipeline.rs`).
     fn transact<T>(&self, f: impl Fn(&PgTx<'_>) -> Result<T, Failure>) -> Result<T, Failure> {
-        let mut client = self.client()?;
+        let mut client = InTransaction(Some(self.client()?));
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let tx = self.block(client.transaction()).map_err(|e| failure(&e))?;
+            let connection = client.connection()?;
             let (result, conflict, last_rule, notices) = {
                 let ptx = PgTx {
-                    tx: &tx,
+                    tx: connection,
                     store: self,
                     last_rule: std::cell::Cell::new(None),
                     conflict: std::cell::Cell::new(false),
@@ -235,10 +237,13 @@ impl PgStore {
                     keys: Default::default(),
                     locked: Default::default(),
                     policies: Default::default(),
+                    rules: Default::default(),
+                    removals: Default::default(),
                     pending: Default::default(),
                     outbox: Default::default(),
                     ops: Default::default(),
                 };
+                ptx.defer("BEGIN", Vec::new());
                 let result = f(&ptx).and_then(|v| {
                     ptx.finish()?;
                     for notice in ptx.notices.borrow().iter() {
@@ -247,6 +252,7 @@ impl PgStore {
                             vec![Box::new(notice.clone())],
                         );
                     }
+                    ptx.defer("COMMIT", Vec::new());
                     ptx.flush()?;
                     Ok(v)
                 });
@@ -258,19 +264,22 @@ impl PgStore {
                 )
             };
             let result = match result {
-                Ok(v) => match self.block(tx.commit()) {
-                    Ok(()) => Ok(v),
-                    Err(e) if is_retryable(&e) && attempt < MAX_ATTEMPTS => continue,
-                    Err(e) => Err(failure(&e)),
-                },
+                Ok(v) => Ok(v),
                 Err(f) => {
-                    let _ = self.block(tx.rollback());
+                    // Ends the transaction whichever statement failed (after a failed
+                    // COMMIT there is none: PostgreSQL only warns).
+                    if self.block(connection.batch_execute("ROLLBACK")).is_err() {
+                        // A connection in an unknown state never goes back to the pool.
+                        client.discard();
+                        return Err(f);
+                    }
                     if conflict && attempt < MAX_ATTEMPTS {
                         continue;
                     }
                     Err(f)
                 }
             };
+            client.done();
             if result.is_ok() {
                 if let Some(seq) = last_rule {
                     self.rule_seq.fetch_max(seq, Ordering::SeqCst);
@@ -341,7 +350,7 @@ impl PgStore {
 
     fn put_config(
         &self,
-        sql: &str,
+        sql: &'static str,
         id: &str,
         doc: Vec<u8>,
         audit: &AuditRecord,
@@ -353,6 +362,36 @@ impl PgStore {
             tx.notify(notice.clone());
             Ok(())
         })
+    }
+}
+
+/// A pooled connection while a transaction may be open on it: if it is dropped before
+/// [`InTransaction::done`] (a panic in the change), it leaves the pool for good, so no
+/// later user inherits a half-done transaction.
+struct InTransaction(Option<deadpool_postgres::Object>);
+
+impl InTransaction {
+    fn connection(&self) -> Result<&deadpool_postgres::ClientWrapper, Failure> {
+        self.0
+            .as_deref()
+            .ok_or_else(|| internal("PostgreSQL connection already discarded"))
+    }
+
+    fn discard(&mut self) {
+        if let Some(object) = self.0.take() {
+            drop(deadpool_postgres::Object::take(object));
+        }
+    }
+
+    /// The transaction ended (committed or rolled back): the connection may be reused.
+    fn done(mut self) {
+        drop(self.0.take());
+    }
+}
+
+impl Drop for InTransaction {
+    fn drop(&mut self) {
+        self.discard();
     }
 }
 

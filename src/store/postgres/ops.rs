@@ -17,13 +17,11 @@ impl Store for PgStore {
             let mut out = Vec::with_capacity(batch.len());
             for sub in batch {
                 let subject = self.master.subject(&sub.community, &sub.author_id);
+                let existing =
+                    tx.submission_lookup(&subject, &sub.community, sub.content_id.as_str())?;
                 let key = tx.key_or_create(&subject)?;
                 let digest = hex::encode(key.mac(&[b"text", sub.text.as_str().as_bytes()]));
                 let author = self.master.author_ref(&sub.author_id);
-                let existing: Option<Item> = tx.doc(
-                    "SELECT doc FROM items WHERE community = $1 AND content_id = $2 FOR UPDATE",
-                    &[&sub.community.as_str(), &sub.content_id.as_str()],
-                )?;
                 let (item, mut revision, changed) = match existing {
                     Some(before) if before.is_current_text(&subject, &digest) => {
                         out.push(Submitted {

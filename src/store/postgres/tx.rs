@@ -50,7 +50,9 @@ pub(super) enum RuleChange {
 /// One transaction, used from the calling thread: each statement is run to completion on
 /// the store's runtime before the next.
 pub(super) struct PgTx<'a> {
-    pub(super) tx: &'a deadpool_postgres::Transaction<'a>,
+    /// The connection, inside the transaction `PgStore::transact` opened on it (its
+    /// `BEGIN` and `COMMIT` travel in the pipeline with the first and last statements).
+    pub(super) tx: &'a deadpool_postgres::ClientWrapper,
     pub(super) store: &'a PgStore,
     /// The last change-log seq this transaction assigned.
     pub(super) last_rule: Cell<Option<u64>>,
@@ -65,6 +67,12 @@ pub(super) struct PgTx<'a> {
     pub(super) keys: RefCell<HashMap<SubjectId, Option<Key>>>,
     pub(super) locked: RefCell<HashSet<SubjectId>>,
     pub(super) policies: RefCell<HashMap<CommunityId, CommunityPolicy>>,
+    /// Active rules this transaction read (locked `FOR UPDATE`) or wrote, by key, `None`
+    /// for none: its own changes are the truth for them until it ends.
+    pub(super) rules: RefCell<HashMap<Vec<u8>, Option<StoredRule>>>,
+    /// Removal histories of subjects whose advisory lock this transaction holds, as read
+    /// or last written by it.
+    pub(super) removals: RefCell<HashMap<SubjectId, RemovalHistory>>,
     /// Writes whose results nothing waits for, sent together (see [`PgTx::defer`]).
     pub(super) pending: RefCell<Vec<(&'static str, Vec<Param>)>>,
     /// Webhook outbox events and operations tallies, written last (see [`PgTx::finish`]).
@@ -76,7 +84,7 @@ pub(super) struct PgTx<'a> {
 pub(super) type Param = Box<dyn ToSql + Sync + Send>;
 
 impl PgTx<'_> {
-    fn fail(&self, e: tokio_postgres::Error) -> Failure {
+    pub(super) fn fail(&self, e: tokio_postgres::Error) -> Failure {
         if is_retryable(&e) {
             self.conflict.set(true);
             return Failure::new(crate::Code::Internal, "store: transaction conflict");
@@ -84,94 +92,10 @@ impl PgTx<'_> {
         failure(&e)
     }
 
-    /// Queues a write whose result nothing waits for. Deferred writes go out together,
-    /// pipelined on the connection in the order they were queued, before the next
-    /// statement that reads (so the transaction reads its own writes) and before the
-    /// commit: one round trip for an item's events, decision records, row and indexes
-    /// instead of one each.
-    pub(super) fn defer(&self, sql: &'static str, params: Vec<Param>) {
-        self.pending.borrow_mut().push((sql, params));
-    }
-
-    /// Sends the deferred writes. The first one to fail is the error (those after it
-    /// fail only because the transaction is aborted).
-    pub(super) fn flush(&self) -> Result<(), Failure> {
-        let pending = self.pending.take();
-        if pending.is_empty() {
-            return Ok(());
-        }
-        let results = self.store.block(async {
-            let mut statements = Vec::with_capacity(pending.len());
-            for (sql, _) in &pending {
-                statements.push(self.tx.prepare_cached(sql).await?);
-            }
-            let mut writes: Vec<_> = pending
-                .iter()
-                .zip(&statements)
-                .map(|((_, params), statement)| {
-                    let params: Vec<&(dyn ToSql + Sync)> =
-                        params.iter().map(|p| &**p as &(dyn ToSql + Sync)).collect();
-                    Box::pin(async move { self.tx.execute(statement, &params).await })
-                })
-                .collect();
-            // Polled in order, every time: each write is queued on the connection at its
-            // first poll, so the server runs them in the order they were deferred.
-            let mut results: Vec<Option<Result<u64, tokio_postgres::Error>>> =
-                writes.iter().map(|_| None).collect();
-            futures_util::future::poll_fn(|cx| {
-                let mut waiting = false;
-                for (write, result) in writes.iter_mut().zip(results.iter_mut()) {
-                    if result.is_none() {
-                        match write.as_mut().poll(cx) {
-                            std::task::Poll::Ready(r) => *result = Some(r),
-                            std::task::Poll::Pending => waiting = true,
-                        }
-                    }
-                }
-                if waiting {
-                    std::task::Poll::Pending
-                } else {
-                    std::task::Poll::Ready(())
-                }
-            })
-            .await;
-            Ok::<_, tokio_postgres::Error>(results)
-        });
-        let results = results.map_err(|e| self.fail(e))?;
-        for result in results.into_iter().flatten() {
-            result.map_err(|e| self.fail(e))?;
-        }
-        Ok(())
-    }
-
-    pub(super) fn rows(
-        &self,
-        sql: &str,
-        params: &[&(dyn ToSql + Sync)],
-    ) -> Result<Vec<Row>, Failure> {
-        self.flush()?;
-        self.store
-            .block(async {
-                let stmt = self.tx.prepare_cached(sql).await?;
-                self.tx.query(&stmt, params).await
-            })
-            .map_err(|e| self.fail(e))
-    }
-
-    pub(super) fn exec(&self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<u64, Failure> {
-        self.flush()?;
-        self.store
-            .block(async {
-                let stmt = self.tx.prepare_cached(sql).await?;
-                self.tx.execute(&stmt, params).await
-            })
-            .map_err(|e| self.fail(e))
-    }
-
     /// The JSON document in the first row's first column, if there is a row.
     pub(super) fn doc<T: serde::de::DeserializeOwned>(
         &self,
-        sql: &str,
+        sql: &'static str,
         params: &[&(dyn ToSql + Sync)],
     ) -> Result<Option<T>, Failure> {
         match self.rows(sql, params)?.first() {
@@ -197,38 +121,60 @@ impl PgTx<'_> {
             }
         }
         let empty = encode(&OpsTally::default())?;
-        for (key, delta) in merged {
-            let (hour, community) = (key.hour.millis(), key.community.as_str());
-            // The no-op update locks an existing row and returns it; a new row is the
-            // empty tally. Either way the row is ours until commit.
-            let mut stored: OpsTally = self
-                .doc(
+        let events = self.outbox.take();
+        let n = i64::try_from(events.len()).map_err(internal)?;
+        let keys: Vec<(i64, &str)> = merged
+            .iter()
+            .map(|(key, _)| (key.hour.millis(), key.community.as_str()))
+            .collect();
+        // The tallies' upserts and the outbox counter in one round trip (with the
+        // deferred writes before them).
+        let mut reads: Vec<super::pipeline::Read<'_>> = keys
+            .iter()
+            .map(|(hour, community)| {
+                // The no-op update locks an existing row and returns it; a new row is the
+                // empty tally. Either way the row is ours until commit.
+                (
                     "INSERT INTO operations (hour, community, doc) VALUES ($1, $2, $3) \
                      ON CONFLICT (hour, community) DO UPDATE SET doc = operations.doc \
                      RETURNING doc",
-                    &[&hour, &community, &empty],
-                )?
-                .unwrap_or_default();
-            stored.merge(&delta);
+                    vec![
+                        hour as &(dyn ToSql + Sync),
+                        community as &(dyn ToSql + Sync),
+                        &empty as &(dyn ToSql + Sync),
+                    ],
+                )
+            })
+            .collect();
+        if !events.is_empty() {
+            reads.push((
+                "UPDATE warden_counters SET value = value + $1 WHERE name = 'outbox_seq' \
+                 RETURNING value",
+                vec![&n as &(dyn ToSql + Sync)],
+            ));
+        }
+        let mut results = self.send(reads)?.into_iter();
+        for ((hour, community), (_, delta)) in keys.iter().zip(&merged) {
+            let rows = results
+                .next()
+                .ok_or_else(|| internal("a pipelined read returned nothing"))?;
+            let mut stored: OpsTally = super::pipeline::first_doc(&rows)?.unwrap_or_default();
+            stored.merge(delta);
             self.defer(
                 "UPDATE operations SET doc = $3 WHERE hour = $1 AND community = $2",
                 vec![
-                    Box::new(hour),
+                    Box::new(*hour),
                     Box::new(community.to_string()),
                     Box::new(encode(&stored)?),
                 ],
             );
         }
-        let events = self.outbox.take();
         if events.is_empty() {
             return Ok(());
         }
-        let n = i64::try_from(events.len()).map_err(internal)?;
-        let rows = self.rows(
-            "UPDATE warden_counters SET value = value + $1 WHERE name = 'outbox_seq' \
-             RETURNING value",
-            &[&n],
-        )?;
+        let rows = results
+            .next()
+            .ok_or_else(|| internal("the outbox_seq counter row is missing"))?;
         let last: i64 = rows
             .first()
             .ok_or_else(|| internal("the outbox_seq counter row is missing"))?
@@ -283,11 +229,9 @@ impl PgTx<'_> {
         if !self.locked.borrow_mut().insert(*subject) {
             return Ok(());
         }
-        let mut word = [0u8; 8];
-        word.copy_from_slice(&subject.as_bytes()[..8]);
-        self.exec(
+        self.rows(
             "SELECT pg_advisory_xact_lock($1)",
-            &[&i64::from_be_bytes(word)],
+            &[&super::pipeline::advisory_word(subject)],
         )?;
         Ok(())
     }
@@ -309,17 +253,22 @@ impl PgTx<'_> {
     /// The subject's key, created in this transaction if it has none: it commits with
     /// the first data sealed with it, or not at all.
     pub(super) fn key_or_create(&self, subject: &SubjectId) -> Result<Key, Failure> {
+        // Known missing when this transaction just read it (`submission_lookup`).
+        let mut known_missing = matches!(self.keys.borrow().get(subject), Some(None));
         loop {
-            if let Some(key) = self.subject_key(subject)? {
-                return Ok(key);
+            if !known_missing {
+                if let Some(key) = self.subject_key(subject)? {
+                    return Ok(key);
+                }
             }
+            known_missing = false;
             let fresh = Key::random();
-            let made = self.exec(
+            let made = self.rows(
                 "INSERT INTO subject_keys (subject, key) VALUES ($1, $2) \
-                 ON CONFLICT (subject) DO NOTHING",
+                 ON CONFLICT (subject) DO NOTHING RETURNING subject",
                 &[&subject.as_bytes().as_slice(), &fresh.expose().as_slice()],
             )?;
-            if made == 1 {
+            if !made.is_empty() {
                 self.keys.borrow_mut().insert(*subject, Some(fresh.clone()));
                 return Ok(fresh);
             }
@@ -345,10 +294,15 @@ impl PgTx<'_> {
     }
 
     pub(super) fn active_rule(&self, key: &[u8]) -> Result<Option<StoredRule>, Failure> {
-        self.doc(
+        if let Some(known) = self.rules.borrow().get(key) {
+            return Ok(known.clone());
+        }
+        let rule: Option<StoredRule> = self.doc(
             "SELECT doc FROM rules_active WHERE key = $1 FOR UPDATE",
             &[&key],
-        )
+        )?;
+        self.rules.borrow_mut().insert(key.to_vec(), rule.clone());
+        Ok(rule)
     }
 
     fn log_rule(&self, stored: &StoredRule) -> Result<(), Failure> {
@@ -395,6 +349,9 @@ impl PgTx<'_> {
                     changed_at: now,
                 };
                 self.log_rule(&stored)?;
+                self.rules
+                    .borrow_mut()
+                    .insert(key.to_vec(), Some(stored.clone()));
                 self.defer(
                     "INSERT INTO rules_active (key, expires_at, doc) VALUES ($1, $2, $3) \
                      ON CONFLICT (key) DO UPDATE \
@@ -414,6 +371,7 @@ impl PgTx<'_> {
                 stored.state = state;
                 stored.changed_at = now;
                 self.log_rule(&stored)?;
+                self.rules.borrow_mut().insert(key.to_vec(), None);
                 self.defer(
                     "DELETE FROM rules_active WHERE key = $1",
                     vec![Box::new(key.to_vec())],
@@ -457,6 +415,7 @@ impl PgTx<'_> {
         mut events: Vec<Event>,
     ) -> Result<(), Failure> {
         let now = events.last().map_or_else(Timestamp::now, |e| e.at);
+        self.prefetch(after)?;
         let policy = self.policy(&after.community)?;
         let key = match &after.subject {
             Some(s) => {
@@ -527,6 +486,7 @@ impl PgTx<'_> {
             ],
         );
         for (subject, history) in &derived.histories {
+            self.removals.borrow_mut().insert(*subject, history.clone());
             self.defer(
                 "INSERT INTO removals (subject, doc) VALUES ($1, $2) \
                  ON CONFLICT (subject) DO UPDATE SET doc = EXCLUDED.doc",
@@ -621,7 +581,7 @@ impl PgTx<'_> {
     }
 }
 
-fn key_of(row: &Row) -> Result<Key, Failure> {
+pub(super) fn key_of(row: &Row) -> Result<Key, Failure> {
     let bytes: &[u8] = row.try_get(0).map_err(internal)?;
     let bytes: [u8; crate::domain::privacy::crypto::KEY_LEN] = bytes
         .try_into()
@@ -651,13 +611,17 @@ impl Held for Holding<'_, '_> {
 
     fn author(&self, subject: &SubjectId) -> Result<AuthorHeld, Failure> {
         self.tx.lock_subject(subject)?;
-        let history: RemovalHistory = self
-            .tx
-            .doc(
-                "SELECT doc FROM removals WHERE subject = $1",
-                &[&subject.as_bytes().as_slice()],
-            )?
-            .unwrap_or_default();
+        let known = self.tx.removals.borrow().get(subject).cloned();
+        let history: RemovalHistory = match known {
+            Some(history) => history,
+            None => self
+                .tx
+                .doc(
+                    "SELECT doc FROM removals WHERE subject = $1",
+                    &[&subject.as_bytes().as_slice()],
+                )?
+                .unwrap_or_default(),
+        };
         let rule = self
             .tx
             .active_rule(&author_rule_key(subject, Cause::AuthorRemovals))?

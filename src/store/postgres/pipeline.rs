@@ -1,0 +1,300 @@
+//! Round trips of an item transaction. On a database shared over the network (and on a
+//! 2-core box where PostgreSQL competes with Warden for the CPU), a transaction costs
+//! what its round trips cost, not what its statements cost: each one wakes the server,
+//! the connection task and the waiting request thread. So statements go out pipelined
+//! (tokio-postgres queues every polled query on the connection, and the server runs them
+//! in order): writes nothing waits for are deferred and sent with the next read, `BEGIN`
+//! with the first statement, `COMMIT` with the last writes, and what `consequences` will
+//! read about an item is fetched in one batch before it runs ([`PgTx::prefetch`]).
+
+use std::future::Future;
+
+use tokio_postgres::types::ToSql;
+use tokio_postgres::Row;
+
+use super::tx::{Param, PgTx};
+use super::*;
+use crate::domain::suppress::{Cause, RemovalHistory};
+use crate::store::record::{author_rule_key, content_rule_key, StoredRule};
+
+/// A read in a pipeline: its SQL and parameters.
+pub(super) type Read<'p> = (&'static str, Vec<&'p (dyn ToSql + Sync)>);
+
+impl PgTx<'_> {
+    /// Queues a write whose result nothing waits for. Deferred writes go out together,
+    /// pipelined on the connection in the order they were queued, with the next statement
+    /// that reads (so the transaction reads its own writes) and with the commit.
+    pub(super) fn defer(&self, sql: &'static str, params: Vec<Param>) {
+        self.pending.borrow_mut().push((sql, params));
+    }
+
+    /// Sends the deferred writes.
+    pub(super) fn flush(&self) -> Result<(), Failure> {
+        self.send(Vec::new()).map(|_| ())
+    }
+
+    /// Sends the deferred writes, then `reads`, in one round trip, and returns each read's
+    /// rows. The first statement to fail is the error (those after it fail only because
+    /// the transaction is aborted).
+    pub(super) fn send(&self, reads: Vec<Read<'_>>) -> Result<Vec<Vec<Row>>, Failure> {
+        let pending = self.pending.take();
+        if pending.is_empty() && reads.is_empty() {
+            return Ok(Vec::new());
+        }
+        let params: Vec<Vec<&(dyn ToSql + Sync)>> = pending
+            .iter()
+            .map(|(_, p)| p.iter().map(|p| &**p as &(dyn ToSql + Sync)).collect())
+            .chain(reads.iter().map(|(_, p)| p.clone()))
+            .collect();
+        let sqls: Vec<&str> = pending
+            .iter()
+            .map(|(sql, _)| *sql)
+            .chain(reads.iter().map(|(sql, _)| *sql))
+            .collect();
+        let results = self.store.block(async {
+            let mut statements = Vec::with_capacity(sqls.len());
+            for sql in &sqls {
+                statements.push(self.tx.prepare_cached(sql).await?);
+            }
+            let mut queries: Vec<_> = statements
+                .iter()
+                .zip(&params)
+                .map(|(statement, params)| Box::pin(self.tx.query(statement, params)))
+                .collect();
+            // Polled in order, every time: each query is queued on the connection at its
+            // first poll, so the server runs them in the order they were given.
+            let mut results: Vec<Option<Result<Vec<Row>, tokio_postgres::Error>>> =
+                queries.iter().map(|_| None).collect();
+            futures_util::future::poll_fn(|cx| {
+                let mut waiting = false;
+                for (query, result) in queries.iter_mut().zip(results.iter_mut()) {
+                    if result.is_none() {
+                        match query.as_mut().poll(cx) {
+                            std::task::Poll::Ready(r) => *result = Some(r),
+                            std::task::Poll::Pending => waiting = true,
+                        }
+                    }
+                }
+                if waiting {
+                    std::task::Poll::Pending
+                } else {
+                    std::task::Poll::Ready(())
+                }
+            })
+            .await;
+            Ok::<_, tokio_postgres::Error>(results)
+        });
+        let results = results.map_err(|e| self.fail(e))?;
+        let mut rows = Vec::with_capacity(results.len());
+        for result in results.into_iter().flatten() {
+            rows.push(result.map_err(|e| self.fail(e))?);
+        }
+        Ok(rows.split_off(pending.len()))
+    }
+
+    /// One read, sent with the deferred writes.
+    pub(super) fn rows(
+        &self,
+        sql: &'static str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> Result<Vec<Row>, Failure> {
+        let mut rows = self.send(vec![(sql, params.to_vec())])?;
+        rows.pop()
+            .ok_or_else(|| internal("a pipelined read returned nothing"))
+    }
+
+    /// One statement whose row count matters, after the deferred writes.
+    pub(super) fn exec(
+        &self,
+        sql: &'static str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> Result<u64, Failure> {
+        self.flush()?;
+        self.store
+            .block(async {
+                let stmt = self.tx.prepare_cached(sql).await?;
+                self.tx.execute(&stmt, params).await
+            })
+            .map_err(|e| self.fail(e))
+    }
+
+    /// The item a submission names (locked `FOR UPDATE`), read in one round trip with
+    /// the submitter's key (share-locked), the community's policy and the submitter's
+    /// advisory lock, each unless this transaction already holds it.
+    pub(super) fn submission_lookup(
+        &self,
+        subject: &SubjectId,
+        community: &CommunityId,
+        content_id: &str,
+    ) -> Result<Option<Item>, Failure> {
+        let subject_bytes = subject.as_bytes().to_vec();
+        let lock_word = advisory_word(subject);
+        let community_name = community.as_str();
+        let want_key = !matches!(self.keys.borrow().get(subject), Some(Some(_)));
+        let want_policy = !self.policies.borrow().contains_key(community);
+        let want_lock = !self.locked.borrow().contains(subject);
+        let mut reads: Vec<Read<'_>> = Vec::new();
+        if want_key {
+            reads.push((
+                "SELECT key FROM subject_keys WHERE subject = $1 FOR SHARE",
+                vec![&subject_bytes as &(dyn ToSql + Sync)],
+            ));
+        }
+        reads.push((
+            "SELECT doc FROM items WHERE community = $1 AND content_id = $2 FOR UPDATE",
+            vec![
+                &community_name as &(dyn ToSql + Sync),
+                &content_id as &(dyn ToSql + Sync),
+            ],
+        ));
+        if want_policy {
+            reads.push((
+                "SELECT doc FROM policies WHERE community = $1",
+                vec![&community_name as &(dyn ToSql + Sync)],
+            ));
+        }
+        if want_lock {
+            reads.push((
+                "SELECT pg_advisory_xact_lock($1)",
+                vec![&lock_word as &(dyn ToSql + Sync)],
+            ));
+        }
+        let mut results = self.send(reads)?.into_iter();
+        let mut next = || {
+            results
+                .next()
+                .ok_or_else(|| internal("a pipelined read returned nothing"))
+        };
+        if want_key {
+            let key = next()?.first().map(super::tx::key_of).transpose()?;
+            self.keys.borrow_mut().insert(*subject, key);
+        }
+        let item: Option<Item> = first_doc(&next()?)?;
+        if want_policy {
+            let policy: CommunityPolicy = first_doc(&next()?)?.unwrap_or_default();
+            self.policies.borrow_mut().insert(community.clone(), policy);
+        }
+        if want_lock {
+            next()?;
+            self.locked.borrow_mut().insert(*subject);
+        }
+        Ok(item)
+    }
+
+    /// Reads in one round trip what writing `item` and deriving its consequences will
+    /// ask for, unless this transaction already holds it: the community's policy, the
+    /// subject's advisory lock (taken before its history is read, as `lock_subject`
+    /// does), its key, its removal history, and the item's content rules and the
+    /// author's rule (locked `FOR UPDATE`, in key order).
+    pub(super) fn prefetch(&self, item: &Item) -> Result<(), Failure> {
+        let community = item.community.as_str();
+        let subject = item.subject;
+        let subject_bytes = subject.map(|s| s.as_bytes().to_vec());
+        let lock_word = subject.as_ref().map(advisory_word);
+        let mut keys: Vec<Vec<u8>> = Cause::CONTENT
+            .iter()
+            .map(|cause| content_rule_key(&item.id, *cause))
+            .collect();
+        if let Some(s) = &subject {
+            keys.push(author_rule_key(s, Cause::AuthorRemovals));
+        }
+        keys.retain(|k| !self.rules.borrow().contains_key(k));
+        keys.sort();
+
+        let want_policy = !self.policies.borrow().contains_key(&item.community);
+        let want_lock = subject.is_some_and(|s| !self.locked.borrow().contains(&s));
+        let want_key =
+            subject.is_some_and(|s| !matches!(self.keys.borrow().get(&s), Some(Some(_))));
+        let want_history = subject.is_some_and(|s| !self.removals.borrow().contains_key(&s));
+        let mut reads: Vec<Read<'_>> = Vec::new();
+        if want_policy {
+            reads.push((
+                "SELECT doc FROM policies WHERE community = $1",
+                vec![&community as &(dyn ToSql + Sync)],
+            ));
+        }
+        if let (true, Some(word)) = (want_lock, &lock_word) {
+            reads.push((
+                "SELECT pg_advisory_xact_lock($1)",
+                vec![word as &(dyn ToSql + Sync)],
+            ));
+        }
+        if let (true, Some(bytes)) = (want_key, &subject_bytes) {
+            reads.push((
+                "SELECT key FROM subject_keys WHERE subject = $1 FOR SHARE",
+                vec![bytes as &(dyn ToSql + Sync)],
+            ));
+        }
+        if let (true, Some(bytes)) = (want_history, &subject_bytes) {
+            reads.push((
+                "SELECT doc FROM removals WHERE subject = $1",
+                vec![bytes as &(dyn ToSql + Sync)],
+            ));
+        }
+        if !keys.is_empty() {
+            reads.push((
+                "SELECT key, doc FROM rules_active WHERE key = ANY($1) ORDER BY key FOR UPDATE",
+                vec![&keys as &(dyn ToSql + Sync)],
+            ));
+        }
+        if reads.is_empty() {
+            return Ok(());
+        }
+        let mut results = self.send(reads)?.into_iter();
+        let mut next = || {
+            results
+                .next()
+                .ok_or_else(|| internal("a pipelined read returned nothing"))
+        };
+        if want_policy {
+            let policy: CommunityPolicy = first_doc(&next()?)?.unwrap_or_default();
+            self.policies
+                .borrow_mut()
+                .insert(item.community.clone(), policy);
+        }
+        if let Some(s) = subject {
+            if want_lock {
+                next()?;
+                self.locked.borrow_mut().insert(s);
+            }
+            if want_key {
+                let key = next()?.first().map(super::tx::key_of).transpose()?;
+                self.keys.borrow_mut().insert(s, key);
+            }
+            if want_history {
+                let history: RemovalHistory = first_doc(&next()?)?.unwrap_or_default();
+                self.removals.borrow_mut().insert(s, history);
+            }
+        }
+        if !keys.is_empty() {
+            let found = next()?;
+            let mut rules = self.rules.borrow_mut();
+            for key in keys {
+                rules.insert(key, None);
+            }
+            for row in &found {
+                let key: Vec<u8> = row.try_get(0).map_err(internal)?;
+                let rule: StoredRule = decode(row.try_get::<_, &[u8]>(1).map_err(internal)?)?;
+                rules.insert(key, Some(rule));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The advisory lock that guards a subject's removal history and author rules.
+pub(super) fn advisory_word(subject: &SubjectId) -> i64 {
+    let mut word = [0u8; 8];
+    word.copy_from_slice(&subject.as_bytes()[..8]);
+    i64::from_be_bytes(word)
+}
+
+/// The JSON document in the first row's first column, if there is a row.
+pub(super) fn first_doc<T: serde::de::DeserializeOwned>(
+    rows: &[Row],
+) -> Result<Option<T>, Failure> {
+    match rows.first() {
+        Some(row) => Ok(Some(decode(row.try_get::<_, &[u8]>(0).map_err(internal)?)?)),
+        None => Ok(None),
+    }
+}
