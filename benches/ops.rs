@@ -5,12 +5,12 @@
 //!   communities, 5,000 items left waiting), then starts the release `warden serve` on
 //!   that data and times `GET /v1/reports/operations` over 30 days (all communities, and
 //!   one), and `GET /metrics`;
-//! * `samples`: 30 days of queue samples, one a minute for 10 communities × 3 queues
-//!   (1,296,000), and their hourly tier (21,600 rows), written through the store; times
-//!   reading them in-process (each tier, 7 and 30 days), then starts the release
-//!   `warden serve` on that data and times `GET /v1/reports/operations` over 30 days,
-//!   7 days (the default) and 1 day. Runnable alone: minutes, not the hour the
-//!   1,000,000-event `dashboard` takes;
+//! * `samples`: 30 days (less an hour) of queue samples, one a minute for 10
+//!   communities × 3 queues (1,294,200), and their hourly tier (21,600 rows), written
+//!   through the store; times reading them in-process (each tier, 7 and 30 days), then
+//!   starts the release `warden serve` on that data and times
+//!   `GET /v1/reports/operations` over 30 days, 7 days (the default) and 1 day (every
+//!   sample). Runnable alone: minutes, not the hour the 1,000,000-event `dashboard` takes;
 //! * `bulk`: 10,000 items of one author (half waiting for review, half automatically
 //!   allowed), then `POST /v1/items:bulk` removing all of them while 4 clients keep
 //!   submitting; the bulk call's wall time, and submit latency before and during it.
@@ -414,7 +414,7 @@ fn samples() {
             "/v1/reports/operations".to_string(),
         ),
         (
-            "1 day (every sample)",
+            "1 day (every sample: up to 25 hours)",
             format!("/v1/reports/operations?from={}", from(1)),
         ),
     ] {

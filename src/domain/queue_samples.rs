@@ -19,7 +19,7 @@
 //! Samples are kept in two tiers ([`SampleTier`]). The periodic tier holds every sample
 //! (one a minute by default); the hourly tier one row per hour, community and queue:
 //! the highest depth, p50, p90 and oldest of that hour's samples. A window longer than
-//! [`PERIODIC_WINDOW_MS`] (a day) reads the hourly tier ([`tier_for`]): 30 days of a
+//! [`PERIODIC_WINDOW_MS`] (a day, and an hour's slack) reads the hourly tier ([`tier_for`]): 30 days of a
 //! queue is 720 rows instead of 43,200, and since both thinning and the roll-up keep the
 //! highest figures, its points are the same as thinning the periodic samples into
 //! buckets of whole hours would give.
@@ -49,8 +49,10 @@ pub const MAX_POINTS: usize = 500;
 
 /// Windows up to this long read the periodic samples, longer ones the hourly tier: at a
 /// day, the periodic samples (1,440 per queue at one a minute) are still thinned to
-/// about three minutes a point, while two days of hours is 48 points a queue.
-pub const PERIODIC_WINDOW_MS: i64 = 86_400_000;
+/// about three minutes a point, while two days of hours is 48 points a queue. A day and
+/// an hour, so that "the last 24 hours" still reads every sample when its `to` (now, at
+/// the server) falls a moment after its `from` plus a day (computed by the client).
+pub const PERIODIC_WINDOW_MS: i64 = 25 * HOUR_MS;
 
 /// Where a sample is kept: every sample in the periodic tier, each hour's highest
 /// figures in the hourly tier (keyed by the hour's start); see the module.
@@ -264,6 +266,8 @@ mod tests {
             SampleTier::Hourly
         );
         assert_eq!(tier_for(t(0), t(30 * 86_400_000)), SampleTier::Hourly);
+        // "The last 24 hours", its `from` computed a moment before the request.
+        assert_eq!(tier_for(t(0), t(86_400_000 + 5_000)), SampleTier::Periodic);
     }
 
     #[test]

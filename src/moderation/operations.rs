@@ -9,7 +9,7 @@
 //! hour's highest figures kept beside them; see `domain::queue_samples`).
 //!
 //! Reading a window costs one row per community and hour, whatever the number of events,
-//! and, for the samples, one row per community, queue and sampling period up to a day's
+//! and, for the samples, one row per community, queue and sampling period up to a 25-hour
 //! window, one per community, queue and hour beyond (thinned to at most
 //! `queue_samples::MAX_POINTS` points per series); ages now cost one item read per
 //! waiting item, up to [`MAX_AGED`] per queue.
@@ -140,12 +140,12 @@ pub struct OperationsReport {
     /// Queue depth and age over time: the samples taken in `[from, to)` for each
     /// community and queue, by time; a long window is thinned to at most 500 points per
     /// community and queue, each holding the highest figures of the samples it covers.
-    /// A window longer than a day reads the hourly tier instead: one point per hour
-    /// starting in the window (the highest figures of its samples, at the hour's start),
-    /// thinned the same way.
+    /// A window longer than 25 hours (a day, with slack for a client's clock) reads the
+    /// hourly tier instead: one point per hour starting in the window (the highest
+    /// figures of its samples, at the hour's start), thinned the same way.
     pub queue_samples: Vec<QueueSample>,
-    /// Whether `queue_samples` come from the hourly tier (the window is longer than a
-    /// day) rather than from every sample.
+    /// Whether `queue_samples` come from the hourly tier (the window is longer than 25
+    /// hours) rather than from every sample.
     pub queue_samples_hourly: bool,
     pub decisions: Decisions,
     pub expired_leases: u64,
