@@ -153,7 +153,7 @@ bench: setup ## Criterion benchmarks, then adversarial input shapes against the 
 	$(CARGO) bench --locked --bench adversarial
 	$(CARGO) bench --locked --bench ops
 
-bench-ops: setup ## Bulk decision of 10,000 items and the dashboard over 1,000,000 events (figures go to BENCHMARKS.md)
+bench-ops: setup ## Bulk decision of 10,000 items, the dashboard over 1,000,000 events and over 30 days of queue samples (figures go to BENCHMARKS.md; one case: cargo bench --bench ops -- samples)
 	$(CARGO) bench --locked --bench ops
 
 load: setup ## API load test on loopback (wrk and benches/load.rs; figures go to BENCHMARKS.md)

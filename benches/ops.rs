@@ -5,11 +5,17 @@
 //!   communities, 5,000 items left waiting), then starts the release `warden serve` on
 //!   that data and times `GET /v1/reports/operations` over 30 days (all communities, and
 //!   one), and `GET /metrics`;
+//! * `samples`: 30 days (less an hour) of queue samples, one a minute for 10
+//!   communities × 3 queues (1,294,200), and their hourly tier (21,600 rows), written
+//!   through the store; times reading them in-process (each tier, 7 and 30 days), then
+//!   starts the release `warden serve` on that data and times
+//!   `GET /v1/reports/operations` over 30 days, 7 days (the default) and 1 day (every
+//!   sample). Runnable alone: minutes, not the hour the 1,000,000-event `dashboard` takes;
 //! * `bulk`: 10,000 items of one author (half waiting for review, half automatically
 //!   allowed), then `POST /v1/items:bulk` removing all of them while 4 clients keep
 //!   submitting; the bulk call's wall time, and submit latency before and during it.
 //!
-//! `cargo bench --bench ops -- [dashboard|bulk] [--events N]`. Under `cargo test` it does
+//! `cargo bench --bench ops -- [dashboard|samples|bulk] [--events N]`. Under `cargo test` it does
 //! nothing (it needs the release binary and minutes).
 
 use std::path::{Path, PathBuf};
@@ -21,7 +27,8 @@ use serde_json::{json, Value};
 use warden::clock::Timestamp;
 use warden::domain::event::Remarks;
 use warden::domain::item::{DecisionAction, Item, QueueName, Submission};
-use warden::ids::{ContentText, ItemId, KeyId};
+use warden::domain::queue_samples::{period_start, roll_up, thin, QueueSample, SampleTier};
+use warden::ids::{CommunityId, ContentText, ItemId, KeyId};
 use warden::store::{SledStore, Store};
 use warden::{Action, Engine};
 
@@ -31,6 +38,7 @@ use server::Server;
 
 const ADMIN: &str = "wdn_ops_bench_admin_key_0123456789";
 const DAY_MS: i64 = 86_400_000;
+const HOUR_MS: i64 = 3_600_000;
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -46,11 +54,14 @@ fn main() {
     let named: Vec<&str> = args
         .iter()
         .map(String::as_str)
-        .filter(|a| ["dashboard", "bulk"].contains(a))
+        .filter(|a| ["dashboard", "samples", "bulk"].contains(a))
         .collect();
     let all = named.is_empty();
     if all || named.contains(&"dashboard") {
         dashboard(events);
+    }
+    if all || named.contains(&"samples") {
+        samples();
     }
     if all || named.contains(&"bulk") {
         bulk(true);
@@ -278,6 +289,151 @@ fn dashboard(target: u64) {
         "dashboard: {waiting} items waiting; {} moderator decisions in the last 7 days",
         report["decisions"]["moderator"]
     );
+}
+
+// ---- queue depth and age over 30 days of samples ------------------------------------
+
+/// Writes `days` of one-a-minute samples of 10 communities × 3 queues that never empty
+/// (the most a report can read), ending now, and their hourly tier as the sampler would
+/// have kept it (`roll_up` of each hour's samples); returns the samples written.
+fn generate_samples(store: &SledStore, days: i64) -> u64 {
+    let end = period_start(Timestamp::now(), 60).millis();
+    // A little inside the retention, so the server's sampler drops none while we time.
+    let start = end - days * DAY_MS + HOUR_MS;
+    let communities: Vec<CommunityId> = (0..10)
+        .map(|c| format!("c{c}").parse().expect("community"))
+        .collect();
+    let began = Instant::now();
+    let mut written = 0u64;
+    let mut hour: Vec<QueueSample> = Vec::new();
+    let mut at = start;
+    while at < end {
+        let minute = at / 60_000;
+        let period: Vec<QueueSample> = communities
+            .iter()
+            .enumerate()
+            .flat_map(|(c, community)| {
+                QueueName::ALL.iter().map(move |&queue| {
+                    // Depths and ages that wander, so thinning and the roll-up have
+                    // maxima to find.
+                    let wave = ((minute + c as i64 * 37) % 240) as u64;
+                    let depth = 1 + wave + u64::from(queue.tag()) * 10;
+                    QueueSample {
+                        at: Timestamp::from_millis(at),
+                        community: community.clone(),
+                        queue,
+                        depth,
+                        age_p50: Some(wave * 30),
+                        age_p90: Some(wave * 60),
+                        oldest: Some(wave * 90 + 60),
+                    }
+                })
+            })
+            .collect();
+        store
+            .put_queue_samples(SampleTier::Periodic, &period)
+            .expect("put samples");
+        written += period.len() as u64;
+        hour.extend(period);
+        at += 60_000;
+        if at % HOUR_MS == 0 || at >= end {
+            let rows = roll_up(&[], &hour);
+            store
+                .put_queue_samples(SampleTier::Hourly, &rows)
+                .expect("put hourly rows");
+            hour.clear();
+        }
+    }
+    store.flush().expect("flush");
+    println!(
+        "samples: wrote {written} samples over {days} days ({} communities × 3 queues) and \
+         their hourly rows in {:.1} s",
+        communities.len(),
+        began.elapsed().as_secs_f64()
+    );
+    written
+}
+
+/// Median milliseconds of `runs` calls of `f`.
+fn median_ms(runs: usize, mut f: impl FnMut() -> usize) -> (f64, usize) {
+    let mut n = 0;
+    let mut ms: Vec<f64> = (0..runs)
+        .map(|_| {
+            let t = Instant::now();
+            n = f();
+            t.elapsed().as_secs_f64() * 1000.0
+        })
+        .collect();
+    ms.sort_by(f64::total_cmp);
+    (ms[ms.len() / 2], n)
+}
+
+fn samples() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let data = dir.path().join("data");
+    {
+        let store = SledStore::open(&data, 512 << 20).expect("store opens");
+        generate_samples(&store, 30);
+        println!(
+            "samples: the data directory holds {:.2} GiB; load average {}",
+            dir_bytes(&data) as f64 / (1u64 << 30) as f64,
+            load_average()
+        );
+        // What a report reads and thins, in-process: every sample (the only tier before
+        // the hourly one), and the hourly tier.
+        let now = Timestamp::now();
+        for days in [7, 30] {
+            let from = Timestamp::from_millis(now.millis() - days * DAY_MS);
+            for tier in [SampleTier::Periodic, SampleTier::Hourly] {
+                let (ms, rows) = median_ms(5, || {
+                    let read = store.queue_samples(tier, from, now).expect("read");
+                    let n = read.len();
+                    std::hint::black_box(thin(read, from, now));
+                    n
+                });
+                println!(
+                    "samples: in-process read + thin, {days} days, {tier:?} tier: {rows} rows, \
+                     median of 5 {ms:.1} ms"
+                );
+            }
+        }
+    }
+    // sled lets go of its lock from a background thread after the store is dropped.
+    std::thread::sleep(Duration::from_secs(2));
+    let server = Server::start_in(&binary(), ADMIN, &data);
+    let agent = agent();
+    let now = Timestamp::now().millis();
+    let from = |days: i64| Timestamp::from_millis(now - days * DAY_MS);
+    for (what, path) in [
+        (
+            "30 days (hourly tier)",
+            format!("/v1/reports/operations?from={}", from(30)),
+        ),
+        (
+            "7 days, the default (hourly tier)",
+            "/v1/reports/operations".to_string(),
+        ),
+        (
+            "1 day (every sample: up to 25 hours)",
+            format!("/v1/reports/operations?from={}", from(1)),
+        ),
+    ] {
+        let url = format!("{}{}", server.base, path);
+        let ms = time_get(&agent, &url, 9);
+        let (_, body) = call(&agent, "GET", &url, None);
+        println!(
+            "samples: GET operations, {what}: {} points (hourly: {}), min {:.1} ms, median \
+             {:.1} ms, max {:.1} ms; load average {}",
+            body["queue_samples"].as_array().map_or(0, Vec::len),
+            body["queue_samples_hourly"],
+            ms[0],
+            ms[ms.len() / 2],
+            ms[ms.len() - 1],
+            load_average()
+        );
+    }
+    drop(server);
+    // The data directory goes with `dir` (disk is shared).
 }
 
 // ---- bulk decision of 10,000 items --------------------------------------------------

@@ -5,11 +5,12 @@
 //! action, expired leases, undo and appeal rates, appeals reversed.
 //!
 //! Queue depth and age over time come from samples ([`sample_queues`], run by one node
-//! every `queue.sample_interval_seconds`, kept `queue.sample_retention_days`; see
-//! `domain::queue_samples`).
+//! every `queue.sample_interval_seconds`, kept `queue.sample_retention_days`, with each
+//! hour's highest figures kept beside them; see `domain::queue_samples`).
 //!
 //! Reading a window costs one row per community and hour, whatever the number of events,
-//! and one row per community, queue and sampling period (thinned to at most
+//! and, for the samples, one row per community, queue and sampling period up to a 25-hour
+//! window, one per community, queue and hour beyond (thinned to at most
 //! `queue_samples::MAX_POINTS` points per series); ages now cost one item read per
 //! waiting item, up to [`MAX_AGED`] per queue.
 
@@ -22,7 +23,7 @@ use crate::clock::Timestamp;
 use crate::domain::item::QueueName;
 use crate::domain::operations::{hour_of, Histogram, OpsTally, QueueTally, HOUR_MS};
 use crate::domain::queue::CommunityFilter;
-use crate::domain::queue_samples::{self, QueueSample};
+use crate::domain::queue_samples::{self, QueueSample, SampleTier};
 use crate::failure::Failure;
 use crate::ids::CommunityId;
 use crate::store::Store;
@@ -139,7 +140,13 @@ pub struct OperationsReport {
     /// Queue depth and age over time: the samples taken in `[from, to)` for each
     /// community and queue, by time; a long window is thinned to at most 500 points per
     /// community and queue, each holding the highest figures of the samples it covers.
+    /// A window longer than 25 hours (a day, with slack for a client's clock) reads the
+    /// hourly tier instead: one point per hour starting in the window (the highest
+    /// figures of its samples, at the hour's start), thinned the same way.
     pub queue_samples: Vec<QueueSample>,
+    /// Whether `queue_samples` come from the hourly tier (the window is longer than 25
+    /// hours) rather than from every sample.
+    pub queue_samples_hourly: bool,
     pub decisions: Decisions,
     pub expired_leases: u64,
     pub undone: u64,
@@ -212,9 +219,10 @@ pub fn queues_now(
 }
 
 /// Samples every community's queues for the period `now` falls in (periods of
-/// `every_seconds`), unless that period is sampled already, and drops samples older than
-/// `retention_days`; returns the samples written. Blocking; one node at a time is the
-/// caller's to arrange (`Store::exclusively`).
+/// `every_seconds`), unless that period is sampled already, raises the hourly tier's
+/// rows to the new samples (`queue_samples::roll_up`), and drops samples and hourly
+/// rows older than `retention_days`; returns the samples written. Blocking; one node at
+/// a time is the caller's to arrange (`Store::exclusively`).
 pub fn sample_queues(
     store: &dyn Store,
     now: Timestamp,
@@ -223,12 +231,15 @@ pub fn sample_queues(
 ) -> Result<usize, Failure> {
     let at = queue_samples::period_start(now, every_seconds);
     let next = Timestamp::from_millis(at.millis() + 1);
-    if !store.queue_samples(at, next)?.is_empty() {
+    if !store
+        .queue_samples(SampleTier::Periodic, at, next)?
+        .is_empty()
+    {
         // Another node sampled this period (or this one, after a restart).
         return Ok(0);
     }
     let previous_at = Timestamp::from_millis(at.millis() - i64::from(every_seconds.max(1)) * 1000);
-    let previous = store.queue_samples(previous_at, at)?;
+    let previous = store.queue_samples(SampleTier::Periodic, previous_at, at)?;
     let current = queues_now(store, None, now)?
         .into_iter()
         .map(|q| QueueSample {
@@ -243,9 +254,24 @@ pub fn sample_queues(
         .collect();
     let samples = queue_samples::with_emptied(at, current, &previous);
     if !samples.is_empty() {
-        store.put_queue_samples(&samples)?;
+        // The hour's rows first, then the period's samples: the period counts as sampled
+        // once its samples are stored, so a pass that stops in between is done again
+        // next time, and merging into the hour twice is harmless (a maximum).
+        // `roll_up` may open the next hour too (an emptied queue), so both are read.
+        let hour = hour_of(at);
+        let after_next = Timestamp::from_millis(hour.millis() + 2 * HOUR_MS);
+        let stored = store.queue_samples(SampleTier::Hourly, hour, after_next)?;
+        let rows = queue_samples::roll_up(&stored, &samples);
+        if !rows.is_empty() {
+            store.put_queue_samples(SampleTier::Hourly, &rows)?;
+        }
+        store.put_queue_samples(SampleTier::Periodic, &samples)?;
     }
-    store.drop_queue_samples(queue_samples::retained_since(now, retention_days))?;
+    // The hourly rows are kept as long as the samples: a window the periodic tier no
+    // longer covers shows the same gap in both tiers, whichever a report reads.
+    let before = queue_samples::retained_since(now, retention_days);
+    store.drop_queue_samples(SampleTier::Periodic, before)?;
+    store.drop_queue_samples(SampleTier::Hourly, hour_of(before))?;
     Ok(samples.len())
 }
 
@@ -260,8 +286,14 @@ pub fn report(
 ) -> Result<OperationsReport, Failure> {
     let shown = |c: &CommunityId| communities.is_none_or(|l| l.contains(c));
     let queues_now = queues_now(store, communities, now)?;
+    // A long window reads an hour's row where a short one reads each of its samples:
+    // the rows hold the highest figures, as thinning keeps them, so only the points'
+    // resolution changes (see `domain::queue_samples`). The rows are those of the hours
+    // starting in the window, so every point's time is in it, as the chart expects;
+    // the hour the window starts in is left out (under 1/24 of a window over a day).
+    let tier = queue_samples::tier_for(from, to);
     let samples = store
-        .queue_samples(from, to)?
+        .queue_samples(tier, from, to)?
         .into_iter()
         .filter(|s| shown(&s.community))
         .collect();
@@ -342,6 +374,7 @@ pub fn report(
         queues,
         depth_over_time,
         queue_samples,
+        queue_samples_hourly: tier == SampleTier::Hourly,
         decisions: Decisions {
             moderator,
             automated,

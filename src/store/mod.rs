@@ -63,7 +63,7 @@ use crate::domain::notice::ReporterRecord;
 use crate::domain::operations::{OpsKey, OpsTally};
 use crate::domain::privacy::{ExportItem, Receipt, SubjectId};
 use crate::domain::queue::{CommunityFilter, Cursor, QueueEntry};
-use crate::domain::queue_samples::QueueSample;
+use crate::domain::queue_samples::{QueueSample, SampleTier};
 use crate::domain::suppress::{Rule, RuleId};
 use crate::domain::transparency::{DecisionCursor, DecisionRecord};
 use crate::domain::webhook::{Delivery, OutboxEvent, Webhook, WebhookId};
@@ -281,15 +281,24 @@ pub trait Store: Send + Sync {
         to: Timestamp,
     ) -> Result<Vec<(OpsKey, OpsTally)>, Failure>;
 
-    /// Stores queue samples (see `domain::queue_samples`), replacing any of the same
-    /// time, community and queue. Outside item transactions; durable with the next flush.
-    fn put_queue_samples(&self, samples: &[QueueSample]) -> Result<(), Failure>;
+    /// Stores queue samples (see `domain::queue_samples`) in `tier`, replacing any of the
+    /// same time, community and queue there (the tiers are separate: an hourly row never
+    /// replaces a periodic sample of the same time). Outside item transactions; durable
+    /// with the next flush.
+    fn put_queue_samples(&self, tier: SampleTier, samples: &[QueueSample]) -> Result<(), Failure>;
 
-    /// The queue samples taken in `[from, to)`, by time, then community, then queue.
-    fn queue_samples(&self, from: Timestamp, to: Timestamp) -> Result<Vec<QueueSample>, Failure>;
+    /// The queue samples of `tier` whose time is in `[from, to)`, by time, then
+    /// community, then queue.
+    fn queue_samples(
+        &self,
+        tier: SampleTier,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> Result<Vec<QueueSample>, Failure>;
 
-    /// Deletes the queue samples taken before `before` (retention); returns how many.
-    fn drop_queue_samples(&self, before: Timestamp) -> Result<usize, Failure>;
+    /// Deletes the queue samples of `tier` whose time is before `before` (retention);
+    /// returns how many.
+    fn drop_queue_samples(&self, tier: SampleTier, before: Timestamp) -> Result<usize, Failure>;
 
     /// Appends a score feedback record (see `domain::feedback`); returns its id, which increases.
     fn put_score_feedback(&self, feedback: &ScoreFeedback) -> Result<u64, Failure>;

@@ -353,6 +353,125 @@ fn queue_depth_and_age_over_time_are_sampled() {
     );
 }
 
+/// A window longer than a day reads the hourly tier that the sampler keeps as it goes:
+/// one point per hour starting in the window, at the hour's start, holding the highest
+/// figures of the hour's samples (so a peak the queue has since fallen from stays), and
+/// a queue that emptied gets a zero row for the next hour. A short window still reads
+/// every sample.
+#[test]
+fn a_long_window_reads_the_hourly_samples() {
+    let s = Server::with(|c| c.queue.sample_interval_seconds = 1);
+    let ingest = s.key("ingest", &["*"]);
+    let moderator = s.key("moderator", &["ops"]);
+    let first = s.queued(&ingest, "ops", "h0");
+    let second = s.queued(&ingest, "ops", "h1");
+    s.queued(&ingest, "other", "h2");
+    let time = |offset_ms: i64| -> String {
+        let t = Timestamp::from_millis(Timestamp::now().millis() + offset_ms);
+        let v = serde_json::to_value(t).expect("a time");
+        v.as_str().expect("RFC 3339").to_string()
+    };
+    // `to` two hours ahead, so the emptied queue's next-hour row is in the window.
+    let (long_from, long_to) = (time(-2 * 86_400_000), time(2 * 3_600_000));
+    let report = |from: &str, to: &str| -> Value {
+        s.state.sample_queues().expect("sampled");
+        let r = s.get(
+            &format!("/v1/reports/operations?community=ops&from={from}&to={to}"),
+            &moderator,
+        );
+        assert_eq!(r.status, 200, "{r:?}");
+        r.body
+    };
+    let review = |body: &Value| -> Vec<Value> {
+        body["queue_samples"]
+            .as_array()
+            .expect("samples")
+            .iter()
+            .filter(|p| p["queue"] == "review")
+            .cloned()
+            .collect()
+    };
+    let depth_is = |body: &Value, depth: u64| {
+        review(body)
+            .last()
+            .is_some_and(|p| p["depth"].as_u64() == Some(depth))
+    };
+    let wait_for = |what: &str, from: &str, to: &str, done: &dyn Fn(&Value) -> bool| -> Value {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        loop {
+            let body = report(from, to);
+            if done(&body) {
+                return body;
+            }
+            assert!(std::time::Instant::now() < deadline, "{what}: {body}");
+            std::thread::sleep(std::time::Duration::from_millis(200));
+        }
+    };
+    // Ten minutes: 500 points of 1.2 s, so the one-second samples are not thinned (a
+    // zero sharing a point with a higher sample would not show).
+    let short_from = time(-300_000);
+    let short_to = time(300_000);
+    let short = wait_for("two waiting", &short_from, &short_to, &|b| depth_is(b, 2));
+    assert_eq!(short["queue_samples_hourly"], false, "{short}");
+
+    // One decided: the samples say 1 now, the hour keeps its peak of 2.
+    let d = s.post(
+        &format!("/v1/items/{first}/decision"),
+        ADMIN,
+        json!({"action": "remove", "reason": "r"}),
+    );
+    assert_eq!(d.status, 200, "{d:?}");
+    wait_for("one waiting", &short_from, &short_to, &|b| depth_is(b, 1));
+    let long = report(&long_from, &long_to);
+    assert_eq!(long["queue_samples_hourly"], true, "{long}");
+    let points = long["queue_samples"].as_array().expect("samples");
+    assert!(!points.is_empty(), "{long}");
+    for p in points {
+        let at: Timestamp = serde_json::from_value(p["at"].clone()).expect("a time");
+        assert_eq!(at.millis() % 3_600_000, 0, "at an hour's start: {p}");
+        assert_eq!(p["community"], "ops", "only the caller's communities: {p}");
+    }
+    let hours = review(&long);
+    // The test may straddle an hour boundary: one or two rows, never one per sample.
+    assert!((1..=2).contains(&hours.len()), "{hours:?}");
+    assert!(
+        hours.iter().any(|p| p["depth"] == 2),
+        "the hour's peak: {hours:?}"
+    );
+    assert!(hours.iter().all(|p| p["oldest"].as_u64().is_some()));
+
+    // Emptied: the hour's row keeps its peak, the next hour opens at zero.
+    let d = s.post(
+        &format!("/v1/items/{second}/decision"),
+        ADMIN,
+        json!({"action": "approve", "reason": "r"}),
+    );
+    assert_eq!(d.status, 200, "{d:?}");
+    wait_for("emptied", &short_from, &short_to, &|b| depth_is(b, 0));
+    let long = report(&long_from, &long_to);
+    let hours = review(&long);
+    let last = hours.last().expect("rows");
+    assert_eq!(
+        (&last["depth"], &last["oldest"]),
+        (&json!(0), &Value::Null),
+        "{hours:?}"
+    );
+    assert!(hours.iter().any(|p| p["depth"] == 2), "{hours:?}");
+
+    // The admin sees the other community's hour too.
+    let r = s.get(
+        &format!("/v1/reports/operations?from={long_from}&to={long_to}"),
+        ADMIN,
+    );
+    assert_eq!(r.status, 200, "{r:?}");
+    let all = r.body["queue_samples"].as_array().expect("samples");
+    assert!(
+        all.iter()
+            .any(|p| p["community"] == "other" && p["depth"] == 1),
+        "{all:?}"
+    );
+}
+
 /// 40 items scoring `a` are all removed; of 20 scoring `b` (lower), 5 are removed and 15
 /// approved. The suggestion and the precision follow exactly (see `domain::calibration`).
 #[test]

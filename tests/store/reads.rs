@@ -88,9 +88,11 @@ pub fn operations_tallies_add_up_with_each_change(open: Open) {
 
 /// Queue samples are listed by time, then community, then queue, within their window; a
 /// sample of the same time, community and queue replaces the one stored; retention drops
-/// the older ones only; they survive a flush and reopening.
+/// the older ones only; they survive a flush and reopening. The hourly tier behaves the
+/// same and apart: its rows neither replace nor show among the periodic samples of the
+/// same time, and dropping one tier leaves the other.
 pub fn queue_samples_replace_list_and_expire(open: Open) {
-    use warden::domain::queue_samples::QueueSample;
+    use warden::domain::queue_samples::{QueueSample, SampleTier::*};
     let dir = tempfile::tempdir().expect("temp dir");
     let store = open(dir.path());
     let t0 = hour_of(Timestamp::now()).millis();
@@ -105,17 +107,20 @@ pub fn queue_samples_replace_list_and_expire(open: Open) {
     };
     let at = |minute: i64| Timestamp::from_millis(t0 + minute * 60_000);
     store
-        .put_queue_samples(&[
-            sample(1, "b", QueueName::Review, 2),
-            sample(0, "c", QueueName::Appeals, 1),
-            sample(1, "a", QueueName::Appeals, 0),
-            sample(1, "a", QueueName::Review, 5),
-            sample(2, "a", QueueName::Review, 4),
-        ])
+        .put_queue_samples(
+            Periodic,
+            &[
+                sample(1, "b", QueueName::Review, 2),
+                sample(0, "c", QueueName::Appeals, 1),
+                sample(1, "a", QueueName::Appeals, 0),
+                sample(1, "a", QueueName::Review, 5),
+                sample(2, "a", QueueName::Review, 4),
+            ],
+        )
         .expect("put");
     let listed = |from: i64, to: i64| -> Vec<(i64, String, QueueName, u64)> {
         store
-            .queue_samples(at(from), at(to))
+            .queue_samples(Periodic, at(from), at(to))
             .expect("read")
             .into_iter()
             .map(|s| {
@@ -138,17 +143,85 @@ pub fn queue_samples_replace_list_and_expire(open: Open) {
     assert_eq!(listed(1, 2).len(), 3, "[from, to)");
     // The same period sampled again: replaced, not added.
     store
-        .put_queue_samples(&[sample(1, "a", QueueName::Review, 6)])
+        .put_queue_samples(Periodic, &[sample(1, "a", QueueName::Review, 6)])
         .expect("put");
-    let again = store.queue_samples(at(1), at(2)).expect("read");
+    let again = store.queue_samples(Periodic, at(1), at(2)).expect("read");
     assert_eq!(again.len(), 3);
     assert_eq!(again[0], sample(1, "a", QueueName::Review, 6));
     // Retention drops what came before, only.
-    assert_eq!(store.drop_queue_samples(at(1)).expect("drop"), 1);
-    assert_eq!(store.drop_queue_samples(at(1)).expect("drop"), 0);
+    assert_eq!(store.drop_queue_samples(Periodic, at(1)).expect("drop"), 1);
+    assert_eq!(store.drop_queue_samples(Periodic, at(1)).expect("drop"), 0);
     assert_eq!(listed(0, 3).len(), 4);
     store.flush().expect("flush");
     drop(store);
     let store = open(dir.path());
-    assert_eq!(store.queue_samples(at(0), at(3)).expect("read").len(), 4);
+    assert_eq!(
+        store
+            .queue_samples(Periodic, at(0), at(3))
+            .expect("read")
+            .len(),
+        4
+    );
+
+    // The hourly tier: rows at the hours' starts (here minutes 0 and 60 from `t0`).
+    let list = |store: &dyn Store, tier, from: i64, to: i64| {
+        store
+            .queue_samples(tier, at(from), at(to))
+            .expect("read")
+            .into_iter()
+            .map(|s| {
+                let minute = (s.at.millis() - t0) / 60_000;
+                (minute, s.community.to_string(), s.queue, s.depth)
+            })
+            .collect::<Vec<_>>()
+    };
+    let st = &*store;
+    assert!(list(st, Hourly, 0, 120).is_empty(), "none until put");
+    st.put_queue_samples(
+        Hourly,
+        &[
+            sample(60, "a", QueueName::Review, 9),
+            sample(0, "b", QueueName::Review, 7),
+            sample(0, "a", QueueName::Review, 8),
+        ],
+    )
+    .expect("put hourly");
+    assert_eq!(
+        list(st, Hourly, 0, 120),
+        vec![
+            row(0, "a", QueueName::Review, 8),
+            row(0, "b", QueueName::Review, 7),
+            row(60, "a", QueueName::Review, 9),
+        ]
+    );
+    assert_eq!(list(st, Hourly, 0, 60).len(), 2, "[from, to)");
+    // The rows of minute 0 are not among the periodic samples (minute 0's was dropped).
+    assert!(list(st, Periodic, 0, 1).is_empty());
+    // Each period rewrites its hour's row: replaced, not added.
+    st.put_queue_samples(Hourly, &[sample(0, "a", QueueName::Review, 12)])
+        .expect("put hourly");
+    assert_eq!(
+        st.queue_samples(Hourly, at(0), at(1)).expect("read")[0],
+        sample(0, "a", QueueName::Review, 12)
+    );
+    assert_eq!(list(st, Hourly, 0, 120).len(), 3);
+    // Dropping the periodic tier leaves the hourly one, and the other way round.
+    assert_eq!(st.drop_queue_samples(Periodic, at(120)).expect("drop"), 4);
+    assert_eq!(list(st, Hourly, 0, 120).len(), 3);
+    st.put_queue_samples(Periodic, &[sample(61, "a", QueueName::Review, 1)])
+        .expect("put");
+    assert_eq!(st.drop_queue_samples(Hourly, at(60)).expect("drop"), 2);
+    assert_eq!(
+        list(st, Hourly, 0, 120),
+        vec![row(60, "a", QueueName::Review, 9)]
+    );
+    assert_eq!(list(st, Periodic, 0, 120).len(), 1);
+    st.flush().expect("flush");
+    drop(store);
+    let store = open(dir.path());
+    assert_eq!(
+        list(&*store, Hourly, 0, 120),
+        vec![row(60, "a", QueueName::Review, 9)]
+    );
+    assert_eq!(list(&*store, Periodic, 0, 120).len(), 1);
 }

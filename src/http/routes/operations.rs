@@ -138,7 +138,9 @@ pub async fn bulk(
         (`queue_samples`) come from samples one node takes every \
         `queue.sample_interval_seconds` (default 60) and keeps \
         `queue.sample_retention_days` (default 30), thinned to at most 500 points per \
-        community and queue.",
+        community and queue. A window up to 25 hours reads every sample; a longer one reads \
+        the hourly tier (`queue_samples_hourly`: true), one point per hour starting in \
+        the window holding the highest figures of that hour's samples, kept as long.",
     security(("bearer" = ["admin", "moderator"])),
     params(
         ("from" = Option<Timestamp>, Query, description = "Default: 7 days before `to`."),

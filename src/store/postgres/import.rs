@@ -44,6 +44,7 @@ const TARGET_TABLES: &[&str] = &[
     "deliveries",
     "operations",
     "queue_samples",
+    "queue_samples_hourly",
 ];
 
 fn be_u64(bytes: &[u8]) -> Result<u64, Failure> {

@@ -6,7 +6,7 @@ use tokio_postgres::types::ToSql;
 use super::tx::RuleChange;
 use super::*;
 use crate::domain::item::is_lost_race;
-use crate::domain::queue_samples::QueueSample;
+use crate::domain::queue_samples::{QueueSample, SampleTier};
 use crate::domain::webhook::{Delivery, OutboxEvent, Webhook, WebhookId};
 use crate::store::record::encode;
 use crate::Code;
@@ -566,16 +566,21 @@ impl Store for PgStore {
         self.content_item(community, content_id)
     }
 
-    fn put_queue_samples(&self, samples: &[QueueSample]) -> Result<(), Failure> {
-        self.store_queue_samples(samples)
+    fn put_queue_samples(&self, tier: SampleTier, samples: &[QueueSample]) -> Result<(), Failure> {
+        self.store_queue_samples(tier, samples)
     }
 
-    fn queue_samples(&self, from: Timestamp, to: Timestamp) -> Result<Vec<QueueSample>, Failure> {
-        self.queue_sample_range(from, to)
+    fn queue_samples(
+        &self,
+        tier: SampleTier,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> Result<Vec<QueueSample>, Failure> {
+        self.queue_sample_range(tier, from, to)
     }
 
-    fn drop_queue_samples(&self, before: Timestamp) -> Result<usize, Failure> {
-        self.drop_queue_samples_before(before)
+    fn drop_queue_samples(&self, tier: SampleTier, before: Timestamp) -> Result<usize, Failure> {
+        self.drop_queue_samples_before(tier, before)
     }
 
     fn operations(

@@ -1,21 +1,39 @@
-//! Queue samples (`domain::queue_samples`) in the `queue_samples` table (migration
-//! 0003): written by the sampler outside item transactions, read by time range, dropped
-//! by age.
+//! Queue samples (`domain::queue_samples`) in the `queue_samples` table (the periodic
+//! tier, migration 0003) and the `queue_samples_hourly` table (the hourly tier,
+//! migration 0004): written by the sampler outside item transactions, read by time
+//! range, dropped by age.
 
 use super::*;
-use crate::domain::queue_samples::QueueSample;
+use crate::domain::queue_samples::{QueueSample, SampleTier};
+
+/// The table holding `tier` (named as the sled tree holding it, which `copy_from_sled`
+/// relies on).
+fn table(tier: SampleTier) -> &'static str {
+    match tier {
+        SampleTier::Periodic => "queue_samples",
+        SampleTier::Hourly => "queue_samples_hourly",
+    }
+}
 
 impl PgStore {
     /// Stores `samples` in one transaction, replacing those of the same time, community
-    /// and queue (a period sampled twice keeps its latest figures).
-    pub(super) fn store_queue_samples(&self, samples: &[QueueSample]) -> Result<(), Failure> {
+    /// and queue (a period sampled twice keeps its latest figures; an hour's row is
+    /// rewritten each period with the highest figures so far).
+    pub(super) fn store_queue_samples(
+        &self,
+        tier: SampleTier,
+        samples: &[QueueSample],
+    ) -> Result<(), Failure> {
+        let sql = format!(
+            "INSERT INTO {} (at, community, queue, doc) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (at, community, queue) DO UPDATE SET doc = EXCLUDED.doc",
+            table(tier)
+        );
         self.transact(|tx| {
             for s in samples {
                 let doc = encode(s)?;
                 tx.exec(
-                    "INSERT INTO queue_samples (at, community, queue, doc) \
-                     VALUES ($1, $2, $3, $4) \
-                     ON CONFLICT (at, community, queue) DO UPDATE SET doc = EXCLUDED.doc",
+                    &sql,
                     &[
                         &s.at.millis(),
                         &s.community.as_str(),
@@ -30,48 +48,56 @@ impl PgStore {
 
     pub(super) fn queue_sample_range(
         &self,
+        tier: SampleTier,
         from: Timestamp,
         to: Timestamp,
     ) -> Result<Vec<QueueSample>, Failure> {
         self.docs(
-            "SELECT doc FROM queue_samples WHERE at >= $1 AND at < $2 \
-             ORDER BY at, community COLLATE \"C\", queue",
+            &format!(
+                "SELECT doc FROM {} WHERE at >= $1 AND at < $2 \
+                 ORDER BY at, community COLLATE \"C\", queue",
+                table(tier)
+            ),
             &[&from.millis(), &to.millis()],
         )
     }
 
-    pub(super) fn drop_queue_samples_before(&self, before: Timestamp) -> Result<usize, Failure> {
-        let n = self.transact(|tx| {
-            tx.exec(
-                "DELETE FROM queue_samples WHERE at < $1",
-                &[&before.millis()],
-            )
-        })?;
+    pub(super) fn drop_queue_samples_before(
+        &self,
+        tier: SampleTier,
+        before: Timestamp,
+    ) -> Result<usize, Failure> {
+        let sql = format!("DELETE FROM {} WHERE at < $1", table(tier));
+        let n = self.transact(|tx| tx.exec(&sql, &[&before.millis()]))?;
         usize::try_from(n).map_err(internal)
     }
 }
 
-/// `warden migrate-store`'s part for queue samples: copied as stored.
+/// `warden migrate-store`'s part for queue samples, both tiers: copied as stored.
 pub(super) fn copy_from_sled(
     tx: &PgTx<'_>,
     source: &crate::store::SledStore,
     count: &mut impl FnMut(&'static str, u64),
 ) -> Result<(), Failure> {
-    let mut n = 0;
-    for kv in source.raw_tree("queue_samples")?.iter() {
-        let (_, v) = kv.map_err(internal)?;
-        let s: QueueSample = decode(&v)?;
-        tx.exec(
-            "INSERT INTO queue_samples (at, community, queue, doc) VALUES ($1, $2, $3, $4)",
-            &[
-                &s.at.millis(),
-                &s.community.as_str(),
-                &i16::from(s.queue.tag()),
-                &v.as_ref(),
-            ],
-        )?;
-        n += 1;
+    for tier in [SampleTier::Periodic, SampleTier::Hourly] {
+        let name = table(tier);
+        let sql = format!("INSERT INTO {name} (at, community, queue, doc) VALUES ($1, $2, $3, $4)");
+        let mut n = 0;
+        for kv in source.raw_tree(name)?.iter() {
+            let (_, v) = kv.map_err(internal)?;
+            let s: QueueSample = decode(&v)?;
+            tx.exec(
+                &sql,
+                &[
+                    &s.at.millis(),
+                    &s.community.as_str(),
+                    &i16::from(s.queue.tag()),
+                    &v.as_ref(),
+                ],
+            )?;
+            n += 1;
+        }
+        count(name, n);
     }
-    count("queue_samples", n);
     Ok(())
 }

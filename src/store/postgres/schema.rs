@@ -24,10 +24,15 @@ const MIGRATIONS: &[(i32, &str, &str)] = &[
         "0003_queue_samples.sql",
         include_str!("../../../migrations/0003_queue_samples.sql"),
     ),
+    (
+        4,
+        "0004_queue_samples_hourly.sql",
+        include_str!("../../../migrations/0004_queue_samples_hourly.sql"),
+    ),
 ];
 
 /// The schema version this Warden reads and writes.
-pub const SCHEMA_VERSION: i32 = 3;
+pub const SCHEMA_VERSION: i32 = 4;
 
 /// Serializes migrations between nodes starting at once (an arbitrary constant).
 const MIGRATION_LOCK: i64 = 0x7761_7264_656e_0001;
@@ -52,6 +57,7 @@ const TABLES: &[&str] = &[
     "audit",
     "score_feedback",
     "queue_samples",
+    "queue_samples_hourly",
 ];
 
 /// A PostgreSQL error for an operator: its SQLSTATE and message, never its detail

@@ -28,7 +28,7 @@
 //! | `deliveries` | webhook id, seq (u64) | `Delivery` JSON |
 //! | `deliveries_pending` | seq, webhook id | — (pending deliveries in outbox order) |
 //! | `operations` | hour, community | `OpsTally` JSON (the operations dashboard, `reads.rs`) |
-//! | `queue_samples` | time, community, queue | `QueueSample` JSON (outside transactions, `samples.rs`) |
+//! | `queue_samples`, `queue_samples_hourly` | time, community, queue | `QueueSample` JSON (outside transactions, `samples.rs`) |
 //! | `meta` | `rule_seq`, `outbox_seq` | the last change-log and outbox seqs (u64) |
 //! | `keys` | key id | `ApiKey` JSON |
 //! | `policies`, `wordlists` | community | JSON |
@@ -82,7 +82,7 @@ use crate::domain::notice::ReporterRecord;
 use crate::domain::operations::{OpsKey, OpsTally};
 use crate::domain::privacy::{ExportItem, Receipt, SubjectId};
 use crate::domain::queue::{CommunityFilter, Cursor, QueueEntry};
-use crate::domain::queue_samples::QueueSample;
+use crate::domain::queue_samples::{QueueSample, SampleTier};
 use crate::domain::suppress::{Rule, RuleState, Subject};
 use crate::domain::transparency::{DecisionCursor, DecisionRecord};
 use crate::domain::webhook::{Delivery, OutboxEvent, Webhook, WebhookId};
@@ -151,6 +151,8 @@ const OUTBOX_SEQ: &[u8] = b"outbox_seq";
 const RULES_BY_ITEM_FILLED: &[u8] = b"rules_by_item_filled";
 
 type QueueSamples = std::result::Result<Vec<QueueSample>, Failure>;
+type Done = std::result::Result<(), Failure>;
+type Dropped = std::result::Result<usize, Failure>;
 
 /// The sled store. Cheap to share behind an `Arc`.
 pub struct SledStore {
@@ -673,16 +675,16 @@ impl Store for SledStore {
             .collect()
     }
 
-    fn put_queue_samples(&self, samples: &[QueueSample]) -> std::result::Result<(), Failure> {
-        self.store_queue_samples(samples)
+    fn put_queue_samples(&self, tier: SampleTier, samples: &[QueueSample]) -> Done {
+        self.store_queue_samples(tier, samples)
     }
 
-    fn queue_samples(&self, from: Timestamp, to: Timestamp) -> QueueSamples {
-        self.queue_sample_range(from, to)
+    fn queue_samples(&self, tier: SampleTier, from: Timestamp, to: Timestamp) -> QueueSamples {
+        self.queue_sample_range(tier, from, to)
     }
 
-    fn drop_queue_samples(&self, before: Timestamp) -> std::result::Result<usize, Failure> {
-        self.drop_queue_samples_before(before)
+    fn drop_queue_samples(&self, tier: SampleTier, before: Timestamp) -> Dropped {
+        self.drop_queue_samples_before(tier, before)
     }
 
     fn operations(
