@@ -69,6 +69,40 @@ impl Client {
             Err(_) => None,
         }
     }
+
+    /// Holds community `s`'s removals for a person, so moderators have work whatever the
+    /// classifier's exact scores (profanity is always reviewed).
+    fn hold_removals(&self) {
+        let (status, r) = self
+            .call(
+                "PUT",
+                "/v1/communities/s/policy",
+                ADMIN,
+                Some(hold_policy()),
+            )
+            .unwrap();
+        assert_eq!(status, 200, "{r}");
+    }
+
+    /// A writer's keys in community `s`: (ingest, moderator), each as (id, secret).
+    fn writer_keys(&self) -> ((String, String), (String, String)) {
+        let make = |role: &str| {
+            let (status, k) = self
+                .call(
+                    "POST",
+                    "/v1/keys",
+                    ADMIN,
+                    Some(json!({"role": role, "communities": ["s"]})),
+                )
+                .unwrap();
+            assert_eq!(status, 201);
+            (
+                k["id"].as_str().unwrap().to_string(),
+                k["key"].as_str().unwrap().to_string(),
+            )
+        };
+        (make("ingest"), make("moderator"))
+    }
 }
 
 struct Rng(u64);
@@ -231,35 +265,8 @@ fn kill_9_loses_no_acknowledged_write() {
             agent: ureq::AgentBuilder::new().build(),
         };
         if keys.is_empty() {
-            // Removals wait for a person and profanity is always reviewed, so moderators
-            // have work whatever the classifier's exact scores.
-            let (status, r) = admin
-                .call(
-                    "PUT",
-                    "/v1/communities/s/policy",
-                    ADMIN,
-                    Some(hold_policy()),
-                )
-                .unwrap();
-            assert_eq!(status, 200, "{r}");
-            for _ in 0..THREADS {
-                let make = |role: &str| {
-                    let (status, k) = admin
-                        .call(
-                            "POST",
-                            "/v1/keys",
-                            ADMIN,
-                            Some(json!({"role": role, "communities": ["s"]})),
-                        )
-                        .unwrap();
-                    assert_eq!(status, 201);
-                    (
-                        k["id"].as_str().unwrap().to_string(),
-                        k["key"].as_str().unwrap().to_string(),
-                    )
-                };
-                keys.push((make("ingest"), make("moderator")));
-            }
+            admin.hold_removals();
+            keys = (0..THREADS).map(|_| admin.writer_keys()).collect();
         }
         let stop = Arc::new(AtomicBool::new(false));
         let threads: Vec<_> = keys
@@ -407,35 +414,8 @@ fn kill_9_of_one_node_loses_nothing_the_other_or_it_acknowledged() {
         base: node_b.base.clone(),
         agent: ureq::AgentBuilder::new().build(),
     };
-    let (status, r) = admin
-        .call(
-            "PUT",
-            "/v1/communities/s/policy",
-            ADMIN,
-            Some(hold_policy()),
-        )
-        .unwrap();
-    assert_eq!(status, 200, "{r}");
-    let keys: Vec<((String, String), (String, String))> = (0..THREADS)
-        .map(|_| {
-            let make = |role: &str| {
-                let (status, k) = admin
-                    .call(
-                        "POST",
-                        "/v1/keys",
-                        ADMIN,
-                        Some(json!({"role": role, "communities": ["s"]})),
-                    )
-                    .unwrap();
-                assert_eq!(status, 201);
-                (
-                    k["id"].as_str().unwrap().to_string(),
-                    k["key"].as_str().unwrap().to_string(),
-                )
-            };
-            (make("ingest"), make("moderator"))
-        })
-        .collect();
+    admin.hold_removals();
+    let keys: Vec<_> = (0..THREADS).map(|_| admin.writer_keys()).collect();
     let ledger = Arc::new(Mutex::new(Ledger::default()));
     let started = Instant::now();
     for round in 0..rounds {

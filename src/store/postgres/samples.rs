@@ -15,6 +15,34 @@ fn table(tier: SampleTier) -> &'static str {
     }
 }
 
+/// The statements per tier, written out because the transaction's `exec` takes only
+/// `'static` SQL (it may defer a write into the next round trip, see `pipeline`).
+struct TierSql {
+    upsert: &'static str,
+    insert: &'static str,
+    delete_before: &'static str,
+}
+
+fn sql(tier: SampleTier) -> TierSql {
+    match tier {
+        SampleTier::Periodic => TierSql {
+            upsert:
+                "INSERT INTO queue_samples (at, community, queue, doc) VALUES ($1, $2, $3, $4) \
+                     ON CONFLICT (at, community, queue) DO UPDATE SET doc = EXCLUDED.doc",
+            insert: "INSERT INTO queue_samples (at, community, queue, doc) VALUES ($1, $2, $3, $4)",
+            delete_before: "DELETE FROM queue_samples WHERE at < $1",
+        },
+        SampleTier::Hourly => TierSql {
+            upsert: "INSERT INTO queue_samples_hourly (at, community, queue, doc) \
+                     VALUES ($1, $2, $3, $4) \
+                     ON CONFLICT (at, community, queue) DO UPDATE SET doc = EXCLUDED.doc",
+            insert: "INSERT INTO queue_samples_hourly (at, community, queue, doc) \
+                     VALUES ($1, $2, $3, $4)",
+            delete_before: "DELETE FROM queue_samples_hourly WHERE at < $1",
+        },
+    }
+}
+
 impl PgStore {
     /// Stores `samples` in one transaction, replacing those of the same time, community
     /// and queue (a period sampled twice keeps its latest figures; an hour's row is
@@ -24,16 +52,12 @@ impl PgStore {
         tier: SampleTier,
         samples: &[QueueSample],
     ) -> Result<(), Failure> {
-        let sql = format!(
-            "INSERT INTO {} (at, community, queue, doc) VALUES ($1, $2, $3, $4) \
-             ON CONFLICT (at, community, queue) DO UPDATE SET doc = EXCLUDED.doc",
-            table(tier)
-        );
+        let upsert = sql(tier).upsert;
         self.transact(|tx| {
             for s in samples {
                 let doc = encode(s)?;
                 tx.exec(
-                    &sql,
+                    upsert,
                     &[
                         &s.at.millis(),
                         &s.community.as_str(),
@@ -67,8 +91,7 @@ impl PgStore {
         tier: SampleTier,
         before: Timestamp,
     ) -> Result<usize, Failure> {
-        let sql = format!("DELETE FROM {} WHERE at < $1", table(tier));
-        let n = self.transact(|tx| tx.exec(&sql, &[&before.millis()]))?;
+        let n = self.transact(|tx| tx.exec(sql(tier).delete_before, &[&before.millis()]))?;
         usize::try_from(n).map_err(internal)
     }
 }
@@ -81,13 +104,13 @@ pub(super) fn copy_from_sled(
 ) -> Result<(), Failure> {
     for tier in [SampleTier::Periodic, SampleTier::Hourly] {
         let name = table(tier);
-        let sql = format!("INSERT INTO {name} (at, community, queue, doc) VALUES ($1, $2, $3, $4)");
+        let insert = sql(tier).insert;
         let mut n = 0;
         for kv in source.raw_tree(name)?.iter() {
             let (_, v) = kv.map_err(internal)?;
             let s: QueueSample = decode(&v)?;
             tx.exec(
-                &sql,
+                insert,
                 &[
                     &s.at.millis(),
                     &s.community.as_str(),
