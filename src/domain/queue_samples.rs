@@ -140,7 +140,7 @@ fn absorb(into: &mut QueueSample, s: &QueueSample) {
 
 /// The hourly rows to store after a period's `samples`: for each sample, the row of its
 /// hour, community and queue (from `stored`, the hourly rows of the samples' hour and
-/// the next, or new) raised to the sample's figures ([`absorb`]).
+/// the next, or new) raised to the sample's figures (`absorb`).
 ///
 /// A zero sample (the queue emptied, see [`with_emptied`]) also opens the next hour's
 /// row at zero: a queue that empties mid-hour gets no further samples, and its hour's
