@@ -89,28 +89,41 @@ pub fn period_start(now: Timestamp, every_seconds: u32) -> Timestamp {
 }
 
 /// The samples to store for a period: `current` (the queues with items waiting), and
-/// a zero for each queue sampled in the `previous` period that has none waiting now.
+/// a zero for each queue whose latest sample in `previous` (any number of earlier
+/// periods) had items waiting and that has none now. Latest, not "the period just
+/// before": a period the sampler missed (a busy or restarting node) must not leave a
+/// chart ending on the last non-zero depth.
 pub fn with_emptied(
     at: Timestamp,
     mut current: Vec<QueueSample>,
     previous: &[QueueSample],
 ) -> Vec<QueueSample> {
+    let mut latest: BTreeMap<(&CommunityId, QueueName), &QueueSample> = BTreeMap::new();
     for p in previous {
-        let still = current
-            .iter()
-            .any(|c| c.community == p.community && c.queue == p.queue);
-        if !still && p.depth > 0 {
-            current.push(QueueSample {
-                at,
-                community: p.community.clone(),
-                queue: p.queue,
-                depth: 0,
-                age_p50: None,
-                age_p90: None,
-                oldest: None,
-            });
+        let slot = latest.entry((&p.community, p.queue)).or_insert(p);
+        if p.at > slot.at {
+            *slot = p;
         }
     }
+    let emptied: Vec<QueueSample> = latest
+        .into_values()
+        .filter(|p| p.depth > 0)
+        .filter(|p| {
+            !current
+                .iter()
+                .any(|c| c.community == p.community && c.queue == p.queue)
+        })
+        .map(|p| QueueSample {
+            at,
+            community: p.community.clone(),
+            queue: p.queue,
+            depth: 0,
+            age_p50: None,
+            age_p90: None,
+            oldest: None,
+        })
+        .collect();
+    current.extend(emptied);
     current
 }
 
@@ -254,6 +267,26 @@ mod tests {
             ),
             ("b", QueueName::Review, 0, None)
         );
+    }
+
+    #[test]
+    fn a_zero_follows_the_latest_sample_even_across_missed_periods() {
+        // Periods 60 s: "a" was last seen waiting three periods ago (the sampler missed
+        // two); "b" emptied earlier and already has its zero; "c" had a zero, then items.
+        let previous = [
+            sample(0, "a", QueueName::Review, 1, 10),
+            sample(60_000, "a", QueueName::Review, 4, 70),
+            sample(0, "b", QueueName::Review, 2, 10),
+            sample(60_000, "b", QueueName::Review, 0, 0),
+            sample(0, "c", QueueName::Review, 0, 0),
+            sample(120_000, "c", QueueName::Review, 5, 3),
+        ];
+        let out = with_emptied(Timestamp::from_millis(240_000), Vec::new(), &previous);
+        let zeros: Vec<(&str, u64, i64)> = out
+            .iter()
+            .map(|s| (s.community.as_str(), s.depth, s.at.millis()))
+            .collect();
+        assert_eq!(zeros, [("a", 0, 240_000), ("c", 0, 240_000)]);
     }
 
     #[test]

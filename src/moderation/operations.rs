@@ -238,7 +238,10 @@ pub fn sample_queues(
         // Another node sampled this period (or this one, after a restart).
         return Ok(0);
     }
-    let previous_at = Timestamp::from_millis(at.millis() - i64::from(every_seconds.max(1)) * 1000);
+    // An hour back (at least two periods): a queue that emptied while the sampler missed
+    // periods still gets its zero (`with_emptied` reads each queue's latest sample).
+    let lookback = HOUR_MS.max(2 * i64::from(every_seconds.max(1)) * 1000);
+    let previous_at = Timestamp::from_millis(at.millis() - lookback);
     let previous = store.queue_samples(SampleTier::Periodic, previous_at, at)?;
     let current = queues_now(store, None, now)?
         .into_iter()
