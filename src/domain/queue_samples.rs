@@ -194,16 +194,18 @@ pub fn roll_up(stored: &[QueueSample], samples: &[QueueSample]) -> Vec<QueueSamp
         .collect()
 }
 
-/// `samples` (by time) of `[from, to)` thinned to at most about [`MAX_POINTS`] per
+/// `samples` (by time) of `[from, to)` thinned to at most about [`MAX_POINTS`] (plus one per emptied queue) per
 /// community and queue: the window is cut into equal buckets, and each bucket's point
 /// holds the highest depth and ages of its samples, at the time of its last one.
 pub fn thin(samples: Vec<QueueSample>, from: Timestamp, to: Timestamp) -> Vec<QueueSample> {
     let span = (to.millis() - from.millis()).max(1);
     let width = (span + MAX_POINTS as i64 - 1) / MAX_POINTS as i64;
-    let mut points: BTreeMap<(CommunityId, QueueName, i64), QueueSample> = BTreeMap::new();
+    // A zero is only stored when a queue empties, so it is never folded into a point
+    // with higher samples: a chart must show the drop, not end on the last non-zero depth.
+    let mut points: BTreeMap<(CommunityId, QueueName, i64, bool), QueueSample> = BTreeMap::new();
     for s in samples {
         let bucket = (s.at.millis() - from.millis()).div_euclid(width.max(1));
-        let key = (s.community.clone(), s.queue, bucket);
+        let key = (s.community.clone(), s.queue, bucket, s.depth == 0);
         match points.get_mut(&key) {
             None => {
                 points.insert(key, s);
@@ -287,6 +289,24 @@ mod tests {
             .map(|s| (s.community.as_str(), s.depth, s.at.millis()))
             .collect();
         assert_eq!(zeros, [("a", 0, 240_000), ("c", 0, 240_000)]);
+    }
+
+    #[test]
+    fn thinning_keeps_the_zero_of_an_emptied_queue() {
+        // Two samples in one point of a 500-point window: the drop to zero stays visible.
+        let from = Timestamp::from_millis(0);
+        let to = Timestamp::from_millis(600_000);
+        let out = thin(
+            vec![
+                sample(200, "a", QueueName::Review, 3, 9),
+                sample(600, "a", QueueName::Review, 1, 2),
+                sample(1_000, "a", QueueName::Review, 0, 0),
+            ],
+            from,
+            to,
+        );
+        let depths: Vec<u64> = out.iter().map(|s| s.depth).collect();
+        assert_eq!(depths, [3, 0]);
     }
 
     #[test]
@@ -411,9 +431,18 @@ mod tests {
 
     #[test]
     fn thinning_keeps_each_buckets_highest() {
-        // 2,000 one-second samples of one queue over 2,000 s: 500 buckets of 4.
+        // 2,000 one-second samples of one queue over 2,000 s: 500 buckets of 4 (depths
+        // 1 to 7: a zero only follows an emptied queue and keeps its own point).
         let samples: Vec<QueueSample> = (0..2_000)
-            .map(|i| sample(i * 1000, "a", QueueName::Review, (i % 7) as u64, i as u64))
+            .map(|i| {
+                sample(
+                    i * 1000,
+                    "a",
+                    QueueName::Review,
+                    (i % 7 + 1) as u64,
+                    i as u64,
+                )
+            })
             .collect();
         let out = thin(
             samples,
@@ -421,10 +450,10 @@ mod tests {
             Timestamp::from_millis(2_000_000),
         );
         assert_eq!(out.len(), MAX_POINTS);
-        // The first bucket holds seconds 0..4: depths 0, 1, 2, 3, ages 0..3.
+        // The first bucket holds seconds 0..4: depths 1, 2, 3, 4, ages 0..3.
         assert_eq!(
             (out[0].at.millis(), out[0].depth, out[0].oldest),
-            (3_000, 3, Some(3))
+            (3_000, 4, Some(3))
         );
         // A short window keeps every sample.
         let few = vec![

@@ -298,7 +298,7 @@ fn queue_depth_and_age_over_time_are_sampled() {
     let moderator = s.key("moderator", &["ops"]);
     let first = s.queued(&ingest, "ops", "q0");
     s.queued(&ingest, "other", "q1");
-    // Ten minutes: 500 points of 1.2 s, so the one-second samples are not thinned.
+    // Ten minutes: points of 1.2 s, so at most two one-second samples share one.
     let from = serde_json::to_value(Timestamp::from_millis(Timestamp::now().millis() - 600_000))
         .expect("a time");
     let from = from.as_str().expect("RFC 3339").to_string();
@@ -407,8 +407,7 @@ fn a_long_window_reads_the_hourly_samples() {
             std::thread::sleep(std::time::Duration::from_millis(200));
         }
     };
-    // Ten minutes: 500 points of 1.2 s, so the one-second samples are not thinned (a
-    // zero sharing a point with a higher sample would not show).
+    // Ten minutes: points of 1.2 s (a zero keeps its own point, so the drop shows).
     let short_from = time(-300_000);
     let short_to = time(300_000);
     let short = wait_for("two waiting", &short_from, &short_to, &|b| depth_is(b, 2));
