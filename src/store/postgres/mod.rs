@@ -33,6 +33,7 @@
 //! [`Store::subscribe`], so feeds and caches follow within moments, and the tables stay
 //! the truth.
 
+mod claim;
 mod import;
 mod listen;
 mod notices;
