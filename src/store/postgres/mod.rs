@@ -40,6 +40,7 @@ mod notices;
 mod ops;
 mod pipeline;
 mod privacy;
+mod rules;
 mod samples;
 mod schema;
 mod tx;
@@ -243,6 +244,8 @@ impl PgStore {
                     pending: Default::default(),
                     outbox: Default::default(),
                     ops: Default::default(),
+                    pending_rules: Default::default(),
+                    fresh_rules: Default::default(),
                 };
                 ptx.defer("BEGIN", Vec::new());
                 let result = f(&ptx).and_then(|v| {

@@ -172,6 +172,8 @@ impl PgStore {
             if tx.active_rule(&key)?.is_none() {
                 let change = RuleChange::Set(erasure_rule(), rule_subject.clone());
                 tx.change_rule(&key, change, now)?;
+                // The receipt names the rule, whose id is made from its seq.
+                tx.settle_rules()?;
                 if let Some(seq) = tx.last_rule.get() {
                     rules.push(RuleId::created_at_seq(seq));
                 }
