@@ -48,12 +48,14 @@ pub fn claim(
     now: Timestamp,
 ) -> Result<Vec<ItemRecord>, Failure> {
     let expires_at = now.plus_seconds(claim.lease_seconds);
-    let claimed = store.claim(claim.queue, &claim.communities, claim.limit, &|item| {
+    // The revision and keys come back with the claim: on PostgreSQL, reading them after
+    // it cost three more round trips per claim.
+    let claimed = store.claim_opened(claim.queue, &claim.communities, claim.limit, &|item| {
         item.claim(claim.queue, claim.holder, now, expires_at)
     })?;
     claimed
         .into_iter()
-        .map(|item| items::record(store, item))
+        .map(|(item, revision)| items::opened(store, item, revision))
         .collect()
 }
 

@@ -42,10 +42,20 @@ pub fn find(store: &dyn Store, id: &ItemId, access: &Access<'_>) -> Result<Item,
 
 /// `item` whole: its current revision read, its personal data opened. Blocking.
 pub fn record(store: &dyn Store, mut item: Item) -> Result<ItemRecord, Failure> {
-    let revision = store
-        .revision(&item.id, item.revision)?
-        .ok_or_else(|| Failure::internal(format!("item {} lacks its revision", item.id)))?;
+    let revision = store.revision(&item.id, item.revision)?;
     store.open_item(&mut item)?;
+    opened(store, item, revision)
+}
+
+/// `item` whole from its parts already read: the item with its personal data opened and
+/// its current revision (as [`Store::claim_opened`] returns them). Blocking.
+pub fn opened(
+    store: &dyn Store,
+    item: Item,
+    revision: Option<Revision>,
+) -> Result<ItemRecord, Failure> {
+    let revision = revision
+        .ok_or_else(|| Failure::internal(format!("item {} lacks its revision", item.id)))?;
     let mut reporters: Vec<(SubjectId, ReporterRecord)> = Vec::new();
     for subject in item.reports.iter().filter_map(|r| r.reporter) {
         if reporters.iter().any(|(s, _)| *s == subject) {

@@ -157,6 +157,28 @@ pub trait Store: Send + Sync {
         Ok(claimed)
     }
 
+    /// [`Store::claim`], each claimed item as a view shows it: its personal data opened
+    /// ([`Store::open_item`]) beside its current revision ([`Store::revision`]). The
+    /// default reads them after the claim; a backend whose reads are round trips may bring
+    /// them back with the claim.
+    fn claim_opened(
+        &self,
+        queue: QueueName,
+        communities: &CommunityFilter<'_>,
+        limit: usize,
+        change: &Change<'_>,
+    ) -> Result<Vec<(Item, Option<Revision>)>, Failure> {
+        let claimed = self.claim(queue, communities, limit, change)?;
+        claimed
+            .into_iter()
+            .map(|mut item| {
+                let revision = self.revision(&item.id, item.revision)?;
+                self.open_item(&mut item)?;
+                Ok((item, revision))
+            })
+            .collect()
+    }
+
     /// Whether [`Store::claim`] skips items other callers hold rather than racing for
     /// them, so that concurrent claimers need no serializing.
     fn claims_skip_held(&self) -> bool {

@@ -605,6 +605,14 @@ macro_rules! backends {
                 }
                 super::reads::queue_samples_replace_list_and_expire(OPEN);
             }
+
+            #[test]
+            fn a_claim_brings_back_what_a_read_after_it_returns() {
+                if !$ready() {
+                    return;
+                }
+                super::reads::a_claim_brings_back_what_a_read_after_it_returns(OPEN);
+            }
         }
     )*};
 }

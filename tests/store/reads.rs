@@ -225,3 +225,56 @@ pub fn queue_samples_replace_list_and_expire(open: Open) {
     );
     assert_eq!(list(&*store, Periodic, 0, 120).len(), 1);
 }
+
+/// A claim that brings back its items opened returns exactly what reading them after the
+/// claim returns: the item with its personal data opened and its current revision, also
+/// after a second revision.
+pub fn a_claim_brings_back_what_a_read_after_it_returns(open: Open) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = open(dir.path());
+    store
+        .submit(&[
+            submission("o1", "a", REVIEW, Action::Review),
+            submission("o2", "b", REVIEW, Action::Review),
+        ])
+        .expect("submit");
+    let edited = store
+        .submit(&[submission(
+            "o2",
+            "b",
+            "you are a f*cking idiot, edited",
+            Action::Review,
+        )])
+        .expect("resubmit");
+    assert_eq!(edited[0].item.revision, 2);
+    let holder = KeyId::random();
+    let now = Timestamp::now();
+    let claimed = store
+        .claim_opened(
+            QueueName::Review,
+            &CommunityFilter::All,
+            5,
+            &|item: &mut Item| item.claim(QueueName::Review, &holder, now, now.plus_seconds(60)),
+        )
+        .expect("claim");
+    assert_eq!(claimed.len(), 2);
+    for (item, revision) in claimed {
+        let mut read = store.item(&item.id).expect("read").expect("there");
+        store.open_item(&mut read).expect("open");
+        assert_eq!(item, read);
+        assert!(item.author_id.plain().is_some());
+        let expected = store.revision(&item.id, item.revision).expect("read");
+        assert!(expected.is_some());
+        assert_eq!(revision, expected);
+    }
+    // Nothing is left to claim.
+    let again = store
+        .claim_opened(
+            QueueName::Review,
+            &CommunityFilter::All,
+            5,
+            &|item: &mut Item| item.claim(QueueName::Review, &holder, now, now.plus_seconds(60)),
+        )
+        .expect("claim");
+    assert!(again.is_empty());
+}

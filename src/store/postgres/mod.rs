@@ -33,12 +33,14 @@
 //! [`Store::subscribe`], so feeds and caches follow within moments, and the tables stay
 //! the truth.
 
+mod claim;
 mod import;
 mod listen;
 mod notices;
 mod ops;
 mod pipeline;
 mod privacy;
+mod rules;
 mod samples;
 mod schema;
 mod tx;
@@ -242,6 +244,8 @@ impl PgStore {
                     pending: Default::default(),
                     outbox: Default::default(),
                     ops: Default::default(),
+                    pending_rules: Default::default(),
+                    fresh_rules: Default::default(),
                 };
                 ptx.defer("BEGIN", Vec::new());
                 let result = f(&ptx).and_then(|v| {

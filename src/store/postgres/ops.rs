@@ -5,11 +5,9 @@ use tokio_postgres::types::ToSql;
 
 use super::tx::RuleChange;
 use super::*;
-use crate::domain::item::is_lost_race;
 use crate::domain::queue_samples::{QueueSample, SampleTier};
 use crate::domain::webhook::{Delivery, OutboxEvent, Webhook, WebhookId};
 use crate::store::record::encode;
-use crate::Code;
 
 impl Store for PgStore {
     fn submit(&self, batch: &[Submission]) -> Result<Vec<Submitted>, Failure> {
@@ -74,33 +72,7 @@ impl Store for PgStore {
     }
 
     fn open_item(&self, item: &mut Item) -> Result<(), Failure> {
-        let key = match &item.subject {
-            Some(s) => self.key(s)?,
-            None => None,
-        };
-        let key = key.as_ref();
-        item.author_id = item
-            .author_id
-            .open(key, &crate::store::record::author_context(&item.id));
-        let (id, revision) = (item.id, item.revision);
-        if let Some(appeal) = &mut item.appeal {
-            appeal.statement = appeal
-                .statement
-                .open(key, &crate::store::record::context("appeal", &id, revision));
-        }
-        // Report comments open under their reporters' keys.
-        for report in &mut item.reports {
-            let key = match &report.reporter {
-                Some(s) => self.key(s)?,
-                None => None,
-            };
-            let context = crate::store::record::report_context(&id, &report.id);
-            report.comment = report
-                .comment
-                .take()
-                .map(|c| c.open(key.as_ref(), &context));
-        }
-        Ok(())
+        self.open_item_with(item, &|s| self.key(s))
     }
 
     fn revision(&self, id: &ItemId, revision: u32) -> Result<Option<Revision>, Failure> {
@@ -130,9 +102,8 @@ impl Store for PgStore {
         })
     }
 
-    /// One transaction locks the first `limit` waiting items no other transaction holds
-    /// (`FOR UPDATE SKIP LOCKED`): claimers on any node take different items instead of
-    /// queueing behind one another.
+    /// Claimers on any node take different items instead of queueing behind one
+    /// another (`claim.rs`).
     fn claim(
         &self,
         queue: QueueName,
@@ -140,34 +111,20 @@ impl Store for PgStore {
         limit: usize,
         change: &Change<'_>,
     ) -> Result<Vec<Item>, Failure> {
-        let names: Vec<&str> = match communities {
-            CommunityFilter::All => Vec::new(),
-            CommunityFilter::Only(list) => list.iter().map(|c| c.as_str()).collect(),
-        };
-        let all = matches!(communities, CommunityFilter::All);
-        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        self.transact(|tx| {
-            let rows = tx.rows(
-                "SELECT doc FROM items WHERE queue = $1 AND ($2 OR community = ANY($3)) \
-                 ORDER BY rank, id LIMIT $4 FOR UPDATE SKIP LOCKED",
-                &[&i16::from(queue.tag()), &all, &names, &limit],
-            )?;
-            let mut claimed = Vec::with_capacity(rows.len());
-            for row in rows {
-                let before: Item = decode(row.try_get::<_, &[u8]>(0).map_err(internal)?)?;
-                let mut after = before.clone();
-                match change(&mut after) {
-                    Ok(evs) => {
-                        tx.write_item(Some(&before), &mut after, evs)?;
-                        claimed.push(after);
-                    }
-                    // Its lease ended or it changed queue since the row matched.
-                    Err(f) if is_lost_race(&f) || f.code() == Code::NotFound => {}
-                    Err(f) => return Err(f),
-                }
-            }
-            Ok(claimed)
-        })
+        let claimed = self.claim_rows(queue, communities, limit, change)?;
+        Ok(claimed.into_iter().map(|c| c.item).collect())
+    }
+
+    /// The revision and keys come back with the claim's statement (`claim.rs`).
+    fn claim_opened(
+        &self,
+        queue: QueueName,
+        communities: &CommunityFilter<'_>,
+        limit: usize,
+        change: &Change<'_>,
+    ) -> Result<Vec<(Item, Option<Revision>)>, Failure> {
+        let claimed = self.claim_rows(queue, communities, limit, change)?;
+        claimed.into_iter().map(|c| self.open_claimed(c)).collect()
     }
 
     fn claims_skip_held(&self) -> bool {

@@ -10,14 +10,62 @@ use crate::domain::privacy::{ReceiptId, ReceiptSubject};
 use crate::domain::suppress::{erasure_rule, Cause, RuleId, Subject, SubjectKind, SubjectRef};
 use crate::store::record::{author_rule_key, context};
 
+/// Where opening a record finds a subject's key: `None` when erased.
+pub(super) type KeyOf<'a> = dyn Fn(&SubjectId) -> Result<Option<Key>, Failure> + 'a;
+
 impl PgStore {
+    /// The item's personal data opened with the keys `key_of` gives.
+    pub(super) fn open_item_with(
+        &self,
+        item: &mut Item,
+        key_of: &KeyOf<'_>,
+    ) -> Result<(), Failure> {
+        let key = match &item.subject {
+            Some(s) => key_of(s)?,
+            None => None,
+        };
+        let key = key.as_ref();
+        item.author_id = item
+            .author_id
+            .open(key, &crate::store::record::author_context(&item.id));
+        let (id, revision) = (item.id, item.revision);
+        if let Some(appeal) = &mut item.appeal {
+            appeal.statement = appeal
+                .statement
+                .open(key, &context("appeal", &id, revision));
+        }
+        // Report comments open under their reporters' keys.
+        for report in &mut item.reports {
+            let key = match &report.reporter {
+                Some(s) => key_of(s)?,
+                None => None,
+            };
+            let context = crate::store::record::report_context(&id, &report.id);
+            report.comment = report
+                .comment
+                .take()
+                .map(|c| c.open(key.as_ref(), &context));
+        }
+        Ok(())
+    }
+
     pub(super) fn open_revision(
         &self,
         id: &ItemId,
+        revision: Revision,
+    ) -> Result<Revision, Failure> {
+        self.open_revision_with(id, revision, &|s| self.key(s))
+    }
+
+    /// A revision opened with the keys `key_of` gives (read beforehand, or now).
+    pub(super) fn open_revision_with(
+        &self,
+        id: &ItemId,
         mut revision: Revision,
+        key_of: &KeyOf<'_>,
     ) -> Result<Revision, Failure> {
         let key = match &revision.subject {
-            Some(s) => self.key(s)?,
+            Some(s) => key_of(s)?,
             None => None,
         };
         let key = key.as_ref();
@@ -124,6 +172,8 @@ impl PgStore {
             if tx.active_rule(&key)?.is_none() {
                 let change = RuleChange::Set(erasure_rule(), rule_subject.clone());
                 tx.change_rule(&key, change, now)?;
+                // The receipt names the rule, whose id is made from its seq.
+                tx.settle_rules()?;
                 if let Some(seq) = tx.last_rule.get() {
                     rules.push(RuleId::created_at_seq(seq));
                 }

@@ -9,7 +9,8 @@
 //!   advisory lock on the subject, taken before they are read;
 //! * active rules are read `FOR UPDATE`, so an expiry and an item change never both end
 //!   one rule;
-//! * change-log seqs come from one counter row, incremented in the transaction: its row
+//! * change-log seqs come from one counter row, incremented at the transaction's end
+//!   (`rules.rs`, so its lock is held for the final writes and the commit only): its row
 //!   lock is held until commit, so the next writer waits and gets the next number only
 //!   after this one committed (or, if it rolled back, the same number). Seqs are
 //!   therefore gap-free and committed in order: whoever sees seq `n` committed sees every
@@ -32,8 +33,8 @@ use crate::domain::consequences::{
 };
 use crate::domain::notice::ReporterRecord;
 use crate::domain::operations::{OpsKey, OpsTally};
-use crate::domain::privacy::{Key, Personal};
-use crate::domain::suppress::{Cause, Current, RemovalHistory, RuleId, RuleState, Subject, Wanted};
+use crate::domain::privacy::Key;
+use crate::domain::suppress::{Cause, Current, RemovalHistory, RuleState, Subject, Wanted};
 use crate::domain::webhook::OutboxEvent;
 use crate::store::record::{
     author_context, author_rule_key, content_rule_key, context, report_context, StoredRule,
@@ -78,6 +79,11 @@ pub(super) struct PgTx<'a> {
     /// Webhook outbox events and operations tallies, written last (see [`PgTx::finish`]).
     pub(super) outbox: RefCell<Vec<OutboxEvent>>,
     pub(super) ops: RefCell<Vec<(OpsKey, OpsTally)>>,
+    /// Rule changes waiting for their change-log seqs, in the order made, and the keys
+    /// of rules created here whose ids (made from those seqs) are not known yet
+    /// (`rules.rs`).
+    pub(super) pending_rules: RefCell<Vec<super::rules::PendingRule>>,
+    pub(super) fresh_rules: RefCell<HashSet<Vec<u8>>>,
 }
 
 /// A statement parameter owned by a deferred write.
@@ -127,25 +133,28 @@ impl PgTx<'_> {
             .iter()
             .map(|(key, _)| (key.hour.millis(), key.community.as_str()))
             .collect();
-        // The tallies' upserts and the outbox counter in one round trip (with the
-        // deferred writes before them).
-        let mut reads: Vec<super::pipeline::Read<'_>> = keys
-            .iter()
-            .map(|(hour, community)| {
-                // The no-op update locks an existing row and returns it; a new row is the
-                // empty tally. Either way the row is ours until commit.
-                (
-                    "INSERT INTO operations (hour, community, doc) VALUES ($1, $2, $3) \
+        // The rule changes' seqs, the tallies' upserts and the outbox counter in one
+        // round trip (with the deferred writes before them), the counters' locks taken
+        // in this order everywhere.
+        let rules = self.rules_waiting();
+        let mut reads: Vec<super::pipeline::Read<'_>> = Vec::new();
+        if rules > 0 {
+            reads.push((super::rules::RULE_SEQ, vec![&rules as &(dyn ToSql + Sync)]));
+        }
+        reads.extend(keys.iter().map(|(hour, community)| {
+            // The no-op update locks an existing row and returns it; a new row is the
+            // empty tally. Either way the row is ours until commit.
+            (
+                "INSERT INTO operations (hour, community, doc) VALUES ($1, $2, $3) \
                      ON CONFLICT (hour, community) DO UPDATE SET doc = operations.doc \
                      RETURNING doc",
-                    vec![
-                        hour as &(dyn ToSql + Sync),
-                        community as &(dyn ToSql + Sync),
-                        &empty as &(dyn ToSql + Sync),
-                    ],
-                )
-            })
-            .collect();
+                vec![
+                    hour as &(dyn ToSql + Sync),
+                    community as &(dyn ToSql + Sync),
+                    &empty as &(dyn ToSql + Sync),
+                ],
+            )
+        }));
         if !events.is_empty() {
             reads.push((
                 "UPDATE warden_counters SET value = value + $1 WHERE name = 'outbox_seq' \
@@ -154,6 +163,12 @@ impl PgTx<'_> {
             ));
         }
         let mut results = self.send(reads)?.into_iter();
+        if rules > 0 {
+            let rows = results
+                .next()
+                .ok_or_else(|| internal("the rule_seq counter row is missing"))?;
+            self.rules_numbered(&rows)?;
+        }
         for ((hour, community), (_, delta)) in keys.iter().zip(&merged) {
             let rows = results
                 .next()
@@ -276,23 +291,6 @@ impl PgTx<'_> {
         }
     }
 
-    pub(super) fn next_rule_seq(&self) -> Result<u64, Failure> {
-        let rows = self.rows(
-            "UPDATE warden_counters SET value = value + 1 WHERE name = 'rule_seq' \
-             RETURNING value",
-            &[],
-        )?;
-        let seq: i64 = rows
-            .first()
-            .ok_or_else(|| internal("the rule_seq counter row is missing"))?
-            .try_get(0)
-            .map_err(internal)?;
-        let seq = u64::try_from(seq).map_err(internal)?;
-        self.last_rule.set(Some(seq));
-        self.notify("rules".to_string());
-        Ok(seq)
-    }
-
     pub(super) fn active_rule(&self, key: &[u8]) -> Result<Option<StoredRule>, Failure> {
         if let Some(known) = self.rules.borrow().get(key) {
             return Ok(known.clone());
@@ -303,82 +301,6 @@ impl PgTx<'_> {
         )?;
         self.rules.borrow_mut().insert(key.to_vec(), rule.clone());
         Ok(rule)
-    }
-
-    fn log_rule(&self, stored: &StoredRule) -> Result<(), Failure> {
-        let item = stored.reason.item_id.map(|i| i.as_bytes().to_vec());
-        self.defer(
-            "INSERT INTO rule_log (seq, item_id, doc) VALUES ($1, $2, $3)",
-            vec![
-                Box::new(to_i64(stored.seq)?),
-                Box::new(item),
-                Box::new(encode(stored)?),
-            ],
-        );
-        Ok(())
-    }
-
-    /// Applies one rule change: a change-log entry and the active rule.
-    pub(super) fn change_rule(
-        &self,
-        key: &[u8],
-        change: RuleChange,
-        now: Timestamp,
-    ) -> Result<(), Failure> {
-        let current = self.active_rule(key)?;
-        match change {
-            RuleChange::Set(wanted, subject) => {
-                let seq = self.next_rule_seq()?;
-                let (rule_id, created_at) = match &current {
-                    Some(c) => (c.rule_id.clone(), c.created_at),
-                    None => (RuleId::created_at_seq(seq), now),
-                };
-                let mut id = Personal::Plain(subject.id);
-                id.seal(Some(self.store.master.log_key()), RULE_SUBJECT)?;
-                let stored = StoredRule {
-                    seq,
-                    rule_id,
-                    kind: subject.kind,
-                    community: subject.community,
-                    id,
-                    scopes: wanted.scopes,
-                    reason: wanted.reason,
-                    created_at,
-                    expires_at: wanted.expires_at,
-                    state: RuleState::Active,
-                    changed_at: now,
-                };
-                self.log_rule(&stored)?;
-                self.rules
-                    .borrow_mut()
-                    .insert(key.to_vec(), Some(stored.clone()));
-                self.defer(
-                    "INSERT INTO rules_active (key, expires_at, doc) VALUES ($1, $2, $3) \
-                     ON CONFLICT (key) DO UPDATE \
-                     SET expires_at = EXCLUDED.expires_at, doc = EXCLUDED.doc",
-                    vec![
-                        Box::new(key.to_vec()),
-                        Box::new(stored.expires_at.map(|t| t.millis())),
-                        Box::new(encode(&stored)?),
-                    ],
-                );
-            }
-            RuleChange::End(state) => {
-                let Some(mut stored) = current else {
-                    return Ok(());
-                };
-                stored.seq = self.next_rule_seq()?;
-                stored.state = state;
-                stored.changed_at = now;
-                self.log_rule(&stored)?;
-                self.rules.borrow_mut().insert(key.to_vec(), None);
-                self.defer(
-                    "DELETE FROM rules_active WHERE key = $1",
-                    vec![Box::new(key.to_vec())],
-                );
-            }
-        }
-        Ok(())
     }
 
     /// Seals whatever personal data `item` holds in plain: with its subject's key, or,

@@ -1,0 +1,115 @@
+//! Claims on PostgreSQL: one transaction locks the first waiting items no other
+//! transaction holds (`FOR UPDATE SKIP LOCKED`), and the same statement brings back what
+//! a moderator's view of each needs (its current revision, the keys of its subjects), so
+//! that no read follows the claim.
+
+use super::*;
+use crate::domain::item::is_lost_race;
+use crate::domain::privacy::crypto::KEY_LEN;
+use crate::Code;
+
+/// A claimed item with its current revision's stored document and the keys of the
+/// subjects holding data in it, as the claim's statement read them.
+pub(super) struct Claimed {
+    pub(super) item: Item,
+    revision: Option<Vec<u8>>,
+    keys: Vec<(SubjectId, [u8; KEY_LEN])>,
+}
+
+/// The items are locked in a materialized CTE so that the revision and key subqueries
+/// run for the claimed rows only, never for rows skipped or sorted past.
+const CLAIM: &str = "WITH c AS MATERIALIZED ( \
+       SELECT id, doc, rank FROM items WHERE queue = $1 AND ($2 OR community = ANY($3)) \
+       ORDER BY rank, id LIMIT $4 FOR UPDATE SKIP LOCKED) \
+     SELECT c.doc, \
+       (SELECT r.doc FROM revisions r WHERE r.item_id = c.id ORDER BY r.revision DESC LIMIT 1), \
+       ARRAY(SELECT s.subject || k.key FROM subjects s \
+             JOIN subject_keys k ON k.subject = s.subject WHERE s.item_id = c.id) \
+     FROM c ORDER BY c.rank, c.id";
+
+impl PgStore {
+    /// Applies `change` to up to `limit` waiting items of `queue` in one transaction; an
+    /// item whose change refuses because it was taken meanwhile is skipped.
+    pub(super) fn claim_rows(
+        &self,
+        queue: QueueName,
+        communities: &CommunityFilter<'_>,
+        limit: usize,
+        change: &Change<'_>,
+    ) -> Result<Vec<Claimed>, Failure> {
+        let names: Vec<&str> = match communities {
+            CommunityFilter::All => Vec::new(),
+            CommunityFilter::Only(list) => list.iter().map(|c| c.as_str()).collect(),
+        };
+        let all = matches!(communities, CommunityFilter::All);
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.transact(|tx| {
+            let rows = tx.rows(CLAIM, &[&i16::from(queue.tag()), &all, &names, &limit])?;
+            let mut claimed = Vec::with_capacity(rows.len());
+            for row in rows {
+                let before: Item = decode(row.try_get::<_, &[u8]>(0).map_err(internal)?)?;
+                let mut after = before.clone();
+                match change(&mut after) {
+                    Ok(evs) => {
+                        tx.write_item(Some(&before), &mut after, evs)?;
+                        claimed.push(Claimed {
+                            item: after,
+                            revision: row.try_get(1).map_err(internal)?,
+                            keys: split_keys(row.try_get(2).map_err(internal)?)?,
+                        });
+                    }
+                    // Its lease ended or it changed queue since the row matched.
+                    Err(f) if is_lost_race(&f) || f.code() == Code::NotFound => {}
+                    Err(f) => return Err(f),
+                }
+            }
+            Ok(claimed)
+        })
+    }
+
+    /// The claimed item with its personal data opened, beside its current revision.
+    pub(super) fn open_claimed(
+        &self,
+        claimed: Claimed,
+    ) -> Result<(Item, Option<Revision>), Failure> {
+        let Claimed {
+            mut item,
+            revision,
+            keys,
+        } = claimed;
+        // A subject not among those read (a reporter not indexed, or one erased) is asked
+        // for: a missing key must mean erased, never "not read".
+        let key_of = |s: &SubjectId| match keys.iter().find(|(k, _)| k == s) {
+            Some((_, bytes)) => Ok(Some(Key::from_bytes(*bytes))),
+            None => self.key(s),
+        };
+        let revision = match revision.map(|doc| decode::<Revision>(&doc)).transpose()? {
+            Some(r) if r.revision == item.revision => {
+                Some(self.open_revision_with(&item.id, r, &key_of)?)
+            }
+            // The latest revision row is not the item's: read the item's own.
+            _ => self.revision(&item.id, item.revision)?,
+        };
+        self.open_item_with(&mut item, &key_of)?;
+        Ok((item, revision))
+    }
+}
+
+/// `subject || key` pairs as the claim's statement concatenates them.
+fn split_keys(pairs: Vec<Vec<u8>>) -> Result<Vec<(SubjectId, [u8; KEY_LEN])>, Failure> {
+    pairs
+        .iter()
+        .map(|pair| {
+            let (subject, key) = pair
+                .split_at_checked(16)
+                .ok_or_else(|| internal("malformed subject key"))?;
+            let subject: [u8; 16] = subject
+                .try_into()
+                .map_err(|_| internal("malformed subject"))?;
+            let key: [u8; KEY_LEN] = key
+                .try_into()
+                .map_err(|_| internal("malformed subject key"))?;
+            Ok((SubjectId::from_bytes(subject), key))
+        })
+        .collect()
+}

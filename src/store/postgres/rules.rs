@@ -1,0 +1,204 @@
+//! Rule changes in an item transaction and their change-log seqs.
+//!
+//! The `rule_seq` counter row is what keeps the change log gap-free and in commit order
+//! (see `tx.rs`): whoever increments it holds its lock until commit, and every node's
+//! rule changes queue behind that lock. So a change does not take its seq when it is
+//! made: the transaction's changes wait here and take their seqs together in
+//! [`PgTx::finish`]'s round trip, which leaves the lock held for the final writes and the
+//! commit only, instead of from the middle of the transaction on.
+
+use std::collections::HashMap;
+
+use tokio_postgres::Row;
+
+use super::tx::{PgTx, RuleChange};
+use super::*;
+use crate::domain::privacy::Personal;
+use crate::domain::suppress::RuleId;
+use crate::store::record::StoredRule;
+
+/// A rule change waiting for its change-log seq.
+pub(super) struct PendingRule {
+    key: Vec<u8>,
+    /// The entry, its `seq` (and for a rule made here its `rule_id`) still to be set.
+    stored: StoredRule,
+    id: PendingId,
+    /// Set (the active rule is written) or ended (it is deleted).
+    active: bool,
+}
+
+/// Where a waiting change's `rule_id` comes from.
+enum PendingId {
+    /// The rule existed before this transaction: its id is known.
+    Known,
+    /// The change creates the rule: its id is made from the change's own seq.
+    New,
+    /// The rule was created earlier in this transaction: the id of that creation.
+    SameAsNew,
+}
+
+impl PgTx<'_> {
+    /// Applies one rule change: a change-log entry and the active rule, written once the
+    /// transaction's seqs are taken (module docs).
+    pub(super) fn change_rule(
+        &self,
+        key: &[u8],
+        change: RuleChange,
+        now: Timestamp,
+    ) -> Result<(), Failure> {
+        let current = self.active_rule(key)?;
+        let fresh = self.fresh_rules.borrow().contains(key);
+        let pending = match change {
+            RuleChange::Set(wanted, subject) => {
+                let (rule_id, created_at, id) = match &current {
+                    Some(c) if fresh => (c.rule_id.clone(), c.created_at, PendingId::SameAsNew),
+                    Some(c) => (c.rule_id.clone(), c.created_at, PendingId::Known),
+                    None => (RuleId::created_at_seq(0), now, PendingId::New),
+                };
+                if matches!(id, PendingId::New) {
+                    self.fresh_rules.borrow_mut().insert(key.to_vec());
+                }
+                let mut sealed = Personal::Plain(subject.id);
+                sealed.seal(Some(self.store.master.log_key()), RULE_SUBJECT)?;
+                let stored = StoredRule {
+                    seq: 0,
+                    rule_id,
+                    kind: subject.kind,
+                    community: subject.community,
+                    id: sealed,
+                    scopes: wanted.scopes,
+                    reason: wanted.reason,
+                    created_at,
+                    expires_at: wanted.expires_at,
+                    state: RuleState::Active,
+                    changed_at: now,
+                };
+                self.rules
+                    .borrow_mut()
+                    .insert(key.to_vec(), Some(stored.clone()));
+                PendingRule {
+                    key: key.to_vec(),
+                    stored,
+                    id,
+                    active: true,
+                }
+            }
+            RuleChange::End(state) => {
+                let Some(mut stored) = current else {
+                    return Ok(());
+                };
+                stored.state = state;
+                stored.changed_at = now;
+                self.fresh_rules.borrow_mut().remove(key);
+                self.rules.borrow_mut().insert(key.to_vec(), None);
+                PendingRule {
+                    key: key.to_vec(),
+                    stored,
+                    id: if fresh {
+                        PendingId::SameAsNew
+                    } else {
+                        PendingId::Known
+                    },
+                    active: false,
+                }
+            }
+        };
+        self.pending_rules.borrow_mut().push(pending);
+        self.notify("rules".to_string());
+        Ok(())
+    }
+
+    /// How many seqs the waiting changes need.
+    pub(super) fn rules_waiting(&self) -> i64 {
+        i64::try_from(self.pending_rules.borrow().len()).unwrap_or(i64::MAX)
+    }
+
+    /// Takes the seqs of the waiting changes now, in a round trip of its own (for a
+    /// caller that needs them before the transaction ends).
+    pub(super) fn settle_rules(&self) -> Result<(), Failure> {
+        let n = self.rules_waiting();
+        if n == 0 {
+            return Ok(());
+        }
+        let rows = self.rows(RULE_SEQ, &[&n])?;
+        self.rules_numbered(&rows)
+    }
+
+    /// Numbers the waiting changes from the counter's new value (`rows`, from
+    /// [`RULE_SEQ`]) and writes their entries and active rules, in the order made.
+    pub(super) fn rules_numbered(&self, rows: &[Row]) -> Result<(), Failure> {
+        let pending = self.pending_rules.take();
+        let n = i64::try_from(pending.len()).map_err(internal)?;
+        let last: i64 = rows
+            .first()
+            .ok_or_else(|| internal("the rule_seq counter row is missing"))?
+            .try_get(0)
+            .map_err(internal)?;
+        let first = u64::try_from(last - n + 1).map_err(internal)?;
+        let mut made: HashMap<Vec<u8>, RuleId> = HashMap::new();
+        for (
+            seq,
+            PendingRule {
+                key,
+                mut stored,
+                id,
+                active,
+            },
+        ) in (first..).zip(pending)
+        {
+            stored.seq = seq;
+            match id {
+                PendingId::Known => {}
+                PendingId::New => {
+                    stored.rule_id = RuleId::created_at_seq(seq);
+                    made.insert(key.clone(), stored.rule_id.clone());
+                }
+                PendingId::SameAsNew => {
+                    stored.rule_id = made
+                        .get(&key)
+                        .cloned()
+                        .ok_or_else(|| internal("a rule's creation is not in its transaction"))?;
+                }
+            }
+            self.log_rule(&stored)?;
+            if active {
+                self.defer(
+                    "INSERT INTO rules_active (key, expires_at, doc) VALUES ($1, $2, $3) \
+                     ON CONFLICT (key) DO UPDATE \
+                     SET expires_at = EXCLUDED.expires_at, doc = EXCLUDED.doc",
+                    vec![
+                        Box::new(key.clone()),
+                        Box::new(stored.expires_at.map(|t| t.millis())),
+                        Box::new(encode(&stored)?),
+                    ],
+                );
+                self.rules.borrow_mut().insert(key, Some(stored));
+            } else {
+                self.defer(
+                    "DELETE FROM rules_active WHERE key = $1",
+                    vec![Box::new(key)],
+                );
+            }
+            self.last_rule.set(Some(seq));
+        }
+        self.fresh_rules.borrow_mut().clear();
+        Ok(())
+    }
+
+    fn log_rule(&self, stored: &StoredRule) -> Result<(), Failure> {
+        let item = stored.reason.item_id.map(|i| i.as_bytes().to_vec());
+        self.defer(
+            "INSERT INTO rule_log (seq, item_id, doc) VALUES ($1, $2, $3)",
+            vec![
+                Box::new(to_i64(stored.seq)?),
+                Box::new(item),
+                Box::new(encode(stored)?),
+            ],
+        );
+        Ok(())
+    }
+}
+
+/// Takes `$1` change-log seqs; the row stays locked until commit.
+pub(super) const RULE_SEQ: &str =
+    "UPDATE warden_counters SET value = value + $1 WHERE name = 'rule_seq' RETURNING value";
