@@ -34,8 +34,8 @@ import torch
 
 import warden_common as W
 from prepare2 import TOX_HEADS, TRAIN_HEADS, Swapper, ex, load_identity_terms
-from train2 import Model2, batch_loss, head_pos_weights, optimizer
-from train2_short import short_benign
+from train2 import Model2, head_pos_weights, optimizer
+from train2_short import benign_example, one_pass, short_benign
 
 
 def encode(e, tok, swapper):
@@ -88,36 +88,16 @@ def main():
         data.append(encode(ex("focus", r["id"], r["text"], identity_attack=r["hate"],
                               **{TRAIN_HEADS[h]: t for h in TOX_HEADS}), tok, swapper))
         n_focus += 1
-    for text in short_benign(args.short, rng):
-        enc = tok.encode(W.preprocess(text))
-        data.append({"source": "short_benign", "text": text, "ids": np.asarray(enc.ids, np.int32),
-                     "y": np.zeros(len(TRAIN_HEADS), np.float32), "m": np.ones(len(TRAIN_HEADS), np.float32),
-                     "tok_y": np.where(np.asarray(enc.special_tokens_mask) == 1, -1, 0).astype(np.int8),
-                     "cf": None, "hate": 0})
+    data += [benign_example(text, tok) for text in short_benign(args.short, rng)]
     print(f"stage 2c: {len(data)} examples ({n_focus} focus)", flush=True)
 
     model = Model2()
     model.load_state_dict(torch.load(run / "final_short.pt", map_location="cpu"))
     opt, trained = optimizer(model, args.lr, args.head_lr)
     _, pos_weight = head_pos_weights(ex2)
-    order = list(range(len(data)))
-    rng.shuffle(order)
-    batches = [order[i:i + args.batch] for i in range(0, len(order), args.batch)]
-    steps = len(batches)
-    warm = max(1, steps // 20)
-    sched = torch.optim.lr_scheduler.LambdaLR(
-        opt, lambda s: min(1.0, (s + 1) / warm) * max(0.0, 1 - s / steps))
-    t0 = time.time()
-    model.train()
-    for s, rows in enumerate(batches):
-        cf_rows = [i for i in rows if data[i]["cf"] is not None and rng.random() < 0.5]
-        loss = batch_loss(model, data, rows, cf_rows, pos_weight, torch.tensor(3.0), 1.5, args.clp)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(trained, 1.0)
-        opt.step(); sched.step()
-        if (s + 1) % 50 == 0:
-            print(f"step {s + 1}/{steps} loss {float(loss):.4f} {time.time() - t0:.0f}s", flush=True)
+    steps = -(-len(data) // args.batch)
+    steps, t0 = one_pass(model, opt, trained, data, pos_weight, args, rng,
+                         warm_steps=max(1, steps // 20))
     torch.save(model.state_dict(), run / "final_focus.pt")
     json.dump({"args": vars(args), "steps": steps, "examples": len(data), "focus": n_focus,
                "wall_s": round(time.time() - t0, 1)},

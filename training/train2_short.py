@@ -62,6 +62,38 @@ def short_benign(n_words, rng):
     return texts
 
 
+def benign_example(text, tok):
+    """A short benign text as a training example: every head 0, every token 0."""
+    enc = tok.encode(W.preprocess(text))
+    return {"source": "short_benign", "text": text, "ids": np.asarray(enc.ids, np.int32),
+            "y": np.zeros(len(TRAIN_HEADS), np.float32), "m": np.ones(len(TRAIN_HEADS), np.float32),
+            "tok_y": np.where(np.asarray(enc.special_tokens_mask) == 1, -1, 0).astype(np.int8),
+            "cf": None, "hate": 0}
+
+
+def one_pass(model, opt, trained, data, pos_weight, args, rng, warm_steps):
+    """One shuffled pass over data with step 2's losses: linear warm-up over warm_steps
+    (1 = none), then linear decay to 0. Returns (steps, start time)."""
+    order = list(range(len(data)))
+    rng.shuffle(order)
+    batches = [order[i:i + args.batch] for i in range(0, len(order), args.batch)]
+    steps = len(batches)
+    sched = torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda s: min(1.0, (s + 1) / warm_steps) * max(0.0, 1 - s / steps))
+    t0 = time.time()
+    model.train()
+    for s, rows in enumerate(batches):
+        cf_rows = [i for i in rows if data[i]["cf"] is not None and rng.random() < 0.5]
+        loss = batch_loss(model, data, rows, cf_rows, pos_weight, torch.tensor(3.0), 1.5, args.clp)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(trained, 1.0)
+        opt.step(); sched.step()
+        if (s + 1) % 50 == 0:
+            print(f"step {s + 1}/{steps} loss {float(loss.detach()):.4f} {time.time() - t0:.0f}s", flush=True)
+    return steps, t0
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--name", required=True)
@@ -81,12 +113,7 @@ def main():
 
     ex = pickle.load(open(W.CACHE / "train2.pkl", "rb"))["examples"]
     replay = rng.sample(ex, min(args.replay, len(ex)))
-    for text in short_benign(args.words, rng):
-        enc = tok.encode(W.preprocess(text))
-        replay.append({"source": "short_benign", "text": text, "ids": np.asarray(enc.ids, np.int32),
-                       "y": np.zeros(len(TRAIN_HEADS), np.float32), "m": np.ones(len(TRAIN_HEADS), np.float32),
-                       "tok_y": np.where(np.asarray(enc.special_tokens_mask) == 1, -1, 0).astype(np.int8),
-                       "cf": None, "hate": 0})
+    replay += [benign_example(text, tok) for text in short_benign(args.words, rng)]
     data = replay
     print(f"stage 2b: {len(data)} examples ({len(data) - min(args.replay, len(ex))} short benign)", flush=True)
 
@@ -94,22 +121,7 @@ def main():
     model.load_state_dict(torch.load(run / "final.pt", map_location="cpu"))
     opt, trained = optimizer(model, args.lr, args.head_lr)
     _, pos_weight = head_pos_weights(ex)
-    order = list(range(len(data)))
-    rng.shuffle(order)
-    batches = [order[i:i + args.batch] for i in range(0, len(order), args.batch)]
-    steps = len(batches)
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: max(0.0, 1 - s / steps))
-    t0 = time.time()
-    model.train()
-    for s, rows in enumerate(batches):
-        cf_rows = [i for i in rows if data[i]["cf"] is not None and rng.random() < 0.5]
-        loss = batch_loss(model, data, rows, cf_rows, pos_weight, torch.tensor(3.0), 1.5, args.clp)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(trained, 1.0)
-        opt.step(); sched.step()
-        if (s + 1) % 50 == 0:
-            print(f"step {s + 1}/{steps} loss {float(loss):.4f} {time.time() - t0:.0f}s", flush=True)
+    steps, t0 = one_pass(model, opt, trained, data, pos_weight, args, rng, warm_steps=1)
     torch.save(model.state_dict(), run / "final_short.pt")
     json.dump({"args": vars(args), "steps": steps, "examples": len(data), "wall_s": round(time.time() - t0, 1)},
               open(run / "train_short_log.json", "w"), indent=1)
