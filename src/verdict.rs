@@ -368,13 +368,17 @@ pub struct ModelCoverage {
 pub enum GuardKind {
     /// The text was re-scored with its identity mentions replaced by neutral words.
     IdentityCounterfactual,
+    /// A plain slur stood in a sentence the classifier reads as harmless: a homonym ("the
+    /// sea dyke held"), a reclaimed in-group use, or hate the classifier missed.
+    SlurContext,
 }
 
 /// What a guard did to the action.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum GuardEffect {
-    /// The identity words carried the decision: `remove` became `review`.
+    /// The guard's condition held (identity words carried the decision, or the
+    /// classifier read a slur's sentence as harmless): `remove` became `review`.
     RemovalToReview,
     /// The counterfactual still called for action: the verdict stands.
     None,
@@ -384,16 +388,22 @@ pub enum GuardEffect {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Guard {
     pub kind: GuardKind,
-    /// The identity terms found (as listed in the term list).
+    /// `identity_counterfactual`: the identity terms found (as listed in the term list);
+    /// `slur_context`: the wordlist rules of the slurs (e.g. `en:dyke`).
     pub terms: Vec<String>,
     /// The verdict's score before the guard.
     #[schema(minimum = 0, maximum = 1)]
     pub score: f32,
-    /// The verdict score of the counterfactual text; absent if it could not be scored
-    /// (then a person decides: the effect is `removal_to_review`).
+    /// `identity_counterfactual`: the verdict score of the counterfactual text; absent if
+    /// it could not be scored (then a person decides: the effect is `removal_to_review`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(minimum = 0, maximum = 1)]
     pub counterfactual_score: Option<f32>,
+    /// `slur_context`: the classifier's own score for the sentence (the higher of its
+    /// toxicity and identity-attack scores, on the policy scale).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 0, maximum = 1)]
+    pub model_score: Option<f32>,
     pub effect: GuardEffect,
 }
 

@@ -304,6 +304,77 @@ fn identity_guard_leaves_pattern_removals_alone() {
     assert!(verdict.guards.is_empty());
 }
 
+/// The slur guard, through the real classifier: a plain slur that is a homonym in a
+/// harmless sentence goes to review instead of removal and says so; with the guard off
+/// it is removed; a bare or obfuscated slur is never softened. Which of these sentences
+/// the model reads as harmless depends on the model, so the test asks that some are and
+/// checks every verdict against the guard's rule.
+#[test]
+fn slur_guard_sends_plain_slurs_in_harmless_sentences_to_review() {
+    use warden::{GuardEffect, GuardKind, PatternSet, Policy};
+
+    let engine = engine();
+    let patterns = PatternSet::new(engine.wordlists());
+    let on = Policy::default();
+    let mut off = Policy::default();
+    off.guards.slur_context = false;
+    let homonyms = [
+        "The Dutch farmers repaired the dyke before the winter storms arrived.",
+        "He popped out to the newsagent for a packet of fags and some milk.",
+        "This paint contains an additive to retard corrosion on the railings.",
+        "We had faggots, peas and gravy for tea at my nan's house.",
+        "The old tranny radio in the shed still picks up the football.",
+        "Walking the coast path along the dyke at sunrise was lovely.",
+    ];
+    let mut guarded = 0;
+    for text in homonyms {
+        let verdict = engine.score_with(text, &patterns, &on);
+        let without = engine.score_with(text, &patterns, &off);
+        assert_eq!(without.action, Action::Remove, "{text:?}: {without:?}");
+        // The slur still scores: never allowed unseen.
+        assert!(verdict.action >= Action::Review, "{text:?}: {verdict:?}");
+        match verdict
+            .guards
+            .iter()
+            .find(|g| g.kind == GuardKind::SlurContext)
+        {
+            Some(guard) => {
+                guarded += 1;
+                assert_eq!(verdict.action, Action::Review, "{text:?}");
+                assert_eq!(guard.effect, GuardEffect::RemovalToReview);
+                assert!(
+                    guard.terms.iter().all(|t| t.starts_with("en:")),
+                    "{guard:?}"
+                );
+                assert!(guard.model_score.is_some_and(|s| s < 0.6), "{guard:?}");
+                assert_eq!(
+                    verdict.category(Category::IdentityAttack),
+                    without.category(Category::IdentityAttack)
+                );
+            }
+            None => assert_eq!(verdict.action, Action::Remove, "{text:?}: {verdict:?}"),
+        }
+    }
+    assert!(
+        guarded >= homonyms.len() / 2,
+        "only {guarded} homonym sentences were read as harmless"
+    );
+
+    // No sentence to read, or an evasion that shows intent: removed whatever the model says.
+    for text in [
+        "dyke",
+        "faggots",
+        "He popped out to the newsagent for a packet of f4gs and some milk.",
+    ] {
+        let verdict = engine.score_with(text, &patterns, &on);
+        assert_eq!(verdict.action, Action::Remove, "{text:?}: {verdict:?}");
+        assert!(verdict
+            .guards
+            .iter()
+            .all(|g| g.kind != GuardKind::SlurContext));
+    }
+}
+
 fn training_file(name: &str) -> String {
     let path = format!("{}/training/{name}", env!("CARGO_MANIFEST_DIR"));
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))

@@ -30,6 +30,14 @@
 //!   removal counts against the author). The guard never lowers a verdict below
 //!   `review` — hate is about identity by definition, and a swap can make real hate read
 //!   as benign — and it records what it did in [`Verdict::guards`].
+//! * **One plain word is not enough to remove when the sentence reads as harmless** (the
+//!   slur guard, a policy setting on by default): a high-severity slur still scores
+//!   `identity_attack` whatever the model says, but when a removal rests on plain slurs
+//!   (no evasions), the text has words around them, and the classifier reads the
+//!   sentence as neither toxic nor an identity attack, the word may be a homonym ("Offa's
+//!   Dyke", "a pack of fags") or a reclaimed in-group use, and only a person can tell:
+//!   the action becomes `review` and [`Verdict::guards`] says so. It never lowers a
+//!   verdict below `review`, and an obfuscated slur is never softened.
 //! * `toxicity` is the classifier's toxicity score, or the strongest other category
 //!   except `self_harm`, whichever is higher.
 //! * The classifier's toxic spans are reported as matches with `source: "model"` when it
@@ -257,6 +265,9 @@ impl Engine {
                 let scores = model_scores.as_ref().map(|s| &s[i]);
                 let context = has_context(texts[i], &matches);
                 let mut verdict = self.verdict(matches, scores, context, policy);
+                if let Some(scores) = scores.filter(|_| policy.guards.slur_context && context) {
+                    self.slur_guard(&mut verdict, scores, policy);
+                }
                 // Beside the harms, never among them: it changes no score and no action.
                 verdict.sensitive = sensitive;
                 verdict
@@ -325,6 +336,7 @@ impl Engine {
                     terms,
                     score: verdict.score,
                     counterfactual_score: None,
+                    model_score: None,
                     effect: GuardEffect::RemovalToReview,
                 });
                 verdict.action = Action::Review;
@@ -340,6 +352,7 @@ impl Engine {
                 terms,
                 score: verdict.score,
                 counterfactual_score: Some(counterfactual.score),
+                model_score: None,
                 effect: if carried_by_identity {
                     GuardEffect::RemovalToReview
                 } else {
@@ -350,6 +363,70 @@ impl Engine {
                 verdict.action = Action::Review;
             }
         }
+    }
+
+    /// The slur guard (module docs): a removal that plain slurs carry, in a sentence the
+    /// classifier reads as harmless, becomes review. Only the caller knows the text has
+    /// words around its matches ([`has_context`]): a bare slur has no sense to read.
+    fn slur_guard(&self, verdict: &mut Verdict, scores: &ModelScores, policy: &Policy) {
+        let plain_slur = |m: &Match| {
+            m.category == Category::IdentityAttack
+                && m.evasions.is_empty()
+                && matches!(m.source, Source::Wordlist | Source::Custom)
+        };
+        if verdict.action != Action::Remove || !verdict.harms().any(plain_slur) {
+            return;
+        }
+        let model_score = scores
+            .probs
+            .iter()
+            .filter(|(c, _)| matches!(c, Category::Toxicity | Category::IdentityAttack))
+            .map(|&(c, p)| self.calibrated(c, p))
+            .fold(0.0, f32::max);
+        if model_score >= MODEL_OPERATING_POINT {
+            return;
+        }
+        // The same evidence with the slurs read at medium severity (review): if that still
+        // removes, something else carries the removal and the verdict stands.
+        let softened: Vec<Match> = verdict
+            .matches
+            .iter()
+            .filter(|m| m.source != Source::Model)
+            .map(|m| {
+                let mut m = m.clone();
+                if plain_slur(&m) {
+                    m.severity = m.severity.min(Severity::Medium);
+                }
+                m
+            })
+            .collect();
+        if self.verdict(softened, Some(scores), true, policy).action == Action::Remove {
+            return;
+        }
+        let mut rules: Vec<String> = verdict
+            .harms()
+            .filter(|m| plain_slur(m))
+            .map(|m| m.rule.clone())
+            .collect();
+        rules.sort();
+        rules.dedup();
+        verdict.guards.push(Guard {
+            kind: GuardKind::SlurContext,
+            terms: rules,
+            score: verdict.score,
+            counterfactual_score: None,
+            model_score: Some(model_score),
+            effect: GuardEffect::RemovalToReview,
+        });
+        verdict.action = Action::Review;
+    }
+
+    /// The classifier's probability `p` for `category` on the policy scale (module docs).
+    fn calibrated(&self, category: Category, p: f32) -> f32 {
+        self.model
+            .as_deref()
+            .and_then(|c| c.threshold(category))
+            .map_or(p, |t| calibrate(p, t))
     }
 
     /// `context`: whether the text has words around its matches for the classifier to
@@ -364,11 +441,7 @@ impl Engine {
         let mut categories: BTreeMap<Category, f32> =
             Category::HARM.into_iter().map(|c| (c, 0.0)).collect();
         let classifier = self.model.as_deref().filter(|_| model.is_some());
-        let calibrated = |category: Category, p: f32| {
-            classifier
-                .and_then(|c| c.threshold(category))
-                .map_or(p, |t| calibrate(p, t))
-        };
+        let calibrated = |category: Category, p: f32| self.calibrated(category, p);
         let model_toxicity =
             model.and_then(|m| m.probs.iter().find(|(c, _)| *c == Category::Toxicity));
         let judged_non_toxic = model_toxicity

@@ -549,7 +549,7 @@ fn policy_with_defaults(policy: &serde_json::Value) -> serde_json::Value {
         "sensitive_data": ["profiling", "ads_targeting"],
         "author": {"removals": 3, "window_days": 30, "period_days": 7, "scopes": ["recommend"]},
     });
-    p["guards"] = json!({"identity_counterfactual": true});
+    p["guards"] = json!({"identity_counterfactual": true, "slur_context": true});
     p
 }
 

@@ -247,6 +247,13 @@ function reportItem(r) {
 
 // The engine's identity guard: say plainly why a model-only removal became a review.
 function guardItem(g) {
+  if (g.kind === 'slur_context') {
+    return h('li', { class: 'guard' },
+      h('span', { class: 'chip' }, 'Slur guard'),
+      h('span', { class: 'quote' },
+        'Sent to review instead of removed: the model reads this sentence as harmless, so the word may be a homonym or a reclaimed use.'),
+      h('span', { class: 'detail' }, `rules: ${g.terms.join(', ')} · score ${g.score.toFixed(2)} · model ${g.model_score == null ? '–' : g.model_score.toFixed(2)}`));
+  }
   const cf = g.counterfactual_score == null ? 'could not be scored' : g.counterfactual_score.toFixed(2);
   const said = g.effect === 'removal_to_review'
     ? 'Sent to review instead of removed: without the identity words the model would not act.'
