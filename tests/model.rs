@@ -384,15 +384,27 @@ fn training_file(name: &str) -> String {
 /// evaluation part of the generated set, never trained on) through the default engine.
 /// The model card reports the full figures; this fails if a new model gets worse than it
 /// with a margin.
+///
+/// Both evaluation parts: the first, and the fresh one written later (with new templates)
+/// because the first had been read while fixing a training-data flaw.
 #[test]
 fn benign_identity_speech_is_not_removed() {
-    let texts: Vec<String> = training_file("data/benign_identity_eval.txt")
+    for file in [
+        "data/benign_identity_eval.txt",
+        "data/benign_identity_eval2.txt",
+    ] {
+        benign_file_is_not_removed(file);
+    }
+}
+
+fn benign_file_is_not_removed(file: &str) {
+    let texts: Vec<String> = training_file(file)
         .lines()
         .filter(|l| !l.trim().is_empty())
         .step_by(3)
         .map(str::to_string)
         .collect();
-    assert!(texts.len() >= 250);
+    assert!(texts.len() >= 250, "{file}");
     let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
     let verdicts = engine().score_batch(&refs);
     let removed: Vec<&str> = refs
@@ -401,12 +413,12 @@ fn benign_identity_speech_is_not_removed() {
         .filter(|(_, v)| v.action == Action::Remove)
         .map(|(t, _)| *t)
         .collect();
-    assert!(removed.is_empty(), "removed: {removed:?}");
+    assert!(removed.is_empty(), "{file}: removed: {removed:?}");
     let flagged = verdicts.iter().filter(|v| v.flagged).count();
     let rate = flagged as f64 / texts.len() as f64;
     assert!(
         rate <= BENIGN_FLAGGED_MAX,
-        "{flagged} of {} flagged",
+        "{file}: {flagged} of {} flagged",
         texts.len()
     );
 }

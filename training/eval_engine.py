@@ -3,7 +3,10 @@
 
   * benign identity speech (training/benign_identity.txt from 1.0 and the 2.0 evaluation
     part training/data/benign_identity_eval.txt; never trained on): share flagged
-    (any action but allow) and share removed;
+    (any action but allow) and share removed; and the same for the fresh part
+    training/data/benign_identity_eval2.txt (gen_benign_eval2.py), kept apart;
+  * the functional suite also as actions: the share of each functionality removed
+    (the slur guard sends plain slurs in sentences the model reads as harmless to review);
   * the functional suite (training/functional/suite.jsonl): accuracy per functionality on
     the identity_attack signal (category score >= 0.5), as the issue defines it;
   * the counterfactual gap per identity group, model-level (onnxruntime, no engine): for
@@ -92,25 +95,34 @@ def main():
     t0 = time.time()
     res = {"command": "training/.venv/bin/python training/eval_engine.py --warden target/release/warden"}
 
-    benign = [l.strip() for f in ("benign_identity.txt", "data/benign_identity_eval.txt")
-              for l in open(W.TRAINING / f, encoding="utf-8") if l.strip()]
-    bv = engine_verdicts(args.warden, args.model_dir, benign)
-    actions = collections.Counter(v["action"] for v in bv)
-    res["benign_identity"] = {
-        "n": len(benign), "actions": dict(actions),
-        "flagged_rate": round(sum(v["action"] != "allow" for v in bv) / len(bv), 4),
-        "removed": actions.get("remove", 0),
-        "guarded": sum(1 for v in bv if v.get("guards")),
-        "flagged_examples": [{"text": t, "action": v["action"],
-                              "categories": {k: round(s, 2) for k, s in v["categories"].items() if s >= 0.5}}
-                             for t, v in zip(benign, bv) if v["action"] != "allow"][:40]}
+    def benign_report(files):
+        texts = [l.strip() for f in files
+                 for l in open(W.TRAINING / f, encoding="utf-8") if l.strip()]
+        verdicts = engine_verdicts(args.warden, args.model_dir, texts)
+        actions = collections.Counter(v["action"] for v in verdicts)
+        return texts, {
+            "files": list(files), "n": len(texts), "actions": dict(actions),
+            "flagged_rate": round(sum(v["action"] != "allow" for v in verdicts) / len(verdicts), 4),
+            "removed": actions.get("remove", 0),
+            "guarded": sum(1 for v in verdicts if v.get("guards")),
+            "flagged_examples": [{"text": t, "action": v["action"],
+                                  "categories": {k: round(s, 2) for k, s in v["categories"].items() if s >= 0.5}}
+                                 for t, v in zip(texts, verdicts) if v["action"] != "allow"][:40]}
+
+    benign, res["benign_identity"] = benign_report(("benign_identity.txt", "data/benign_identity_eval.txt"))
+    # Written after the focus-set tries had been read against the set above, so it judges
+    # later models blind (gen_benign_eval2.py).
+    benign2, res["benign_identity_fresh"] = benign_report(("data/benign_identity_eval2.txt",))
 
     suite = list(W.read_jsonl(W.TRAINING / "functional" / "suite.jsonl"))
     sv = engine_verdicts(args.warden, args.model_dir, [c["text"] for c in suite])
     per = collections.defaultdict(lambda: [0, 0])
     lab = collections.defaultdict(lambda: [0, 0])
     misses = collections.defaultdict(list)
+    removed = collections.defaultdict(lambda: [0, 0])
     for c, v in zip(suite, sv):
+        removed[f"{c['functionality']} ({c['label']})"][0] += v["action"] == "remove"
+        removed[f"{c['functionality']} ({c['label']})"][1] += 1
         said = v["categories"].get("identity_attack", 0.0) >= 0.5
         ok = said == (c["label"] == "hateful")
         per[(c["functionality"], c["label"])][0] += ok
@@ -124,9 +136,11 @@ def main():
         "overall": round(sum(a for a, _ in lab.values()) / len(suite), 4),
         "by_label": {k: round(a / n, 4) for k, (a, n) in lab.items()},
         "by_functionality": {f"{f} ({l})": round(a / n, 3) for (f, l), (a, n) in sorted(per.items())},
-        "examples_of_misses": dict(misses)}
+        "examples_of_misses": dict(misses),
+        "removed_share": {k: round(a / n, 3) for k, (a, n) in sorted(removed.items())},
+        "slur_guarded": sum(1 for v in sv for g in v.get("guards", []) if g["kind"] == "slur_context")}
 
-    non_hateful = [c["text"] for c in suite if c["label"] == "non-hateful"] + benign
+    non_hateful = [c["text"] for c in suite if c["label"] == "non-hateful"] + benign + benign2
     model_path = f"{args.model_dir or W.MODEL_DIR}/model.onnx"
     res["counterfactual_gap_model"] = cf_gap(model_path, non_hateful, load_identity_terms())
     res["wall_s"] = round(time.time() - t0, 1)
