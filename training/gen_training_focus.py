@@ -131,6 +131,31 @@ COUNTER_T = [
     "Saying you hate {G} is not an opinion, it's bigotry.", "Blocking everyone who called {G} subhuman today.",
 ]
 
+# Benign twins: the SHAPES of the hateful templates above (feelings, plans, "notice how",
+# "if you want", "why do … always", the threats' verbs of action) with kind or neutral
+# content about the same identity groups (hate 0, toxic 0), written from this file's own
+# hateful templates. Try 3 had none: its hateful lines outnumbered the benign ones for
+# every identity term, and the model learnt sentence shapes as hate (MODEL_CARD.md).
+TWIN_T = [
+    "I love {G}.", "I love {G} so much.", "{G} make me smile.", "I will always stand with {G}.",
+    "Nothing is better than an evening with {G} from the choir.", "{G} are the best neighbours alive.",
+    "I can't wait to see {G} at the street party.", "{G} inspire me.",
+    "Every single one of the {G} I met at the fair was lovely.",
+    "The world is better with {G} in it.",
+    "I'm so glad {G} joined our running club, they're brilliant.",
+    "I will find {G} a seat at the front.", "Any {G} who show up tomorrow will get a free coffee.",
+    "I'm gonna drive {G} to the match in my truck.", "I'll cook dinner where {G} meet on Fridays.",
+    "We're going to welcome {G} into our homes for the festival.", "Watch what I bake for {G} tonight.",
+    "My van is loaded and {G} are getting the first deliveries.",
+    "Notice how many {G} came to the open day?", "If you want the best tour of the old town, go with {G}.",
+    "We had a great summer after {G} opened the bakery.", "{G} moving into the building means more neighbours to chat with.",
+    "Our town got livelier when {G} arrived.", "Keep {G} in mind when you plan the accessible entrance.",
+    "The moment {G} joined, the whole team started winning.", "Happy to rent my flat to {G}.",
+    "{G} in charge? The project is in good hands.",
+    "Why do {G} always get such a warm welcome here? Because people like them.",
+    "Saw two {G} at the shop, we had a nice chat.", "The new manager is one of the {G} from the book club.",
+]
+
 
 def pl_of(slur):
     return X.SPECIAL_PLURAL.get(slur, X.plural(slur))
@@ -177,6 +202,8 @@ def generate():
             add(t.replace("{G}", g), 0, 0, "negated_hate")
         for t in rng.sample(COUNTER_T, 5):
             add(t.replace("{G}", g), 0, 0, "counter_reference")
+        for t in rng.sample(TWIN_T, 10):
+            add(t.replace("{G}", g), 0, 0, "benign_twin")
         # Hate with the spaces removed around the group word or the whole sentence.
         for t in rng.sample(EXPLICIT_T + IMPLICIT_T, 2):
             s = t.replace("{G}", g)
