@@ -50,8 +50,10 @@ impl Store for PgStore {
                     ],
                 );
                 tx.defer(
+                    // The subject is the pseudonym of (community, author): a row that
+                    // exists already holds it, so it is not rewritten (no new row version).
                     "INSERT INTO authors (author, community, subject) VALUES ($1, $2, $3) \
-                     ON CONFLICT (author, community) DO UPDATE SET subject = EXCLUDED.subject",
+                     ON CONFLICT (author, community) DO NOTHING",
                     vec![
                         Box::new(author.to_vec()),
                         Box::new(sub.community.as_str().to_string()),
@@ -311,6 +313,12 @@ impl Store for PgStore {
             // Unavailable: what this node saw last (still committed, never ahead).
             _ => self.rule_seq.load(Ordering::SeqCst),
         }
+    }
+
+    /// Every seq this node committed, or read committed, is: no read (module docs of
+    /// `tx.rs`); other nodes' entries arrive as notices naming their seq.
+    fn rule_seq_here(&self) -> u64 {
+        self.rule_seq.load(Ordering::SeqCst)
     }
 
     fn rule_log(&self, after: u64, limit: usize) -> Result<Vec<Rule>, Failure> {
