@@ -40,6 +40,7 @@ mod notices;
 mod ops;
 mod pipeline;
 mod privacy;
+mod rows;
 mod rules;
 mod samples;
 mod schema;

@@ -41,19 +41,17 @@ impl Store for PgStore {
                     }
                 };
                 tx.write_revision(&item.id, &mut revision, Some(&key))?;
-                tx.defer(
-                    "INSERT INTO subjects (subject, item_id) VALUES ($1, $2) \
-                     ON CONFLICT DO NOTHING",
+                tx.defer_row(
+                    &super::rows::SUBJECTS,
+                    &[],
                     vec![
                         Box::new(subject.as_bytes().to_vec()),
                         Box::new(item.id.as_bytes().to_vec()),
                     ],
                 );
-                tx.defer(
-                    // The subject is the pseudonym of (community, author): a row that
-                    // exists already holds it, so it is not rewritten (no new row version).
-                    "INSERT INTO authors (author, community, subject) VALUES ($1, $2, $3) \
-                     ON CONFLICT (author, community) DO NOTHING",
+                tx.defer_row(
+                    &super::rows::AUTHORS,
+                    &[],
                     vec![
                         Box::new(author.to_vec()),
                         Box::new(sub.community.as_str().to_string()),

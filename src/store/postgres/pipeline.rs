@@ -25,7 +25,9 @@ impl PgTx<'_> {
     /// pipelined on the connection in the order they were queued, with the next statement
     /// that reads (so the transaction reads its own writes) and with the commit.
     pub(super) fn defer(&self, sql: &'static str, params: Vec<Param>) {
-        self.pending.borrow_mut().push((sql, params));
+        self.pending
+            .borrow_mut()
+            .push(super::rows::Pending::One(sql, params));
     }
 
     /// Sends the deferred writes.
@@ -37,7 +39,12 @@ impl PgTx<'_> {
     /// rows. The first statement to fail is the error (those after it fail only because
     /// the transaction is aborted).
     pub(super) fn send(&self, reads: Vec<Read<'_>>) -> Result<Vec<Vec<Row>>, Failure> {
-        let pending = self.pending.take();
+        let pending: Vec<(&'static str, Vec<Param>)> = self
+            .pending
+            .take()
+            .into_iter()
+            .map(super::rows::Pending::statement)
+            .collect();
         if pending.is_empty() && reads.is_empty() {
             return Ok(Vec::new());
         }
