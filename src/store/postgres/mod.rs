@@ -44,6 +44,7 @@ mod rows;
 mod rules;
 mod samples;
 mod schema;
+mod submit;
 mod tx;
 
 use std::future::Future;

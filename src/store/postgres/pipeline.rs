@@ -125,69 +125,6 @@ impl PgTx<'_> {
             .map_err(|e| self.fail(e))
     }
 
-    /// The item a submission names (locked `FOR UPDATE`), read in one round trip with
-    /// the submitter's key (share-locked), the community's policy and the submitter's
-    /// advisory lock, each unless this transaction already holds it.
-    pub(super) fn submission_lookup(
-        &self,
-        subject: &SubjectId,
-        community: &CommunityId,
-        content_id: &str,
-    ) -> Result<Option<Item>, Failure> {
-        let subject_bytes = subject.as_bytes().to_vec();
-        let lock_word = advisory_word(subject);
-        let community_name = community.as_str();
-        let want_key = !matches!(self.keys.borrow().get(subject), Some(Some(_)));
-        let want_policy = !self.policies.borrow().contains_key(community);
-        let want_lock = !self.locked.borrow().contains(subject);
-        let mut reads: Vec<Read<'_>> = Vec::new();
-        if want_key {
-            reads.push((
-                "SELECT key FROM subject_keys WHERE subject = $1 FOR SHARE",
-                vec![&subject_bytes as &(dyn ToSql + Sync)],
-            ));
-        }
-        reads.push((
-            "SELECT doc FROM items WHERE community = $1 AND content_id = $2 FOR UPDATE",
-            vec![
-                &community_name as &(dyn ToSql + Sync),
-                &content_id as &(dyn ToSql + Sync),
-            ],
-        ));
-        if want_policy {
-            reads.push((
-                "SELECT doc FROM policies WHERE community = $1",
-                vec![&community_name as &(dyn ToSql + Sync)],
-            ));
-        }
-        if want_lock {
-            reads.push((
-                "SELECT pg_advisory_xact_lock($1)",
-                vec![&lock_word as &(dyn ToSql + Sync)],
-            ));
-        }
-        let mut results = self.send(reads)?.into_iter();
-        let mut next = || {
-            results
-                .next()
-                .ok_or_else(|| internal("a pipelined read returned nothing"))
-        };
-        if want_key {
-            let key = next()?.first().map(super::tx::key_of).transpose()?;
-            self.keys.borrow_mut().insert(*subject, key);
-        }
-        let item: Option<Item> = first_doc(&next()?)?;
-        if want_policy {
-            let policy: CommunityPolicy = first_doc(&next()?)?.unwrap_or_default();
-            self.policies.borrow_mut().insert(community.clone(), policy);
-        }
-        if want_lock {
-            next()?;
-            self.locked.borrow_mut().insert(*subject);
-        }
-        Ok(item)
-    }
-
     /// Reads in one round trip what writing `item` and deriving its consequences will
     /// ask for, unless this transaction already holds it: the community's policy, the
     /// subject's advisory lock (taken before its history is read, as `lock_subject`
