@@ -121,6 +121,21 @@ pub trait Store: Send + Sync {
     /// index entries atomically. `not_found` if there is no such item.
     fn update(&self, id: &ItemId, change: &Change<'_>) -> Result<Item, Failure>;
 
+    /// As [`Store::update`], returning the item with its personal data opened
+    /// ([`Store::open_item`]) beside its current revision ([`Store::revision`]). The
+    /// default reads them after the change; a backend whose reads are round trips may
+    /// bring them back with the change.
+    fn update_opened(
+        &self,
+        id: &ItemId,
+        change: &Change<'_>,
+    ) -> Result<(Item, Option<Revision>), Failure> {
+        let mut item = self.update(id, change)?;
+        let revision = self.revision(&item.id, item.revision)?;
+        self.open_item(&mut item)?;
+        Ok((item, revision))
+    }
+
     /// Applies `change` (a claim) to up to `limit` waiting items of `queue`, highest
     /// priority first, each written as [`Store::update`] writes it; an item whose change
     /// refuses because it was taken meanwhile is skipped. Two callers never both get one

@@ -53,6 +53,16 @@ impl Store for PgStore {
         })
     }
 
+    /// The revision and keys come from the change's transaction (`claim.rs`).
+    fn update_opened(
+        &self,
+        id: &ItemId,
+        change: &Change<'_>,
+    ) -> Result<(Item, Option<Revision>), Failure> {
+        let updated = self.update_rows(id, change)?;
+        self.open_claimed(updated)
+    }
+
     /// Claimers on any node take different items instead of queueing behind one
     /// another (`claim.rs`).
     fn claim(
