@@ -270,7 +270,7 @@ impl PgTx<'_> {
     /// The subject's key, created in this transaction if it has none: it commits with
     /// the first data sealed with it, or not at all.
     pub(super) fn key_or_create(&self, subject: &SubjectId) -> Result<Key, Failure> {
-        // Known missing when this transaction just read it (`submission_lookup`).
+        // Known missing when this transaction just read it (`submit.rs`).
         let mut known_missing = matches!(self.keys.borrow().get(subject), Some(None));
         loop {
             if !known_missing {
