@@ -127,10 +127,11 @@ impl PgTx<'_> {
 
     /// Reads in one round trip what writing `item` and deriving its consequences will
     /// ask for, unless this transaction already holds it: the community's policy, the
-    /// subject's advisory lock (taken before its history is read, as `lock_subject`
-    /// does), its key, its removal history, and the item's content rules and the
-    /// author's rule (locked `FOR UPDATE`, in key order).
-    pub(super) fn prefetch(&self, item: &Item) -> Result<(), Failure> {
+    /// subject's key, the item's content rules (locked `FOR UPDATE`, in key order) and,
+    /// when `author` (the change may touch the author's removals: a claim or an approval
+    /// does not), the subject's advisory lock (taken before its history is read, as
+    /// `lock_subject` does), its removal history and the author's rule.
+    pub(super) fn prefetch(&self, item: &Item, author: bool) -> Result<(), Failure> {
         let community = item.community.as_str();
         let subject = item.subject;
         let subject_bytes = subject.map(|s| s.as_bytes().to_vec());
@@ -139,17 +140,18 @@ impl PgTx<'_> {
             .iter()
             .map(|cause| content_rule_key(&item.id, *cause))
             .collect();
-        if let Some(s) = &subject {
+        if let (true, Some(s)) = (author, &subject) {
             keys.push(author_rule_key(s, Cause::AuthorRemovals));
         }
         keys.retain(|k| !self.rules.borrow().contains_key(k));
         keys.sort();
 
         let want_policy = !self.policies.borrow().contains_key(&item.community);
-        let want_lock = subject.is_some_and(|s| !self.locked.borrow().contains(&s));
+        let want_lock = author && subject.is_some_and(|s| !self.locked.borrow().contains(&s));
         let want_key =
             subject.is_some_and(|s| !matches!(self.keys.borrow().get(&s), Some(Some(_))));
-        let want_history = subject.is_some_and(|s| !self.removals.borrow().contains_key(&s));
+        let want_history =
+            author && subject.is_some_and(|s| !self.removals.borrow().contains_key(&s));
         let mut reads: Vec<Read<'_>> = Vec::new();
         if want_policy {
             reads.push((

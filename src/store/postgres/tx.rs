@@ -339,11 +339,17 @@ impl PgTx<'_> {
         mut events: Vec<Event>,
     ) -> Result<(), Failure> {
         let now = events.last().map_or_else(Timestamp::now, |e| e.at);
-        self.prefetch(after)?;
+        let author = author_may_change(before, after);
+        self.prefetch(after, author)?;
         let policy = self.policy(&after.community)?;
         let key = match &after.subject {
             Some(s) => {
-                self.lock_subject(s)?;
+                // The lock guards the author's removals, which this change may not touch
+                // (`Holding` takes it before reading them); the key's row lock is what
+                // keeps an erasure out.
+                if author {
+                    self.lock_subject(s)?;
+                }
                 self.subject_key(s)?
             }
             None => None,
@@ -506,6 +512,16 @@ impl PgTx<'_> {
         );
         Ok(())
     }
+}
+
+/// Whether `domain::consequences` may read the author's removal history and rule for this
+/// change: only when the removed item's subject changes (`author_rules`). A wrong "no"
+/// would cost round trips, not correctness: [`Holding`] reads whatever was not prefetched.
+fn author_may_change(before: Option<&Item>, after: &Item) -> bool {
+    let removed = |i: &Item| i.outcome == Some(crate::domain::item::Outcome::Remove);
+    let was = before.filter(|b| removed(b)).and_then(|b| b.subject);
+    let is = Some(after).filter(|a| removed(a)).and_then(|a| a.subject);
+    was != is
 }
 
 pub(super) fn key_of(row: &Row) -> Result<Key, Failure> {
