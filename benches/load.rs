@@ -22,10 +22,11 @@
 //!
 //! `cargo bench --bench load -- [content|claim|suppress|webhooks] [--seconds N] [--clients N]
 //! [--new-authors]` (`--new-authors`: every `content` request by a new author).
+//! `WARDEN_BENCH_BIN` drives another `warden` binary than this build's.
 //! Under `cargo test` it does nothing (it needs the release binary and minutes).
 
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -81,14 +82,22 @@ fn options() -> Option<Options> {
 }
 
 fn start() -> Server {
-    Server::start(Path::new(env!("CARGO_BIN_EXE_warden")), ADMIN)
+    Server::start(&binary(), ADMIN)
+}
+
+/// The `warden` binary to drive: this build's, or `WARDEN_BENCH_BIN` (an older build, to
+/// compare two builds back to back on one machine).
+fn binary() -> PathBuf {
+    std::env::var_os("WARDEN_BENCH_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_warden")))
 }
 
 /// The servers of one deployment (see `Options::nodes`). API keys and policies made on
 /// the first reach the others through the database; the pause covers their caches'
 /// notification (well under a second).
 fn start_nodes(nodes: usize) -> Vec<Server> {
-    let servers = Server::start_nodes(Path::new(env!("CARGO_BIN_EXE_warden")), ADMIN, nodes);
+    let servers = Server::start_nodes(&binary(), ADMIN, nodes);
     println!("  {} node(s)", servers.len());
     servers
 }
@@ -348,7 +357,7 @@ fn receiver() -> Receiver {
 
 fn webhooks(o: &Options) {
     let server = Server::start_with(
-        Path::new(env!("CARGO_BIN_EXE_warden")),
+        &binary(),
         ADMIN,
         &[("WARDEN_WEBHOOKS_ALLOW_PRIVATE_DESTINATIONS", "true")],
     );

@@ -7,18 +7,27 @@ suppression, through the API of a release `warden serve`, one operation at a tim
     tests/with-postgres.sh python3 benches/pg_writes_per_item.py      # N=300 by default
 
 It needs the throwaway cluster of tests/with-postgres.sh (it turns statement logging on
-there to count statements, and reads that cluster's log)."""
+there to count statements, and reads that cluster's log). With pg_stat_statements loaded
+(WARDEN_PG_OPTIONS="-c shared_preload_libraries=pg_stat_statements tests/with-postgres.sh …")
+it also lists, per operation, the statements that cost most: calls, execution time and
+WAL per operation (TOP, default 12; 0 for none)."""
 import json, os, subprocess, sys, time, urllib.request, tempfile, re
 
 PG = os.environ["WARDEN_TEST_PG_URL"]
 BIN = os.environ.get("BIN", "target/release/warden")
 N = int(os.environ.get("N", "300"))
+TOP = int(os.environ.get("TOP", "12"))
 ADMIN = "wdn_load_admin_key_0123456789"
 
 def psql(db, sql):
     return subprocess.run(["psql", f"{PG}/{db}", "-Atqc", sql], check=True, capture_output=True, text=True).stdout.strip()
 
 psql("postgres", "CREATE DATABASE walm")
+try:
+    psql("walm", "CREATE EXTENSION pg_stat_statements")
+    STATEMENTS = TOP > 0
+except subprocess.CalledProcessError:
+    STATEMENTS = False
 log = sorted(__import__("glob").glob("/tmp/warden-pg.*/server.log"), key=os.path.getmtime)[-1]
 d = tempfile.mkdtemp()
 env = dict(os.environ, WARDEN_STORE_URL=f"{PG}/walm", WARDEN_PATTERNS_ONLY="true", WARDEN_ADMIN_KEY=ADMIN,
@@ -52,6 +61,7 @@ def snapshot():
 def measure(name, op):
     psql("postgres", "ALTER SYSTEM SET log_min_duration_statement = 0"); psql("postgres", "SELECT pg_reload_conf()")
     time.sleep(1)
+    if STATEMENTS: psql("walm", "SELECT pg_stat_statements_reset()")
     a = snapshot()
     for i in range(N): op(i)
     time.sleep(2.5)  # background passes (webhook worker, feed) and the statistics collector catch up
@@ -61,7 +71,20 @@ def measure(name, op):
     ins, upd, dele = [(y - x) / N for x, y in zip(a[1], b[1])]
     stmts = (b[3] - a[3]) / N
     print(f"{name:<42} WAL {wal:8.0f} B; rows inserted {ins:5.1f}, updated {upd:5.1f}, deleted {dele:5.1f}; statements {stmts:5.1f} (all sessions)")
+    if STATEMENTS:
+        # Per operation: calls, execution time (ms), WAL bytes; this database's statements only.
+        top = psql("walm", f"SELECT round(calls::numeric / {N}, 2), round((total_exec_time / {N})::numeric, 3), "
+                   f"round(wal_bytes / {N}), left(regexp_replace(query, '\\s+', ' ', 'g'), 110) FROM pg_stat_statements "
+                   f"WHERE dbid = (SELECT oid FROM pg_database WHERE datname = 'walm') ORDER BY total_exec_time DESC LIMIT {TOP}")
+        total = psql("walm", f"SELECT round(sum(calls)::numeric / {N}, 1), round((sum(total_exec_time) / {N})::numeric, 3), "
+                     f"round(sum(wal_bytes) / {N}) FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = 'walm')")
+        print(f"    {'calls':>6} {'ms':>7} {'WAL B':>6}  statement (per operation; all: {total.replace('|', ' / ')})")
+        for line in top.splitlines():
+            calls, ms, walb, q = line.split("|", 3)
+            print(f"    {calls:>6} {ms:>7} {walb:>6}  {q}")
 
+measure("submission in a batch of 100 (per item)", lambda i: i % 100 == 0 and call("POST", "/v1/content:batch", ingest, {"items": [
+    {"community": "c0", "content_id": f"b{i + j}", "author_id": f"u{(i + j) % 20}", "text": "you are a f*cking idiot"} for j in range(100)]}))
 measure("submission (to review)", lambda i: call("POST", "/v1/content", ingest, {"community": "c0", "content_id": f"s{i}", "author_id": f"u{i % 20}", "text": "you are a f*cking idiot"}))
 for i in range(N + 10):
     call("POST", "/v1/content", ingest, {"community": "c0", "content_id": f"f{i}", "author_id": f"u{i % 20}", "text": "you are a f*cking idiot"})

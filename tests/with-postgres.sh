@@ -9,6 +9,9 @@
 # fsync is off: the cluster is thrown away, and the tests check Warden's transactions
 # and ordering, not the disk. Warden itself still commits with synchronous_commit = on.
 #
+# WARDEN_PG_OPTIONS adds server options (e.g. "-c shared_preload_libraries=pg_stat_statements"
+# for benches/pg_writes_per_item.py's per-statement figures).
+#
 #   tests/with-postgres.sh cargo test --test main store::postgres
 set -euo pipefail
 
@@ -33,7 +36,7 @@ trap stop EXIT INT TERM
 
 "${runas[@]}" "$pgbin/initdb" -D "$dir/data" -U warden --auth=trust -E UTF8 >/dev/null
 "${runas[@]}" "$pgbin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -o \
-    "-c listen_addresses=127.0.0.1 -p $port -k $dir -c fsync=off -c max_connections=400" \
+    "-c listen_addresses=127.0.0.1 -p $port -k $dir -c fsync=off -c max_connections=400 ${WARDEN_PG_OPTIONS:-}" \
     start >/dev/null
 echo "throwaway PostgreSQL on 127.0.0.1:$port ($dir)" >&2
 export WARDEN_TEST_PG_URL="postgres://warden@127.0.0.1:$port"

@@ -52,7 +52,10 @@ fn follow_changes(weak: &Weak<AppState>, changes: &std::sync::mpsc::Receiver<Cha
 fn apply(state: &AppState, change: Option<Changed>) {
     match change {
         // Nothing arrived for a second, or the change log grew: catch the feed up.
-        None | Some(Changed::Rules) => advance(state),
+        None | Some(Changed::Rules(None)) => advance(state),
+        // Entries up to `seq` are committed: read them unless this node already has (its
+        // own commits, through the group commit), without asking for the counter.
+        Some(Changed::Rules(Some(seq))) => advance_to(state, seq),
         Some(Changed::Keys) => reload_keys(state),
         Some(Changed::Community(c)) => state.communities.forget(&c),
         Some(Changed::Resync) => {
@@ -64,7 +67,10 @@ fn apply(state: &AppState, change: Option<Changed>) {
 }
 
 fn advance(state: &AppState) {
-    let mark = state.store.rule_seq();
+    advance_to(state, state.store.rule_seq());
+}
+
+fn advance_to(state: &AppState, mark: u64) {
     if let Err(e) = state.suppressions.advance(&*state.store, mark) {
         tracing::warn!(error = %e, "suppression index did not follow the store");
     }

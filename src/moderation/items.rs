@@ -103,5 +103,6 @@ pub fn change(
         access(item)?;
         transition(item, now)
     };
-    record(store, store.update(id, apply)?)
+    let (item, revision) = store.update_opened(id, apply)?;
+    opened(store, item, revision)
 }

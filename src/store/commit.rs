@@ -116,7 +116,7 @@ fn flusher(weak: Weak<Inner>) {
             continue;
         }
         // Everything committed now is covered by the flush that follows.
-        let mark = inner.store.rule_seq();
+        let mark = inner.store.rule_seq_here();
         let started = Instant::now();
         let result = inner.store.flush();
         (inner.on_flush)(started.elapsed());

@@ -78,8 +78,9 @@ pub type Change<'a> = dyn Fn(&mut Item) -> Result<Vec<Event>, Failure> + 'a;
 /// What changed in the store, told to the nodes that share it (see [`Store::subscribe`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Changed {
-    /// The suppression change log grew.
-    Rules,
+    /// The suppression change log grew: every entry up to the seq, when one is given, is
+    /// committed (so a node that already applied that far has nothing to read).
+    Rules(Option<u64>),
     /// An API key was created or replaced.
     Keys,
     /// A community's policy or wordlist changed.
@@ -119,6 +120,21 @@ pub trait Store: Send + Sync {
     /// Applies `change` to the item and writes the item, its events (numbered here) and its
     /// index entries atomically. `not_found` if there is no such item.
     fn update(&self, id: &ItemId, change: &Change<'_>) -> Result<Item, Failure>;
+
+    /// As [`Store::update`], returning the item with its personal data opened
+    /// ([`Store::open_item`]) beside its current revision ([`Store::revision`]). The
+    /// default reads them after the change; a backend whose reads are round trips may
+    /// bring them back with the change.
+    fn update_opened(
+        &self,
+        id: &ItemId,
+        change: &Change<'_>,
+    ) -> Result<(Item, Option<Revision>), Failure> {
+        let mut item = self.update(id, change)?;
+        let revision = self.revision(&item.id, item.revision)?;
+        self.open_item(&mut item)?;
+        Ok((item, revision))
+    }
 
     /// Applies `change` (a claim) to up to `limit` waiting items of `queue`, highest
     /// priority first, each written as [`Store::update`] writes it; an item whose change
@@ -238,6 +254,14 @@ pub trait Store: Send + Sync {
 
     /// The newest suppression change-log seq committed (not necessarily durable).
     fn rule_seq(&self) -> u64;
+
+    /// A change-log seq every entry up to which is committed, at least as new as every
+    /// entry this process wrote: what the group commit announces after each flush. A
+    /// shared store answers from memory (other nodes' entries reach this node through
+    /// [`Store::subscribe`]), so a flush costs it no read; by default [`Store::rule_seq`].
+    fn rule_seq_here(&self) -> u64 {
+        self.rule_seq()
+    }
 
     /// Up to `limit` change-log entries with seq > `after`, in order.
     fn rule_log(&self, after: u64, limit: usize) -> Result<Vec<Rule>, Failure>;

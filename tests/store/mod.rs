@@ -589,6 +589,11 @@ macro_rules! backends {
             }
 
             #[test]
+            fn a_batch_sees_its_own_submissions() {
+                super::reads::a_batch_sees_its_own_submissions(OPEN);
+            }
+
+            #[test]
             fn items_are_found_by_content_and_by_author() {
                 super::reads::items_are_found_by_content_and_by_author(OPEN);
             }

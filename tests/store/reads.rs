@@ -39,6 +39,54 @@ pub fn items_are_found_by_content_and_by_author(open: Open) {
     assert_eq!(theirs, expected);
 }
 
+/// One batch is written as if its submissions came one after another: a content named
+/// twice is one item (the same text again changes nothing, a new text is its next
+/// revision), first-time authors each get their key, and every item is indexed.
+pub fn a_batch_sees_its_own_submissions(open: Open) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = open(dir.path());
+    let mut batch: Vec<Submission> = (0..40)
+        .map(|i| {
+            submission(
+                &format!("m{i}"),
+                &format!("u{}", i % 7),
+                REVIEW,
+                Action::Review,
+            )
+        })
+        .collect();
+    batch.push(submission("m3", "u3", REVIEW, Action::Review));
+    batch.push(submission("m5", "u5", REMOVE, Action::Remove));
+    batch.push(submission("m5", "u5", REMOVE, Action::Remove));
+    let out = store.submit(&batch).expect("submit");
+    assert_eq!(out.len(), 43);
+    assert!(out[..40].iter().all(|s| s.changed));
+    let (again, revised, same) = (&out[40], &out[41], &out[42]);
+    assert!(!again.changed);
+    assert_eq!(again.item.id, out[3].item.id);
+    assert!(revised.changed);
+    assert_eq!(revised.item.id, out[5].item.id);
+    assert_eq!(revised.item.revision, out[5].item.revision + 1);
+    assert!(!same.changed);
+    assert_eq!(same.item.id, out[5].item.id);
+    assert!(store
+        .revision(&out[5].item.id, revised.item.revision)
+        .expect("read")
+        .is_some());
+    assert_eq!(store.item_ids(None, 100).expect("ids").len(), 40);
+    let c = "c".parse().expect("community");
+    for (i, s) in out[..40].iter().enumerate() {
+        let content = format!("m{i}").parse().expect("content id");
+        assert_eq!(
+            store.item_by_content(&c, &content).expect("read"),
+            Some(s.item.id)
+        );
+    }
+    let u0 = store.pseudonym(&c, &"u0".parse().expect("author"));
+    assert_eq!(store.items_of_subject(&u0, 100).expect("read").len(), 6);
+    assert_verified(&*store);
+}
+
 /// Every committed change adds its tally to its community's hour, in the same step; a
 /// refused change adds nothing; a window lists only its hours.
 pub fn operations_tallies_add_up_with_each_change(open: Open) {

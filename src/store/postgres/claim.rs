@@ -3,6 +3,8 @@
 //! a moderator's view of each needs (its current revision, the keys of its subjects), so
 //! that no read follows the claim.
 
+use tokio_postgres::types::ToSql;
+
 use super::*;
 use crate::domain::item::is_lost_race;
 use crate::domain::privacy::crypto::KEY_LEN;
@@ -64,6 +66,54 @@ impl PgStore {
                 }
             }
             Ok(claimed)
+        })
+    }
+
+    /// [`Store::update`], bringing back what opening the item needs: its latest
+    /// revision, read with its row lock in the transaction's first round trip (a change
+    /// writes no revision), and the keys the transaction read.
+    pub(super) fn update_rows(&self, id: &ItemId, change: &Change<'_>) -> Result<Claimed, Failure> {
+        let id_bytes = id.as_bytes().as_slice();
+        self.transact(|tx| {
+            let mut reads = tx
+                .send(vec![
+                    (
+                        "SELECT doc FROM items WHERE id = $1 FOR UPDATE",
+                        vec![&id_bytes as &(dyn ToSql + Sync)],
+                    ),
+                    (
+                        "SELECT doc FROM revisions WHERE item_id = $1 \
+                         ORDER BY revision DESC LIMIT 1",
+                        vec![&id_bytes as &(dyn ToSql + Sync)],
+                    ),
+                ])?
+                .into_iter();
+            let mut next = || {
+                reads
+                    .next()
+                    .ok_or_else(|| internal("a pipelined read returned nothing"))
+            };
+            let Some(before) = super::pipeline::first_doc::<Item>(&next()?)? else {
+                return Err(Failure::not_found("item"));
+            };
+            let revision: Option<Vec<u8>> = match next()?.first() {
+                Some(row) => Some(row.try_get(0).map_err(internal)?),
+                None => None,
+            };
+            let mut after = before.clone();
+            let evs = change(&mut after)?;
+            tx.write_item(Some(&before), &mut after, evs)?;
+            let keys = tx
+                .keys
+                .borrow()
+                .iter()
+                .filter_map(|(s, k)| k.as_ref().map(|k| (*s, *k.expose())))
+                .collect();
+            Ok(Claimed {
+                item: after,
+                revision,
+                keys,
+            })
         })
     }
 

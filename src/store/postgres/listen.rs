@@ -20,15 +20,20 @@ type Subscribers = Arc<Mutex<Vec<mpsc::Sender<Changed>>>>;
 /// What a notice's payload names.
 pub(super) fn parse(payload: &str) -> Changed {
     match payload {
-        "rules" => Changed::Rules,
+        "rules" => Changed::Rules(None),
         "keys" => Changed::Keys,
-        other => match other
-            .strip_prefix("community:")
-            .and_then(|c| c.parse().ok())
-        {
-            Some(community) => Changed::Community(community),
-            None => Changed::Resync,
-        },
+        other => {
+            if let Some(seq) = other.strip_prefix("rules:") {
+                return Changed::Rules(seq.parse().ok());
+            }
+            match other
+                .strip_prefix("community:")
+                .and_then(|c| c.parse().ok())
+            {
+                Some(community) => Changed::Community(community),
+                None => Changed::Resync,
+            }
+        }
     }
 }
 

@@ -10,58 +10,9 @@ use crate::domain::webhook::{Delivery, OutboxEvent, Webhook, WebhookId};
 use crate::store::record::encode;
 
 impl Store for PgStore {
+    /// A batch's reads go out together, then its writes (`submit.rs`).
     fn submit(&self, batch: &[Submission]) -> Result<Vec<Submitted>, Failure> {
-        self.transact(|tx| {
-            let mut out = Vec::with_capacity(batch.len());
-            for sub in batch {
-                let subject = self.master.subject(&sub.community, &sub.author_id);
-                let existing =
-                    tx.submission_lookup(&subject, &sub.community, sub.content_id.as_str())?;
-                let key = tx.key_or_create(&subject)?;
-                let digest = hex::encode(key.mac(&[b"text", sub.text.as_str().as_bytes()]));
-                let author = self.master.author_ref(&sub.author_id);
-                let (item, mut revision, changed) = match existing {
-                    Some(before) if before.is_current_text(&subject, &digest) => {
-                        out.push(Submitted {
-                            item: before,
-                            changed: false,
-                        });
-                        continue;
-                    }
-                    Some(before) => {
-                        let (mut after, revision, evs) =
-                            before.resubmit(sub, subject, digest.clone())?;
-                        tx.write_item(Some(&before), &mut after, evs)?;
-                        (after, revision, true)
-                    }
-                    None => {
-                        let (mut item, revision, evs) = Item::create(sub, subject, digest.clone());
-                        tx.write_item(None, &mut item, evs)?;
-                        (item, revision, true)
-                    }
-                };
-                tx.write_revision(&item.id, &mut revision, Some(&key))?;
-                tx.defer(
-                    "INSERT INTO subjects (subject, item_id) VALUES ($1, $2) \
-                     ON CONFLICT DO NOTHING",
-                    vec![
-                        Box::new(subject.as_bytes().to_vec()),
-                        Box::new(item.id.as_bytes().to_vec()),
-                    ],
-                );
-                tx.defer(
-                    "INSERT INTO authors (author, community, subject) VALUES ($1, $2, $3) \
-                     ON CONFLICT (author, community) DO UPDATE SET subject = EXCLUDED.subject",
-                    vec![
-                        Box::new(author.to_vec()),
-                        Box::new(sub.community.as_str().to_string()),
-                        Box::new(subject.as_bytes().to_vec()),
-                    ],
-                );
-                out.push(Submitted { item, changed });
-            }
-            Ok(out)
-        })
+        self.submit_batch(batch)
     }
 
     fn item(&self, id: &ItemId) -> Result<Option<Item>, Failure> {
@@ -100,6 +51,16 @@ impl Store for PgStore {
             tx.write_item(Some(&before), &mut after, evs)?;
             Ok(after)
         })
+    }
+
+    /// The revision and keys come from the change's transaction (`claim.rs`).
+    fn update_opened(
+        &self,
+        id: &ItemId,
+        change: &Change<'_>,
+    ) -> Result<(Item, Option<Revision>), Failure> {
+        let updated = self.update_rows(id, change)?;
+        self.open_claimed(updated)
     }
 
     /// Claimers on any node take different items instead of queueing behind one
@@ -311,6 +272,12 @@ impl Store for PgStore {
             // Unavailable: what this node saw last (still committed, never ahead).
             _ => self.rule_seq.load(Ordering::SeqCst),
         }
+    }
+
+    /// Every seq this node committed, or read committed, is: no read (module docs of
+    /// `tx.rs`); other nodes' entries arrive as notices naming their seq.
+    fn rule_seq_here(&self) -> u64 {
+        self.rule_seq.load(Ordering::SeqCst)
     }
 
     fn rule_log(&self, after: u64, limit: usize) -> Result<Vec<Rule>, Failure> {

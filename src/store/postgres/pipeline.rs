@@ -25,7 +25,9 @@ impl PgTx<'_> {
     /// pipelined on the connection in the order they were queued, with the next statement
     /// that reads (so the transaction reads its own writes) and with the commit.
     pub(super) fn defer(&self, sql: &'static str, params: Vec<Param>) {
-        self.pending.borrow_mut().push((sql, params));
+        self.pending
+            .borrow_mut()
+            .push(super::rows::Pending::One(sql, params));
     }
 
     /// Sends the deferred writes.
@@ -37,7 +39,12 @@ impl PgTx<'_> {
     /// rows. The first statement to fail is the error (those after it fail only because
     /// the transaction is aborted).
     pub(super) fn send(&self, reads: Vec<Read<'_>>) -> Result<Vec<Vec<Row>>, Failure> {
-        let pending = self.pending.take();
+        let pending: Vec<(&'static str, Vec<Param>)> = self
+            .pending
+            .take()
+            .into_iter()
+            .map(super::rows::Pending::statement)
+            .collect();
         if pending.is_empty() && reads.is_empty() {
             return Ok(Vec::new());
         }
@@ -118,75 +125,13 @@ impl PgTx<'_> {
             .map_err(|e| self.fail(e))
     }
 
-    /// The item a submission names (locked `FOR UPDATE`), read in one round trip with
-    /// the submitter's key (share-locked), the community's policy and the submitter's
-    /// advisory lock, each unless this transaction already holds it.
-    pub(super) fn submission_lookup(
-        &self,
-        subject: &SubjectId,
-        community: &CommunityId,
-        content_id: &str,
-    ) -> Result<Option<Item>, Failure> {
-        let subject_bytes = subject.as_bytes().to_vec();
-        let lock_word = advisory_word(subject);
-        let community_name = community.as_str();
-        let want_key = !matches!(self.keys.borrow().get(subject), Some(Some(_)));
-        let want_policy = !self.policies.borrow().contains_key(community);
-        let want_lock = !self.locked.borrow().contains(subject);
-        let mut reads: Vec<Read<'_>> = Vec::new();
-        if want_key {
-            reads.push((
-                "SELECT key FROM subject_keys WHERE subject = $1 FOR SHARE",
-                vec![&subject_bytes as &(dyn ToSql + Sync)],
-            ));
-        }
-        reads.push((
-            "SELECT doc FROM items WHERE community = $1 AND content_id = $2 FOR UPDATE",
-            vec![
-                &community_name as &(dyn ToSql + Sync),
-                &content_id as &(dyn ToSql + Sync),
-            ],
-        ));
-        if want_policy {
-            reads.push((
-                "SELECT doc FROM policies WHERE community = $1",
-                vec![&community_name as &(dyn ToSql + Sync)],
-            ));
-        }
-        if want_lock {
-            reads.push((
-                "SELECT pg_advisory_xact_lock($1)",
-                vec![&lock_word as &(dyn ToSql + Sync)],
-            ));
-        }
-        let mut results = self.send(reads)?.into_iter();
-        let mut next = || {
-            results
-                .next()
-                .ok_or_else(|| internal("a pipelined read returned nothing"))
-        };
-        if want_key {
-            let key = next()?.first().map(super::tx::key_of).transpose()?;
-            self.keys.borrow_mut().insert(*subject, key);
-        }
-        let item: Option<Item> = first_doc(&next()?)?;
-        if want_policy {
-            let policy: CommunityPolicy = first_doc(&next()?)?.unwrap_or_default();
-            self.policies.borrow_mut().insert(community.clone(), policy);
-        }
-        if want_lock {
-            next()?;
-            self.locked.borrow_mut().insert(*subject);
-        }
-        Ok(item)
-    }
-
     /// Reads in one round trip what writing `item` and deriving its consequences will
     /// ask for, unless this transaction already holds it: the community's policy, the
-    /// subject's advisory lock (taken before its history is read, as `lock_subject`
-    /// does), its key, its removal history, and the item's content rules and the
-    /// author's rule (locked `FOR UPDATE`, in key order).
-    pub(super) fn prefetch(&self, item: &Item) -> Result<(), Failure> {
+    /// subject's key, the item's content rules (locked `FOR UPDATE`, in key order) and,
+    /// when `author` (the change may touch the author's removals: a claim or an approval
+    /// does not), the subject's advisory lock (taken before its history is read, as
+    /// `lock_subject` does), its removal history and the author's rule.
+    pub(super) fn prefetch(&self, item: &Item, author: bool) -> Result<(), Failure> {
         let community = item.community.as_str();
         let subject = item.subject;
         let subject_bytes = subject.map(|s| s.as_bytes().to_vec());
@@ -195,17 +140,18 @@ impl PgTx<'_> {
             .iter()
             .map(|cause| content_rule_key(&item.id, *cause))
             .collect();
-        if let Some(s) = &subject {
+        if let (true, Some(s)) = (author, &subject) {
             keys.push(author_rule_key(s, Cause::AuthorRemovals));
         }
         keys.retain(|k| !self.rules.borrow().contains_key(k));
         keys.sort();
 
         let want_policy = !self.policies.borrow().contains_key(&item.community);
-        let want_lock = subject.is_some_and(|s| !self.locked.borrow().contains(&s));
+        let want_lock = author && subject.is_some_and(|s| !self.locked.borrow().contains(&s));
         let want_key =
             subject.is_some_and(|s| !matches!(self.keys.borrow().get(&s), Some(Some(_))));
-        let want_history = subject.is_some_and(|s| !self.removals.borrow().contains_key(&s));
+        let want_history =
+            author && subject.is_some_and(|s| !self.removals.borrow().contains_key(&s));
         let mut reads: Vec<Read<'_>> = Vec::new();
         if want_policy {
             reads.push((

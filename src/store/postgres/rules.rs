@@ -162,10 +162,9 @@ impl PgTx<'_> {
             }
             self.log_rule(&stored)?;
             if active {
-                self.defer(
-                    "INSERT INTO rules_active (key, expires_at, doc) VALUES ($1, $2, $3) \
-                     ON CONFLICT (key) DO UPDATE \
-                     SET expires_at = EXCLUDED.expires_at, doc = EXCLUDED.doc",
+                self.defer_row(
+                    &super::rows::RULES_ACTIVE,
+                    &key,
                     vec![
                         Box::new(key.clone()),
                         Box::new(stored.expires_at.map(|t| t.millis())),
@@ -187,8 +186,9 @@ impl PgTx<'_> {
 
     fn log_rule(&self, stored: &StoredRule) -> Result<(), Failure> {
         let item = stored.reason.item_id.map(|i| i.as_bytes().to_vec());
-        self.defer(
-            "INSERT INTO rule_log (seq, item_id, doc) VALUES ($1, $2, $3)",
+        self.defer_row(
+            &super::rows::RULE_LOG,
+            &[],
             vec![
                 Box::new(to_i64(stored.seq)?),
                 Box::new(item),

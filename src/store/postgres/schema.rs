@@ -29,10 +29,15 @@ const MIGRATIONS: &[(i32, &str, &str)] = &[
         "0004_queue_samples_hourly.sql",
         include_str!("../../../migrations/0004_queue_samples_hourly.sql"),
     ),
+    (
+        5,
+        "0005_subjects_by_item.sql",
+        include_str!("../../../migrations/0005_subjects_by_item.sql"),
+    ),
 ];
 
 /// The schema version this Warden reads and writes.
-pub const SCHEMA_VERSION: i32 = 4;
+pub const SCHEMA_VERSION: i32 = 5;
 
 /// Serializes migrations between nodes starting at once (an arbitrary constant).
 const MIGRATION_LOCK: i64 = 0x7761_7264_656e_0001;

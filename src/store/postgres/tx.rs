@@ -27,6 +27,7 @@ use std::collections::{HashMap, HashSet};
 use tokio_postgres::types::ToSql;
 use tokio_postgres::Row;
 
+use super::rows;
 use super::*;
 use crate::domain::consequences::{
     consequences, AuthorHeld, Held, RuleEdit, RuleOwner, Transition,
@@ -75,7 +76,7 @@ pub(super) struct PgTx<'a> {
     /// or last written by it.
     pub(super) removals: RefCell<HashMap<SubjectId, RemovalHistory>>,
     /// Writes whose results nothing waits for, sent together (see [`PgTx::defer`]).
-    pub(super) pending: RefCell<Vec<(&'static str, Vec<Param>)>>,
+    pub(super) pending: RefCell<Vec<super::rows::Pending>>,
     /// Webhook outbox events and operations tallies, written last (see [`PgTx::finish`]).
     pub(super) outbox: RefCell<Vec<OutboxEvent>>,
     pub(super) ops: RefCell<Vec<(OpsKey, OpsTally)>>,
@@ -196,8 +197,9 @@ impl PgTx<'_> {
             .try_get(0)
             .map_err(internal)?;
         for (seq, event) in (last - n + 1..).zip(&events) {
-            self.defer(
-                "INSERT INTO outbox (seq, doc) VALUES ($1, $2)",
+            self.defer_row(
+                &rows::OUTBOX,
+                &[],
                 vec![Box::new(seq), Box::new(encode(event)?)],
             );
         }
@@ -268,7 +270,7 @@ impl PgTx<'_> {
     /// The subject's key, created in this transaction if it has none: it commits with
     /// the first data sealed with it, or not at all.
     pub(super) fn key_or_create(&self, subject: &SubjectId) -> Result<Key, Failure> {
-        // Known missing when this transaction just read it (`submission_lookup`).
+        // Known missing when this transaction just read it (`submit.rs`).
         let mut known_missing = matches!(self.keys.borrow().get(subject), Some(None));
         loop {
             if !known_missing {
@@ -337,11 +339,17 @@ impl PgTx<'_> {
         mut events: Vec<Event>,
     ) -> Result<(), Failure> {
         let now = events.last().map_or_else(Timestamp::now, |e| e.at);
-        self.prefetch(after)?;
+        let author = author_may_change(before, after);
+        self.prefetch(after, author)?;
         let policy = self.policy(&after.community)?;
         let key = match &after.subject {
             Some(s) => {
-                self.lock_subject(s)?;
+                // The lock guards the author's removals, which this change may not touch
+                // (`Holding` takes it before reading them); the key's row lock is what
+                // keeps an erasure out.
+                if author {
+                    self.lock_subject(s)?;
+                }
                 self.subject_key(s)?
             }
             None => None,
@@ -368,8 +376,9 @@ impl PgTx<'_> {
 
         let id = after.id.as_bytes().to_vec();
         for event in &events {
-            self.defer(
-                "INSERT INTO events (item_id, seq, doc) VALUES ($1, $2, $3)",
+            self.defer_row(
+                &rows::EVENTS,
+                &[],
                 vec![
                     Box::new(id.clone()),
                     Box::new(to_i64(event.seq)?),
@@ -378,9 +387,11 @@ impl PgTx<'_> {
             );
         }
         for record in &derived.decisions {
-            self.defer(
-                "INSERT INTO decisions (item_id, seq, at, doc) VALUES ($1, $2, $3, $4) \
-                 ON CONFLICT (item_id, seq) DO UPDATE SET at = EXCLUDED.at, doc = EXCLUDED.doc",
+            let mut key = record.item_id.as_bytes().to_vec();
+            key.extend_from_slice(&record.seq.to_be_bytes());
+            self.defer_row(
+                &rows::DECISIONS,
+                &key,
                 vec![
                     Box::new(record.item_id.as_bytes().to_vec()),
                     Box::new(to_i64(record.seq)?),
@@ -390,14 +401,11 @@ impl PgTx<'_> {
             );
         }
         let entry = QueueEntry::of(after);
-        self.defer(
-            "INSERT INTO items (id, community, content_id, doc, queue, rank, lease_expires, \
-             text_due) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
-             ON CONFLICT (id) DO UPDATE SET doc = EXCLUDED.doc, queue = EXCLUDED.queue, \
-             rank = EXCLUDED.rank, lease_expires = EXCLUDED.lease_expires, \
-             text_due = EXCLUDED.text_due",
+        self.defer_row(
+            &rows::ITEMS,
+            &id,
             vec![
-                Box::new(id),
+                Box::new(id.clone()),
                 Box::new(after.community.as_str().to_string()),
                 Box::new(after.content_id.as_str().to_string()),
                 Box::new(encode(&*after)?),
@@ -409,9 +417,9 @@ impl PgTx<'_> {
         );
         for (subject, history) in &derived.histories {
             self.removals.borrow_mut().insert(*subject, history.clone());
-            self.defer(
-                "INSERT INTO removals (subject, doc) VALUES ($1, $2) \
-                 ON CONFLICT (subject) DO UPDATE SET doc = EXCLUDED.doc",
+            self.defer_row(
+                &rows::REMOVALS,
+                subject.as_bytes(),
                 vec![
                     Box::new(subject.as_bytes().to_vec()),
                     Box::new(encode(history)?),
@@ -424,8 +432,9 @@ impl PgTx<'_> {
         // Reporters hold data in the item (a report): listed like authors, so erasure and
         // export find it.
         for reporter in after.reports.iter().filter_map(|r| r.reporter) {
-            self.defer(
-                "INSERT INTO subjects (subject, item_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+            self.defer_row(
+                &rows::SUBJECTS,
+                &[],
                 vec![
                     Box::new(reporter.as_bytes().to_vec()),
                     Box::new(after.id.as_bytes().to_vec()),
@@ -433,9 +442,9 @@ impl PgTx<'_> {
             );
         }
         for (subject, record) in &derived.reporters {
-            self.defer(
-                "INSERT INTO reporters (subject, doc) VALUES ($1, $2) \
-                 ON CONFLICT (subject) DO UPDATE SET doc = EXCLUDED.doc",
+            self.defer_row(
+                &rows::REPORTERS,
+                subject.as_bytes(),
                 vec![
                     Box::new(subject.as_bytes().to_vec()),
                     Box::new(encode(record)?),
@@ -472,9 +481,11 @@ impl PgTx<'_> {
     }
 
     pub(super) fn put_revision(&self, id: &ItemId, revision: &Revision) -> Result<(), Failure> {
-        self.defer(
-            "INSERT INTO revisions (item_id, revision, doc) VALUES ($1, $2, $3) \
-             ON CONFLICT (item_id, revision) DO UPDATE SET doc = EXCLUDED.doc",
+        let mut key = id.as_bytes().to_vec();
+        key.extend_from_slice(&revision.revision.to_be_bytes());
+        self.defer_row(
+            &rows::REVISIONS,
+            &key,
             vec![
                 Box::new(id.as_bytes().to_vec()),
                 Box::new(i64::from(revision.revision)),
@@ -501,6 +512,16 @@ impl PgTx<'_> {
         );
         Ok(())
     }
+}
+
+/// Whether `domain::consequences` may read the author's removal history and rule for this
+/// change: only when the removed item's subject changes (`author_rules`). A wrong "no"
+/// would cost round trips, not correctness: [`Holding`] reads whatever was not prefetched.
+fn author_may_change(before: Option<&Item>, after: &Item) -> bool {
+    let removed = |i: &Item| i.outcome == Some(crate::domain::item::Outcome::Remove);
+    let was = before.filter(|b| removed(b)).and_then(|b| b.subject);
+    let is = Some(after).filter(|a| removed(a)).and_then(|a| a.subject);
+    was != is
 }
 
 pub(super) fn key_of(row: &Row) -> Result<Key, Failure> {

@@ -1,0 +1,314 @@
+//! Submissions on PostgreSQL: a batch (1 to 1,000 items) in one transaction whose reads
+//! go out together before any item is written, so that its writes, one batch of rows per
+//! table, go out together too (`rows.rs`): what the batch's items are, and what writing
+//! them will ask (keys, policies, locks, removal histories, rules), in one round trip for
+//! the whole batch, and the keys of first-time submitters in one more. A batch of 1,000
+//! costs four round trips and a few dozen statements, not a dozen statements per item.
+
+use std::collections::{BTreeSet, HashMap};
+
+use tokio_postgres::types::ToSql;
+
+use super::pipeline::{advisory_word, Read};
+use super::tx::PgTx;
+use super::*;
+use crate::domain::suppress::{Cause, RemovalHistory};
+use crate::store::record::{author_rule_key, content_rule_key, StoredRule};
+
+impl PgStore {
+    pub(super) fn submit_batch(&self, batch: &[Submission]) -> Result<Vec<Submitted>, Failure> {
+        let subjects: Vec<SubjectId> = batch
+            .iter()
+            .map(|sub| self.master.subject(&sub.community, &sub.author_id))
+            .collect();
+        self.transact(|tx| {
+            let mut found = tx.submissions_prefetch(batch, &subjects)?;
+            let mut out = Vec::with_capacity(batch.len());
+            for (sub, subject) in batch.iter().zip(&subjects) {
+                let content = (sub.community.clone(), sub.content_id.as_str().to_string());
+                let existing = found.get(&content).cloned();
+                let key = tx.key_or_create(subject)?;
+                let digest = hex::encode(key.mac(&[b"text", sub.text.as_str().as_bytes()]));
+                let author = self.master.author_ref(&sub.author_id);
+                let (item, mut revision, changed) = match existing {
+                    Some(before) if before.is_current_text(subject, &digest) => {
+                        out.push(Submitted {
+                            item: before,
+                            changed: false,
+                        });
+                        continue;
+                    }
+                    Some(before) => {
+                        let (mut after, revision, evs) =
+                            before.resubmit(sub, *subject, digest.clone())?;
+                        tx.write_item(Some(&before), &mut after, evs)?;
+                        (after, revision, true)
+                    }
+                    None => {
+                        let (mut item, revision, evs) = Item::create(sub, *subject, digest.clone());
+                        tx.write_item(None, &mut item, evs)?;
+                        (item, revision, true)
+                    }
+                };
+                tx.write_revision(&item.id, &mut revision, Some(&key))?;
+                tx.defer_row(
+                    &super::rows::SUBJECTS,
+                    &[],
+                    vec![
+                        Box::new(subject.as_bytes().to_vec()),
+                        Box::new(item.id.as_bytes().to_vec()),
+                    ],
+                );
+                tx.defer_row(
+                    &super::rows::AUTHORS,
+                    &[],
+                    vec![
+                        Box::new(author.to_vec()),
+                        Box::new(sub.community.as_str().to_string()),
+                        Box::new(subject.as_bytes().to_vec()),
+                    ],
+                );
+                // A later submission of the same content in this batch sees this one, as
+                // it would by reading the row this transaction wrote.
+                found.insert(content, item.clone());
+                out.push(Submitted { item, changed });
+            }
+            Ok(out)
+        })
+    }
+}
+
+impl PgTx<'_> {
+    /// Reads in one round trip, for the whole batch: the items it names (locked
+    /// `FOR UPDATE`, in id order), the submitters' keys (share-locked), the communities'
+    /// policies, the submitters' advisory locks (in lock-word order, taken before their
+    /// histories are read, as `lock_subject` does), their removal histories, and their
+    /// author rules and the new items' content rules (locked `FOR UPDATE`, in key
+    /// order); then, in one more, creates the keys of submitters who have none. Returns
+    /// the items found, by `(community, content_id)`.
+    fn submissions_prefetch(
+        &self,
+        batch: &[Submission],
+        subjects: &[SubjectId],
+    ) -> Result<HashMap<(CommunityId, String), Item>, Failure> {
+        let distinct: BTreeSet<SubjectId> = subjects.iter().copied().collect();
+        let want_keys: Vec<Vec<u8>> = distinct
+            .iter()
+            .filter(|s| !matches!(self.keys.borrow().get(s), Some(Some(_))))
+            .map(|s| s.as_bytes().to_vec())
+            .collect();
+        let communities: Vec<&str> = batch
+            .iter()
+            .map(|sub| sub.community.as_str())
+            .filter(|c| {
+                !self
+                    .policies
+                    .borrow()
+                    .keys()
+                    .any(|known| known.as_str() == *c)
+            })
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let unlocked: Vec<SubjectId> = distinct
+            .iter()
+            .filter(|s| !self.locked.borrow().contains(s))
+            .copied()
+            .collect();
+        let words: Vec<i64> = unlocked
+            .iter()
+            .map(advisory_word)
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let histories: Vec<Vec<u8>> = distinct
+            .iter()
+            .filter(|s| !self.removals.borrow().contains_key(s))
+            .map(|s| s.as_bytes().to_vec())
+            .collect();
+        let mut rule_keys: Vec<Vec<u8>> = distinct
+            .iter()
+            .map(|s| author_rule_key(s, Cause::AuthorRemovals))
+            .chain(batch.iter().flat_map(|sub| {
+                Cause::CONTENT
+                    .iter()
+                    .map(|cause| content_rule_key(&sub.new_id, *cause))
+            }))
+            .filter(|k| !self.rules.borrow().contains_key(k))
+            .collect();
+        rule_keys.sort();
+        rule_keys.dedup();
+        let names: Vec<&str> = batch.iter().map(|sub| sub.community.as_str()).collect();
+        let contents: Vec<&str> = batch.iter().map(|sub| sub.content_id.as_str()).collect();
+
+        let mut reads: Vec<Read<'_>> = Vec::new();
+        if !want_keys.is_empty() {
+            reads.push((
+                "SELECT subject, key FROM subject_keys WHERE subject = ANY($1) \
+                 ORDER BY subject FOR SHARE",
+                vec![&want_keys as &(dyn ToSql + Sync)],
+            ));
+        }
+        reads.push((
+            "SELECT doc FROM items WHERE (community, content_id) IN \
+             (SELECT * FROM unnest($1::text[], $2::text[])) ORDER BY id FOR UPDATE",
+            vec![
+                &names as &(dyn ToSql + Sync),
+                &contents as &(dyn ToSql + Sync),
+            ],
+        ));
+        if !communities.is_empty() {
+            reads.push((
+                "SELECT community, doc FROM policies WHERE community = ANY($1)",
+                vec![&communities as &(dyn ToSql + Sync)],
+            ));
+        }
+        if !words.is_empty() {
+            // The array's order is the order the locks are taken in.
+            reads.push((
+                "SELECT pg_advisory_xact_lock(w) FROM unnest($1::bigint[]) AS w",
+                vec![&words as &(dyn ToSql + Sync)],
+            ));
+        }
+        if !histories.is_empty() {
+            reads.push((
+                "SELECT subject, doc FROM removals WHERE subject = ANY($1)",
+                vec![&histories as &(dyn ToSql + Sync)],
+            ));
+        }
+        if !rule_keys.is_empty() {
+            reads.push((
+                "SELECT key, doc FROM rules_active WHERE key = ANY($1) ORDER BY key FOR UPDATE",
+                vec![&rule_keys as &(dyn ToSql + Sync)],
+            ));
+        }
+        let mut results = self.send(reads)?.into_iter();
+        let mut next = || {
+            results
+                .next()
+                .ok_or_else(|| internal("a pipelined read returned nothing"))
+        };
+        let mut missing: Vec<SubjectId> = Vec::new();
+        if !want_keys.is_empty() {
+            let mut keys: HashMap<SubjectId, Key> = HashMap::new();
+            for row in next()? {
+                let subject: &[u8] = row.try_get(0).map_err(internal)?;
+                keys.insert(subject_id(subject)?, key_in(&row, 1)?);
+            }
+            let mut known = self.keys.borrow_mut();
+            for bytes in &want_keys {
+                let subject = subject_id(bytes)?;
+                let key = keys.remove(&subject);
+                if key.is_none() {
+                    missing.push(subject);
+                }
+                known.insert(subject, key);
+            }
+        }
+        let mut items = HashMap::new();
+        for row in next()? {
+            let item: Item = decode(row.try_get::<_, &[u8]>(0).map_err(internal)?)?;
+            items.insert(
+                (item.community.clone(), item.content_id.as_str().to_string()),
+                item,
+            );
+        }
+        if !communities.is_empty() {
+            let mut read: HashMap<String, CommunityPolicy> = HashMap::new();
+            for row in next()? {
+                let community: String = row.try_get(0).map_err(internal)?;
+                read.insert(
+                    community,
+                    decode(row.try_get::<_, &[u8]>(1).map_err(internal)?)?,
+                );
+            }
+            let mut policies = self.policies.borrow_mut();
+            for sub in batch {
+                let policy = read.get(sub.community.as_str()).cloned();
+                policies
+                    .entry(sub.community.clone())
+                    .or_insert_with(|| policy.unwrap_or_default());
+            }
+        }
+        if !words.is_empty() {
+            next()?;
+            self.locked.borrow_mut().extend(unlocked);
+        }
+        if !histories.is_empty() {
+            let mut read: HashMap<SubjectId, RemovalHistory> = HashMap::new();
+            for row in next()? {
+                let subject: &[u8] = row.try_get(0).map_err(internal)?;
+                read.insert(
+                    subject_id(subject)?,
+                    decode(row.try_get::<_, &[u8]>(1).map_err(internal)?)?,
+                );
+            }
+            let mut removals = self.removals.borrow_mut();
+            for bytes in &histories {
+                let subject = subject_id(bytes)?;
+                let history = read.remove(&subject).unwrap_or_default();
+                removals.insert(subject, history);
+            }
+        }
+        if !rule_keys.is_empty() {
+            let found = next()?;
+            let mut rules = self.rules.borrow_mut();
+            for key in rule_keys {
+                rules.insert(key, None);
+            }
+            for row in &found {
+                let key: Vec<u8> = row.try_get(0).map_err(internal)?;
+                let rule: StoredRule = decode(row.try_get::<_, &[u8]>(1).map_err(internal)?)?;
+                rules.insert(key, Some(rule));
+            }
+        }
+        self.create_keys(&missing)?;
+        Ok(items)
+    }
+
+    /// Creates the keys of `subjects`, known to have none, in one statement; a key
+    /// another transaction made meanwhile is read instead (`key_or_create`).
+    fn create_keys(&self, subjects: &[SubjectId]) -> Result<(), Failure> {
+        if subjects.is_empty() {
+            return Ok(());
+        }
+        let fresh: Vec<(SubjectId, Key)> = subjects.iter().map(|s| (*s, Key::random())).collect();
+        let ids: Vec<&[u8]> = fresh.iter().map(|(s, _)| s.as_bytes().as_slice()).collect();
+        let keys: Vec<&[u8]> = fresh.iter().map(|(_, k)| k.expose().as_slice()).collect();
+        let made = self.rows(
+            "INSERT INTO subject_keys (subject, key) \
+             SELECT * FROM unnest($1::bytea[], $2::bytea[]) \
+             ON CONFLICT (subject) DO NOTHING RETURNING subject",
+            &[&ids, &keys],
+        )?;
+        let mut made_here = BTreeSet::new();
+        for row in &made {
+            made_here.insert(subject_id(row.try_get(0).map_err(internal)?)?);
+        }
+        let mut known = self.keys.borrow_mut();
+        for (subject, key) in fresh {
+            if made_here.contains(&subject) {
+                known.insert(subject, Some(key));
+            } else {
+                // Another transaction made it: `key_or_create` reads it.
+                known.remove(&subject);
+            }
+        }
+        Ok(())
+    }
+}
+
+fn subject_id(bytes: &[u8]) -> Result<SubjectId, Failure> {
+    let id: [u8; 16] = bytes
+        .try_into()
+        .map_err(|_| internal("malformed subject"))?;
+    Ok(SubjectId::from_bytes(id))
+}
+
+fn key_in(row: &tokio_postgres::Row, column: usize) -> Result<Key, Failure> {
+    let bytes: &[u8] = row.try_get(column).map_err(internal)?;
+    let bytes: [u8; crate::domain::privacy::crypto::KEY_LEN] = bytes
+        .try_into()
+        .map_err(|_| internal("malformed subject key"))?;
+    Ok(Key::from_bytes(bytes))
+}
