@@ -13,6 +13,7 @@ use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 
 use super::wordlist::{MatchMode, Term};
 use crate::text::{normalize, Evasions, Normalized, Stream, Unit};
+use crate::verdict::Category;
 
 /// Masked tokens longer than this are not glob-matched: no real word is, and it bounds
 /// the work an adversarial text can cause.
@@ -53,6 +54,7 @@ impl TermMatcher {
         let mut entries: Vec<Vec<Entry>> = Vec::new();
         let mut index: HashMap<String, usize> = HashMap::new();
         let mut masked_candidates: MaskedCandidates = HashMap::new();
+        let listed: HashSet<&str> = terms.iter().map(|t| t.text.as_str()).collect();
 
         for (i, term) in terms.iter().enumerate() {
             let Some((key, runs)) = key_of(&term.text) else {
@@ -63,6 +65,27 @@ impl TermMatcher {
             } else {
                 term.mode
             };
+            // A whole-word slur also matches its regular plural: lists spell some plurals
+            // out ("chinks", "spics") and miss others ("trannies", "hymies", "spazzes").
+            if mode == MatchMode::Word && term.category == Category::IdentityAttack {
+                for plural in regular_plurals(&term.text) {
+                    if listed.contains(plural.as_str()) {
+                        continue; // the list has it as a term of its own
+                    }
+                    let Some((key, runs)) = key_of(&plural) else {
+                        continue;
+                    };
+                    let slot = *index.entry(format!(" {key} ")).or_insert_with(|| {
+                        patterns.push(format!(" {key} "));
+                        entries.push(Vec::new());
+                        entries.len() - 1
+                    });
+                    entries[slot].push(Entry {
+                        term: i as u32,
+                        runs,
+                    });
+                }
+            }
             let pattern = match mode {
                 MatchMode::Word => format!(" {key} "),
                 MatchMode::Prefix => format!(" {key}"),
@@ -236,6 +259,19 @@ impl TermMatcher {
     }
 }
 
+/// The regular English plurals of a one-word term: `+s`, or `+es` after a sibilant
+/// (`spazz` → `spazzes`). No `y` → `ies`: it would turn a slur into a common word
+/// (`pansy` → `pansies`, the flowers).
+fn regular_plurals(term: &str) -> Vec<String> {
+    if term.contains(' ') || !term.chars().all(|c| c.is_ascii_lowercase()) {
+        return Vec::new();
+    }
+    let sibilant = ["s", "x", "z", "ch", "sh"]
+        .iter()
+        .any(|end| term.ends_with(end));
+    vec![format!("{term}{}", if sibilant { "es" } else { "s" })]
+}
+
 /// The normalized key of a term and the run length of each of its units, or `None` for
 /// a term that normalizes to nothing matchable.
 fn key_of(term: &str) -> Option<(String, Box<[u16]>)> {
@@ -396,6 +432,44 @@ mod tests {
     t!(spelled, "f.u.c.k off", [("fuck", 0, 7)]);
     t!(spelled_after_one_letter_word, "a f u c k", [("fuck", 2, 9)]);
     t!(cjk_inside_run, "你是傻逼吗", [("傻逼", 2, 4)]);
+
+    #[test]
+    fn slurs_match_their_regular_plurals() {
+        let slur = |text: &str| Term {
+            category: Category::IdentityAttack,
+            ..term(text, MatchMode::Word)
+        };
+        let m = TermMatcher::new(
+            vec![
+                slur("trannie"),
+                slur("spazz"),
+                slur("pansy"),
+                slur("chink"),
+                slur("chinks"),
+                term("cunt", MatchMode::Word),
+            ],
+            &[],
+        );
+        let found = |text: &str| {
+            let mut hits = Vec::new();
+            m.find(&normalize(text), &mut hits);
+            hits.iter()
+                .map(|h| m.term(h.term).text.clone())
+                .collect::<Vec<_>>()
+        };
+        for (text, expected) in [
+            ("those trannies", vec!["trannie"]),
+            ("spazzes everywhere", vec!["spazz"]),
+            ("tr4nnies", vec!["trannie"]),
+            // Listed plurals stay their own term, matched once.
+            ("chinks", vec!["chinks"]),
+            // No y → ies (pansies are flowers), no plural for other categories.
+            ("pansies and cunts", vec![]),
+            ("spazzs", vec![]),
+        ] {
+            assert_eq!(found(text), expected, "{text:?}");
+        }
+    }
 
     #[test]
     fn evasions_reported() {
