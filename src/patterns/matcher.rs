@@ -48,11 +48,32 @@ pub(crate) struct TermMatcher {
     masked_candidates: MaskedCandidates,
 }
 
+/// Automaton patterns being collected, each with the terms that share it.
+#[derive(Default)]
+struct PatternTable {
+    patterns: Vec<String>,
+    entries: Vec<Vec<Entry>>,
+    index: HashMap<String, usize>,
+}
+
+impl PatternTable {
+    fn add(&mut self, pattern: String, entry: Entry) {
+        let slot = match self.index.get(&pattern) {
+            Some(&slot) => slot,
+            None => {
+                self.index.insert(pattern.clone(), self.patterns.len());
+                self.patterns.push(pattern);
+                self.entries.push(Vec::new());
+                self.patterns.len() - 1
+            }
+        };
+        self.entries[slot].push(entry);
+    }
+}
+
 impl TermMatcher {
     pub fn new(terms: Vec<Term>, allow: &[String]) -> TermMatcher {
-        let mut patterns: Vec<String> = Vec::new();
-        let mut entries: Vec<Vec<Entry>> = Vec::new();
-        let mut index: HashMap<String, usize> = HashMap::new();
+        let mut table = PatternTable::default();
         let mut masked_candidates: MaskedCandidates = HashMap::new();
         let listed: HashSet<&str> = terms.iter().map(|t| t.text.as_str()).collect();
 
@@ -67,23 +88,14 @@ impl TermMatcher {
             };
             // A whole-word slur also matches its regular plural: lists spell some plurals
             // out ("chinks", "spics") and miss others ("trannies", "hymies", "spazzes").
+            // A plural the list has as a term of its own is matched as that term.
             if mode == MatchMode::Word && term.category == Category::IdentityAttack {
-                for plural in regular_plurals(&term.text) {
-                    if listed.contains(plural.as_str()) {
-                        continue; // the list has it as a term of its own
-                    }
-                    let Some((key, runs)) = key_of(&plural) else {
-                        continue;
-                    };
-                    let slot = *index.entry(format!(" {key} ")).or_insert_with(|| {
-                        patterns.push(format!(" {key} "));
-                        entries.push(Vec::new());
-                        entries.len() - 1
-                    });
-                    entries[slot].push(Entry {
-                        term: i as u32,
-                        runs,
-                    });
+                let plural = regular_plural(&term.text)
+                    .filter(|plural| !listed.contains(plural.as_str()))
+                    .and_then(|plural| key_of(&plural));
+                if let Some((key, runs)) = plural {
+                    let term = i as u32;
+                    table.add(format!(" {key} "), Entry { term, runs });
                 }
             }
             let pattern = match mode {
@@ -92,11 +104,6 @@ impl TermMatcher {
                 MatchMode::Suffix => format!("{key} "),
                 MatchMode::Any => key.clone(),
             };
-            let slot = *index.entry(pattern.clone()).or_insert_with(|| {
-                patterns.push(pattern);
-                entries.push(Vec::new());
-                entries.len() - 1
-            });
             if matches!(mode, MatchMode::Word | MatchMode::Prefix) && !key.contains(' ') {
                 let spelled: Box<[char]> = key
                     .chars()
@@ -110,11 +117,12 @@ impl TermMatcher {
                         .push((i as u32, spelled));
                 }
             }
-            entries[slot].push(Entry {
-                term: i as u32,
-                runs,
-            });
+            let term = i as u32;
+            table.add(pattern, Entry { term, runs });
         }
+        let PatternTable {
+            patterns, entries, ..
+        } = table;
 
         let automaton = (!patterns.is_empty()).then(|| {
             AhoCorasick::builder()
@@ -259,17 +267,17 @@ impl TermMatcher {
     }
 }
 
-/// The regular English plurals of a one-word term: `+s`, or `+es` after a sibilant
+/// The regular English plural of a one-word term: `+s`, or `+es` after a sibilant
 /// (`spazz` → `spazzes`). No `y` → `ies`: it would turn a slur into a common word
 /// (`pansy` → `pansies`, the flowers).
-fn regular_plurals(term: &str) -> Vec<String> {
-    if term.contains(' ') || !term.chars().all(|c| c.is_ascii_lowercase()) {
-        return Vec::new();
+fn regular_plural(term: &str) -> Option<String> {
+    if !term.chars().all(|c| c.is_ascii_lowercase()) {
+        return None; // phrases, and spellings the rule does not know
     }
     let sibilant = ["s", "x", "z", "ch", "sh"]
         .iter()
         .any(|end| term.ends_with(end));
-    vec![format!("{term}{}", if sibilant { "es" } else { "s" })]
+    Some(format!("{term}{}", if sibilant { "es" } else { "s" }))
 }
 
 /// The normalized key of a term and the run length of each of its units, or `None` for
