@@ -130,10 +130,8 @@ pub trait Store: Send + Sync {
         id: &ItemId,
         change: &Change<'_>,
     ) -> Result<(Item, Option<Revision>), Failure> {
-        let mut item = self.update(id, change)?;
-        let revision = self.revision(&item.id, item.revision)?;
-        self.open_item(&mut item)?;
-        Ok((item, revision))
+        let item = self.update(id, change)?;
+        opened(self, item)
     }
 
     /// Applies `change` (a claim) to up to `limit` waiting items of `queue`, highest
@@ -185,14 +183,7 @@ pub trait Store: Send + Sync {
         change: &Change<'_>,
     ) -> Result<Vec<(Item, Option<Revision>)>, Failure> {
         let claimed = self.claim(queue, communities, limit, change)?;
-        claimed
-            .into_iter()
-            .map(|mut item| {
-                let revision = self.revision(&item.id, item.revision)?;
-                self.open_item(&mut item)?;
-                Ok((item, revision))
-            })
-            .collect()
+        claimed.into_iter().map(|item| opened(self, item)).collect()
     }
 
     /// Whether [`Store::claim`] skips items other callers hold rather than racing for
@@ -444,6 +435,18 @@ pub trait Store: Send + Sync {
     ) -> Result<Option<usize>, Failure> {
         job().map(Some)
     }
+}
+
+/// An item as a response shows it: its personal data opened ([`Store::open_item`]) beside
+/// its current revision ([`Store::revision`]); what the `*_opened` defaults read after
+/// their change.
+fn opened<S: Store + ?Sized>(
+    store: &S,
+    mut item: Item,
+) -> Result<(Item, Option<Revision>), Failure> {
+    let revision = store.revision(&item.id, item.revision)?;
+    store.open_item(&mut item)?;
+    Ok((item, revision))
 }
 
 /// The workers every node runs that must not run on two nodes at once
