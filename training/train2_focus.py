@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import json
 import pickle
-import random
 import time
 
 import numpy as np
@@ -35,7 +34,7 @@ import torch
 import warden_common as W
 from prepare2 import TOX_HEADS, TRAIN_HEADS, Swapper, ex, load_identity_terms
 from train2 import Model2, head_pos_weights, optimizer
-from train2_short import benign_example, one_pass, short_benign
+from train2_short import benign_example, one_pass, short_benign, start
 
 
 def encode(e, tok, swapper):
@@ -61,11 +60,7 @@ def main():
     ap.add_argument("--clp", type=float, default=0.5)
     ap.add_argument("--seed", type=int, default=31)
     args = ap.parse_args()
-    W.set_threads()
-    torch.manual_seed(args.seed)
-    rng = random.Random(args.seed)
-    run = W.RUNS / args.name
-    tok = W.load_tokenizer()
+    rng, run, tok = start(args)
     swapper = Swapper(load_identity_terms(), rng)
 
     ex2 = pickle.load(open(W.CACHE / "train2.pkl", "rb"))["examples"]

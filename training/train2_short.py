@@ -94,6 +94,14 @@ def one_pass(model, opt, trained, data, pos_weight, args, rng, warm_steps):
     return steps, t0
 
 
+def start(args):
+    """What every later training stage sets up first: threads, seeds, its run folder and
+    the tokenizer."""
+    W.set_threads()
+    torch.manual_seed(args.seed)
+    return random.Random(args.seed), W.RUNS / args.name, W.load_tokenizer()
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--name", required=True)
@@ -105,11 +113,7 @@ def main():
     ap.add_argument("--clp", type=float, default=0.5)
     ap.add_argument("--seed", type=int, default=29)
     args = ap.parse_args()
-    W.set_threads()
-    torch.manual_seed(args.seed)
-    rng = random.Random(args.seed)
-    run = W.RUNS / args.name
-    tok = W.load_tokenizer()
+    rng, run, tok = start(args)
 
     ex = pickle.load(open(W.CACHE / "train2.pkl", "rb"))["examples"]
     replay = rng.sample(ex, min(args.replay, len(ex)))
