@@ -39,12 +39,22 @@ struct Ledger {
     failures: u64,
 }
 
+/// A writer's (ingest, moderator) keys, each as (id, secret).
+type WriterKeys = ((String, String), (String, String));
+
 struct Client {
     base: String,
     agent: ureq::Agent,
 }
 
 impl Client {
+    fn new(base: &str) -> Client {
+        Client {
+            base: base.to_string(),
+            agent: ureq::AgentBuilder::new().build(),
+        }
+    }
+
     /// `None` when the server is gone (killed mid-request): not acknowledged.
     fn call(
         &self,
@@ -85,7 +95,7 @@ impl Client {
     }
 
     /// A writer's keys in community `s`: (ingest, moderator), each as (id, secret).
-    fn writer_keys(&self) -> ((String, String), (String, String)) {
+    fn writer_keys(&self) -> WriterKeys {
         let make = |role: &str| {
             let (status, k) = self
                 .call(
@@ -117,6 +127,27 @@ impl Rng {
 }
 
 /// One writer until the server dies or `stop` is set.
+/// One writer thread per key pair, writer `t` on `bases[t % bases.len()]`, each with its
+/// own seed (`seed ^ (t + 1)`) so that rounds and threads write different streams.
+fn spawn_writers(
+    keys: &[WriterKeys],
+    bases: &[&str],
+    seed: u64,
+    ledger: &Arc<Mutex<Ledger>>,
+    stop: &Arc<AtomicBool>,
+) -> Vec<std::thread::JoinHandle<()>> {
+    keys.iter()
+        .cloned()
+        .enumerate()
+        .map(|(t, (ingest, moderator))| {
+            let client = Client::new(bases[t % bases.len()]);
+            let (ledger, stop) = (ledger.clone(), stop.clone());
+            let seed = seed ^ (t as u64 + 1);
+            std::thread::spawn(move || writer(client, seed, t, ingest, moderator, ledger, stop))
+        })
+        .collect()
+}
+
 fn writer(
     client: Client,
     seed: u64,
@@ -251,7 +282,7 @@ fn kill_9_loses_no_acknowledged_write() {
     let url = super::test_store_url(dir.path());
     let store_env = url.as_deref().map(|u| ("WARDEN_STORE_URL", u));
     let ledger = Arc::new(Mutex::new(Ledger::default()));
-    let mut keys: Vec<((String, String), (String, String))> = Vec::new();
+    let mut keys: Vec<WriterKeys> = Vec::new();
     let started = Instant::now();
 
     for round in 0..rounds {
@@ -260,29 +291,19 @@ fn kill_9_loses_no_acknowledged_write() {
             .chain(store_env)
             .collect();
         let p = start(&data, &env);
-        let admin = Client {
-            base: p.base.clone(),
-            agent: ureq::AgentBuilder::new().build(),
-        };
+        let admin = Client::new(&p.base);
         if keys.is_empty() {
             admin.hold_removals();
             keys = (0..THREADS).map(|_| admin.writer_keys()).collect();
         }
         let stop = Arc::new(AtomicBool::new(false));
-        let threads: Vec<_> = keys
-            .iter()
-            .cloned()
-            .enumerate()
-            .map(|(t, (ingest, moderator))| {
-                let client = Client {
-                    base: p.base.clone(),
-                    agent: ureq::AgentBuilder::new().build(),
-                };
-                let (ledger, stop) = (ledger.clone(), stop.clone());
-                let seed = 0x9e37_79b9_7f4a_7c15 ^ (round << 32) ^ (t as u64 + 1);
-                std::thread::spawn(move || writer(client, seed, t, ingest, moderator, ledger, stop))
-            })
-            .collect();
+        let threads = spawn_writers(
+            &keys,
+            &[&p.base],
+            0x9e37_79b9_7f4a_7c15 ^ (round << 32),
+            &ledger,
+            &stop,
+        );
         // Let the stream run for a while, then kill -9 in the middle of it.
         std::thread::sleep(Duration::from_millis(1500 + 500 * (round % 4)));
         let mut p = p;
@@ -410,10 +431,7 @@ fn kill_9_of_one_node_loses_nothing_the_other_or_it_acknowledged() {
         ("WARDEN_STORE_URL", &url),
     ];
     let node_b = start(&dir.path().join("b"), &env);
-    let admin = Client {
-        base: node_b.base.clone(),
-        agent: ureq::AgentBuilder::new().build(),
-    };
+    let admin = Client::new(&node_b.base);
     admin.hold_removals();
     let keys: Vec<_> = (0..THREADS).map(|_| admin.writer_keys()).collect();
     let ledger = Arc::new(Mutex::new(Ledger::default()));
@@ -422,25 +440,14 @@ fn kill_9_of_one_node_loses_nothing_the_other_or_it_acknowledged() {
         let node_a = start(&dir.path().join("a"), &env);
         let stop = Arc::new(AtomicBool::new(false));
         // Even writers on node A, odd ones on node B.
-        let threads: Vec<_> = keys
-            .iter()
-            .cloned()
-            .enumerate()
-            .map(|(t, (ingest, moderator))| {
-                let base = if t % 2 == 0 {
-                    &node_a.base
-                } else {
-                    &node_b.base
-                };
-                let client = Client {
-                    base: base.clone(),
-                    agent: ureq::AgentBuilder::new().build(),
-                };
-                let (ledger, stop) = (ledger.clone(), stop.clone());
-                let seed = 0x2545_f491_4f6c_dd1d ^ (round << 32) ^ (t as u64 + 1);
-                std::thread::spawn(move || writer(client, seed, t, ingest, moderator, ledger, stop))
-            })
-            .collect();
+        let bases = [node_a.base.as_str(), node_b.base.as_str()];
+        let threads = spawn_writers(
+            &keys,
+            &bases,
+            0x2545_f491_4f6c_dd1d ^ (round << 32),
+            &ledger,
+            &stop,
+        );
         std::thread::sleep(Duration::from_millis(1500 + 500 * (round % 4)));
         let mut node_a = node_a;
         node_a.child.kill().expect("SIGKILL");
