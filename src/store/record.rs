@@ -3,10 +3,13 @@
 //! change-log entry with its subject sealed. Shared so that a record sealed by one
 //! backend opens in another (`warden migrate-store` copies them verbatim).
 
+use std::borrow::Borrow;
+
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::clock::Timestamp;
+use crate::domain::item::{Item, Revision};
 use crate::domain::privacy::{Key, Personal, SubjectId};
 use crate::domain::suppress::{
     Cause, Current, Reason, Rule, RuleId, RuleState, Scope, Subject, SubjectKind, SubjectRef,
@@ -53,6 +56,50 @@ pub(crate) fn report_context(id: &ItemId, report: &crate::domain::notice::Report
     c.extend_from_slice(id.as_bytes());
     c.extend_from_slice(report.as_str().as_bytes());
     c
+}
+
+/// Opens an item's personal data for a response: the author id and appeal statement under
+/// the author's key, report comments under their reporters' keys. `key_of` finds a
+/// subject's key (`None` when erased); every backend opens through this.
+pub(crate) fn open_item<K: Borrow<Key>>(
+    item: &mut Item,
+    key_of: impl Fn(&SubjectId) -> Result<Option<K>, Failure>,
+) -> Result<(), Failure> {
+    let key = item.subject.as_ref().map(&key_of).transpose()?.flatten();
+    let key = key.as_ref().map(Borrow::borrow);
+    item.author_id = item.author_id.open(key, &author_context(&item.id));
+    let (id, revision) = (item.id, item.revision);
+    if let Some(appeal) = &mut item.appeal {
+        appeal.statement = appeal
+            .statement
+            .open(key, &context("appeal", &id, revision));
+    }
+    for report in &mut item.reports {
+        let key = report.reporter.as_ref().map(&key_of).transpose()?.flatten();
+        let context = report_context(&id, &report.id);
+        report.comment = report
+            .comment
+            .take()
+            .map(|c| c.open(key.as_ref().map(Borrow::borrow), &context));
+    }
+    Ok(())
+}
+
+/// Opens a revision's text and context under its subject's key (see [`open_item`]).
+pub(crate) fn open_revision<K: Borrow<Key>>(
+    id: &ItemId,
+    mut revision: Revision,
+    key_of: impl Fn(&SubjectId) -> Result<Option<K>, Failure>,
+) -> Result<Revision, Failure> {
+    let key = revision.subject.as_ref().map(key_of).transpose()?.flatten();
+    let key = key.as_ref().map(Borrow::borrow);
+    revision.text = revision
+        .text
+        .open(key, &context("text", id, revision.revision));
+    revision.context = revision
+        .context
+        .map(|c| c.open(key, &context("context", id, revision.revision)));
+    Ok(revision)
 }
 
 /// The sealing context of a webhook's signing secret.

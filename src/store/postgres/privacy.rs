@@ -8,7 +8,7 @@ use super::*;
 use crate::domain::audit::{AuditAction, AuditActor};
 use crate::domain::privacy::{ReceiptId, ReceiptSubject};
 use crate::domain::suppress::{erasure_rule, Cause, RuleId, Subject, SubjectKind, SubjectRef};
-use crate::store::record::{author_rule_key, context};
+use crate::store::record::author_rule_key;
 
 /// Where opening a record finds a subject's key: `None` when erased.
 pub(super) type KeyOf<'a> = dyn Fn(&SubjectId) -> Result<Option<Key>, Failure> + 'a;
@@ -20,33 +20,7 @@ impl PgStore {
         item: &mut Item,
         key_of: &KeyOf<'_>,
     ) -> Result<(), Failure> {
-        let key = match &item.subject {
-            Some(s) => key_of(s)?,
-            None => None,
-        };
-        let key = key.as_ref();
-        item.author_id = item
-            .author_id
-            .open(key, &crate::store::record::author_context(&item.id));
-        let (id, revision) = (item.id, item.revision);
-        if let Some(appeal) = &mut item.appeal {
-            appeal.statement = appeal
-                .statement
-                .open(key, &context("appeal", &id, revision));
-        }
-        // Report comments open under their reporters' keys.
-        for report in &mut item.reports {
-            let key = match &report.reporter {
-                Some(s) => key_of(s)?,
-                None => None,
-            };
-            let context = crate::store::record::report_context(&id, &report.id);
-            report.comment = report
-                .comment
-                .take()
-                .map(|c| c.open(key.as_ref(), &context));
-        }
-        Ok(())
+        crate::store::record::open_item(item, key_of)
     }
 
     pub(super) fn open_revision(
@@ -61,21 +35,10 @@ impl PgStore {
     pub(super) fn open_revision_with(
         &self,
         id: &ItemId,
-        mut revision: Revision,
+        revision: Revision,
         key_of: &KeyOf<'_>,
     ) -> Result<Revision, Failure> {
-        let key = match &revision.subject {
-            Some(s) => key_of(s)?,
-            None => None,
-        };
-        let key = key.as_ref();
-        revision.text = revision
-            .text
-            .open(key, &context("text", id, revision.revision));
-        revision.context = revision
-            .context
-            .map(|c| c.open(key, &context("context", id, revision.revision)));
-        Ok(revision)
+        crate::store::record::open_revision(id, revision, key_of)
     }
 
     pub(super) fn sweep_texts(&self, now: Timestamp, limit: usize) -> Result<usize, Failure> {

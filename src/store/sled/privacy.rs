@@ -17,49 +17,15 @@ impl SledStore {
     /// Opens an item's personal data for a response: the author id and appeal statement
     /// under the author's key, report comments under their reporters' keys.
     pub(super) fn open_personal(&self, item: &mut Item) -> std::result::Result<(), Failure> {
-        let key = match &item.subject {
-            Some(s) => self.vault.key(s)?,
-            None => None,
-        };
-        let key = key.as_deref();
-        item.author_id = item.author_id.open(key, &author_context(&item.id));
-        let (id, revision) = (item.id, item.revision);
-        if let Some(appeal) = &mut item.appeal {
-            appeal.statement = appeal
-                .statement
-                .open(key, &context("appeal", &id, revision));
-        }
-        for report in &mut item.reports {
-            let key = match &report.reporter {
-                Some(s) => self.vault.key(s)?,
-                None => None,
-            };
-            let context = report_context(&id, &report.id);
-            report.comment = report
-                .comment
-                .take()
-                .map(|c| c.open(key.as_deref(), &context));
-        }
-        Ok(())
+        crate::store::record::open_item(item, |s| self.vault.key(s))
     }
 
     pub(super) fn open_revision(
         &self,
         id: &ItemId,
-        mut revision: Revision,
+        revision: Revision,
     ) -> std::result::Result<Revision, Failure> {
-        let key = match &revision.subject {
-            Some(s) => self.vault.key(s)?,
-            None => None,
-        };
-        let key = key.as_deref();
-        revision.text = revision
-            .text
-            .open(key, &context("text", id, revision.revision));
-        revision.context = revision
-            .context
-            .map(|c| c.open(key, &context("context", id, revision.revision)));
-        Ok(revision)
+        crate::store::record::open_revision(id, revision, |s| self.vault.key(s))
     }
 
     pub(super) fn sweep_texts(
