@@ -111,7 +111,7 @@ def train_split(row):
     return (row.get("split") or W.heldout_split(row["id"])) == "train"
 
 
-def collect(rng):
+def collect(rng, focus=False):
     out = []
     for r in rows("olid.jsonl"):
         if train_split(r):
@@ -168,6 +168,14 @@ def collect(rng):
         if line.strip():
             out.append(ex("benign", f"benign-{n}", line.strip(),
                           **{h: 0.0 for h in TRAIN_HEADS}))
+    if focus:
+        # The functional behaviours 2.0.1 got most wrong (gen_training_focus.py), trained
+        # inside the full mixture rather than as a short stage after it (MODEL_CARD.md,
+        # "After 2.0.1": a short stage moved first-person identity statements to hate).
+        for r in W.read_jsonl(DATA / "focus_train.jsonl"):
+            t = r["toxic"]
+            out.append(ex("focus", r["id"], r["text"], tox_civil=t, tox_olid=t, tox_tweet=t,
+                          identity_attack=r["hate"]))
     return out
 
 
@@ -175,6 +183,7 @@ def collect(rng):
 # CPU budget: the hate-focused and generated sources are kept whole, the large generic
 # ones are sub-sampled keeping every positive (the informative minority).
 QUOTA = {"olid": None, "hateval": None, "civil": None, "contrast": None, "benign": None,
+         "focus": None,
          "toxigen_seed": None, "hatemoji": None, "davidson": 7000, "hatexplain": 9000,
          "ghc": 6000, "toxigen": 5000, "stormfront": 3000}
 
@@ -197,11 +206,16 @@ def subsample(out, rng):
 
 
 def main():
+    import argparse
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--focus", action="store_true",
+                    help="add training/data/focus_train.jsonl; writes cache/train2_focus.pkl")
+    args = ap.parse_args()
     t0 = time.time()
     rng = random.Random(SEED)
     tok = W.load_tokenizer()
     swapper = Swapper(load_identity_terms(), rng)
-    data = subsample(collect(rng), rng)
+    data = subsample(collect(rng, focus=args.focus), rng)
     n_cf = 0
     for e in data:
         pp, cmap = W.preprocess_with_map(e["text"])
@@ -225,7 +239,7 @@ def main():
                 ty[j] = int(any(c in gold for c in range(rs, re_)))
             e["tok_y"] = ty
     W.CACHE.mkdir(parents=True, exist_ok=True)
-    with open(W.CACHE / "train2.pkl", "wb") as f:
+    with open(W.CACHE / ("train2_focus.pkl" if args.focus else "train2.pkl"), "wb") as f:
         pickle.dump({"heads": TRAIN_HEADS, "examples": data}, f, protocol=pickle.HIGHEST_PROTOCOL)
     cnt = collections.Counter(e["source"] for e in data)
     hate = collections.Counter((e["source"], e["hate"]) for e in data)

@@ -129,13 +129,14 @@ def main():
     ap.add_argument("--cf-rate", type=float, default=0.5, help="share of eligible rows paired per batch")
     ap.add_argument("--ckpt-every", type=int, default=200)
     ap.add_argument("--seed", type=int, default=13)
+    ap.add_argument("--cache", default="train2.pkl", help="training set in training/cache/")
     args = ap.parse_args()
     W.set_threads()
     torch.manual_seed(args.seed)
     out = W.RUNS / args.name
     out.mkdir(parents=True, exist_ok=True)
 
-    blob = pickle.load(open(W.CACHE / "train2.pkl", "rb"))
+    blob = pickle.load(open(W.CACHE / args.cache, "rb"))
     assert blob["heads"] == TRAIN_HEADS
     ex = blob["examples"]
     lens = np.array([len(e["ids"]) for e in ex])

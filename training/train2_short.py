@@ -112,10 +112,11 @@ def main():
     ap.add_argument("--head-lr", type=float, default=2e-4)
     ap.add_argument("--clp", type=float, default=0.5)
     ap.add_argument("--seed", type=int, default=29)
+    ap.add_argument("--cache", default="train2.pkl", help="step 2's training set in training/cache/")
     args = ap.parse_args()
     rng, run, tok = start(args)
 
-    ex = pickle.load(open(W.CACHE / "train2.pkl", "rb"))["examples"]
+    ex = pickle.load(open(W.CACHE / args.cache, "rb"))["examples"]
     replay = rng.sample(ex, min(args.replay, len(ex)))
     replay += [benign_example(text, tok) for text in short_benign(args.words, rng)]
     data = replay
