@@ -33,8 +33,17 @@ one() { # label, extra args...
     read -r wall rss < "$TMP/time"
     echo "$label $wall $rss" | tee -a "$TMP/runs"
 }
+python_model_only() { # one round of the shipped model alone in Python onnxruntime
+    [ -x "$PY" ] || return 0
+    WARDEN_DATA="$(dirname "$(dirname "$DATA")")" "$PY" training/compare_speed.py --texts 0 --rounds 1 \
+        models/warden-minilm/model.onnx | sed -n 's/.*batches of 32 median \([0-9.]*\) texts\/s.*/python_model_only \1/p' \
+        | tee -a "$TMP/python"
+}
+# Interleaved, so that each round's figures share the machine's load (these machines are
+# shared: a ratio of runs made minutes apart measures the neighbours).
 for _ in $(seq "$RUNS"); do
     one shipped
+    python_model_only
     one baseline --model "$TMP/baseline"
     one shipped_no_guard --policy "$TMP/no_guard.json"
 done
@@ -50,7 +59,10 @@ done
 "$BIN" score --jsonl --input "$DATA" --output "$TMP/out.jsonl" 2>/dev/null
 echo "identity guard records on OLID: $(grep -c '"guards"' "$TMP/out.jsonl" || true) of $N texts re-scored"
 
-if [ -x "$PY" ]; then
+if [ -s "$TMP/python" ]; then
     # The shipped model alone, the same texts, timed around the model call only.
-    WARDEN_DATA="$(dirname "$(dirname "$DATA")")" "$PY" training/compare_speed.py --texts 0 models/warden-minilm/model.onnx
+    py=$(awk '{print $2}' "$TMP/python" | median)
+    shipped=$(awk '$1 == "shipped" {print $2}' "$TMP/runs" | median)
+    awk -v p="$py" -v w="$shipped" -v n="$N" \
+        'BEGIN {printf "python model-only median %.0f texts/s; warden end to end / python model-only = %.2f\n", p, n / w / p}'
 fi

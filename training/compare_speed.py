@@ -1,8 +1,10 @@
 """Model-only speed of several ONNX graphs, interleaved in one run (a shared machine's load
 then hits them alike): batches of 32 length-sorted OLID tweets and one short text, 2 threads.
 
-Usage: python compare_speed.py [--texts N] MODEL.onnx [MODEL.onnx ...]
-(the first N OLID tweets, default 2,000; 0 = all; benches/model_speed.sh uses all)
+Usage: python compare_speed.py [--texts N] [--rounds R] MODEL.onnx [MODEL.onnx ...]
+(the first N OLID tweets, default 2,000; 0 = all; R rounds over them, default 3, medians
+printed; benches/model_speed.sh uses all, one round per round of its own, so the Rust and
+Python figures of one round share the machine's load)
 """
 import argparse
 import json
@@ -17,6 +19,7 @@ from export import OUT_NAMES, session
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--texts", type=int, default=2000)
+    ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("models", nargs="+")
     args = ap.parse_args()
     paths = args.models
@@ -29,7 +32,7 @@ def main():
     batched = {p: [] for p in paths}
     single = {p: [] for p in paths}
     one = np.array([enc[0].ids], np.int64)
-    for _ in range(3):
+    for _ in range(args.rounds):
         for p in paths:
             spent = 0.0
             for b in range(0, len(order), 32):
