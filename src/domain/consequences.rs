@@ -3,16 +3,26 @@
 //! suppression-rule changes and author removal histories its new state calls for.
 //!
 //! [`consequences`] is the one place these rules live. It is a pure function of the
-//! change ([`Transition`]), the community's policy, and what is held now ([`Held`]: the
+//! change ([`Transition`]) and what is held now ([`Held`]: the community's policy, the
 //! item's active rules, its authors' removal histories), read through a narrow view so
 //! a backend reads only what the rules ask for, inside the item's own transaction. A
 //! backend persists the [`Derived`] it gets back in that transaction and decides nothing
 //! itself; a second backend gets the same behaviour by calling the same function.
+//! [`needs`] says ahead what a change may ask for, for a backend that fetches in advance.
 //!
 //! ```text
 //!   backend transaction: load item ─► transition (domain::item) ─► number events
-//!        ─► consequences(transition, policy, held) ─► write item, events, Derived
+//!        ─► consequences(transition, held) ─► write item, events, Derived
 //! ```
+//!
+//! The item's content rules follow its *rule state* (outcome, status, queue, labels,
+//! verdict: what [`SuppressionPolicy::content_rules`] reads): a change that leaves it as
+//! it was — a claim, a release, an expired lease, an erasure, a retention sweep — leaves
+//! the content rules alone and reads neither them nor the policy. So a new policy reaches
+//! an item's content rules with its next change of rule state (a decision, an edit, an
+//! escalation, an appeal), not with a claim.
+
+use std::cell::OnceCell;
 
 use crate::clock::Timestamp;
 use crate::domain::community::CommunityPolicy;
@@ -22,7 +32,8 @@ use crate::domain::notice::ReporterRecord;
 use crate::domain::operations::{self, OpsKey, OpsTally};
 use crate::domain::privacy::SubjectId;
 use crate::domain::suppress::{
-    diff, Cause, Current, RemovalHistory, RuleState, Subject, SubjectKind, SubjectRef, Wanted,
+    diff, Cause, Current, RemovalHistory, RuleState, Scope, Subject, SubjectKind, SubjectRef,
+    SuppressionPolicy, Wanted,
 };
 use crate::domain::transparency::DecisionRecord;
 use crate::domain::webhook::{outbox_events, OutboxEvent};
@@ -50,6 +61,10 @@ impl Transition<'_> {
 pub trait Held {
     /// A backend's own error (a transaction conflict, say), able to carry a [`Failure`].
     type Error: From<Failure>;
+
+    /// The changed item's community's policy (the default until one is set), as it is in
+    /// the change's atomic step: asked at most once per change.
+    fn policy(&self) -> Result<CommunityPolicy, Self::Error>;
 
     /// The item's active content rules, by cause.
     fn content_rules(&self, item: &ItemId) -> Result<Vec<(Cause, Current)>, Self::Error>;
@@ -117,22 +132,71 @@ pub struct Derived {
     pub operations: Option<(OpsKey, OpsTally)>,
 }
 
-/// The consequences of `change` under the community's `policy` at `now` (see the module
-/// docs).
+/// What [`consequences`] may ask [`Held`] for about a change from `before` to `after`,
+/// for a backend that reads ahead: the policy, the item's content rules, the author's
+/// removal history and rule. Exact in the "no" direction ([`consequences`] decides by
+/// the same tests); a backend must still answer whatever is asked, so a wrong guess
+/// costs it a read, never a wrong result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Needs {
+    pub policy: bool,
+    pub content_rules: bool,
+    pub author: bool,
+}
+
+/// See [`Needs`].
+pub fn needs(before: Option<&Item>, after: &Item) -> Needs {
+    let content_rules = rule_state_changed(before, after);
+    let author = author_change(before, after).is_some();
+    Needs {
+        policy: content_rules || author || retention_needs_policy(after),
+        content_rules,
+        author,
+    }
+}
+
+/// Whether the item's content rules may have to change: a new item, or a change of what
+/// [`SuppressionPolicy::content_rules`] reads. Compared under a policy with every
+/// content derivation on, so that equal answers there are equal under any policy (a
+/// policy only picks the scopes of, or leaves out, what that one derives).
+fn rule_state_changed(before: Option<&Item>, after: &Item) -> bool {
+    let Some(before) = before else {
+        return true;
+    };
+    let every = SuppressionPolicy {
+        removed: Scope::ALL.to_vec(),
+        under_review: Scope::ALL.to_vec(),
+        labelled: Scope::ALL.to_vec(),
+        sensitive_data: Scope::ALL.to_vec(),
+        ..SuppressionPolicy::default()
+    };
+    every.content_rules(before) != every.content_rules(after)
+}
+
+/// The consequences of `change` at `now` (see the module docs).
 pub fn consequences<H: Held>(
     change: &Transition<'_>,
-    policy: &CommunityPolicy,
     held: &H,
     now: Timestamp,
 ) -> Result<Derived, H::Error> {
     let after = change.after;
+    let policy = Policy {
+        held,
+        read: OnceCell::new(),
+    };
     let decisions = change
         .events
         .iter()
         .filter_map(|e| DecisionRecord::of(after, e))
         .collect();
+    // The policy only for a new date: a date once set stays (see `retention_due`).
+    let text_due_at = match after.text_due_at {
+        Some(due) if after.status == Status::Decided && after.text_removed.is_none() => Some(due),
+        _ if retention_needs_policy(after) => retention_due(after, policy.get()?, now),
+        _ => None,
+    };
     let mut derived = Derived {
-        text_due_at: retention_due(after, policy, now),
+        text_due_at,
         decisions,
         rules: Vec::new(),
         histories: Vec::new(),
@@ -140,10 +204,28 @@ pub fn consequences<H: Held>(
         outbox: outbox_events(after, change.events),
         operations: operations::tally(change.before, after, change.events),
     };
-    content_rules(after, policy, held, &mut derived)?;
-    author_rules(change, policy, held, now, &mut derived)?;
+    if rule_state_changed(change.before, after) {
+        content_rules(after, policy.get()?, held, &mut derived)?;
+    }
+    author_rules(change, &policy, held, now, &mut derived)?;
     reporter_records(change, held, &mut derived)?;
     Ok(derived)
+}
+
+/// The policy, asked of [`Held`] the first time it is needed, if ever.
+struct Policy<'h, H> {
+    held: &'h H,
+    read: OnceCell<CommunityPolicy>,
+}
+
+impl<H: Held> Policy<'_, H> {
+    fn get(&self) -> Result<&CommunityPolicy, H::Error> {
+        if let Some(p) = self.read.get() {
+            return Ok(p);
+        }
+        let p = self.held.policy()?;
+        Ok(self.read.get_or_init(|| p))
+    }
 }
 
 /// Reputation: a report resolved with a counted outcome enters its reporter's record; a
@@ -184,6 +266,11 @@ fn reporter_records<H: Held>(
     }
     derived.reporters = records;
     Ok(())
+}
+
+/// Whether [`retention_due`] reads the policy for `item`: only to set a new date.
+fn retention_needs_policy(item: &Item) -> bool {
+    item.status == Status::Decided && item.text_removed.is_none() && item.text_due_at.is_none()
 }
 
 /// Retention: a decided item's text is due `retention_days` after the decision; a date
@@ -232,16 +319,12 @@ fn content_rules<H: Held>(
     Ok(())
 }
 
-/// Keeps authors' removal histories and author rules in line with a change of outcome.
-fn author_rules<H: Held>(
-    change: &Transition<'_>,
-    policy: &CommunityPolicy,
-    held: &H,
-    now: Timestamp,
-    derived: &mut Derived,
-) -> Result<(), H::Error> {
-    let (before, after) = (change.before, change.after);
-    let policy = &policy.suppression;
+/// Whose removal a change takes back and whose it adds (`(was, is)`), or `None` when
+/// it changes no author's removals.
+fn author_change(
+    before: Option<&Item>,
+    after: &Item,
+) -> Option<(Option<SubjectId>, Option<SubjectId>)> {
     let removed = |i: &Item| i.outcome == Some(Outcome::Remove);
     let was_removed = before.is_some_and(removed);
     // An erasure (the subject gone, the outcome unchanged) leaves author rules to run
@@ -249,13 +332,26 @@ fn author_rules<H: Held>(
     if was_removed == removed(after)
         && (after.subject.is_none() || before.and_then(|b| b.subject) == after.subject)
     {
-        return Ok(());
+        return None;
     }
     let was = before.filter(|b| removed(b)).and_then(|b| b.subject);
     let is = Some(after).filter(|a| removed(a)).and_then(|a| a.subject);
-    if was == is {
+    (was != is).then_some((was, is))
+}
+
+/// Keeps authors' removal histories and author rules in line with a change of outcome.
+fn author_rules<H: Held>(
+    change: &Transition<'_>,
+    policy: &Policy<'_, H>,
+    held: &H,
+    now: Timestamp,
+    derived: &mut Derived,
+) -> Result<(), H::Error> {
+    let after = change.after;
+    let Some((was, is)) = author_change(change.before, after) else {
         return Ok(());
-    }
+    };
+    let policy = &policy.get()?.suppression;
     if let Some(subject) = was {
         // Undone: the removal no longer counts; the rule goes if the rest do not reach
         // the threshold.
@@ -332,6 +428,9 @@ mod tests {
 
     impl Held for Fake {
         type Error = Failure;
+        fn policy(&self) -> Result<CommunityPolicy, Failure> {
+            Ok(CommunityPolicy::default())
+        }
         fn content_rules(&self, _: &ItemId) -> Result<Vec<(Cause, Current)>, Failure> {
             Ok(self.content.clone())
         }
@@ -396,7 +495,7 @@ mod tests {
             events,
         };
         let now = change.at(at(0));
-        consequences(&change, &CommunityPolicy::default(), held, now).expect("pure")
+        consequences(&change, held, now).expect("pure")
     }
 
     fn rules(d: &Derived) -> Vec<(RuleOwner, Cause, Option<RuleState>)> {
@@ -562,6 +661,103 @@ mod tests {
         assert!(rules(&d)
             .iter()
             .all(|(owner, _, _)| *owner == RuleOwner::Content(removed.id)));
+    }
+
+    /// Answers what a change may read and fails whatever else it asks: a change that
+    /// leaves the rule state alone must not read the policy or the content rules.
+    struct Only(Needs);
+
+    impl Held for Only {
+        type Error = Failure;
+        fn policy(&self) -> Result<CommunityPolicy, Failure> {
+            match self.0.policy {
+                true => Ok(CommunityPolicy::default()),
+                false => Err(Failure::internal("the policy was read")),
+            }
+        }
+        fn content_rules(&self, _: &ItemId) -> Result<Vec<(Cause, Current)>, Failure> {
+            match self.0.content_rules {
+                true => Ok(Vec::new()),
+                false => Err(Failure::internal("the content rules were read")),
+            }
+        }
+        fn author(&self, _: &SubjectId) -> Result<AuthorHeld, Failure> {
+            match self.0.author {
+                true => Ok(AuthorHeld::default()),
+                false => Err(Failure::internal("the author was read")),
+            }
+        }
+        fn author_id(&self) -> Result<Option<AuthorId>, Failure> {
+            Ok(Some("alice".parse().expect("author id")))
+        }
+        fn reporter(&self, _: &SubjectId) -> Result<ReporterRecord, Failure> {
+            Ok(ReporterRecord::default())
+        }
+    }
+
+    #[test]
+    fn a_change_reads_only_what_needs_says() {
+        let (queued, events) = item(Action::Review);
+        let m = KeyId::random();
+        let remarks = Remarks {
+            reason: "r".into(),
+            ..Remarks::default()
+        };
+        let run = |before: Option<&Item>, after: &Item, events: &[Event]| {
+            let needs = needs(before, after);
+            let change = Transition {
+                before,
+                after,
+                events,
+            };
+            consequences(&change, &Only(needs), at(1)).map(|_| needs)
+        };
+        let new = run(None, &queued, &events).expect("a new item");
+        assert!(new.policy && new.content_rules && !new.author);
+
+        // A claim, its release and an expiry leave the rule state: nothing is read.
+        let mut claimed = queued.clone();
+        let events = claimed
+            .claim(QueueName::Review, &m, at(1), at(2))
+            .expect("claim");
+        let none = Needs {
+            policy: false,
+            content_rules: false,
+            author: false,
+        };
+        assert_eq!(run(Some(&queued), &claimed, &events), Ok(none));
+        let mut released = claimed.clone();
+        let events = released.release(&m, false, at(1)).expect("release");
+        assert_eq!(run(Some(&claimed), &released, &events), Ok(none));
+
+        // A removal: the policy, the content rules (the review rule ends) and the author.
+        let mut removed = claimed.clone();
+        let events = removed
+            .decide(&m, false, DecisionAction::Remove, &remarks, at(1))
+            .expect("decide");
+        let all = Needs {
+            policy: true,
+            content_rules: true,
+            author: true,
+        };
+        assert_eq!(run(Some(&claimed), &removed, &events), Ok(all));
+
+        // An approval: no author's removals change.
+        let mut approved = claimed.clone();
+        let events = approved
+            .decide(&m, false, DecisionAction::Approve, &remarks, at(1))
+            .expect("decide");
+        let rules = Needs {
+            policy: true,
+            content_rules: true,
+            author: false,
+        };
+        assert_eq!(run(Some(&claimed), &approved, &events), Ok(rules));
+
+        // The erasure of a removed item's author: its rules stay as they are.
+        let mut erased = removed.clone();
+        let events = erased.erase(&subject(), &KeyId::random(), at(2));
+        assert_eq!(run(Some(&removed), &erased, &events), Ok(none));
     }
 
     #[test]

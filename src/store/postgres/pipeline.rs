@@ -14,6 +14,7 @@ use tokio_postgres::Row;
 
 use super::tx::{Param, PgTx};
 use super::*;
+use crate::domain::consequences::Needs;
 use crate::domain::suppress::{Cause, RemovalHistory};
 use crate::store::record::{author_rule_key, content_rule_key, StoredRule};
 
@@ -126,27 +127,34 @@ impl PgTx<'_> {
     }
 
     /// Reads in one round trip what writing `item` and deriving its consequences will
-    /// ask for, unless this transaction already holds it: the community's policy, the
-    /// subject's key, the item's content rules (locked `FOR UPDATE`, in key order) and,
-    /// when `author` (the change may touch the author's removals: a claim or an approval
-    /// does not), the subject's advisory lock (taken before its history is read, as
-    /// `lock_subject` does), its removal history and the author's rule.
-    pub(super) fn prefetch(&self, item: &Item, author: bool) -> Result<(), Failure> {
+    /// ask for (`domain::consequences::needs`), unless this transaction already holds
+    /// it: the subject's key always; the community's policy, the item's content rules
+    /// (locked `FOR UPDATE`, in key order) when the change may touch them (a claim, a
+    /// release, an erasure do not); and when it may touch the author's removals (a
+    /// claim or an approval does not), the subject's advisory lock (taken before its
+    /// history is read, as `lock_subject` does), its removal history and the author's
+    /// rule. What `needs` left out and `consequences` asks anyway, `Holding` reads then.
+    pub(super) fn prefetch(&self, item: &Item, needs: Needs) -> Result<(), Failure> {
         let community = item.community.as_str();
         let subject = item.subject;
         let subject_bytes = subject.map(|s| s.as_bytes().to_vec());
         let lock_word = subject.as_ref().map(advisory_word);
-        let mut keys: Vec<Vec<u8>> = Cause::CONTENT
-            .iter()
-            .map(|cause| content_rule_key(&item.id, *cause))
-            .collect();
+        let mut keys: Vec<Vec<u8>> = Vec::new();
+        if needs.content_rules {
+            keys.extend(
+                Cause::CONTENT
+                    .iter()
+                    .map(|cause| content_rule_key(&item.id, *cause)),
+            );
+        }
+        let author = needs.author;
         if let (true, Some(s)) = (author, &subject) {
             keys.push(author_rule_key(s, Cause::AuthorRemovals));
         }
         keys.retain(|k| !self.rules.borrow().contains_key(k));
         keys.sort();
 
-        let want_policy = !self.policies.borrow().contains_key(&item.community);
+        let want_policy = needs.policy && !self.policies.borrow().contains_key(&item.community);
         let want_lock = author && subject.is_some_and(|s| !self.locked.borrow().contains(&s));
         let want_key =
             subject.is_some_and(|s| !matches!(self.keys.borrow().get(&s), Some(Some(_))));
@@ -178,10 +186,7 @@ impl PgTx<'_> {
             ));
         }
         if !keys.is_empty() {
-            reads.push((
-                "SELECT key, doc FROM rules_active WHERE key = ANY($1) ORDER BY key FOR UPDATE",
-                vec![&keys as &(dyn ToSql + Sync)],
-            ));
+            reads.push((RULES, vec![&keys as &(dyn ToSql + Sync)]));
         }
         if reads.is_empty() {
             return Ok(());
@@ -213,20 +218,45 @@ impl PgTx<'_> {
             }
         }
         if !keys.is_empty() {
-            let found = next()?;
-            let mut rules = self.rules.borrow_mut();
-            for key in keys {
-                rules.insert(key, None);
-            }
-            for row in &found {
-                let key: Vec<u8> = row.try_get(0).map_err(internal)?;
-                let rule: StoredRule = decode(row.try_get::<_, &[u8]>(1).map_err(internal)?)?;
-                rules.insert(key, Some(rule));
-            }
+            self.keep_rules(keys, &next()?)?;
+        }
+        Ok(())
+    }
+
+    /// Reads and locks, in one statement, those of the active rules under `keys` this
+    /// transaction does not hold yet.
+    pub(super) fn lock_rules(&self, keys: &[Vec<u8>]) -> Result<(), Failure> {
+        let mut keys: Vec<Vec<u8>> = keys
+            .iter()
+            .filter(|k| !self.rules.borrow().contains_key(*k))
+            .cloned()
+            .collect();
+        if keys.is_empty() {
+            return Ok(());
+        }
+        keys.sort();
+        let found = self.rows(RULES, &[&keys])?;
+        self.keep_rules(keys, &found)
+    }
+
+    /// Keeps what a [`RULES`] read of `keys` found: a rule, or `None`, under each key.
+    fn keep_rules(&self, keys: Vec<Vec<u8>>, found: &[Row]) -> Result<(), Failure> {
+        let mut rules = self.rules.borrow_mut();
+        for key in keys {
+            rules.insert(key, None);
+        }
+        for row in found {
+            let key: Vec<u8> = row.try_get(0).map_err(internal)?;
+            let rule: StoredRule = decode(row.try_get::<_, &[u8]>(1).map_err(internal)?)?;
+            rules.insert(key, Some(rule));
         }
         Ok(())
     }
 }
+
+/// Active rules by key, locked in key order (so two transactions locking several take
+/// them in one order) until the transaction ends.
+const RULES: &str = "SELECT key, doc FROM rules_active WHERE key = ANY($1) ORDER BY key FOR UPDATE";
 
 /// The advisory lock that guards a subject's removal history and author rules.
 pub(super) fn advisory_word(subject: &SubjectId) -> i64 {

@@ -30,7 +30,7 @@ use tokio_postgres::Row;
 use super::rows;
 use super::*;
 use crate::domain::consequences::{
-    consequences, AuthorHeld, Held, RuleEdit, RuleOwner, Transition,
+    consequences, needs, AuthorHeld, Held, RuleEdit, RuleOwner, Transition,
 };
 use crate::domain::notice::ReporterRecord;
 use crate::domain::operations::{OpsKey, OpsTally};
@@ -339,15 +339,14 @@ impl PgTx<'_> {
         mut events: Vec<Event>,
     ) -> Result<(), Failure> {
         let now = events.last().map_or_else(Timestamp::now, |e| e.at);
-        let author = author_may_change(before, after);
-        self.prefetch(after, author)?;
-        let policy = self.policy(&after.community)?;
+        let needs = needs(before, after);
+        self.prefetch(after, needs)?;
         let key = match &after.subject {
             Some(s) => {
                 // The lock guards the author's removals, which this change may not touch
                 // (`Holding` takes it before reading them); the key's row lock is what
                 // keeps an erasure out.
-                if author {
+                if needs.author {
                     self.lock_subject(s)?;
                 }
                 self.subject_key(s)?
@@ -370,7 +369,7 @@ impl PgTx<'_> {
                 after,
                 events: &events,
             };
-            consequences(&change, &policy, &held, now)?
+            consequences(&change, &held, now)?
         };
         after.text_due_at = derived.text_due_at;
 
@@ -514,16 +513,6 @@ impl PgTx<'_> {
     }
 }
 
-/// Whether `domain::consequences` may read the author's removal history and rule for this
-/// change: only when the removed item's subject changes (`author_rules`). A wrong "no"
-/// would cost round trips, not correctness: [`Holding`] reads whatever was not prefetched.
-fn author_may_change(before: Option<&Item>, after: &Item) -> bool {
-    let removed = |i: &Item| i.outcome == Some(crate::domain::item::Outcome::Remove);
-    let was = before.filter(|b| removed(b)).and_then(|b| b.subject);
-    let is = Some(after).filter(|a| removed(a)).and_then(|a| a.subject);
-    was != is
-}
-
 pub(super) fn key_of(row: &Row) -> Result<Key, Failure> {
     let bytes: &[u8] = row.try_get(0).map_err(internal)?;
     let bytes: [u8; crate::domain::privacy::crypto::KEY_LEN] = bytes
@@ -542,10 +531,20 @@ struct Holding<'t, 'a> {
 impl Held for Holding<'_, '_> {
     type Error = Failure;
 
+    fn policy(&self) -> Result<CommunityPolicy, Failure> {
+        self.tx.policy(&self.item.community)
+    }
+
+    /// Those `prefetch` did not read are read (and locked) together: one round trip.
     fn content_rules(&self, item: &ItemId) -> Result<Vec<(Cause, Current)>, Failure> {
+        let keys: Vec<Vec<u8>> = Cause::CONTENT
+            .iter()
+            .map(|cause| content_rule_key(item, *cause))
+            .collect();
+        self.tx.lock_rules(&keys)?;
         let mut active = Vec::new();
-        for cause in Cause::CONTENT {
-            if let Some(r) = self.tx.active_rule(&content_rule_key(item, cause))? {
+        for (cause, key) in Cause::CONTENT.into_iter().zip(&keys) {
+            if let Some(r) = self.tx.active_rule(key)? {
                 active.push((cause, r.current()));
             }
         }
