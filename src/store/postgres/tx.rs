@@ -112,50 +112,36 @@ impl PgTx<'_> {
     }
 
     /// Writes what every change appends to rows all nodes share, after every item lock
-    /// the transaction takes: the operations tallies (each row upserted and so locked, in
-    /// key order), then the outbox events, numbered from the `outbox_seq` counter row.
-    /// That row's lock is held until commit, so, as for the change log (module docs),
-    /// outbox seqs are gap-free and committed in order; taking these hot locks last, in
-    /// one order everywhere, keeps them held only for the commit and adds no deadlock.
+    /// the transaction takes: the operations tallies, one delta row per (hour,
+    /// community), appended without a lock (`tally.rs`); then the outbox events,
+    /// numbered from the `outbox_seq` counter row. That row's lock is held until commit,
+    /// so, as for the change log (module docs), outbox seqs are gap-free and committed
+    /// in order; taking the counters' locks last, in one order everywhere, keeps them
+    /// held only for the commit and adds no deadlock.
     pub(super) fn finish(&self) -> Result<(), Failure> {
-        let mut ops = self.ops.take();
-        ops.sort_by(|a, b| a.0.cmp(&b.0));
-        let mut merged: Vec<(OpsKey, OpsTally)> = Vec::new();
-        for (key, delta) in ops {
-            match merged.last_mut() {
-                Some((k, sum)) if *k == key => sum.merge(&delta),
-                _ => merged.push((key, delta)),
-            }
+        let deltas = super::tally::merged(self.ops.take());
+        for (key, delta) in &deltas {
+            self.defer_row(
+                &rows::OPERATIONS,
+                &[],
+                vec![
+                    Box::new(key.hour.millis()),
+                    Box::new(key.community.as_str().to_string()),
+                    Box::new(encode(delta)?),
+                ],
+            );
         }
-        let empty = encode(&OpsTally::default())?;
+        self.store.tallied(deltas.len());
         let events = self.outbox.take();
         let n = i64::try_from(events.len()).map_err(internal)?;
-        let keys: Vec<(i64, &str)> = merged
-            .iter()
-            .map(|(key, _)| (key.hour.millis(), key.community.as_str()))
-            .collect();
-        // The rule changes' seqs, the tallies' upserts and the outbox counter in one
-        // round trip (with the deferred writes before them), the counters' locks taken
-        // in this order everywhere.
+        // The rule changes' seqs and the outbox counter in one round trip (with the
+        // deferred writes before them), the counters' locks taken in this order
+        // everywhere.
         let rules = self.rules_waiting();
         let mut reads: Vec<super::pipeline::Read<'_>> = Vec::new();
         if rules > 0 {
             reads.push((super::rules::RULE_SEQ, vec![&rules as &(dyn ToSql + Sync)]));
         }
-        reads.extend(keys.iter().map(|(hour, community)| {
-            // The no-op update locks an existing row and returns it; a new row is the
-            // empty tally. Either way the row is ours until commit.
-            (
-                "INSERT INTO operations (hour, community, doc) VALUES ($1, $2, $3) \
-                     ON CONFLICT (hour, community) DO UPDATE SET doc = operations.doc \
-                     RETURNING doc",
-                vec![
-                    hour as &(dyn ToSql + Sync),
-                    community as &(dyn ToSql + Sync),
-                    &empty as &(dyn ToSql + Sync),
-                ],
-            )
-        }));
         if !events.is_empty() {
             reads.push((
                 "UPDATE warden_counters SET value = value + $1 WHERE name = 'outbox_seq' \
@@ -163,27 +149,15 @@ impl PgTx<'_> {
                 vec![&n as &(dyn ToSql + Sync)],
             ));
         }
+        if reads.is_empty() {
+            return Ok(());
+        }
         let mut results = self.send(reads)?.into_iter();
         if rules > 0 {
             let rows = results
                 .next()
                 .ok_or_else(|| internal("the rule_seq counter row is missing"))?;
             self.rules_numbered(&rows)?;
-        }
-        for ((hour, community), (_, delta)) in keys.iter().zip(&merged) {
-            let rows = results
-                .next()
-                .ok_or_else(|| internal("a pipelined read returned nothing"))?;
-            let mut stored: OpsTally = super::pipeline::first_doc(&rows)?.unwrap_or_default();
-            stored.merge(delta);
-            self.defer(
-                "UPDATE operations SET doc = $3 WHERE hour = $1 AND community = $2",
-                vec![
-                    Box::new(*hour),
-                    Box::new(community.to_string()),
-                    Box::new(encode(&stored)?),
-                ],
-            );
         }
         if events.is_empty() {
             return Ok(());
