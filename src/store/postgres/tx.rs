@@ -488,7 +488,10 @@ impl PgTx<'_> {
 }
 
 pub(super) fn key_of(row: &Row) -> Result<Key, Failure> {
-    let bytes: &[u8] = row.try_get(0).map_err(internal)?;
+    key_from(row.try_get(0).map_err(internal)?)
+}
+
+pub(super) fn key_from(bytes: &[u8]) -> Result<Key, Failure> {
     let bytes: [u8; crate::domain::privacy::crypto::KEY_LEN] = bytes
         .try_into()
         .map_err(|_| internal("malformed subject key"))?;
