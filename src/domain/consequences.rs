@@ -3,16 +3,26 @@
 //! suppression-rule changes and author removal histories its new state calls for.
 //!
 //! [`consequences`] is the one place these rules live. It is a pure function of the
-//! change ([`Transition`]), the community's policy, and what is held now ([`Held`]: the
+//! change ([`Transition`]) and what is held now ([`Held`]: the community's policy, the
 //! item's active rules, its authors' removal histories), read through a narrow view so
 //! a backend reads only what the rules ask for, inside the item's own transaction. A
 //! backend persists the [`Derived`] it gets back in that transaction and decides nothing
 //! itself; a second backend gets the same behaviour by calling the same function.
+//! [`needs`] says ahead what a change may ask for, for a backend that fetches in advance.
 //!
 //! ```text
 //!   backend transaction: load item ─► transition (domain::item) ─► number events
-//!        ─► consequences(transition, policy, held) ─► write item, events, Derived
+//!        ─► consequences(transition, held) ─► write item, events, Derived
 //! ```
+//!
+//! The item's content rules follow its *rule state* (outcome, status, queue, labels,
+//! verdict: what [`SuppressionPolicy::content_rules`] reads): a change that leaves it as
+//! it was — a claim, a release, an expired lease, an erasure, a retention sweep — leaves
+//! the content rules alone and reads neither them nor the policy. So a new policy reaches
+//! an item's content rules with its next change of rule state (a decision, an edit, an
+//! escalation, an appeal), not with a claim.
+
+use std::cell::OnceCell;
 
 use crate::clock::Timestamp;
 use crate::domain::community::CommunityPolicy;
@@ -22,7 +32,8 @@ use crate::domain::notice::ReporterRecord;
 use crate::domain::operations::{self, OpsKey, OpsTally};
 use crate::domain::privacy::SubjectId;
 use crate::domain::suppress::{
-    diff, Cause, Current, RemovalHistory, RuleState, Subject, SubjectKind, SubjectRef, Wanted,
+    diff, Cause, Current, RemovalHistory, RuleState, Scope, Subject, SubjectKind, SubjectRef,
+    SuppressionPolicy, Wanted,
 };
 use crate::domain::transparency::DecisionRecord;
 use crate::domain::webhook::{outbox_events, OutboxEvent};
@@ -50,6 +61,10 @@ impl Transition<'_> {
 pub trait Held {
     /// A backend's own error (a transaction conflict, say), able to carry a [`Failure`].
     type Error: From<Failure>;
+
+    /// The changed item's community's policy (the default until one is set), as it is in
+    /// the change's atomic step: asked at most once per change.
+    fn policy(&self) -> Result<CommunityPolicy, Self::Error>;
 
     /// The item's active content rules, by cause.
     fn content_rules(&self, item: &ItemId) -> Result<Vec<(Cause, Current)>, Self::Error>;
@@ -117,22 +132,71 @@ pub struct Derived {
     pub operations: Option<(OpsKey, OpsTally)>,
 }
 
-/// The consequences of `change` under the community's `policy` at `now` (see the module
-/// docs).
+/// What [`consequences`] may ask [`Held`] for about a change from `before` to `after`,
+/// for a backend that reads ahead: the policy, the item's content rules, the author's
+/// removal history and rule. Exact in the "no" direction ([`consequences`] decides by
+/// the same tests); a backend must still answer whatever is asked, so a wrong guess
+/// costs it a read, never a wrong result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Needs {
+    pub policy: bool,
+    pub content_rules: bool,
+    pub author: bool,
+}
+
+/// See [`Needs`].
+pub fn needs(before: Option<&Item>, after: &Item) -> Needs {
+    let content_rules = rule_state_changed(before, after);
+    let author = author_change(before, after).is_some();
+    Needs {
+        policy: content_rules || author || retention_needs_policy(after),
+        content_rules,
+        author,
+    }
+}
+
+/// Whether the item's content rules may have to change: a new item, or a change of what
+/// [`SuppressionPolicy::content_rules`] reads. Compared under a policy with every
+/// content derivation on, so that equal answers there are equal under any policy (a
+/// policy only picks the scopes of, or leaves out, what that one derives).
+fn rule_state_changed(before: Option<&Item>, after: &Item) -> bool {
+    let Some(before) = before else {
+        return true;
+    };
+    let every = SuppressionPolicy {
+        removed: Scope::ALL.to_vec(),
+        under_review: Scope::ALL.to_vec(),
+        labelled: Scope::ALL.to_vec(),
+        sensitive_data: Scope::ALL.to_vec(),
+        ..SuppressionPolicy::default()
+    };
+    every.content_rules(before) != every.content_rules(after)
+}
+
+/// The consequences of `change` at `now` (see the module docs).
 pub fn consequences<H: Held>(
     change: &Transition<'_>,
-    policy: &CommunityPolicy,
     held: &H,
     now: Timestamp,
 ) -> Result<Derived, H::Error> {
     let after = change.after;
+    let policy = Policy {
+        held,
+        read: OnceCell::new(),
+    };
     let decisions = change
         .events
         .iter()
         .filter_map(|e| DecisionRecord::of(after, e))
         .collect();
+    // The policy only for a new date: a date once set stays (see `retention_due`).
+    let text_due_at = match after.text_due_at {
+        Some(due) if after.status == Status::Decided && after.text_removed.is_none() => Some(due),
+        _ if retention_needs_policy(after) => retention_due(after, policy.get()?, now),
+        _ => None,
+    };
     let mut derived = Derived {
-        text_due_at: retention_due(after, policy, now),
+        text_due_at,
         decisions,
         rules: Vec::new(),
         histories: Vec::new(),
@@ -140,10 +204,28 @@ pub fn consequences<H: Held>(
         outbox: outbox_events(after, change.events),
         operations: operations::tally(change.before, after, change.events),
     };
-    content_rules(after, policy, held, &mut derived)?;
-    author_rules(change, policy, held, now, &mut derived)?;
+    if rule_state_changed(change.before, after) {
+        content_rules(after, policy.get()?, held, &mut derived)?;
+    }
+    author_rules(change, &policy, held, now, &mut derived)?;
     reporter_records(change, held, &mut derived)?;
     Ok(derived)
+}
+
+/// The policy, asked of [`Held`] the first time it is needed, if ever.
+struct Policy<'h, H> {
+    held: &'h H,
+    read: OnceCell<CommunityPolicy>,
+}
+
+impl<H: Held> Policy<'_, H> {
+    fn get(&self) -> Result<&CommunityPolicy, H::Error> {
+        if let Some(p) = self.read.get() {
+            return Ok(p);
+        }
+        let p = self.held.policy()?;
+        Ok(self.read.get_or_init(|| p))
+    }
 }
 
 /// Reputation: a report resolved with a counted outcome enters its reporter's record; a
@@ -184,6 +266,11 @@ fn reporter_records<H: Held>(
     }
     derived.reporters = records;
     Ok(())
+}
+
+/// Whether [`retention_due`] reads the policy for `item`: only to set a new date.
+fn retention_needs_policy(item: &Item) -> bool {
+    item.status == Status::Decided && item.text_removed.is_none() && item.text_due_at.is_none()
 }
 
 /// Retention: a decided item's text is due `retention_days` after the decision; a date
@@ -232,16 +319,12 @@ fn content_rules<H: Held>(
     Ok(())
 }
 
-/// Keeps authors' removal histories and author rules in line with a change of outcome.
-fn author_rules<H: Held>(
-    change: &Transition<'_>,
-    policy: &CommunityPolicy,
-    held: &H,
-    now: Timestamp,
-    derived: &mut Derived,
-) -> Result<(), H::Error> {
-    let (before, after) = (change.before, change.after);
-    let policy = &policy.suppression;
+/// Whose removal a change takes back and whose it adds (`(was, is)`), or `None` when
+/// it changes no author's removals.
+fn author_change(
+    before: Option<&Item>,
+    after: &Item,
+) -> Option<(Option<SubjectId>, Option<SubjectId>)> {
     let removed = |i: &Item| i.outcome == Some(Outcome::Remove);
     let was_removed = before.is_some_and(removed);
     // An erasure (the subject gone, the outcome unchanged) leaves author rules to run
@@ -249,13 +332,26 @@ fn author_rules<H: Held>(
     if was_removed == removed(after)
         && (after.subject.is_none() || before.and_then(|b| b.subject) == after.subject)
     {
-        return Ok(());
+        return None;
     }
     let was = before.filter(|b| removed(b)).and_then(|b| b.subject);
     let is = Some(after).filter(|a| removed(a)).and_then(|a| a.subject);
-    if was == is {
+    (was != is).then_some((was, is))
+}
+
+/// Keeps authors' removal histories and author rules in line with a change of outcome.
+fn author_rules<H: Held>(
+    change: &Transition<'_>,
+    policy: &Policy<'_, H>,
+    held: &H,
+    now: Timestamp,
+    derived: &mut Derived,
+) -> Result<(), H::Error> {
+    let after = change.after;
+    let Some((was, is)) = author_change(change.before, after) else {
         return Ok(());
-    }
+    };
+    let policy = &policy.get()?.suppression;
     if let Some(subject) = was {
         // Undone: the removal no longer counts; the rule goes if the rest do not reach
         // the threshold.
@@ -309,345 +405,4 @@ fn author_rules<H: Held>(
 }
 
 #[cfg(test)]
-mod tests {
-    use std::collections::HashMap;
-
-    use super::*;
-    use crate::domain::event::Remarks;
-    use crate::domain::item::{DecisionAction, QueueName, Submission};
-    use crate::domain::suppress::{Reason, ReasonSource, Scope};
-    use crate::ids::{ContentText, KeyId};
-    use crate::verdict::Action;
-
-    const DAY: i64 = 86_400_000;
-
-    /// What a store would hold, in memory.
-    #[derive(Default)]
-    struct Fake {
-        content: Vec<(Cause, Current)>,
-        authors: HashMap<SubjectId, AuthorHeld>,
-        author_id: Option<AuthorId>,
-        reporters: HashMap<SubjectId, ReporterRecord>,
-    }
-
-    impl Held for Fake {
-        type Error = Failure;
-        fn content_rules(&self, _: &ItemId) -> Result<Vec<(Cause, Current)>, Failure> {
-            Ok(self.content.clone())
-        }
-        fn author(&self, subject: &SubjectId) -> Result<AuthorHeld, Failure> {
-            Ok(self.authors.get(subject).cloned().unwrap_or_default())
-        }
-        fn author_id(&self) -> Result<Option<AuthorId>, Failure> {
-            Ok(self.author_id.clone())
-        }
-        fn reporter(&self, subject: &SubjectId) -> Result<ReporterRecord, Failure> {
-            Ok(self.reporters.get(subject).cloned().unwrap_or_default())
-        }
-    }
-
-    fn at(days: i64) -> Timestamp {
-        Timestamp::from_millis(1_000 * DAY + days * DAY)
-    }
-
-    fn subject() -> SubjectId {
-        SubjectId::from_bytes([7; 16])
-    }
-
-    /// A new item whose submission Warden `action`s, at day 0.
-    fn item(action: Action) -> (Item, Vec<Event>) {
-        let verdict = crate::Engine::builder()
-            .build()
-            .expect("engine")
-            .score("you are an idiot");
-        let sub = Submission {
-            new_id: ItemId::random(),
-            community: "c".parse().expect("community"),
-            content_id: "post-1".parse().expect("content id"),
-            author_id: "alice".parse().expect("author id"),
-            ownership_change: false,
-            text: ContentText::new("you are an idiot").expect("text"),
-            context: None,
-            verdict,
-            action,
-            labels: Vec::new(),
-            actor: KeyId::random(),
-            at: at(0),
-        };
-        let (mut item, _, mut events) = Item::create(&sub, subject(), "d".into());
-        for e in &mut events {
-            item.last_seq += 1;
-            e.seq = item.last_seq;
-        }
-        (item, events)
-    }
-
-    fn fake() -> Fake {
-        Fake {
-            author_id: Some("alice".parse().expect("author id")),
-            ..Fake::default()
-        }
-    }
-
-    fn derive(before: Option<&Item>, after: &Item, events: &[Event], held: &Fake) -> Derived {
-        let change = Transition {
-            before,
-            after,
-            events,
-        };
-        let now = change.at(at(0));
-        consequences(&change, &CommunityPolicy::default(), held, now).expect("pure")
-    }
-
-    fn rules(d: &Derived) -> Vec<(RuleOwner, Cause, Option<RuleState>)> {
-        d.rules
-            .iter()
-            .map(|c| {
-                let end = match &c.edit {
-                    RuleEdit::Set(..) => None,
-                    RuleEdit::End(state) => Some(*state),
-                };
-                (c.owner, c.cause, end)
-            })
-            .collect()
-    }
-
-    fn current(cause_scopes: &[Scope], item: &Item) -> Current {
-        Current {
-            scopes: cause_scopes.to_vec(),
-            reason: Reason {
-                category: "other".into(),
-                source: ReasonSource::Decision,
-                item_id: Some(item.id),
-            },
-            expires_at: None,
-        }
-    }
-
-    #[test]
-    fn a_new_item_gets_its_rules_records_and_retention() {
-        let content = |item: &Item| RuleOwner::Content(item.id);
-        // (what Warden does on submission, rules, decision records, retention due)
-        let cases = [
-            (Action::Review, vec![Cause::UnderReview], 0, None),
-            (Action::Allow, vec![], 1, Some(at(30))),
-            (Action::Label, vec![Cause::Labelled], 1, Some(at(30))),
-            (Action::Remove, vec![Cause::Removed], 1, Some(at(30))),
-        ];
-        for (action, causes, records, due) in cases {
-            let (item, events) = item(action);
-            let d = derive(None, &item, &events, &fake());
-            let want: Vec<_> = causes.iter().map(|c| (content(&item), *c, None)).collect();
-            assert_eq!(rules(&d), want, "{action:?}");
-            assert_eq!(d.decisions.len(), records, "{action:?}");
-            assert_eq!(d.text_due_at, due, "{action:?}");
-            // One removal is not yet a pattern: the history grows, no author rule.
-            let histories = usize::from(action == Action::Remove);
-            assert_eq!(d.histories.len(), histories, "{action:?}");
-        }
-    }
-
-    #[test]
-    fn a_decision_ends_the_review_rule_and_a_reversal_revokes_the_removal() {
-        let (mut item, _) = item(Action::Review);
-        let before = item.clone();
-        let m = KeyId::random();
-        item.claim(QueueName::Review, &m, at(1), at(2))
-            .expect("claim");
-        let remarks = Remarks {
-            reason: "r".into(),
-            ..Remarks::default()
-        };
-        let events = item
-            .decide(&m, false, DecisionAction::Remove, &remarks, at(1))
-            .expect("decide");
-        let mut held = fake();
-        held.content = vec![(Cause::UnderReview, current(&[Scope::Recommend], &before))];
-        let d = derive(Some(&before), &item, &events, &held);
-        let owner = RuleOwner::Content(item.id);
-        assert_eq!(
-            rules(&d),
-            [
-                (owner, Cause::UnderReview, Some(RuleState::Expired)),
-                (owner, Cause::Removed, None)
-            ]
-        );
-        assert_eq!(d.text_due_at, Some(at(31)));
-        assert_eq!(d.histories[0].1.removals.len(), 1);
-
-        // The appeal reverses it: the removal rule is revoked, the author's removal
-        // no longer counts, and their author rule (if any) goes with it.
-        let removed = item.clone();
-        item.appeal(&m, "no".into(), at(2)).expect("appeal");
-        let events = item
-            .decide(&m, true, DecisionAction::Approve, &remarks, at(3))
-            .expect("reverse");
-        let mut held = fake();
-        held.content = vec![(Cause::Removed, current(&Scope::ALL, &removed))];
-        held.authors.insert(
-            subject(),
-            AuthorHeld {
-                history: d.histories[0].1.clone(),
-                rule: Some(current(&[Scope::Recommend], &removed)),
-            },
-        );
-        let d = derive(Some(&removed), &item, &events, &held);
-        assert_eq!(
-            rules(&d),
-            [
-                (owner, Cause::Removed, Some(RuleState::Revoked)),
-                (
-                    RuleOwner::Author(subject()),
-                    Cause::AuthorRemovals,
-                    Some(RuleState::Revoked)
-                ),
-            ]
-        );
-        assert!(d.histories[0].1.removals.is_empty());
-        // The appeal made the item pending again: its text is due 30 days after the
-        // decision that settled it.
-        assert_eq!(d.text_due_at, Some(at(33)));
-    }
-
-    #[test]
-    fn the_third_removal_in_the_window_suppresses_the_author() {
-        let mut held = fake();
-        let mut history = RemovalHistory::default();
-        history.add(ItemId::random(), at(-2), &Default::default());
-        history.add(ItemId::random(), at(-1), &Default::default());
-        held.authors.insert(
-            subject(),
-            AuthorHeld {
-                history,
-                rule: None,
-            },
-        );
-        let (item, events) = item(Action::Remove);
-        let d = derive(None, &item, &events, &held);
-        let author = d
-            .rules
-            .iter()
-            .find(|c| c.owner == RuleOwner::Author(subject()))
-            .expect("an author rule");
-        let RuleEdit::Set(wanted, about) = &author.edit else {
-            panic!("a new rule, not an ending");
-        };
-        assert_eq!(about.kind, SubjectKind::Author);
-        assert_eq!(about.id.as_str(), "alice");
-        assert_eq!(wanted.expires_at, Some(at(7)));
-
-        // Without the author id (erased meanwhile) no author rule can name them.
-        held.author_id = None;
-        let d = derive(None, &item, &events, &held);
-        assert!(d
-            .rules
-            .iter()
-            .all(|c| matches!(c.owner, RuleOwner::Content(_))));
-        assert!(d.histories.is_empty());
-    }
-
-    #[test]
-    fn an_erasure_leaves_decisions_and_author_rules_alone() {
-        let (removed, _) = item(Action::Remove);
-        let mut after = removed.clone();
-        let events = after.erase(&subject(), &KeyId::random(), at(5));
-        let mut held = fake();
-        held.content = vec![(Cause::Removed, current(&Scope::ALL, &removed))];
-        let d = derive(Some(&removed), &after, &events, &held);
-        // The removal rule's scopes and reason still match: nothing to change but the
-        // retention date, which goes with the text.
-        assert!(d.histories.is_empty());
-        assert!(d.decisions.is_empty());
-        assert_eq!(d.text_due_at, None);
-        assert!(rules(&d)
-            .iter()
-            .all(|(owner, _, _)| *owner == RuleOwner::Content(removed.id)));
-    }
-
-    #[test]
-    fn retention_follows_the_policy() {
-        let (item, _) = item(Action::Allow);
-        let mut policy = CommunityPolicy::default();
-        for (days, due) in [(0, at(0)), (1, at(1)), (30, at(30))] {
-            policy.retention_days = days;
-            let mut fresh = item.clone();
-            fresh.text_due_at = None;
-            assert_eq!(retention_due(&fresh, &policy, at(0)), Some(due));
-        }
-        let (pending, _) = self::item(Action::Review);
-        assert_eq!(retention_due(&pending, &policy, at(0)), None);
-    }
-
-    /// A resolved report enters its reporter's record once; an undo takes it back out;
-    /// a decision's events become outbox events without remarks.
-    #[test]
-    fn reporter_records_and_the_outbox_follow_the_reports() {
-        use crate::domain::item::NewReport;
-        use crate::domain::notice::{Counted, ReportId, ReportPolicy, ReportReason};
-        use crate::domain::webhook::EventType;
-
-        let (mut item, _) = item(Action::Allow);
-        let reporter = SubjectId::from_bytes([9; 16]);
-        let id = ReportId::random();
-        let new = NewReport {
-            id: id.clone(),
-            reporter,
-            reason: ReportReason::Insult,
-            comment: None,
-            weight: 500,
-            trusted: false,
-            actor: KeyId::random(),
-            at: at(1),
-        };
-        let events = item.report(new, &ReportPolicy::default());
-        item.last_seq += events.len() as u64;
-        let m = KeyId::random();
-        let events = item
-            .claim(QueueName::Review, &m, at(1), at(2))
-            .expect("claim");
-        item.last_seq += events.len() as u64;
-        let before = item.clone();
-        let remarks = Remarks {
-            reason: "quoting the text".into(),
-            labels: vec![],
-            note: None,
-        };
-        let mut decided = item.clone();
-        let mut events = decided
-            .decide(&m, false, DecisionAction::Remove, &remarks, at(1))
-            .expect("decide");
-        for e in &mut events {
-            decided.last_seq += 1;
-            e.seq = decided.last_seq;
-        }
-        let d = derive(Some(&before), &decided, &events, &fake());
-        assert_eq!(
-            d.reporters,
-            [(
-                reporter,
-                crate::domain::notice::ReporterRecord {
-                    trusted: false,
-                    recent: vec![Counted {
-                        report: id.clone(),
-                        upheld: true
-                    }],
-                }
-            )]
-        );
-        let kinds: Vec<EventType> = d.outbox.iter().map(|e| e.kind).collect();
-        assert_eq!(kinds, [EventType::ItemDecided, EventType::ReportResolved]);
-        assert!(!serde_json::to_string(&d.outbox)
-            .expect("json")
-            .contains("quoting"));
-
-        let mut held = fake();
-        held.reporters.insert(reporter, d.reporters[0].1.clone());
-        let mut undone = decided.clone();
-        let events = undone.undo(&m, at(1)).expect("undo");
-        let d = derive(Some(&decided), &undone, &events, &held);
-        assert!(d.reporters[0].1.recent.is_empty());
-        // Nothing about the reports changed: no record is rewritten.
-        let d = derive(Some(&undone), &undone, &[], &held);
-        assert!(d.reporters.is_empty());
-    }
-}
+mod tests;

@@ -604,6 +604,16 @@ macro_rules! backends {
             }
 
             #[test]
+            fn many_changes_add_up_to_one_tally_per_hour() {
+                if !$ready() {
+                    return;
+                }
+                let dir = tempfile::tempdir().expect("temp dir");
+                let store = OPEN(dir.path());
+                super::reads::many_changes_add_up_to_one_tally_per_hour(&*store, &|| 0);
+            }
+
+            #[test]
             fn queue_samples_replace_list_and_expire() {
                 if !$ready() {
                     return;
@@ -653,6 +663,23 @@ fn postgres_ready() -> bool {
         eprintln!("no WARDEN_TEST_PG_URL: skipped (run under tests/with-postgres.sh)");
     }
     ready
+}
+
+/// PostgreSQL's operations deltas folded into one row per key: the figures stay, the
+/// rows go, and a second fold finds nothing left to fold.
+#[test]
+fn postgres_folds_the_operations_deltas_without_changing_a_figure() {
+    if !postgres_ready() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = crate::common::postgres_for(&dir.path().display().to_string());
+    let store = warden::store::PgStore::open(&url).expect("PostgreSQL store opens");
+    let fold = || store.fold_operations().expect("fold");
+    // 40 submissions and 10 claims, a delta each, in one or two (hour, community) keys.
+    let folded = reads::many_changes_add_up_to_one_tally_per_hour(&store, &fold);
+    assert!(folded >= 48, "{folded} rows folded");
+    assert_eq!(fold(), 0);
 }
 
 backends! {

@@ -134,6 +134,59 @@ pub fn operations_tallies_add_up_with_each_change(open: Open) {
     assert!(window(1, 3).is_empty());
 }
 
+/// Many changes of one community, each its own transaction, add up to one tally per
+/// (hour, community), however a backend stores them (PostgreSQL appends a delta per
+/// transaction and sums them on read); `fold` (a backend's compaction, if it has one:
+/// it returns how many rows fewer it left) changes no figure. Returns what `fold` did.
+pub fn many_changes_add_up_to_one_tally_per_hour(
+    store: &dyn Store,
+    fold: &dyn Fn() -> usize,
+) -> usize {
+    let ids: Vec<ItemId> = (0..40)
+        .map(|i| {
+            let out = store
+                .submit(&[submission(&format!("m{i}"), "a", REVIEW, Action::Review)])
+                .expect("submit");
+            out[0].item.id
+        })
+        .collect();
+    let now = Timestamp::now();
+    let holder = KeyId::random();
+    let until = Timestamp::from_millis(now.millis() + 60_000);
+    for id in &ids[..10] {
+        store
+            .update(id, &|item: &mut Item| {
+                item.claim(QueueName::Review, &holder, now, until)
+            })
+            .expect("claim");
+    }
+    let hour = hour_of(now).millis();
+    let read = || {
+        let tallies = store
+            .operations(
+                Timestamp::from_millis(hour - 2 * HOUR_MS),
+                Timestamp::from_millis(hour + 2 * HOUR_MS),
+            )
+            .expect("read");
+        // One tally per key, in key order (two only if the hour turned meanwhile).
+        assert!(tallies.windows(2).all(|w| w[0].0 < w[1].0), "{tallies:?}");
+        let (mut entered, mut left, mut claims, mut first_claims) = (0, 0, 0, 0);
+        for (_, t) in &tallies {
+            let review = &t.queues["review"];
+            entered += review.entered;
+            left += review.left;
+            claims += review.claims;
+            first_claims += review.first_claim.count();
+        }
+        assert_eq!((entered, left, claims, first_claims), (40, 10, 10, 10));
+        tallies
+    };
+    let before = read();
+    let folded = fold();
+    assert_eq!(read(), before, "a fold changes no figure");
+    folded
+}
+
 /// Queue samples are listed by time, then community, then queue, within their window; a
 /// sample of the same time, community and queue replaces the one stored; retention drops
 /// the older ones only; they survive a flush and reopening. The hourly tier behaves the

@@ -1,7 +1,9 @@
 //! Claims on PostgreSQL: one transaction locks the first waiting items no other
 //! transaction holds (`FOR UPDATE SKIP LOCKED`), and the same statement brings back what
 //! a moderator's view of each needs (its current revision, the keys of its subjects), so
-//! that no read follows the claim.
+//! that no read follows the claim. The keys are share-locked there as the item
+//! transaction's own key read would lock them (an erasure waits), so the transaction
+//! does not read them again: a claim is its statement and its writes.
 
 use tokio_postgres::types::ToSql;
 
@@ -26,7 +28,8 @@ const CLAIM: &str = "WITH c AS MATERIALIZED ( \
      SELECT c.doc, \
        (SELECT r.doc FROM revisions r WHERE r.item_id = c.id ORDER BY r.revision DESC LIMIT 1), \
        ARRAY(SELECT s.subject || k.key FROM subjects s \
-             JOIN subject_keys k ON k.subject = s.subject WHERE s.item_id = c.id) \
+             JOIN subject_keys k ON k.subject = s.subject WHERE s.item_id = c.id \
+             FOR SHARE OF k) \
      FROM c ORDER BY c.rank, c.id";
 
 impl PgStore {
@@ -50,6 +53,14 @@ impl PgStore {
             let mut claimed = Vec::with_capacity(rows.len());
             for row in rows {
                 let before: Item = decode(row.try_get::<_, &[u8]>(0).map_err(internal)?)?;
+                let keys = split_keys(row.try_get(2).map_err(internal)?)?;
+                // Locked by the claim's statement: the item's change need not read them.
+                for (subject, key) in &keys {
+                    tx.keys
+                        .borrow_mut()
+                        .entry(*subject)
+                        .or_insert_with(|| Some(Key::from_bytes(*key)));
+                }
                 let mut after = before.clone();
                 match change(&mut after) {
                     Ok(evs) => {
@@ -57,7 +68,7 @@ impl PgStore {
                         claimed.push(Claimed {
                             item: after,
                             revision: row.try_get(1).map_err(internal)?,
-                            keys: split_keys(row.try_get(2).map_err(internal)?)?,
+                            keys,
                         });
                     }
                     // Its lease ended or it changed queue since the row matched.

@@ -45,10 +45,11 @@ mod rules;
 mod samples;
 mod schema;
 mod submit;
+mod tally;
 mod tx;
 
 use std::future::Future;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
 use std::time::Duration;
 
@@ -90,6 +91,10 @@ pub struct PgStore {
     rule_seq: AtomicU64,
     /// Where notifications go (see [`Store::subscribe`]).
     subscribers: Arc<Mutex<Vec<mpsc::Sender<Changed>>>>,
+    /// Operations deltas this process appended, and whether it folded them yet
+    /// (`tally.rs`).
+    tallies: AtomicU64,
+    folded: AtomicBool,
 }
 
 impl PgStore {
@@ -185,6 +190,8 @@ impl PgStore {
             master: MasterKeys::derive(&Key::from_bytes(bytes)),
             rule_seq: AtomicU64::new(0),
             subscribers: subscribers.clone(),
+            tallies: AtomicU64::new(0),
+            folded: AtomicBool::new(false),
             pool,
             rt: Some(rt),
         };

@@ -1,6 +1,6 @@
-//! Reports, webhooks and the operations dashboard in the PostgreSQL backend: reporter
-//! records and trusted marks, webhook endpoints, the outbox and deliveries, operations
-//! tallies. What item transactions write of these is in `tx.rs` ([`PgTx::finish`]).
+//! Reports and webhooks in the PostgreSQL backend: reporter records and trusted marks,
+//! webhook endpoints, the outbox and deliveries (the operations tallies are in
+//! `tally.rs`). What item transactions write of these is in `tx.rs` ([`PgTx::finish`]).
 //!
 //! **Fan-out with several nodes.** Every node's delivery worker reads the outbox after
 //! the fan-out cursor and calls [`Store::put_deliveries`] with the last seq it read. That
@@ -14,7 +14,6 @@ use tokio_postgres::types::ToSql;
 
 use super::*;
 use crate::domain::notice::ReporterRecord;
-use crate::domain::operations::{OpsKey, OpsTally};
 use crate::domain::webhook::{Delivery, DeliveryStatus, OutboxEvent, Webhook, WebhookId};
 use crate::ids::ContentId;
 use crate::store::record::WEBHOOK_SECRET;
@@ -249,32 +248,6 @@ impl PgStore {
              ORDER BY seq, webhook COLLATE \"C\" LIMIT $1",
             &[&limit_of(limit)],
         )
-    }
-
-    pub(super) fn operation_range(
-        &self,
-        from: Timestamp,
-        to: Timestamp,
-    ) -> Result<Vec<(OpsKey, OpsTally)>, Failure> {
-        self.rows(
-            "SELECT hour, community, doc FROM operations WHERE hour >= $1 AND hour < $2 \
-             ORDER BY hour, community COLLATE \"C\"",
-            &[&from.millis(), &to.millis()],
-        )?
-        .iter()
-        .map(|r| {
-            let community = r
-                .try_get::<_, &str>(1)
-                .map_err(internal)?
-                .parse::<CommunityId>()
-                .map_err(|_| internal("malformed community in operations"))?;
-            let key = OpsKey {
-                hour: Timestamp::from_millis(r.try_get(0).map_err(internal)?),
-                community,
-            };
-            Ok((key, decode(r.try_get(2).map_err(internal)?)?))
-        })
-        .collect()
     }
 }
 

@@ -212,6 +212,16 @@ pub(super) const RULES_ACTIVE: Insert = Insert {
     upsert: true,
 };
 
+/// Operations tallies are appended, one row per (hour, community) and transaction, and
+/// summed on read (`tally.rs`).
+pub(super) const OPERATIONS: Insert = Insert {
+    table: "operations",
+    sql: "INSERT INTO operations (hour, community, doc) \
+          SELECT * FROM unnest($1::bigint[], $2::text[], $3::bytea[])",
+    one: "INSERT INTO operations (hour, community, doc) VALUES ($1, $2, $3)",
+    upsert: false,
+};
+
 pub(super) const OUTBOX: Insert = Insert {
     table: "outbox",
     sql: "INSERT INTO outbox (seq, doc) SELECT * FROM unnest($1::bigint[], $2::bytea[])",

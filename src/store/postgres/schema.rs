@@ -34,10 +34,15 @@ const MIGRATIONS: &[(i32, &str, &str)] = &[
         "0005_subjects_by_item.sql",
         include_str!("../../../migrations/0005_subjects_by_item.sql"),
     ),
+    (
+        6,
+        "0006_operations_deltas.sql",
+        include_str!("../../../migrations/0006_operations_deltas.sql"),
+    ),
 ];
 
 /// The schema version this Warden reads and writes.
-pub const SCHEMA_VERSION: i32 = 5;
+pub const SCHEMA_VERSION: i32 = 6;
 
 /// Serializes migrations between nodes starting at once (an arbitrary constant).
 const MIGRATION_LOCK: i64 = 0x7761_7264_656e_0001;

@@ -30,7 +30,7 @@ use tokio_postgres::Row;
 use super::rows;
 use super::*;
 use crate::domain::consequences::{
-    consequences, AuthorHeld, Held, RuleEdit, RuleOwner, Transition,
+    consequences, needs, AuthorHeld, Held, RuleEdit, RuleOwner, Transition,
 };
 use crate::domain::notice::ReporterRecord;
 use crate::domain::operations::{OpsKey, OpsTally};
@@ -112,50 +112,36 @@ impl PgTx<'_> {
     }
 
     /// Writes what every change appends to rows all nodes share, after every item lock
-    /// the transaction takes: the operations tallies (each row upserted and so locked, in
-    /// key order), then the outbox events, numbered from the `outbox_seq` counter row.
-    /// That row's lock is held until commit, so, as for the change log (module docs),
-    /// outbox seqs are gap-free and committed in order; taking these hot locks last, in
-    /// one order everywhere, keeps them held only for the commit and adds no deadlock.
+    /// the transaction takes: the operations tallies, one delta row per (hour,
+    /// community), appended without a lock (`tally.rs`); then the outbox events,
+    /// numbered from the `outbox_seq` counter row. That row's lock is held until commit,
+    /// so, as for the change log (module docs), outbox seqs are gap-free and committed
+    /// in order; taking the counters' locks last, in one order everywhere, keeps them
+    /// held only for the commit and adds no deadlock.
     pub(super) fn finish(&self) -> Result<(), Failure> {
-        let mut ops = self.ops.take();
-        ops.sort_by(|a, b| a.0.cmp(&b.0));
-        let mut merged: Vec<(OpsKey, OpsTally)> = Vec::new();
-        for (key, delta) in ops {
-            match merged.last_mut() {
-                Some((k, sum)) if *k == key => sum.merge(&delta),
-                _ => merged.push((key, delta)),
-            }
+        let deltas = super::tally::merged(self.ops.take());
+        for (key, delta) in &deltas {
+            self.defer_row(
+                &rows::OPERATIONS,
+                &[],
+                vec![
+                    Box::new(key.hour.millis()),
+                    Box::new(key.community.as_str().to_string()),
+                    Box::new(encode(delta)?),
+                ],
+            );
         }
-        let empty = encode(&OpsTally::default())?;
+        self.store.tallied(deltas.len());
         let events = self.outbox.take();
         let n = i64::try_from(events.len()).map_err(internal)?;
-        let keys: Vec<(i64, &str)> = merged
-            .iter()
-            .map(|(key, _)| (key.hour.millis(), key.community.as_str()))
-            .collect();
-        // The rule changes' seqs, the tallies' upserts and the outbox counter in one
-        // round trip (with the deferred writes before them), the counters' locks taken
-        // in this order everywhere.
+        // The rule changes' seqs and the outbox counter in one round trip (with the
+        // deferred writes before them), the counters' locks taken in this order
+        // everywhere.
         let rules = self.rules_waiting();
         let mut reads: Vec<super::pipeline::Read<'_>> = Vec::new();
         if rules > 0 {
             reads.push((super::rules::RULE_SEQ, vec![&rules as &(dyn ToSql + Sync)]));
         }
-        reads.extend(keys.iter().map(|(hour, community)| {
-            // The no-op update locks an existing row and returns it; a new row is the
-            // empty tally. Either way the row is ours until commit.
-            (
-                "INSERT INTO operations (hour, community, doc) VALUES ($1, $2, $3) \
-                     ON CONFLICT (hour, community) DO UPDATE SET doc = operations.doc \
-                     RETURNING doc",
-                vec![
-                    hour as &(dyn ToSql + Sync),
-                    community as &(dyn ToSql + Sync),
-                    &empty as &(dyn ToSql + Sync),
-                ],
-            )
-        }));
         if !events.is_empty() {
             reads.push((
                 "UPDATE warden_counters SET value = value + $1 WHERE name = 'outbox_seq' \
@@ -163,27 +149,15 @@ impl PgTx<'_> {
                 vec![&n as &(dyn ToSql + Sync)],
             ));
         }
+        if reads.is_empty() {
+            return Ok(());
+        }
         let mut results = self.send(reads)?.into_iter();
         if rules > 0 {
             let rows = results
                 .next()
                 .ok_or_else(|| internal("the rule_seq counter row is missing"))?;
             self.rules_numbered(&rows)?;
-        }
-        for ((hour, community), (_, delta)) in keys.iter().zip(&merged) {
-            let rows = results
-                .next()
-                .ok_or_else(|| internal("a pipelined read returned nothing"))?;
-            let mut stored: OpsTally = super::pipeline::first_doc(&rows)?.unwrap_or_default();
-            stored.merge(delta);
-            self.defer(
-                "UPDATE operations SET doc = $3 WHERE hour = $1 AND community = $2",
-                vec![
-                    Box::new(*hour),
-                    Box::new(community.to_string()),
-                    Box::new(encode(&stored)?),
-                ],
-            );
         }
         if events.is_empty() {
             return Ok(());
@@ -339,15 +313,14 @@ impl PgTx<'_> {
         mut events: Vec<Event>,
     ) -> Result<(), Failure> {
         let now = events.last().map_or_else(Timestamp::now, |e| e.at);
-        let author = author_may_change(before, after);
-        self.prefetch(after, author)?;
-        let policy = self.policy(&after.community)?;
+        let needs = needs(before, after);
+        self.prefetch(after, needs)?;
         let key = match &after.subject {
             Some(s) => {
                 // The lock guards the author's removals, which this change may not touch
                 // (`Holding` takes it before reading them); the key's row lock is what
                 // keeps an erasure out.
-                if author {
+                if needs.author {
                     self.lock_subject(s)?;
                 }
                 self.subject_key(s)?
@@ -370,7 +343,7 @@ impl PgTx<'_> {
                 after,
                 events: &events,
             };
-            consequences(&change, &policy, &held, now)?
+            consequences(&change, &held, now)?
         };
         after.text_due_at = derived.text_due_at;
 
@@ -514,18 +487,11 @@ impl PgTx<'_> {
     }
 }
 
-/// Whether `domain::consequences` may read the author's removal history and rule for this
-/// change: only when the removed item's subject changes (`author_rules`). A wrong "no"
-/// would cost round trips, not correctness: [`Holding`] reads whatever was not prefetched.
-fn author_may_change(before: Option<&Item>, after: &Item) -> bool {
-    let removed = |i: &Item| i.outcome == Some(crate::domain::item::Outcome::Remove);
-    let was = before.filter(|b| removed(b)).and_then(|b| b.subject);
-    let is = Some(after).filter(|a| removed(a)).and_then(|a| a.subject);
-    was != is
+pub(super) fn key_of(row: &Row) -> Result<Key, Failure> {
+    key_from(row.try_get(0).map_err(internal)?)
 }
 
-pub(super) fn key_of(row: &Row) -> Result<Key, Failure> {
-    let bytes: &[u8] = row.try_get(0).map_err(internal)?;
+pub(super) fn key_from(bytes: &[u8]) -> Result<Key, Failure> {
     let bytes: [u8; crate::domain::privacy::crypto::KEY_LEN] = bytes
         .try_into()
         .map_err(|_| internal("malformed subject key"))?;
@@ -542,10 +508,20 @@ struct Holding<'t, 'a> {
 impl Held for Holding<'_, '_> {
     type Error = Failure;
 
+    fn policy(&self) -> Result<CommunityPolicy, Failure> {
+        self.tx.policy(&self.item.community)
+    }
+
+    /// Those `prefetch` did not read are read (and locked) together: one round trip.
     fn content_rules(&self, item: &ItemId) -> Result<Vec<(Cause, Current)>, Failure> {
+        let keys: Vec<Vec<u8>> = Cause::CONTENT
+            .iter()
+            .map(|cause| content_rule_key(item, *cause))
+            .collect();
+        self.tx.lock_rules(&keys)?;
         let mut active = Vec::new();
-        for cause in Cause::CONTENT {
-            if let Some(r) = self.tx.active_rule(&content_rule_key(item, cause))? {
+        for (cause, key) in Cause::CONTENT.into_iter().zip(&keys) {
+            if let Some(r) = self.tx.active_rule(key)? {
                 active.push((cause, r.current()));
             }
         }

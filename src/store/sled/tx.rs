@@ -265,7 +265,6 @@ impl Tx<'_> {
         mut events: Vec<Event>,
     ) -> ConflictableTransactionResult<(), Failure> {
         let now = events.last().map_or_else(Timestamp::now, |e| e.at);
-        let policy = self.policy(&after.community)?;
         let key = self.subject_key(after.subject.as_ref())?;
         self.seal_item(after, key.as_deref())?;
         for event in &mut events {
@@ -283,7 +282,7 @@ impl Tx<'_> {
                 after,
                 events: &events,
             };
-            consequences(&change, &policy, &held, now).map_err(|e| e.0)?
+            consequences(&change, &held, now).map_err(|e| e.0)?
         };
         after.text_due_at = derived.text_due_at;
 
@@ -412,6 +411,11 @@ impl From<ConflictableTransactionError<Failure>> for TxError {
 
 impl Held for Holding<'_, '_> {
     type Error = TxError;
+
+    fn policy(&self) -> Result<CommunityPolicy, TxError> {
+        let policy: Arc<CommunityPolicy> = self.tx.policy(&self.item.community)?;
+        Ok(CommunityPolicy::clone(&policy))
+    }
 
     fn content_rules(&self, item: &ItemId) -> Result<Vec<(Cause, Current)>, TxError> {
         let mut active = Vec::new();
