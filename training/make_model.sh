@@ -11,7 +11,7 @@
 #   WARDEN_DATA     data root holding train/*.jsonl (default: ../shared/data from repo root)
 #   WARDEN_THREADS  torch threads (default 2; use 1 when another job holds a core:
 #                   2 contended threads ran ~4x slower than 1)
-#   BUDGET_MIN      training time cap in minutes (default 62; the plan is 1 epoch, the cap
+#   BUDGET_MIN      training time cap in minutes (default 80; the plan is 1 epoch, the cap
 #                   only shortens the schedule on a slow or shared machine)
 # Logs go to training/runs/*.log; caches to training/cache/ (both git-ignored).
 set -euo pipefail
@@ -23,7 +23,7 @@ case "$WARDEN_DATA" in /*) ;; *) WARDEN_DATA="$ROOT/$WARDEN_DATA" ;; esac
 export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1
 export WARDEN_THREADS="${WARDEN_THREADS:-2}"
 export OMP_NUM_THREADS="$WARDEN_THREADS"
-BUDGET_MIN="${BUDGET_MIN:-62}"
+BUDGET_MIN="${BUDGET_MIN:-80}"
 NAME=final2
 VENV="$ROOT/training/.venv"
 PY="$VENV/bin/python"
@@ -41,22 +41,23 @@ step() { echo "== $(date +%T) $*"; }
 step "equivalence check: our BERT module vs transformers.BertModel"
 "$PY" -c "import warden_common as W; W.set_threads(); d=W.check_against_transformers(['Hello @bob &amp; friends', 'You are an idiot']); print('max diff', d); assert d < 1e-4"
 
-step "generated data (deterministic): benign identity speech, contrast pairs, functional suite"
+step "generated data (deterministic): benign identity speech, contrast pairs, functional suite, focus set"
 python3 gen_training_extra.py | tee runs/gen_extra.log
 python3 functional/generate.py | tee runs/gen_functional.log
+python3 gen_training_focus.py | tee runs/gen_focus.log
 python3 functional/overlap.py data/*.jsonl data/*_train.txt | tee runs/overlap.log
 
 step "validation views (1.0's prepare: OLID/HatEval val, Davidson/civil held-out slices)"
 [ -f cache/dataset.pkl ] || "$PY" prepare_data.py | tee runs/prepare.log
 
-step "2.0 training set (all sources, per-definition heads, counterfactual pairs)"
-[ -f cache/train2.pkl ] || "$PY" prepare2.py | tee runs/prepare2.log
+step "2.0 training set (all sources, per-definition heads, counterfactual pairs, the focus set)"
+[ -f cache/train2_focus.pkl ] || "$PY" prepare2.py --focus | tee runs/prepare2.log
 
 step "fine-tune all six layers + heads (1 epoch, cap ${BUDGET_MIN} min, resumable)"
-"$PY" train2.py --name "$NAME" --epochs 1 --budget-min "$BUDGET_MIN" --seed 13 | tee -a runs/train_$NAME.log
+"$PY" train2.py --name "$NAME" --cache train2_focus.pkl --epochs 1 --budget-min "$BUDGET_MIN" --seed 13 | tee -a runs/train_$NAME.log
 
 step "second stage: short benign texts + replay (false alarms on single words)"
-"$PY" train2_short.py --name "$NAME" | tee runs/train_short_$NAME.log
+"$PY" train2_short.py --name "$NAME" --cache train2_focus.pkl | tee runs/train_short_$NAME.log
 
 step "export ONNX (fp32 check, fusion, batch-independent int8)"
 "$PY" export2.py --name "$NAME" | tee runs/export_$NAME.log

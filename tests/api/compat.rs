@@ -27,7 +27,7 @@ const MODERATIONS: &str = "/v1/moderations";
 
 /// What the response's `model` says for the shipped classifier.
 fn model_id() -> String {
-    format!("{MODEL_NAME}-2.0.1")
+    format!("{MODEL_NAME}-2.0.2")
 }
 
 const OPENAI_CATEGORIES: [&str; 13] = [
