@@ -19,7 +19,9 @@ Sources (training splits only; validation splits stay for threshold choice and t
   (annotated + seed), stormfront, hatemoji_build, and our own generated data:
   training/data/contrast_train.jsonl (contrast pairs: hate vs negated / quoted-to-denounce
   / news / positive rewrites, obfuscated variants) and
-  training/data/benign_identity_train.txt (benign identity speech, every head 0).
+  training/data/benign_identity_train.txt (benign identity speech, every head 0); with
+  --focus (2.0.2, cache/train2_focus.pkl) also training/data/focus_train.jsonl
+  (gen_training_focus.py: the functional behaviours 2.0.1 got most wrong).
 Not used: edos / misogyny_reddit (sexism is broader than the hate definition), mlma (no
 negatives), convabuse (agent-directed abuse), dev/ (evaluation only by licence).
 
@@ -31,6 +33,7 @@ copy with the same labels and adds a counterfactual logit pairing loss on the pa
 
 from __future__ import annotations
 
+import argparse
 import collections
 import json
 import pickle
@@ -206,7 +209,6 @@ def subsample(out, rng):
 
 
 def main():
-    import argparse
     ap = argparse.ArgumentParser()
     ap.add_argument("--focus", action="store_true",
                     help="add training/data/focus_train.jsonl; writes cache/train2_focus.pkl")
