@@ -53,6 +53,7 @@ mod notices;
 mod ownership;
 
 pub use self::notices::NewReport;
+pub use self::ownership::SubmissionEffect;
 
 /// The three human queues.
 #[derive(

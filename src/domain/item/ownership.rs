@@ -15,7 +15,61 @@ use crate::domain::privacy::SubjectId;
 use crate::failure::Failure;
 use crate::Code;
 
+/// What a submission does to the item stored under its content id (see
+/// [`Item::submit`]).
+// Returned once per submission and taken apart at once, never stored: boxing the larger
+// variant would only add an allocation.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug)]
+pub enum SubmissionEffect {
+    /// The same text by the same author again: nothing to write.
+    Unchanged(Item),
+    /// A new item (`before` is `None`) or a new revision of `before`: the store writes
+    /// `after`, its revision and the events.
+    Changed {
+        before: Option<Item>,
+        after: Item,
+        revision: Revision,
+        events: Vec<Event>,
+    },
+}
+
 impl Item {
+    /// What submitting `sub` does, given the item already stored under its content id (if
+    /// any): the rule every store backend applies, in one place. `author_conflict` as
+    /// [`resubmit`](Item::resubmit).
+    pub fn submit(
+        existing: Option<Item>,
+        sub: &Submission,
+        subject: SubjectId,
+        digest: &str,
+    ) -> Result<SubmissionEffect, Failure> {
+        Ok(match existing {
+            Some(before) if before.is_current_text(&subject, digest) => {
+                SubmissionEffect::Unchanged(before)
+            }
+            Some(before) => {
+                let (after, revision, events) =
+                    before.resubmit(sub, subject, digest.to_string())?;
+                SubmissionEffect::Changed {
+                    before: Some(before),
+                    after,
+                    revision,
+                    events,
+                }
+            }
+            None => {
+                let (after, revision, events) = Item::create(sub, subject, digest.to_string());
+                SubmissionEffect::Changed {
+                    before: None,
+                    after,
+                    revision,
+                    events,
+                }
+            }
+        })
+    }
+
     /// A new revision of this item from `sub`, whose author's pseudonym is `subject` and
     /// whose text has the keyed digest `digest`: the item after it, the revision and the
     /// events. `author_conflict` when another author's submission does not say it is an

@@ -12,6 +12,7 @@ use tokio_postgres::types::ToSql;
 use super::pipeline::{advisory_word, Read};
 use super::tx::PgTx;
 use super::*;
+use crate::domain::item::SubmissionEffect;
 use crate::domain::suppress::{Cause, RemovalHistory};
 use crate::store::record::{author_rule_key, content_rule_key, StoredRule};
 
@@ -30,24 +31,22 @@ impl PgStore {
                 let key = tx.key_or_create(subject)?;
                 let digest = hex::encode(key.mac(&[b"text", sub.text.as_str().as_bytes()]));
                 let author = self.master.author_ref(&sub.author_id);
-                let (item, mut revision, changed) = match existing {
-                    Some(before) if before.is_current_text(subject, &digest) => {
+                let (item, mut revision) = match Item::submit(existing, sub, *subject, &digest)? {
+                    SubmissionEffect::Unchanged(item) => {
                         out.push(Submitted {
-                            item: before,
+                            item,
                             changed: false,
                         });
                         continue;
                     }
-                    Some(before) => {
-                        let (mut after, revision, evs) =
-                            before.resubmit(sub, *subject, digest.clone())?;
-                        tx.write_item(Some(&before), &mut after, evs)?;
-                        (after, revision, true)
-                    }
-                    None => {
-                        let (mut item, revision, evs) = Item::create(sub, *subject, digest.clone());
-                        tx.write_item(None, &mut item, evs)?;
-                        (item, revision, true)
+                    SubmissionEffect::Changed {
+                        before,
+                        mut after,
+                        revision,
+                        events,
+                    } => {
+                        tx.write_item(before.as_ref(), &mut after, events)?;
+                        (after, revision)
                     }
                 };
                 tx.write_revision(&item.id, &mut revision, Some(&key))?;
@@ -71,7 +70,10 @@ impl PgStore {
                 // A later submission of the same content in this batch sees this one, as
                 // it would by reading the row this transaction wrote.
                 found.insert(content, item.clone());
-                out.push(Submitted { item, changed });
+                out.push(Submitted {
+                    item,
+                    changed: true,
+                });
             }
             Ok(out)
         })

@@ -77,7 +77,7 @@ use crate::domain::audit::AuditRecord;
 use crate::domain::community::{CommunityPolicy, CommunityWordlist};
 use crate::domain::event::Event;
 use crate::domain::feedback::ScoreFeedback;
-use crate::domain::item::{Item, QueueName, Revision, Submission, Submitted};
+use crate::domain::item::{Item, QueueName, Revision, Submission, SubmissionEffect, Submitted};
 use crate::domain::notice::ReporterRecord;
 use crate::domain::operations::{OpsKey, OpsTally};
 use crate::domain::privacy::{ExportItem, Receipt, SubjectId};
@@ -301,27 +301,28 @@ impl Store for SledStore {
                     Some(id) => tx.load(&item_id(&id).or_abort()?)?,
                     None => None,
                 };
-                let (item, mut revision, changed) = match existing {
-                    Some(before) if before.is_current_text(subject, digest) => {
-                        out.push(Submitted {
-                            item: before,
-                            changed: false,
-                        });
-                        continue;
-                    }
-                    Some(before) => {
-                        let (mut after, revision, evs) =
-                            before.resubmit(sub, *subject, digest.clone()).or_abort()?;
-                        tx.write_item(Some(&before), &mut after, evs)?;
-                        (after, revision, true)
-                    }
-                    None => {
-                        let (mut item, revision, evs) = Item::create(sub, *subject, digest.clone());
-                        tx.tree(CONTENT).insert(ckey, &item.id.as_bytes()[..])?;
-                        tx.write_item(None, &mut item, evs)?;
-                        (item, revision, true)
-                    }
-                };
+                let (item, mut revision) =
+                    match Item::submit(existing, sub, *subject, digest).or_abort()? {
+                        SubmissionEffect::Unchanged(item) => {
+                            out.push(Submitted {
+                                item,
+                                changed: false,
+                            });
+                            continue;
+                        }
+                        SubmissionEffect::Changed {
+                            before,
+                            mut after,
+                            revision,
+                            events,
+                        } => {
+                            if before.is_none() {
+                                tx.tree(CONTENT).insert(ckey, &after.id.as_bytes()[..])?;
+                            }
+                            tx.write_item(before.as_ref(), &mut after, events)?;
+                            (after, revision)
+                        }
+                    };
                 tx.write_revision(&item.id, &mut revision, Some(key))?;
                 let mut skey = subject.as_bytes().to_vec();
                 skey.extend_from_slice(item.id.as_bytes());
@@ -329,7 +330,10 @@ impl Store for SledStore {
                 let mut akey = author.to_vec();
                 akey.extend_from_slice(sub.community.as_str().as_bytes());
                 tx.tree(AUTHORS).insert(akey, &subject.as_bytes()[..])?;
-                out.push(Submitted { item, changed });
+                out.push(Submitted {
+                    item,
+                    changed: true,
+                });
             }
             Ok(out)
         })
