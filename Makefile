@@ -180,8 +180,9 @@ fuzz: ## Fuzz the text paths with cargo fuzz (FUZZ_SECONDS, default 60)
 model: ## Reproduce models/warden-minilm from scratch (Python, CPU; about an hour)
 	bash training/make_model.sh
 
-wordlists: ## Regenerate wordlists/ from ../shared/data/wordlist-sources
+wordlists: setup ## Regenerate wordlists/ from ../shared/data/wordlist-sources, and words/en.tsv from SCOWL (wamerican, installed by setup) and ../shared/data/train
 	$(PYTHON) wordlists/build.py
+	$(PYTHON) wordlists/build_words.py
 
 clean: ## Remove build outputs and installed tools
 	$(CARGO) clean

@@ -462,3 +462,26 @@ fn functional_suite_sample_holds_its_accuracy() {
         wrong.join("\n")
     );
 }
+
+/// Words run together to hide them are read apart by the classifier (`text::joined`):
+/// the run-together sentence gets the spaced sentence's model scores, while words,
+/// hashtags and typos are read as written. Sentences written for this test, not taken from
+/// the functional suite.
+#[test]
+fn run_together_words_are_read_like_the_spaced_sentence() {
+    for (joined, spaced) in [
+        ("Wewantallthemigrantsdead", "We want all the migrants dead"),
+        ("Honestly gaypeopledisgustme", "Honestly gay people disgust me"),
+        ("ilovemyneighbourhood so much", "i love my neighbourhood so much"),
+    ] {
+        let batch = engine().score_batch(&[joined, spaced]);
+        for category in [Category::IdentityAttack, Category::Toxicity] {
+            let (a, b) = (batch[0].category(category), batch[1].category(category));
+            assert!((a - b).abs() < 1e-4, "{joined:?}: {a} vs {spaced:?}: {b}");
+        }
+    }
+    // The hateful ones are caught that way, the kind one is not.
+    let hateful = engine().score("Wewantallthemigrantsdead");
+    assert!(hateful.category(Category::IdentityAttack) >= 0.5);
+    assert_eq!(engine().score("ilovemyneighbourhood so much").action, Action::Allow);
+}

@@ -3,10 +3,15 @@
 //! The pattern stage sees through evasions ("wh0re", "c u n t", "fuuuuck"); the classifier,
 //! reading the raw text, mostly cannot: a tokenizer splits "a55hole" into pieces that mean
 //! nothing. So where a harm match needed evasions to be seen, the classifier reads the
-//! matched term spelled plainly instead, and its toxic spans are mapped back onto the
-//! original text. Matches found without evasions leave the text as it is, so a text with
-//! nothing hidden is scored exactly as written.
+//! matched term spelled plainly instead. Likewise words run together to hide them
+//! ("killallwheelchairusers") are read with their spaces back ([`crate::text`]'s
+//! `split_joined`, whose rules keep real words, typos and names whole). The classifier's
+//! toxic spans are mapped back onto the original text. A text with nothing hidden is
+//! scored exactly as written.
 
+use std::borrow::Cow;
+
+use crate::text::split_joined;
 use crate::verdict::{Category, Match, Source};
 
 /// A text with some code-point ranges rewritten, and the map back to the original.
@@ -19,10 +24,10 @@ pub(crate) struct Reading {
 }
 
 impl Reading {
-    /// The reading of `original` given its pattern matches, or `None` when no harm match
-    /// needed an evasion (the text is read as written).
+    /// The reading of `original` given its pattern matches, or `None` when nothing in it
+    /// was hidden (the text is read as written).
     pub fn of(original: &str, matches: &[Match]) -> Option<Reading> {
-        let mut rewrites: Vec<(u32, u32, &str)> = matches
+        let mut rewrites: Vec<(u32, u32, Cow<'_, str>)> = matches
             .iter()
             .filter(|m| {
                 !m.evasions.is_empty()
@@ -32,13 +37,24 @@ impl Reading {
             .filter_map(|m| {
                 // Rules are "<list>:<term>"; the term is the plain spelling.
                 let term = m.rule.split_once(':').map(|(_, t)| t)?;
-                (!term.is_empty()).then_some((m.start, m.end, term))
+                (!term.is_empty()).then_some((m.start, m.end, Cow::Borrowed(term)))
             })
             .collect();
+        // A run that a match already spells out is not split again: the sort puts the
+        // earlier (and, at the same start, longer) range first, and overlaps are skipped.
+        let matched = rewrites.len();
+        for split in split_joined(original) {
+            let overlaps = rewrites[..matched]
+                .iter()
+                .any(|(start, end, _)| split.start < *end && *start < split.end);
+            if !overlaps {
+                rewrites.push((split.start, split.end, Cow::Owned(split.words)));
+            }
+        }
         if rewrites.is_empty() {
             return None;
         }
-        rewrites.sort_by_key(|&(start, end, _)| (start, std::cmp::Reverse(end)));
+        rewrites.sort_by_key(|(start, end, _)| (*start, std::cmp::Reverse(*end)));
         let mut text = String::with_capacity(original.len());
         let mut edits = Vec::new();
         let mut chars = original.chars();
@@ -51,10 +67,10 @@ impl Reading {
                 text.push(c);
             }
             out_pos += start - pos;
-            // Skip the obfuscated spelling in the original.
+            // Skip the hidden spelling in the original.
             chars.by_ref().take((end - start) as usize).for_each(drop);
             let len = term.chars().count() as u32;
-            text.push_str(term);
+            text.push_str(&term);
             edits.push((out_pos, out_pos + len, start, end));
             out_pos += len;
             pos = end;
@@ -137,6 +153,24 @@ mod tests {
         )
         .unwrap();
         assert_eq!(r.text, "fuckers");
+    }
+
+    #[test]
+    fn run_together_words_are_read_apart_and_mapped_back() {
+        let text = "ok killallpeople, you b1tch";
+        let r = Reading::of(text, &[m(22, 27, "en:bitch", &["leet"])]).unwrap();
+        assert_eq!(r.text, "ok kill all people, you bitch");
+        // "all" (reading 8..11) lies inside the run: it maps onto the whole run 3..16.
+        assert_eq!((r.to_original(8, false), r.to_original(11, true)), (3, 16));
+        assert_eq!((r.to_original(24, false), r.to_original(29, true)), (22, 27));
+        // Nothing hidden, nothing rewritten.
+        assert_eq!(Reading::of("kill all people", &[]), None);
+    }
+
+    #[test]
+    fn a_match_wins_over_a_split_of_the_same_run() {
+        let r = Reading::of("shitfaces", &[m(0, 9, "en:shitface", &["elongation"])]).unwrap();
+        assert_eq!(r.text, "shitface");
     }
 
     #[test]

@@ -24,12 +24,14 @@
 //! ```
 
 mod fold;
+mod joined;
 mod skeleton;
 
 use std::fmt;
 use std::ops::{BitOr, BitOrAssign};
 
 pub(crate) use fold::fold_char;
+pub(crate) use joined::split_joined;
 pub use skeleton::{normalize, normalize_into, Normalized};
 pub(crate) use skeleton::{Stream, Unit};
 
