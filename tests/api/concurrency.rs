@@ -301,19 +301,22 @@ fn coalesced_submissions_answer_each_request_as_if_alone() {
         1
     );
 
-    // Every request went through the coalescer's store calls (none is over its cap).
-    let metrics = s.call("GET", "/metrics", None, None).body;
-    let metrics = metrics.as_str().unwrap();
-    let figure = |name: &str| -> u64 {
+    // Every request went through the coalescer's store calls (none is over its cap). A
+    // store call is counted just after its requests are answered: wait for the last.
+    let stored = || -> u64 {
+        let metrics = s.call("GET", "/metrics", None, None).body;
+        let metrics = metrics.as_str().unwrap();
+        let name = "warden_submission_store_requests_total ";
         metrics
             .lines()
-            .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
+            .find_map(|l| l.strip_prefix(name)?.parse().ok())
             .unwrap_or_else(|| panic!("{name} in {metrics}"))
     };
-    assert_eq!(
-        figure("warden_submission_store_requests_total"),
-        REQUESTS as u64 + 1
-    );
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while stored() < REQUESTS as u64 + 1 && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert_eq!(stored(), REQUESTS as u64 + 1);
 
     // The refused requests changed nothing.
     let got = s.get(&format!("/v1/items/{owned_id}"), ADMIN);
