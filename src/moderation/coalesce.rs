@@ -29,7 +29,8 @@
 //!   request. Instead each request gets its submissions back and stores them alone on the
 //!   blocking pool, in parallel, as every request did before this module: what such a
 //!   failure costs and how it is reported is unchanged, and no request is failed for
-//!   another's sake.
+//!   another's sake. (A request whose client has gone by then is not retried: nobody
+//!   would learn its outcome, and a client that retries submits it again.)
 //! * **Same content twice.** The concatenation keeps the arrival order, and both stores
 //!   let a later submission in a batch see an earlier one (`a_batch_sees_its_own_
 //!   submissions` in the store contract), so two requests naming one content id behave as
@@ -42,13 +43,13 @@
 //!
 //! * **One dedicated thread**, not a blocking-pool task per batch: a single consumer is
 //!   what makes requests wait behind the store call in flight and so form the next
-//!   batch; it keeps at most one submission transaction per node open, so a node's own
-//!   submissions never wait on each other's row and advisory locks (nor deadlock one
-//!   another, see below); and the store's blocking calls (`PgStore` runs each statement
-//!   with `Runtime::block_on`) stay off the async executor and do not hold blocking-pool
-//!   threads while they wait for the database. Scoring, parsing and answering stay
-//!   parallel: only the store call is serialized, and it was one transaction per request
-//!   (on sled, serialized in the end by its commit) anyway.
+//!   batch; it keeps at most one coalesced transaction per node open, so a node's single
+//!   submissions never wait on each other's row and advisory locks (requests over the
+//!   cap and handed-back ones still run beside it, as every request did before); and the
+//!   store's blocking calls (`PgStore` runs each statement with `Runtime::block_on`) stay
+//!   off the async executor and do not hold blocking-pool threads while they wait for the
+//!   database. Scoring, parsing and answering stay parallel: only the store call is
+//!   serialized.
 //! * **No waiting timer.** The thread takes everything pending the moment it is free.
 //!   Under load, requests arriving while a store call runs form the next batch by
 //!   themselves (the batch grows with the load and the store's latency); when idle, a
@@ -61,13 +62,17 @@
 //!   how much one refused request makes the others redo. 256 is far above what single
 //!   requests from a few dozen clients ever gather, and a quarter of the largest
 //!   `POST /v1/content:batch` (1,000), which goes alone.
-//! * **Multi-node.** Two nodes' batches lock what they share in one order: a PostgreSQL
-//!   batch locks its existing items (`ORDER BY id`), its submitters' advisory locks
-//!   (sorted words) and its active rules (`ORDER BY key`), each in one statement, in that
-//!   order, so two batches never wait on each other in a cycle there. New items of the
-//!   same content id on two nodes meet at the items' unique index instead: the loser gets
-//!   a unique violation, or, with two such ids in opposite orders, a detected deadlock,
-//!   and `PgStore::transact` reruns its transaction, which then finds the items.
+//! * **Multi-node.** Two nodes' batches take the locks they share in one order: a
+//!   PostgreSQL batch share-locks its submitters' keys (`ORDER BY subject`), then locks
+//!   its existing items (`ORDER BY id`), its submitters' advisory locks (sorted words)
+//!   and its new items' and authors' active rules (`ORDER BY key`), each in one
+//!   statement, in that order (`store::postgres::submit`). What it locks later, item by
+//!   item in batch order (a revised item's own content rules), belongs to items whose
+//!   row locks it already holds. New items of one content id on two nodes meet at the
+//!   items' unique index instead: the later gets a unique violation, or, with two such
+//!   ids in opposite orders, a detected deadlock (after `deadlock_timeout`), and
+//!   `PgStore::transact` reruns its transaction (up to 32 times), which then finds the
+//!   items. Only when that is exhausted does the batch fail (`internal`: handed back).
 
 use std::ops::Range;
 use std::sync::mpsc::{self, Receiver, Sender, TryRecvError};
