@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Writes per item on PostgreSQL (the README's scale-out plan): WAL bytes, rows written
 and statements per submission, per claim + decide (approve), per claim + removal with
-suppression, through the API of a release `warden serve`, one operation at a time.
+suppression, through the API of a release `warden serve`, one operation at a time; and
+per submission with CLIENTS (default 16) clients submitting at once, which the node
+stores together (`moderation::coalesce`: the requests per store call are printed).
 
     cargo build --release --bin warden
     tests/with-postgres.sh python3 benches/pg_writes_per_item.py      # N=300 by default
@@ -17,6 +19,7 @@ PG = os.environ["WARDEN_TEST_PG_URL"]
 BIN = os.environ.get("BIN", "target/release/warden")
 N = int(os.environ.get("N", "300"))
 TOP = int(os.environ.get("TOP", "12"))
+CLIENTS = int(os.environ.get("CLIENTS", "16"))
 ADMIN = "wdn_load_admin_key_0123456789"
 
 def psql(db, sql):
@@ -58,12 +61,24 @@ def snapshot():
     with open(log) as f: stmts = sum(1 for l in f if re.search(r"duration: [0-9.]+ ms  (execute|statement)", l) and "walm" not in l)
     return int(float(lsn)), [int(x) for x in rows.split("|")], None, stmts
 
-def measure(name, op):
+def coalesced():
+    """The submission coalescer's store calls and the requests they carried so far."""
+    with urllib.request.urlopen(base + "/metrics") as r: text = r.read().decode()
+    # A build before the coalescer has no such figures: 0.
+    figure = lambda name: int(float((re.search(rf"^{name} (\S+)$", text, re.M) or [0, 0])[1]))
+    return figure("warden_submission_store_seconds_count"), figure("warden_submission_store_requests_total")
+
+def measure(name, op, clients=1):
     psql("postgres", "ALTER SYSTEM SET log_min_duration_statement = 0"); psql("postgres", "SELECT pg_reload_conf()")
     time.sleep(1)
     if STATEMENTS: psql("walm", "SELECT pg_stat_statements_reset()")
-    a = snapshot()
-    for i in range(N): op(i)
+    a, calls = snapshot(), coalesced()
+    if clients > 1:
+        from concurrent.futures import ThreadPoolExecutor
+        with ThreadPoolExecutor(clients) as pool: list(pool.map(op, range(N)))
+    else:
+        for i in range(N): op(i)
+    calls = [y - x for x, y in zip(calls, coalesced())]
     time.sleep(2.5)  # background passes (webhook worker, feed) and the statistics collector catch up
     b = snapshot()
     psql("postgres", "ALTER SYSTEM SET log_min_duration_statement = -1"); psql("postgres", "SELECT pg_reload_conf()")
@@ -71,6 +86,8 @@ def measure(name, op):
     ins, upd, dele = [(y - x) / N for x, y in zip(a[1], b[1])]
     stmts = (b[3] - a[3]) / N
     print(f"{name:<42} WAL {wal:8.0f} B; rows inserted {ins:5.1f}, updated {upd:5.1f}, deleted {dele:5.1f}; statements {stmts:5.1f} (all sessions)")
+    if calls[0]:
+        print(f"    submission store calls: {calls[0]}, carrying {calls[1]} requests ({calls[1] / calls[0]:.1f} per call)")
     if STATEMENTS:
         # Per operation: calls, execution time (ms), WAL bytes; this database's statements only.
         top = psql("walm", f"SELECT round(calls::numeric / {N}, 2), round((total_exec_time / {N})::numeric, 3), "
@@ -86,6 +103,10 @@ def measure(name, op):
 measure("submission in a batch of 100 (per item)", lambda i: i % 100 == 0 and call("POST", "/v1/content:batch", ingest, {"items": [
     {"community": "c0", "content_id": f"b{i + j}", "author_id": f"u{(i + j) % 20}", "text": "you are a f*cking idiot"} for j in range(100)]}))
 measure("submission (to review)", lambda i: call("POST", "/v1/content", ingest, {"community": "c0", "content_id": f"s{i}", "author_id": f"u{i % 20}", "text": "you are a f*cking idiot"}))
+def submit_many(i):
+    s, _ = call("POST", "/v1/content", ingest, {"community": "c0", "content_id": f"m{i}", "author_id": f"u{i % 20}", "text": "you are a f*cking idiot"})
+    assert s == 201, s
+measure(f"submission (to review), {CLIENTS} clients at once", submit_many, CLIENTS)
 for i in range(N + 10):
     call("POST", "/v1/content", ingest, {"community": "c0", "content_id": f"f{i}", "author_id": f"u{i % 20}", "text": "you are a f*cking idiot"})
 def claim_decide(action):

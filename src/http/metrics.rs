@@ -67,6 +67,9 @@ struct Inner {
     scored_texts: u64,
     flush: Histogram,
     leases_expired: u64,
+    submit_calls: Histogram,
+    submit_requests: u64,
+    submit_splits: u64,
 }
 
 /// The server's metrics.
@@ -107,6 +110,16 @@ impl Metrics {
         self.with(|m| {
             m.scoring.observe(took.as_secs_f64());
             m.scored_texts += texts as u64;
+        });
+    }
+
+    /// A store call of the submission coalescer: the requests it stored together, and
+    /// whether it failed and they were stored alone.
+    pub fn submission_call(&self, requests: usize, split: bool, took: Duration) {
+        self.with(|m| {
+            m.submit_calls.observe(took.as_secs_f64());
+            m.submit_requests += requests as u64;
+            m.submit_splits += u64::from(split);
         });
     }
 
@@ -206,6 +219,38 @@ impl Metrics {
             "Store flush (group commit) latency.",
         );
         m.flush.render(&mut out, "warden_store_flush_seconds", "");
+        head(
+            &mut out,
+            "warden_submission_store_seconds",
+            "histogram",
+            "Store calls of the submission coalescer (one transaction each), with the time \
+             they took.",
+        );
+        m.submit_calls
+            .render(&mut out, "warden_submission_store_seconds", "");
+        head(
+            &mut out,
+            "warden_submission_store_requests_total",
+            "counter",
+            "Requests the submission coalescer's store calls carried (divided by the calls: \
+             requests per transaction).",
+        );
+        let _ = writeln!(
+            out,
+            "warden_submission_store_requests_total {}",
+            m.submit_requests
+        );
+        head(
+            &mut out,
+            "warden_submission_store_splits_total",
+            "counter",
+            "Coalesced store calls that failed, whose requests were then stored alone.",
+        );
+        let _ = writeln!(
+            out,
+            "warden_submission_store_splits_total {}",
+            m.submit_splits
+        );
         head(
             &mut out,
             "warden_leases_expired_total",

@@ -57,6 +57,7 @@ use crate::engine::Engine;
 use crate::error::Error;
 use crate::failure::Failure;
 use crate::ids::KeyId;
+use crate::moderation::coalesce::{Coalescer, Turn};
 use crate::moderation::communities::Communities;
 use crate::moderation::feed::Suppressions;
 use crate::moderation::keys;
@@ -72,6 +73,8 @@ pub struct AppState {
     pub(crate) keys: KeyRing,
     pub(crate) communities: Communities,
     pub(crate) scorer: Scorer,
+    /// Stores concurrent submissions together (see `moderation::coalesce`).
+    pub(crate) submissions: Coalescer,
     pub(crate) limiter: RateLimiter,
     pub(crate) metrics: Arc<Metrics>,
     /// The suppression change log's durable watermark and active-rule index.
@@ -156,8 +159,15 @@ impl AppState {
             let metrics = metrics.clone();
             move |n: usize, took: Duration| metrics.scoring_batch(n, took)
         };
+        let on_turn = {
+            let metrics = metrics.clone();
+            move |turn: Turn, took: Duration| {
+                metrics.submission_call(turn.requests, turn.split, took);
+            }
+        };
         let state = AppState {
             commit: GroupCommit::start(store.clone(), on_flush, on_durable),
+            submissions: Coalescer::start(store.clone(), on_turn),
             keys: KeyRing::new(keys),
             communities: Communities::new(engine.clone(), store.clone()),
             scorer: Scorer::new(

@@ -7,6 +7,7 @@
 //! * [`bulk`]: one decision over the items a filter selects;
 //! * [`calibration`]: the engine's live precision, and threshold suggestions;
 //! * [`claims`]: claiming with leases, and returning expired leases to their queues;
+//! * [`coalesce`]: concurrent requests' submissions stored together, one store call at a time;
 //! * [`communities`]: the per-community rules cache;
 //! * [`decisions`]: deciding, releasing, undoing, appealing, revealing personal data;
 //! * [`feedback`]: score feedback, appended and listed for calibration;
@@ -25,6 +26,7 @@ pub mod audit;
 pub mod bulk;
 pub mod calibration;
 pub mod claims;
+pub mod coalesce;
 pub mod communities;
 pub mod decisions;
 pub mod feed;

@@ -1,16 +1,15 @@
 //! Submitting content: a scored text becomes a [`Submission`] (what Warden does with it,
-//! by the community's policy and action table, and the labels it applies), and a batch of
-//! them is stored in one atomic step. Scoring itself happens before, on the scorer's
-//! threads.
+//! by the community's policy and action table, and the labels it applies). A request's
+//! submissions are then stored in one atomic step, together with other requests' where
+//! they wait ([`coalesce`](super::coalesce)). Scoring itself happens before, on the
+//! scorer's threads.
 
 use serde_json::{Map, Value};
 
 use crate::clock::Timestamp;
 use crate::domain::community::Rules;
-use crate::domain::item::{Submission, Submitted};
-use crate::failure::Failure;
+use crate::domain::item::Submission;
 use crate::ids::{AuthorId, CommunityId, ContentId, ContentText, ItemId, KeyId};
-use crate::store::Store;
 use crate::verdict::Verdict;
 
 /// What a platform submits about one piece of content.
@@ -51,10 +50,4 @@ pub fn scored(
         actor: actor.clone(),
         at: now,
     }
-}
-
-/// Stores a batch in one atomic step (see `Store::submit`). Blocking; durable once the
-/// group commit says so.
-pub fn store(store: &dyn Store, batch: &[Submission]) -> Result<Vec<Submitted>, Failure> {
-    store.submit(batch)
 }

@@ -178,3 +178,156 @@ fn concurrent_submissions_of_one_content_make_one_item() {
     assert_eq!(ids.len(), 1);
     assert_eq!(s.event_kinds(ids.iter().next().unwrap()), ["submitted"]);
 }
+
+/// Concurrent submissions are stored together (`moderation::coalesce`); each request
+/// still gets the answer it would get alone: the same content id in several requests
+/// behaves as if they came one after the other, and a refused request (409) is refused
+/// alone, writing nothing, while the requests stored with it are not failed.
+#[test]
+fn coalesced_submissions_answer_each_request_as_if_alone() {
+    const REQUESTS: usize = 40;
+    let s = Arc::new(Server::start());
+    let ingest = s.key("ingest", &["co"]);
+    let content = |id: &str, author: &str, text: &str| json!({"community": "co", "content_id": id, "author_id": author, "text": text});
+    let owned = s.post(
+        "/v1/content",
+        &ingest,
+        content("owned", "alice", "have a lovely day"),
+    );
+    assert_eq!(owned.status, 201, "{owned:?}");
+    let owned_id = owned.body["item_id"].as_str().unwrap().to_string();
+
+    let barrier = Arc::new(Barrier::new(REQUESTS));
+    let threads: Vec<_> = (0..REQUESTS)
+        .map(|i| {
+            let (s, barrier, ingest) = (s.clone(), barrier.clone(), ingest.clone());
+            let (path, body) = match i {
+                // Someone else's content: refused, alone.
+                0 => ("/v1/content", content("owned", "mallory", "mine now")),
+                // A batch with one refused item: refused whole, nothing written.
+                1 => (
+                    "/v1/content:batch",
+                    json!({"items": [
+                        content("batch-refused", "erin", "see you soon"),
+                        content("owned", "mallory", "mine too"),
+                    ]}),
+                ),
+                // A batch stored whole, naming the shared content too.
+                2 => (
+                    "/v1/content:batch",
+                    json!({"items": [
+                        content("same", "bob", "see you tomorrow"),
+                        content("batch-a", "frank", "nice weather"),
+                        content("batch-b", "frank", "nice weather again"),
+                    ]}),
+                ),
+                // The same text under one content id: one item, created once.
+                i if i % 3 == 0 => ("/v1/content", content("same", "bob", "see you tomorrow")),
+                // Another text each time under one content id: a revision each.
+                i if i % 3 == 1 => (
+                    "/v1/content",
+                    content("edited", "carol", &format!("edit number {i}")),
+                ),
+                i => (
+                    "/v1/content",
+                    content(&format!("own-{i}"), "dave", "thanks for the help"),
+                ),
+            };
+            std::thread::spawn(move || {
+                barrier.wait();
+                (i, s.post(path, &ingest, body))
+            })
+        })
+        .collect();
+    let mut same = BTreeSet::new();
+    let mut same_created = 0;
+    let mut edited = BTreeSet::new();
+    let mut revisions = BTreeSet::new();
+    for (i, r) in threads.into_iter().map(|t| t.join().unwrap()) {
+        match i {
+            0 | 1 => assert_eq!((r.status, r.code()), (409, "author_conflict"), "{i}: {r:?}"),
+            2 => {
+                assert_eq!(r.status, 200, "{r:?}");
+                let results = r.body["results"].as_array().unwrap();
+                assert_eq!(results.len(), 3);
+                same_created += usize::from(results[0]["changed"] == true);
+                same.insert(results[0]["item_id"].as_str().unwrap().to_string());
+                for result in &results[1..] {
+                    assert_eq!(
+                        (result["changed"].as_bool(), result["revision"].as_u64()),
+                        (Some(true), Some(1))
+                    );
+                }
+            }
+            i if i % 3 == 0 => {
+                assert!(matches!(r.status, 200 | 201), "{r:?}");
+                assert_eq!(r.body["changed"] == true, r.status == 201, "{r:?}");
+                same_created += usize::from(r.status == 201);
+                assert_eq!(r.body["revision"], 1, "{r:?}");
+                same.insert(r.body["item_id"].as_str().unwrap().to_string());
+            }
+            i if i % 3 == 1 => {
+                assert_eq!(r.status, 201, "{r:?}");
+                edited.insert(r.body["item_id"].as_str().unwrap().to_string());
+                assert!(
+                    revisions.insert(r.body["revision"].as_u64().unwrap()),
+                    "{r:?}"
+                );
+            }
+            _ => {
+                assert_eq!(r.status, 201, "{r:?}");
+                assert_eq!(r.body["revision"], 1, "{r:?}");
+            }
+        }
+    }
+    assert_eq!((same.len(), same_created), (1, 1), "{same:?}");
+    assert_eq!(edited.len(), 1, "{edited:?}");
+    let n = revisions.len() as u64;
+    assert_eq!(revisions, (1..=n).collect::<BTreeSet<_>>());
+    let edited = edited.into_iter().next().unwrap();
+    let got = s.get(&format!("/v1/items/{edited}"), ADMIN);
+    assert_eq!(got.body["revision"], n, "{got:?}");
+    let submitted = s
+        .event_kinds(&edited)
+        .iter()
+        .filter(|k| *k == "submitted")
+        .count();
+    assert_eq!(submitted as u64, n);
+    assert_eq!(
+        s.event_kinds(same.iter().next().unwrap())
+            .iter()
+            .filter(|k| *k == "submitted")
+            .count(),
+        1
+    );
+
+    // Every request went through the coalescer's store calls (none is over its cap). A
+    // store call is counted just after its requests are answered: wait for the last.
+    let stored = || -> u64 {
+        let metrics = s.call("GET", "/metrics", None, None).body;
+        let metrics = metrics.as_str().unwrap();
+        let name = "warden_submission_store_requests_total ";
+        metrics
+            .lines()
+            .find_map(|l| l.strip_prefix(name)?.parse().ok())
+            .unwrap_or_else(|| panic!("{name} in {metrics}"))
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while stored() < REQUESTS as u64 + 1 && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert_eq!(stored(), REQUESTS as u64 + 1);
+
+    // The refused requests changed nothing.
+    let got = s.get(&format!("/v1/items/{owned_id}"), ADMIN);
+    assert_eq!(got.body["revision"], 1, "{got:?}");
+    let refused = s.post(
+        "/v1/content",
+        &ingest,
+        content("batch-refused", "erin", "see you soon"),
+    );
+    assert_eq!(
+        refused.status, 201,
+        "the refused batch wrote nothing: {refused:?}"
+    );
+}

@@ -291,8 +291,9 @@ pub(super) async fn submit_all(
         let rules = rules_of(&r.community)?;
         batch.push(submit::scored(r.into(), verdict, &rules, auth.id(), now));
     }
-    let store = state.store.clone();
-    let results = blocking(move || submit::store(&*store, &batch)).await?;
+    // With other requests' submissions where they are waiting, in one store call
+    // (`moderation::coalesce`); this request's items stay in one atomic step.
+    let results = state.submissions.store(batch).await?;
     state.commit.durable().await?;
 
     for r in &results {

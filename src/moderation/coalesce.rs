@@ -1,0 +1,332 @@
+//! The submission coalescer: concurrent requests' submissions are stored together, in one
+//! [`Store::submit`] call (one transaction) per turn of a dedicated thread, and each
+//! request is answered with its own slice of the results.
+//!
+//! # Why
+//!
+//! Storing one submission costs a store transaction whatever its size: on PostgreSQL
+//! about 19 statements, four round trips and one commit (one WAL flush); a batch costs
+//! the same round trips and about 0.4 statements per item (`store::postgres::submit`).
+//! Single `POST /v1/content` requests arrive one item at a time, so under load the
+//! store spent nearly all its work on per-transaction overhead. Handing them to one
+//! thread that stores whatever is waiting in one call turns N concurrent requests into
+//! one transaction, as the group commit (`store::commit`) turns N flushes into one.
+//!
+//! # The rules it keeps
+//!
+//! * **A request stays atomic.** A request is never split between store calls: its items
+//!   are all in the call that stores it. A request larger than [`MAX_ITEMS`] is stored
+//!   on its own, as before, without the thread (see [`Coalescer::store`]).
+//! * **A request's error is its own.** A store call is all or nothing, so one request's
+//!   refusal (an `author_conflict`, a validation error) fails the whole combined call and
+//!   writes nothing. Then each request of it is stored again alone, in the order they
+//!   arrived, each answered with what it gets alone: exactly what running them one after
+//!   the other would have given, with the refused one changing nothing.
+//! * **A store failure is handed back.** When the combined call fails with `internal` or
+//!   `not_ready` (the store failed: the database is unreachable, the pool timed out, a
+//!   deadlock or unique-key race outlived `PgStore::transact`'s reruns), retrying every
+//!   request one after another on this thread could hold it for a connection timeout per
+//!   request. Instead each request gets its submissions back and stores them alone on the
+//!   blocking pool, in parallel, as every request did before this module: what such a
+//!   failure costs and how it is reported is unchanged, and no request is failed for
+//!   another's sake. (A request whose client has gone by then is not retried: nobody
+//!   would learn its outcome, and a client that retries submits it again.)
+//! * **Same content twice.** The concatenation keeps the arrival order, and both stores
+//!   let a later submission in a batch see an earlier one (`a_batch_sees_its_own_
+//!   submissions` in the store contract), so two requests naming one content id behave as
+//!   if the first ran, then the second.
+//! * **Durability is the caller's, unchanged.** This stores; the caller then awaits the
+//!   group commit (`GroupCommit::durable`) as before, whose ticket is taken after the
+//!   store call returned and so covers it.
+//!
+//! # Choices
+//!
+//! * **One dedicated thread**, not a blocking-pool task per batch: a single consumer is
+//!   what makes requests wait behind the store call in flight and so form the next
+//!   batch; it keeps at most one coalesced transaction per node open, so a node's single
+//!   submissions never wait on each other's row and advisory locks (requests over the
+//!   cap and handed-back ones still run beside it, as every request did before); and the
+//!   store's blocking calls (`PgStore` runs each statement with `Runtime::block_on`) stay
+//!   off the async executor and do not hold blocking-pool threads while they wait for the
+//!   database. Scoring, parsing and answering stay parallel: only the store call is
+//!   serialized.
+//! * **No waiting timer.** The thread takes everything pending the moment it is free.
+//!   Under load, requests arriving while a store call runs form the next batch by
+//!   themselves (the batch grows with the load and the store's latency); when idle, a
+//!   submission is stored at once. A timer would add its wait to every request of a
+//!   lightly loaded server and buy nothing under load, where the call in flight already
+//!   gathers the next batch.
+//! * **At most [`MAX_ITEMS`] items per call.** A batch holds its items' row locks, the
+//!   submitters' advisory locks and (on PostgreSQL) the counter rows until it commits, so
+//!   its size bounds how long a claim, a decision or another node waits behind it and
+//!   how much one refused request makes the others redo. 256 is far above what single
+//!   requests from a few dozen clients ever gather, and a quarter of the largest
+//!   `POST /v1/content:batch` (1,000), which goes alone.
+//! * **Multi-node.** Two nodes' batches take the locks they share in one order: a
+//!   PostgreSQL batch share-locks its submitters' keys (`ORDER BY subject`), then locks
+//!   its existing items (`ORDER BY id`), its submitters' advisory locks (sorted words)
+//!   and its new items' and authors' active rules (`ORDER BY key`), each in one
+//!   statement, in that order (`store::postgres::submit`). What it locks later, item by
+//!   item in batch order (a revised item's own content rules), belongs to items whose
+//!   row locks it already holds. New items of one content id on two nodes meet at the
+//!   items' unique index instead: the later gets a unique violation, or, with two such
+//!   ids in opposite orders, a detected deadlock (after `deadlock_timeout`), and
+//!   `PgStore::transact` reruns its transaction (up to 32 times), which then finds the
+//!   items. Only when that is exhausted does the batch fail (`internal`: handed back).
+
+use std::ops::Range;
+use std::sync::mpsc::{self, Receiver, Sender, TryRecvError};
+use std::sync::{Arc, Weak};
+use std::time::{Duration, Instant};
+
+use tokio::sync::oneshot;
+
+use crate::domain::item::{Submission, Submitted};
+use crate::failure::Failure;
+use crate::store::Store;
+use crate::Code;
+
+/// The most items stored in one coalesced call (see the module docs); a request with
+/// more is stored on its own.
+pub const MAX_ITEMS: usize = 256;
+
+/// One request's submissions, waiting for the thread.
+struct Job {
+    batch: Vec<Submission>,
+    reply: oneshot::Sender<Outcome>,
+}
+
+/// What the thread answers a request.
+enum Outcome {
+    /// Stored (its own results, in order), or refused as it would be alone.
+    Done(Result<Vec<Submitted>, Failure>),
+    /// The combined call failed in the store: the request stores its submissions alone.
+    Alone(Vec<Submission>),
+}
+
+/// How each turn of the thread went, for metrics: the requests and items it stored
+/// together, and whether the combined call failed (its requests then stored alone).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Turn {
+    pub requests: usize,
+    pub items: usize,
+    pub split: bool,
+}
+
+/// The coalescer: share one per server. Its thread ends when the last clone is dropped.
+#[derive(Clone)]
+pub struct Coalescer {
+    store: Arc<dyn Store>,
+    /// `None` when the thread could not be started: every request then stores alone.
+    queue: Option<Sender<Job>>,
+    max_items: usize,
+}
+
+impl Coalescer {
+    /// Starts the thread. `on_turn` observes each store call it makes (metrics).
+    pub fn start(
+        store: Arc<dyn Store>,
+        on_turn: impl Fn(Turn, Duration) + Send + 'static,
+    ) -> Coalescer {
+        Coalescer::with_max(store, MAX_ITEMS, on_turn)
+    }
+
+    fn with_max(
+        store: Arc<dyn Store>,
+        max_items: usize,
+        on_turn: impl Fn(Turn, Duration) + Send + 'static,
+    ) -> Coalescer {
+        let (tx, rx) = mpsc::channel();
+        // The thread holds the store only while storing, so that dropping the server
+        // releases it (a sled directory can then be opened again at once).
+        let weak = Arc::downgrade(&store);
+        let queue = std::thread::Builder::new()
+            .name("warden-submit".into())
+            .spawn(move || run(&rx, &weak, max_items, &on_turn))
+            .map(|_| tx)
+            .map_err(|e| tracing::error!(error = %e, "cannot start the submission thread"))
+            .ok();
+        Coalescer {
+            store,
+            queue,
+            max_items: max_items.max(1),
+        }
+    }
+
+    /// Stores one request's submissions atomically, together with whatever other
+    /// requests are waiting (module docs); results in input order. Durable once the group
+    /// commit says so.
+    pub async fn store(&self, batch: Vec<Submission>) -> Result<Vec<Submitted>, Failure> {
+        let Some(queue) = self
+            .queue
+            .as_ref()
+            .filter(|_| batch.len() <= self.max_items)
+        else {
+            return self.alone(batch).await;
+        };
+        let (reply, answer) = oneshot::channel();
+        let sent = queue.send(Job { batch, reply });
+        if let Err(mpsc::SendError(job)) = sent {
+            return self.alone(job.batch).await;
+        }
+        match answer
+            .await
+            .map_err(|_| Failure::internal("submission thread stopped"))?
+        {
+            Outcome::Done(result) => result,
+            Outcome::Alone(batch) => self.alone(batch).await,
+        }
+    }
+
+    /// Stores `batch` in a store call of its own, on the blocking pool.
+    async fn alone(&self, batch: Vec<Submission>) -> Result<Vec<Submitted>, Failure> {
+        let store = self.store.clone();
+        tokio::task::spawn_blocking(move || store.submit(&batch))
+            .await
+            .map_err(|e| Failure::internal(format!("blocking task: {e}")))?
+    }
+}
+
+/// The thread: waits for a request, takes every other one waiting (up to `max_items`
+/// items in all), stores them, answers; until every [`Coalescer`] is dropped.
+fn run(
+    rx: &Receiver<Job>,
+    store: &Weak<dyn Store>,
+    max_items: usize,
+    on_turn: &dyn Fn(Turn, Duration),
+) {
+    // A request that did not fit the last turn opens the next one.
+    let mut next: Option<Job> = None;
+    loop {
+        let first = match next.take() {
+            Some(job) => job,
+            None => match rx.recv() {
+                Ok(job) => job,
+                Err(_) => return,
+            },
+        };
+        let (group, left) = gather(first, rx, max_items, |job| job.batch.len());
+        next = left;
+        // Dropping the group's replies fails its requests (the server is going away).
+        let Some(store) = store.upgrade() else { return };
+        let requests = group.len();
+        let items = group.iter().map(|job| job.batch.len()).sum();
+        let started = Instant::now();
+        // A panic in the store must not end the thread; the group's requests then fail
+        // with an internal error as their replies drop.
+        let split = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            serve(&|batch| store.submit(batch), group)
+        }))
+        .unwrap_or_else(|_| {
+            tracing::error!(requests, items, "storing submissions panicked");
+            true
+        });
+        on_turn(
+            Turn {
+                requests,
+                items,
+                split,
+            },
+            started.elapsed(),
+        );
+    }
+}
+
+/// One turn's group: `first`, then every request already waiting, in arrival order,
+/// while their sizes add up to at most `max_items`; and the request that would not fit,
+/// which opens the next turn. Never waits.
+fn gather<J>(
+    first: J,
+    rx: &Receiver<J>,
+    max_items: usize,
+    size: impl Fn(&J) -> usize,
+) -> (Vec<J>, Option<J>) {
+    let mut items = size(&first);
+    let mut group = vec![first];
+    loop {
+        match rx.try_recv() {
+            Ok(job) if items + size(&job) > max_items => return (group, Some(job)),
+            Ok(job) => {
+                items += size(&job);
+                group.push(job);
+            }
+            Err(TryRecvError::Empty | TryRecvError::Disconnected) => return (group, None),
+        }
+    }
+}
+
+/// The store call: [`Store::submit`] (a stand-in in the unit tests).
+type Submit<'a> = &'a dyn Fn(&[Submission]) -> Result<Vec<Submitted>, Failure>;
+
+/// Stores a group of requests in one call and answers each; returns whether the call
+/// failed and its requests were stored (or handed back to store) alone.
+fn serve(submit: Submit<'_>, group: Vec<Job>) -> bool {
+    let mut all: Vec<Submission> = Vec::new();
+    let mut parts: Vec<(Range<usize>, oneshot::Sender<Outcome>)> = Vec::with_capacity(group.len());
+    for job in group {
+        let start = all.len();
+        all.extend(job.batch);
+        parts.push((start..all.len(), job.reply));
+    }
+    let result = submit(&all);
+    if let [_] = parts.as_slice() {
+        // Alone already: its answer, whatever it is.
+        if let Some((_, reply)) = parts.pop() {
+            let _ = reply.send(Outcome::Done(result));
+        }
+        return false;
+    }
+    match result {
+        Ok(results) => {
+            for (reply, mine) in split(parts, results) {
+                // The request may have gone away; its results are simply dropped.
+                let _ = reply.send(Outcome::Done(mine));
+            }
+            false
+        }
+        Err(failure) if matches!(failure.code(), Code::Internal | Code::NotReady) => {
+            // Back to front, so each request's submissions come off the end.
+            for (range, reply) in parts.into_iter().rev() {
+                let mine = all.split_off(range.start);
+                let _ = reply.send(Outcome::Alone(mine));
+            }
+            true
+        }
+        Err(_) => {
+            // One of them was refused: each alone, in arrival order, as if they had
+            // come one after the other.
+            for (range, reply) in parts {
+                let mine = all.get(range).unwrap_or_default();
+                let _ = reply.send(Outcome::Done(submit(mine)));
+            }
+            true
+        }
+    }
+}
+
+/// The combined call's results cut into each request's slice, in order. A store that
+/// returned another number of results than it was given items fails every request.
+fn split<R>(
+    parts: Vec<(Range<usize>, R)>,
+    results: Vec<Submitted>,
+) -> Vec<(R, Result<Vec<Submitted>, Failure>)> {
+    let expected = parts.last().map_or(0, |(range, _)| range.end);
+    if results.len() != expected {
+        let failure = Failure::internal(format!(
+            "store returned {} results for {expected} submissions",
+            results.len()
+        ));
+        return parts
+            .into_iter()
+            .map(|(_, reply)| (reply, Err(failure.clone())))
+            .collect();
+    }
+    let mut results = results.into_iter();
+    parts
+        .into_iter()
+        .map(|(range, reply)| (reply, Ok(results.by_ref().take(range.len()).collect())))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests;
