@@ -189,15 +189,20 @@ pub fn queues_now(
             let page = store.queue(queue, &filter, cursor, 1000)?;
             let Some(last) = page.last() else { break };
             cursor = Some(last.cursor());
+            let mut aged = Vec::new();
             for entry in page {
-                *depth.entry(entry.community.clone()).or_default() += 1;
-                if read >= MAX_AGED {
-                    continue;
+                *depth.entry(entry.community).or_default() += 1;
+                if read < MAX_AGED {
+                    read += 1;
+                    aged.push(entry.item_id);
                 }
-                read += 1;
-                if let Some(since) = store.item(&entry.item_id)?.and_then(|i| i.enqueued_at) {
+            }
+            // One read per page, not per item: on PostgreSQL, 20 statements a sample
+            // instead of 20,000.
+            for item in store.items(&aged)? {
+                if let Some(since) = item.enqueued_at {
                     let age = (now.millis() - since.millis()).max(0) as u64 / 1000;
-                    ages.entry(entry.community).or_default().push(age);
+                    ages.entry(item.community).or_default().push(age);
                 }
             }
         }

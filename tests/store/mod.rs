@@ -594,6 +594,14 @@ macro_rules! backends {
             }
 
             #[test]
+            fn items_are_read_many_at_once() {
+                if !$ready() {
+                    return;
+                }
+                super::reads::items_are_read_many_at_once(OPEN);
+            }
+
+            #[test]
             fn items_are_found_by_content_and_by_author() {
                 super::reads::items_are_found_by_content_and_by_author(OPEN);
             }

@@ -39,6 +39,29 @@ pub fn items_are_found_by_content_and_by_author(open: Open) {
     assert_eq!(theirs, expected);
 }
 
+/// Many items read at once are the items read one by one; unknown ids are left out.
+pub fn items_are_read_many_at_once(open: Open) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = open(dir.path());
+    let out = store
+        .submit(&[
+            submission("x", "a", REVIEW, Action::Review),
+            submission("y", "a", REVIEW, Action::Review),
+            submission("z", "b", REVIEW, Action::Review),
+        ])
+        .expect("submit");
+    let ids = [out[0].item.id, ItemId::random(), out[2].item.id];
+    let mut found = store.items(&ids).expect("read");
+    found.sort_by_key(|item| item.id);
+    let mut one_by_one: Vec<_> = [out[0].item.id, out[2].item.id]
+        .iter()
+        .map(|id| store.item(id).expect("read").expect("stored"))
+        .collect();
+    one_by_one.sort_by_key(|item| item.id);
+    assert_eq!(found, one_by_one);
+    assert!(store.items(&[]).expect("read").is_empty());
+}
+
 /// One batch is written as if its submissions came one after another: a content named
 /// twice is one item (the same text again changes nothing, a new text is its next
 /// revision), first-time authors each get their key, and every item is indexed.

@@ -22,6 +22,11 @@ impl Store for PgStore {
         )
     }
 
+    fn items(&self, ids: &[ItemId]) -> Result<Vec<Item>, Failure> {
+        let ids: Vec<&[u8]> = ids.iter().map(|id| id.as_bytes().as_slice()).collect();
+        self.docs("SELECT doc FROM items WHERE id = ANY($1)", &[&ids])
+    }
+
     fn open_item(&self, item: &mut Item) -> Result<(), Failure> {
         self.open_item_with(item, &|s| self.key(s))
     }
