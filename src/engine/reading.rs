@@ -162,7 +162,10 @@ mod tests {
         assert_eq!(r.text, "ok kill all people, you bitch");
         // "all" (reading 8..11) lies inside the run: it maps onto the whole run 3..16.
         assert_eq!((r.to_original(8, false), r.to_original(11, true)), (3, 16));
-        assert_eq!((r.to_original(24, false), r.to_original(29, true)), (22, 27));
+        assert_eq!(
+            (r.to_original(24, false), r.to_original(29, true)),
+            (22, 27)
+        );
         // Nothing hidden, nothing rewritten.
         assert_eq!(Reading::of("kill all people", &[]), None);
     }

@@ -48,16 +48,16 @@ const UNKNOWN_PER_LETTER: f32 = 2.5;
 /// The only two-letter pieces: common function words. Other two-letter strings in the
 /// list (abbreviations, interjections) make too many accidental splits.
 const TWO_LETTER_PIECES: &[&str] = &[
-    "am", "an", "as", "at", "be", "by", "do", "go", "he", "if", "in", "is", "it", "me", "my",
-    "no", "of", "oh", "on", "or", "so", "to", "up", "us", "we",
+    "am", "an", "as", "at", "be", "by", "do", "go", "he", "if", "in", "is", "it", "me", "my", "no",
+    "of", "oh", "on", "or", "so", "to", "up", "us", "we",
 ];
 /// Suffixes that the word list holds as strings (as abbreviations, names or rare words)
 /// but that, at the end of a run, are part of the word before them: "whoredom" is one word
 /// the dictionary lacks, not "whore dom".
 const SUFFIXES: &[&str] = &[
-    "able", "ance", "ant", "ary", "dom", "ed", "ence", "ent", "er", "ers", "ery", "es",
-    "est", "ful", "hood", "ian", "ing", "ings", "ise", "ish", "ism", "ist", "ity", "ive",
-    "ize", "less", "ly", "ment", "ness", "ous", "tion",
+    "able", "ance", "ant", "ary", "dom", "ed", "ence", "ent", "er", "ers", "ery", "es", "est",
+    "ful", "hood", "ian", "ing", "ings", "ise", "ish", "ism", "ist", "ity", "ive", "ize", "less",
+    "ly", "ment", "ness", "ous", "tion",
 ];
 
 /// One run that reads as several words: code points `start..end` of the text, and the
@@ -330,7 +330,10 @@ mod tests {
             ),
             ("Honestly IloatheBlack men", "Honestly I loathe Black men"),
             ("you filthyspastics", "you filthy spastics"),
-            ("Getoutofmycountry,youfilthyidiots.", "Get out of my country,you filthy idiots."),
+            (
+                "Getoutofmycountry,youfilthyidiots.",
+                "Get out of my country,you filthy idiots.",
+            ),
             ("IHATEEVERYONE here", "I HATE EVERYONE here"),
         ] {
             assert_eq!(read(text), want, "{text}");
@@ -379,7 +382,14 @@ mod tests {
 
     #[test]
     fn no_panic_on_odd_input() {
-        for text in ["", " ", "\u{0}", "a\u{300}bcdefgh", "🙂killallpeople🙂", "\t\n"] {
+        for text in [
+            "",
+            " ",
+            "\u{0}",
+            "a\u{300}bcdefgh",
+            "🙂killallpeople🙂",
+            "\t\n",
+        ] {
             let _ = split_joined(text);
         }
     }
