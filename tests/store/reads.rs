@@ -4,18 +4,23 @@
 use super::*;
 use warden::domain::operations::{hour_of, HOUR_MS};
 
-/// An item is found by its content id in its community only; an author's subject names
-/// exactly their items there.
-pub fn items_are_found_by_content_and_by_author(open: Open) {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let store = open(dir.path());
-    let out = store
+/// Three items in community "c": contents x and y by author a, z by author b.
+fn submit_three(store: &dyn Store) -> Vec<warden::domain::item::Submitted> {
+    store
         .submit(&[
             submission("x", "a", REVIEW, Action::Review),
             submission("y", "a", REVIEW, Action::Review),
             submission("z", "b", REVIEW, Action::Review),
         ])
-        .expect("submit");
+        .expect("submit")
+}
+
+/// An item is found by its content id in its community only; an author's subject names
+/// exactly their items there.
+pub fn items_are_found_by_content_and_by_author(open: Open) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = open(dir.path());
+    let out = submit_three(&*store);
     let c = "c".parse().expect("community");
     let d = "d".parse().expect("community");
     let x = "x".parse().expect("content id");
@@ -43,13 +48,7 @@ pub fn items_are_found_by_content_and_by_author(open: Open) {
 pub fn items_are_read_many_at_once(open: Open) {
     let dir = tempfile::tempdir().expect("temp dir");
     let store = open(dir.path());
-    let out = store
-        .submit(&[
-            submission("x", "a", REVIEW, Action::Review),
-            submission("y", "a", REVIEW, Action::Review),
-            submission("z", "b", REVIEW, Action::Review),
-        ])
-        .expect("submit");
+    let out = submit_three(&*store);
     let ids = [out[0].item.id, ItemId::random(), out[2].item.id];
     let mut found = store.items(&ids).expect("read");
     found.sort_by_key(|item| item.id);
