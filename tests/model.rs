@@ -471,8 +471,14 @@ fn functional_suite_sample_holds_its_accuracy() {
 fn run_together_words_are_read_like_the_spaced_sentence() {
     for (joined, spaced) in [
         ("Wewantallthemigrantsdead", "We want all the migrants dead"),
-        ("Honestly gaypeopledisgustme", "Honestly gay people disgust me"),
-        ("ilovemyneighbourhood so much", "i love my neighbourhood so much"),
+        (
+            "Honestly gaypeopledisgustme",
+            "Honestly gay people disgust me",
+        ),
+        (
+            "ilovemyneighbourhood so much",
+            "i love my neighbourhood so much",
+        ),
     ] {
         let batch = engine().score_batch(&[joined, spaced]);
         for category in [Category::IdentityAttack, Category::Toxicity] {
@@ -483,5 +489,8 @@ fn run_together_words_are_read_like_the_spaced_sentence() {
     // The hateful ones are caught that way, the kind one is not.
     let hateful = engine().score("Wewantallthemigrantsdead");
     assert!(hateful.category(Category::IdentityAttack) >= 0.5);
-    assert_eq!(engine().score("ilovemyneighbourhood so much").action, Action::Allow);
+    assert_eq!(
+        engine().score("ilovemyneighbourhood so much").action,
+        Action::Allow
+    );
 }
