@@ -53,7 +53,7 @@ mod notices;
 mod ownership;
 
 pub use self::notices::NewReport;
-pub use self::ownership::SubmissionEffect;
+pub use self::ownership::{ItemWrite, SubmissionEffect};
 
 /// The three human queues.
 #[derive(

@@ -9,7 +9,7 @@
 //! An erased item has no author left to conflict with: the next submission is its
 //! author's, as it was before this rule.
 
-use super::{Item, Revision, Submission};
+use super::{Item, Revision, Submission, Submitted};
 use crate::domain::event::Event;
 use crate::domain::privacy::SubjectId;
 use crate::failure::Failure;
@@ -24,14 +24,38 @@ use crate::Code;
 pub enum SubmissionEffect {
     /// The same text by the same author again: nothing to write.
     Unchanged(Item),
-    /// A new item (`before` is `None`) or a new revision of `before`: the store writes
-    /// `after`, its revision and the events.
-    Changed {
-        before: Option<Item>,
-        after: Item,
-        revision: Revision,
-        events: Vec<Event>,
-    },
+    /// A new item or a new revision: what the store writes.
+    Changed(ItemWrite),
+}
+
+/// A new item (`before` is `None`) or a new revision of `before`: the store writes
+/// `after`, its revision and the events.
+#[derive(Debug)]
+pub struct ItemWrite {
+    pub before: Option<Item>,
+    pub after: Item,
+    pub revision: Revision,
+    pub events: Vec<Event>,
+}
+
+impl SubmissionEffect {
+    /// The submission's result: the unchanged item as it is, or the item `write` stored
+    /// for a change. Every backend answers the same way; only how it writes differs.
+    pub fn written<E>(
+        self,
+        write: impl FnOnce(ItemWrite) -> Result<Item, E>,
+    ) -> Result<Submitted, E> {
+        Ok(match self {
+            SubmissionEffect::Unchanged(item) => Submitted {
+                item,
+                changed: false,
+            },
+            SubmissionEffect::Changed(change) => Submitted {
+                item: write(change)?,
+                changed: true,
+            },
+        })
+    }
 }
 
 impl Item {
@@ -51,21 +75,21 @@ impl Item {
             Some(before) => {
                 let (after, revision, events) =
                     before.resubmit(sub, subject, digest.to_string())?;
-                SubmissionEffect::Changed {
+                SubmissionEffect::Changed(ItemWrite {
                     before: Some(before),
                     after,
                     revision,
                     events,
-                }
+                })
             }
             None => {
                 let (after, revision, events) = Item::create(sub, subject, digest.to_string());
-                SubmissionEffect::Changed {
+                SubmissionEffect::Changed(ItemWrite {
                     before: None,
                     after,
                     revision,
                     events,
-                }
+                })
             }
         })
     }

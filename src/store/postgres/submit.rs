@@ -12,7 +12,7 @@ use tokio_postgres::types::ToSql;
 use super::pipeline::{advisory_word, Read};
 use super::tx::PgTx;
 use super::*;
-use crate::domain::item::SubmissionEffect;
+use crate::domain::item::ItemWrite;
 use crate::domain::suppress::{Cause, RemovalHistory};
 use crate::store::record::{author_rule_key, content_rule_key, StoredRule};
 
@@ -31,49 +31,35 @@ impl PgStore {
                 let key = tx.key_or_create(subject)?;
                 let digest = hex::encode(key.mac(&[b"text", sub.text.as_str().as_bytes()]));
                 let author = self.master.author_ref(&sub.author_id);
-                let (item, mut revision) = match Item::submit(existing, sub, *subject, &digest)? {
-                    SubmissionEffect::Unchanged(item) => {
-                        out.push(Submitted {
-                            item,
-                            changed: false,
-                        });
-                        continue;
-                    }
-                    SubmissionEffect::Changed {
-                        before,
-                        mut after,
-                        revision,
-                        events,
-                    } => {
-                        tx.write_item(before.as_ref(), &mut after, events)?;
-                        (after, revision)
-                    }
-                };
-                tx.write_revision(&item.id, &mut revision, Some(&key))?;
-                tx.defer_row(
-                    &super::rows::SUBJECTS,
-                    &[],
-                    vec![
-                        Box::new(subject.as_bytes().to_vec()),
-                        Box::new(item.id.as_bytes().to_vec()),
-                    ],
+                let effect = Item::submit(existing, sub, *subject, &digest)?;
+                out.push(
+                    effect.written(|mut change: ItemWrite| -> Result<Item, Failure> {
+                        let id = change.after.id;
+                        tx.write_item(change.before.as_ref(), &mut change.after, change.events)?;
+                        tx.write_revision(&id, &mut change.revision, Some(&key))?;
+                        tx.defer_row(
+                            &super::rows::SUBJECTS,
+                            &[],
+                            vec![
+                                Box::new(subject.as_bytes().to_vec()),
+                                Box::new(id.as_bytes().to_vec()),
+                            ],
+                        );
+                        tx.defer_row(
+                            &super::rows::AUTHORS,
+                            &[],
+                            vec![
+                                Box::new(author.to_vec()),
+                                Box::new(sub.community.as_str().to_string()),
+                                Box::new(subject.as_bytes().to_vec()),
+                            ],
+                        );
+                        // A later submission of the same content in this batch sees this one,
+                        // as it would by reading the row this transaction wrote.
+                        found.insert(content, change.after.clone());
+                        Ok(change.after)
+                    })?,
                 );
-                tx.defer_row(
-                    &super::rows::AUTHORS,
-                    &[],
-                    vec![
-                        Box::new(author.to_vec()),
-                        Box::new(sub.community.as_str().to_string()),
-                        Box::new(subject.as_bytes().to_vec()),
-                    ],
-                );
-                // A later submission of the same content in this batch sees this one, as
-                // it would by reading the row this transaction wrote.
-                found.insert(content, item.clone());
-                out.push(Submitted {
-                    item,
-                    changed: true,
-                });
             }
             Ok(out)
         })

@@ -77,7 +77,7 @@ use crate::domain::audit::AuditRecord;
 use crate::domain::community::{CommunityPolicy, CommunityWordlist};
 use crate::domain::event::Event;
 use crate::domain::feedback::ScoreFeedback;
-use crate::domain::item::{Item, QueueName, Revision, Submission, SubmissionEffect, Submitted};
+use crate::domain::item::{Item, ItemWrite, QueueName, Revision, Submission, Submitted};
 use crate::domain::notice::ReporterRecord;
 use crate::domain::operations::{OpsKey, OpsTally};
 use crate::domain::privacy::{ExportItem, Receipt, SubjectId};
@@ -301,39 +301,24 @@ impl Store for SledStore {
                     Some(id) => tx.load(&item_id(&id).or_abort()?)?,
                     None => None,
                 };
-                let (item, mut revision) =
-                    match Item::submit(existing, sub, *subject, digest).or_abort()? {
-                        SubmissionEffect::Unchanged(item) => {
-                            out.push(Submitted {
-                                item,
-                                changed: false,
-                            });
-                            continue;
+                let effect = Item::submit(existing, sub, *subject, digest).or_abort()?;
+                out.push(effect.written(
+                    |mut change: ItemWrite| -> ConflictableTransactionResult<Item, Failure> {
+                        let id = change.after.id;
+                        if change.before.is_none() {
+                            tx.tree(CONTENT).insert(ckey, &id.as_bytes()[..])?;
                         }
-                        SubmissionEffect::Changed {
-                            before,
-                            mut after,
-                            revision,
-                            events,
-                        } => {
-                            if before.is_none() {
-                                tx.tree(CONTENT).insert(ckey, &after.id.as_bytes()[..])?;
-                            }
-                            tx.write_item(before.as_ref(), &mut after, events)?;
-                            (after, revision)
-                        }
-                    };
-                tx.write_revision(&item.id, &mut revision, Some(key))?;
-                let mut skey = subject.as_bytes().to_vec();
-                skey.extend_from_slice(item.id.as_bytes());
-                tx.tree(SUBJECTS).insert(skey, &[][..])?;
-                let mut akey = author.to_vec();
-                akey.extend_from_slice(sub.community.as_str().as_bytes());
-                tx.tree(AUTHORS).insert(akey, &subject.as_bytes()[..])?;
-                out.push(Submitted {
-                    item,
-                    changed: true,
-                });
+                        tx.write_item(change.before.as_ref(), &mut change.after, change.events)?;
+                        tx.write_revision(&id, &mut change.revision, Some(key))?;
+                        let mut skey = subject.as_bytes().to_vec();
+                        skey.extend_from_slice(id.as_bytes());
+                        tx.tree(SUBJECTS).insert(skey, &[][..])?;
+                        let mut akey = author.to_vec();
+                        akey.extend_from_slice(sub.community.as_str().as_bytes());
+                        tx.tree(AUTHORS).insert(akey, &subject.as_bytes()[..])?;
+                        Ok(change.after)
+                    },
+                )?);
             }
             Ok(out)
         })
