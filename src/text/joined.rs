@@ -78,7 +78,8 @@ pub(crate) fn split_joined(text: &str) -> Vec<Split> {
     for token in text.split_inclusive(char::is_whitespace) {
         let len = token.chars().count() as u32;
         let word = token.trim_end_matches(char::is_whitespace);
-        if !is_identifier(word) {
+        // Most tokens are too short to hold a run: no work for them.
+        if word.len() >= MIN_RUN && !is_identifier(word) {
             split_token(dictionary, word, offset, &mut splits);
         }
         offset += len;
@@ -88,12 +89,17 @@ pub(crate) fn split_joined(text: &str) -> Vec<Split> {
 
 /// Hashtags, mentions, URLs, handles and codes: left as written.
 fn is_identifier(token: &str) -> bool {
-    let lower = token.to_ascii_lowercase();
+    let contains = |needle: &[u8]| {
+        token
+            .as_bytes()
+            .windows(needle.len())
+            .any(|w| w.eq_ignore_ascii_case(needle))
+    };
     token
         .chars()
         .any(|c| matches!(c, '#' | '@' | '/' | '_' | '\\') || c.is_ascii_digit())
-        || lower.contains("http")
-        || lower.contains("www.")
+        || contains(b"http")
+        || contains(b"www.")
 }
 
 /// Splits the ASCII letter runs of one token (a run touching any other letter, as in
