@@ -70,6 +70,9 @@ struct Inner {
     submit_calls: Histogram,
     submit_requests: u64,
     submit_splits: u64,
+    change_calls: Histogram,
+    change_requests: u64,
+    change_splits: u64,
 }
 
 /// The server's metrics.
@@ -120,6 +123,14 @@ impl Metrics {
             m.submit_calls.observe(took.as_secs_f64());
             m.submit_requests += requests as u64;
             m.submit_splits += u64::from(split);
+        });
+    }
+
+    pub fn change_call(&self, requests: usize, split: bool, took: Duration) {
+        self.with(|m| {
+            m.change_calls.observe(took.as_secs_f64());
+            m.change_requests += requests as u64;
+            m.change_splits += u64::from(split);
         });
     }
 
@@ -251,6 +262,34 @@ impl Metrics {
             "warden_submission_store_splits_total {}",
             m.submit_splits
         );
+        head(
+            &mut out,
+            "warden_change_store_seconds",
+            "histogram",
+            "Store calls of the change coalescer (decisions, releases, undos, appeals; one \
+             transaction each), with the time they took.",
+        );
+        m.change_calls
+            .render(&mut out, "warden_change_store_seconds", "");
+        head(
+            &mut out,
+            "warden_change_store_requests_total",
+            "counter",
+            "Requests the change coalescer's store calls carried (divided by the calls: \
+             changes per transaction).",
+        );
+        let _ = writeln!(
+            out,
+            "warden_change_store_requests_total {}",
+            m.change_requests
+        );
+        head(
+            &mut out,
+            "warden_change_store_splits_total",
+            "counter",
+            "Coalesced change calls that failed, whose requests were then written alone.",
+        );
+        let _ = writeln!(out, "warden_change_store_splits_total {}", m.change_splits);
         head(
             &mut out,
             "warden_leases_expired_total",

@@ -57,6 +57,7 @@ use crate::engine::Engine;
 use crate::error::Error;
 use crate::failure::Failure;
 use crate::ids::KeyId;
+use crate::moderation::changes::{self, Changes};
 use crate::moderation::coalesce::{Coalescer, Turn};
 use crate::moderation::communities::Communities;
 use crate::moderation::feed::Suppressions;
@@ -75,6 +76,8 @@ pub struct AppState {
     pub(crate) scorer: Scorer,
     /// Stores concurrent submissions together (see `moderation::coalesce`).
     pub(crate) submissions: Coalescer,
+    /// Writes concurrent changes of single items together (see `moderation::changes`).
+    pub(crate) changes: Changes,
     pub(crate) limiter: RateLimiter,
     pub(crate) metrics: Arc<Metrics>,
     /// The suppression change log's durable watermark and active-rule index.
@@ -165,9 +168,16 @@ impl AppState {
                 metrics.submission_call(turn.requests, turn.split, took);
             }
         };
+        let on_change_turn = {
+            let metrics = metrics.clone();
+            move |turn: changes::Turn, took: Duration| {
+                metrics.change_call(turn.changes, turn.split, took);
+            }
+        };
         let state = AppState {
             commit: GroupCommit::start(store.clone(), on_flush, on_durable),
             submissions: Coalescer::start(store.clone(), on_turn),
+            changes: Changes::start(store.clone(), on_change_turn),
             keys: KeyRing::new(keys),
             communities: Communities::new(engine.clone(), store.clone()),
             scorer: Scorer::new(

@@ -5,7 +5,6 @@
 //! Who may see an item is the caller's to say ([`Access`]): an item it may not see is
 //! `not_found`, exactly like one that does not exist.
 
-use crate::clock::Timestamp;
 use crate::domain::event::Event;
 use crate::domain::item::{Item, Revision};
 use crate::domain::notice::ReporterRecord;
@@ -13,14 +12,10 @@ use crate::domain::privacy::redact;
 use crate::domain::privacy::SubjectId;
 use crate::failure::Failure;
 use crate::ids::ItemId;
-use crate::store::{Change, Store};
+use crate::store::Store;
 
 /// Whether the caller may see (and so act on) an item: `Ok`, or the refusal to answer.
 pub type Access<'a> = dyn Fn(&Item) -> Result<(), Failure> + Sync + 'a;
-
-/// A lifecycle transition at a time: mutates the item and returns the events describing
-/// it, or refuses (see `domain::item`).
-pub type Transition<'a> = dyn Fn(&mut Item, Timestamp) -> Result<Vec<Event>, Failure> + Sync + 'a;
 
 /// An item with its current revision, personal data opened (or removed): everything a
 /// view of it shows.
@@ -87,22 +82,4 @@ pub fn history(store: &dyn Store, id: &ItemId, access: &Access<'_>) -> Result<Ve
         e.note = e.note.as_deref().map(redact::mask);
     }
     Ok(events)
-}
-
-/// Applies `transition` at `now` to an item the caller may see, checked and written in
-/// one atomic store step (the check runs on the state the transition applies to), and
-/// returns the item whole. Blocking; durable once the group commit says so.
-pub fn change(
-    store: &dyn Store,
-    id: &ItemId,
-    access: &Access<'_>,
-    now: Timestamp,
-    transition: &Transition<'_>,
-) -> Result<ItemRecord, Failure> {
-    let apply: &Change<'_> = &|item: &mut Item| {
-        access(item)?;
-        transition(item, now)
-    };
-    let (item, revision) = store.update_opened(id, apply)?;
-    opened(store, item, revision)
 }

@@ -6,6 +6,7 @@
 //! * [`audit`]: reading the audit log within a reader's scope;
 //! * [`bulk`]: one decision over the items a filter selects;
 //! * [`calibration`]: the engine's live precision, and threshold suggestions;
+//! * [`changes`]: concurrent requests' changes of single items written together;
 //! * [`claims`]: claiming with leases, and returning expired leases to their queues;
 //! * [`coalesce`]: concurrent requests' submissions stored together, one store call at a time;
 //! * [`communities`]: the per-community rules cache;
@@ -25,6 +26,7 @@
 pub mod audit;
 pub mod bulk;
 pub mod calibration;
+pub mod changes;
 pub mod claims;
 pub mod coalesce;
 pub mod communities;

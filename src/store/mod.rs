@@ -75,6 +75,15 @@ use crate::Code;
 /// refuses. Must be a pure function of the item: a backend may call it more than once.
 pub type Change<'a> = dyn Fn(&mut Item) -> Result<Vec<Event>, Failure> + 'a;
 
+/// One change's answer in [`Store::update_many_opened`]: the item with its personal data
+/// opened beside its current revision, or the change's refusal.
+pub type Opened = Result<(Item, Option<Revision>), Failure>;
+
+/// The refusal of a second change of one item in one [`Store::update_many_opened`] step.
+pub fn changed_twice() -> Failure {
+    Failure::invalid_state("the item is changed twice in one step")
+}
+
 /// What changed in the store, told to the nodes that share it (see [`Store::subscribe`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Changed {
@@ -143,6 +152,31 @@ pub trait Store: Send + Sync {
     ) -> Result<(Item, Option<Revision>), Failure> {
         let item = self.update(id, change)?;
         opened(self, item)
+    }
+
+    /// Applies each change to its item as [`Store::update_opened`] does, all in one atomic
+    /// step where the backend can (one transaction): answers in input order, each the
+    /// changed item opened beside its current revision, or that change's own refusal. A
+    /// change that refuses (or names no item: `not_found`) leaves its item unchanged and
+    /// the others are written; an item named twice is refused (`invalid_state`) the second
+    /// time, so each change sees the item as stored. The outer error is a store failure
+    /// of the whole step, which then wrote nothing. For writers of many changes at once
+    /// (`moderation::changes` gathers concurrent requests' decisions); the default
+    /// writes them one by one and answers each.
+    fn update_many_opened(
+        &self,
+        changes: &[(ItemId, &Change<'_>)],
+    ) -> Result<Vec<Opened>, Failure> {
+        Ok(changes
+            .iter()
+            .enumerate()
+            .map(|(i, (id, change))| {
+                if changes[..i].iter().any(|(other, _)| other == id) {
+                    return Err(changed_twice());
+                }
+                self.update_opened(id, change)
+            })
+            .collect())
     }
 
     /// Applies `change` (a claim) to up to `limit` waiting items of `queue`, highest

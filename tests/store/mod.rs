@@ -602,6 +602,11 @@ macro_rules! backends {
             }
 
             #[test]
+            fn several_changes_are_written_in_one_step() {
+                super::reads::several_changes_are_written_in_one_step(OPEN);
+            }
+
+            #[test]
             fn items_are_found_by_content_and_by_author() {
                 super::reads::items_are_found_by_content_and_by_author(OPEN);
             }

@@ -1,8 +1,12 @@
 //! The contract of the lookups behind bulk actions and the operations dashboard:
-//! `item_by_content`, `pseudonym` and `operations`.
+//! `item_by_content`, `pseudonym` and `operations`; of many items read, submitted or
+//! changed in one step.
 
 use super::*;
+use warden::domain::event::Remarks;
+use warden::domain::item::DecisionAction;
 use warden::domain::operations::{hour_of, HOUR_MS};
+use warden::domain::privacy::Personal;
 
 /// Three items in community "c": contents x and y by author a, z by author b.
 fn submit_three(store: &dyn Store) -> Vec<warden::domain::item::Submitted> {
@@ -400,4 +404,86 @@ pub fn a_claim_brings_back_what_a_read_after_it_returns(open: Open) {
         )
         .expect("claim");
     assert!(again.is_empty());
+}
+
+/// Several items' changes in one step: each answered in input order as a change of its
+/// own would be (written, refused, not found, or refused as a second change of an item
+/// in the step); a refusal writes nothing of its item and the others are all written,
+/// with what they derive.
+pub fn several_changes_are_written_in_one_step(open: Open) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = open(dir.path());
+    let out = submit_three(&*store);
+    let (x, y, z) = (&out[0].item, &out[1].item, &out[2].item);
+    let moderator = KeyId::random();
+    let now = Timestamp::now();
+    let claim = |item: &mut Item| -> Result<Vec<Event>, Failure> {
+        item.claim(QueueName::Review, &moderator, now, now.plus_seconds(60))
+    };
+    let claim_then_refuse = |item: &mut Item| -> Result<Vec<Event>, Failure> {
+        claim(item)?;
+        Err(Failure::invalid_state("refused after the fact"))
+    };
+    let remarks = Remarks {
+        reason: "fine".into(),
+        labels: Vec::new(),
+        note: None,
+    };
+    let approve = |item: &mut Item| -> Result<Vec<Event>, Failure> {
+        item.decide(&moderator, true, DecisionAction::Approve, &remarks, now)
+    };
+    let seq = store.rule_seq();
+    let rules_before = store.item_rules(&z.id).expect("rules").len();
+    let answers = store
+        .update_many_opened(&[
+            (x.id, &claim),
+            (ItemId::random(), &claim),
+            (y.id, &claim_then_refuse),
+            (x.id, &claim),
+            (z.id, &approve),
+        ])
+        .expect("one step");
+    let codes: Vec<Option<Code>> = answers
+        .iter()
+        .map(|a| a.as_ref().err().map(Failure::code))
+        .collect();
+    assert_eq!(
+        codes,
+        [
+            None,
+            Some(Code::NotFound),
+            Some(Code::InvalidState),
+            Some(Code::InvalidState),
+            None
+        ]
+    );
+    // The written ones come back as a view shows them: author opened, revision read.
+    for (answer, stored, author) in [(&answers[0], x, "a"), (&answers[4], z, "b")] {
+        let (item, revision) = answer.as_ref().expect("written");
+        assert_eq!(item.id, stored.id);
+        let author = author.parse().expect("author");
+        assert_eq!(item.author_id, Personal::Plain(author), "opened");
+        assert_eq!(revision.as_ref().map(|r| r.revision), Some(stored.revision));
+    }
+    let x_now = store.item(&x.id).expect("read").expect("there");
+    assert_eq!(x_now.lease.map(|l| l.holder), Some(moderator.clone()));
+    assert_eq!(store.events(&x.id).expect("events").len(), 2);
+    let y_now = store.item(&y.id).expect("read").expect("there");
+    assert_eq!((y_now.lease, y_now.last_seq), (None, y.last_seq));
+    assert_eq!(store.events(&y.id).expect("events").len(), 1);
+    assert_eq!(store.item_decisions(&z.id).expect("decisions").len(), 1);
+    assert!(store.rule_seq() > seq, "the approval ended z's review rule");
+    assert!(rules_before > 0);
+    assert_eq!(
+        store
+            .queue(QueueName::Review, &CommunityFilter::All, None, 10)
+            .expect("queue")
+            .iter()
+            .map(|e| e.item_id)
+            .collect::<Vec<_>>(),
+        [y.id],
+        "x is leased, z decided, y waits"
+    );
+    assert!(store.update_many_opened(&[]).expect("nothing").is_empty());
+    assert_verified(&*store);
 }

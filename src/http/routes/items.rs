@@ -20,7 +20,7 @@ use crate::http::openapi::{BadRequest, BodyErrors, Conflict, KeyErrors, NotFound
 use crate::http::views::{ItemEvents, ItemView, Pii};
 use crate::http::{blocking, AppState};
 use crate::ids::ItemId;
-use crate::moderation::decisions::{self, Act, Caller};
+use crate::moderation::decisions::{self, Act, Actor};
 use crate::moderation::items::{self, Access};
 use crate::store::Store;
 
@@ -144,16 +144,12 @@ async fn change<R: Roles>(
     pii: Pii,
 ) -> Result<ItemView, Failure> {
     let now = Timestamp::now();
-    let s = state.clone();
-    let record = blocking(move || {
-        let caller = Caller {
-            key: auth.id(),
-            admin: auth.is_admin(),
-            access: &access(&auth),
-        };
-        decisions::act(&*s.store, &id, &caller, &act, now)
-    })
-    .await?;
+    let actor = Actor {
+        key: auth.id().clone(),
+        admin: auth.is_admin(),
+        access: Box::new(move |item: &Item| auth.require(&item.community, "item")),
+    };
+    let record = decisions::act(&state.changes, state.store.clone(), id, actor, act, now).await?;
     state.commit.durable().await?;
     Ok(ItemView::render(record, now, pii))
 }

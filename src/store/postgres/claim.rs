@@ -7,7 +7,10 @@
 
 use tokio_postgres::types::ToSql;
 
+use std::collections::HashMap;
+
 use super::*;
+use crate::domain::consequences::needs;
 use crate::domain::item::is_lost_race;
 use crate::domain::privacy::crypto::KEY_LEN;
 use crate::Code;
@@ -31,6 +34,9 @@ const CLAIM: &str = "WITH c AS MATERIALIZED ( \
              JOIN subject_keys k ON k.subject = s.subject WHERE s.item_id = c.id \
              FOR SHARE OF k) \
      FROM c ORDER BY c.rank, c.id";
+
+/// An item as stored, the item its change made, and the change's events.
+type Applied = (Item, Item, Vec<Event>);
 
 impl PgStore {
     /// Applies `change` to up to `limit` waiting items of `queue` in one transaction; an
@@ -125,6 +131,117 @@ impl PgStore {
                 revision,
                 keys,
             })
+        })
+    }
+
+    /// [`Store::update_many_opened`] in one transaction: the items locked in id order in
+    /// its first round trip (with their latest revisions), every change applied to its
+    /// item before anything is written (a refusal writes nothing of that item), the
+    /// advisory locks of the authors whose removals the changes touch taken in lock-word
+    /// order, then each item written as [`Store::update`] writes it.
+    ///
+    /// The orders are what keep two nodes' steps (and single changes) from deadlocking:
+    /// item rows in one statement by id, authors' advisory locks by word, each before
+    /// anything item by item (content rules, keys) that belongs to an item already held.
+    pub(super) fn update_many_rows(
+        &self,
+        changes: &[(ItemId, &Change<'_>)],
+    ) -> Result<Vec<Result<Claimed, Failure>>, Failure> {
+        let mut ids: Vec<Vec<u8>> = changes
+            .iter()
+            .map(|(id, _)| id.as_bytes().to_vec())
+            .collect();
+        ids.sort();
+        ids.dedup();
+        self.transact(|tx| {
+            let mut reads = tx
+                .send(vec![
+                    (
+                        "SELECT doc FROM items WHERE id = ANY($1) ORDER BY id FOR UPDATE",
+                        vec![&ids as &(dyn ToSql + Sync)],
+                    ),
+                    (
+                        "SELECT DISTINCT ON (item_id) item_id, doc FROM revisions \
+                         WHERE item_id = ANY($1) ORDER BY item_id, revision DESC",
+                        vec![&ids as &(dyn ToSql + Sync)],
+                    ),
+                ])?
+                .into_iter();
+            let mut next = || {
+                reads
+                    .next()
+                    .ok_or_else(|| internal("a pipelined read returned nothing"))
+            };
+            let mut items: HashMap<ItemId, Item> = HashMap::new();
+            for row in next()? {
+                let item: Item = decode(row.try_get::<_, &[u8]>(0).map_err(internal)?)?;
+                items.insert(item.id, item);
+            }
+            let mut revisions: HashMap<Vec<u8>, Vec<u8>> = HashMap::new();
+            for row in next()? {
+                revisions.insert(
+                    row.try_get(0).map_err(internal)?,
+                    row.try_get(1).map_err(internal)?,
+                );
+            }
+            // Every change on the item as stored, before anything is written.
+            let mut applied: Vec<Result<Applied, Failure>> = Vec::with_capacity(changes.len());
+            for (i, (id, change)) in changes.iter().enumerate() {
+                if changes[..i].iter().any(|(other, _)| other == id) {
+                    applied.push(Err(crate::store::changed_twice()));
+                    continue;
+                }
+                let Some(before) = items.get(id) else {
+                    applied.push(Err(Failure::not_found("item")));
+                    continue;
+                };
+                let mut after = before.clone();
+                applied.push(change(&mut after).map(|evs| (before.clone(), after, evs)));
+            }
+            let mut words: Vec<i64> = applied
+                .iter()
+                .flatten()
+                .filter(|(before, after, _)| needs(Some(before), after).author)
+                .filter_map(|(_, after, _)| after.subject.as_ref())
+                .filter(|s| tx.locked.borrow_mut().insert(**s))
+                .map(super::pipeline::advisory_word)
+                .collect();
+            if !words.is_empty() {
+                words.sort_unstable();
+                words.dedup();
+                tx.rows(
+                    "SELECT pg_advisory_xact_lock(w) FROM unnest($1::bigint[]) AS w",
+                    &[&words],
+                )?;
+            }
+            let mut written = Vec::with_capacity(applied.len());
+            for result in applied {
+                let (before, mut after, evs) = match result {
+                    Ok(change) => change,
+                    Err(f) => {
+                        written.push(Err(f));
+                        continue;
+                    }
+                };
+                tx.write_item(Some(&before), &mut after, evs)?;
+                let revision = revisions.get(after.id.as_bytes().as_slice()).cloned();
+                written.push(Ok(Claimed {
+                    item: after,
+                    revision,
+                    keys: Vec::new(),
+                }));
+            }
+            // The keys every item's change read: each item's view opens with them.
+            let keys: Vec<(SubjectId, [u8; KEY_LEN])> = tx
+                .keys
+                .borrow()
+                .iter()
+                .filter_map(|(s, k)| k.as_ref().map(|k| (*s, *k.expose())))
+                .collect();
+            for claimed in written.iter_mut().flatten() {
+                claimed.keys.clone_from(&keys);
+            }
+            Ok(written)
         })
     }
 

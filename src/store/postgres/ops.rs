@@ -68,6 +68,18 @@ impl Store for PgStore {
         self.open_claimed(updated)
     }
 
+    /// One transaction for all the changes (`claim.rs`).
+    fn update_many_opened(
+        &self,
+        changes: &[(ItemId, &Change<'_>)],
+    ) -> Result<Vec<crate::store::Opened>, Failure> {
+        let written = self.update_many_rows(changes)?;
+        Ok(written
+            .into_iter()
+            .map(|w| w.and_then(|claimed| self.open_claimed(claimed)))
+            .collect())
+    }
+
     /// Claimers on any node take different items instead of queueing behind one
     /// another (`claim.rs`).
     fn claim(
