@@ -516,6 +516,39 @@ fn claim(o: &Options) {
         },
     );
     report.print();
+    for server in &servers {
+        for route in ["/v1/queue/claim", "/v1/items/{id}/decision"] {
+            println!("  {route} on {}:", server.base);
+            server_side(&server.base, route);
+        }
+        store_calls(&server.base, "change");
+    }
+}
+
+/// What the coalescer named `which` (`submission` or `change`) did on one server, from
+/// `/metrics`: its store calls, the requests per call and the mean call time.
+fn store_calls(base: &str, which: &str) {
+    let text = ureq::get(&format!("{base}/metrics"))
+        .call()
+        .ok()
+        .and_then(|r| r.into_string().ok())
+        .unwrap_or_default();
+    let value = |name: &str| -> f64 {
+        text.lines()
+            .find(|l| l.starts_with(&format!("warden_{which}_store_{name} ")))
+            .and_then(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    let calls = value("seconds_count");
+    if calls == 0.0 {
+        return;
+    }
+    println!(
+        "  {which} store calls: {calls}, {:.2} requests each, mean {:.2} ms, {} split",
+        value("requests_total") / calls,
+        value("seconds_sum") / calls * 1000.0,
+        value("splits_total"),
+    );
 }
 
 fn put(agent: &ureq::Agent, url: &str, key: &str, body: &Value) -> u16 {

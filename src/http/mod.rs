@@ -90,6 +90,8 @@ pub struct AppState {
     pub(crate) claims: ClaimGate,
     /// Per-reporter report counts for the communities' rate limits.
     pub(crate) reports: crate::moderation::notices::ReportLimiter,
+    /// When this node last looked for expired leases before a claim or a queue read.
+    pub(crate) lease_checks: crate::moderation::claims::LeaseChecks,
 }
 
 /// Serializes claims within this process, for a store whose claims read the queue and
@@ -196,6 +198,7 @@ impl AppState {
             closing: tokio::sync::watch::channel(false).0,
             claims: ClaimGate::for_store(&*store),
             reports: Default::default(),
+            lease_checks: Default::default(),
             store,
             config,
         };
@@ -222,6 +225,15 @@ impl AppState {
         let n = crate::moderation::claims::expire_due(&*self.store, Timestamp::now())?;
         self.metrics.leases_expired(n);
         Ok(n)
+    }
+
+    /// [`AppState::expire_leases`] before a claim or a queue read, unless this node
+    /// looked moments ago (see `moderation::claims::LeaseChecks`). Blocking.
+    pub fn expire_leases_before_read(&self) -> Result<usize, Failure> {
+        if !self.lease_checks.due(Timestamp::now()) {
+            return Ok(0);
+        }
+        self.expire_leases()
     }
 
     /// Samples queue depth and age for the dashboard, on one node at a time (see

@@ -88,7 +88,7 @@ pub async fn list(
 
     let s = state.clone();
     let (records, next) = blocking(move || {
-        s.expire_leases()?;
+        s.expire_leases_before_read()?;
         claims::waiting(
             &*s.store,
             queue,
@@ -181,7 +181,7 @@ pub async fn claim(
     let holder = auth.id().clone();
     let s = state.clone();
     let items = blocking(move || {
-        s.expire_leases()?;
+        s.expire_leases_before_read()?;
         let serial = s.claims.lock().unwrap_or_else(|e| e.into_inner());
         let now = Timestamp::now();
         let claimed = claims::claim(

@@ -10,9 +10,13 @@ use tokio_postgres::types::ToSql;
 use std::collections::HashMap;
 
 use super::*;
-use crate::domain::consequences::needs;
+use crate::domain::community::CommunityPolicy;
+use crate::domain::consequences::{needs, Needs};
 use crate::domain::item::is_lost_race;
 use crate::domain::privacy::crypto::KEY_LEN;
+use crate::domain::suppress::Cause;
+use crate::ids::CommunityId;
+use crate::store::record::content_rule_key;
 use crate::Code;
 
 /// A claimed item with its current revision's stored document and the keys of the
@@ -34,6 +38,27 @@ const CLAIM: &str = "WITH c AS MATERIALIZED ( \
              JOIN subject_keys k ON k.subject = s.subject WHERE s.item_id = c.id \
              FOR SHARE OF k) \
      FROM c ORDER BY c.rank, c.id";
+
+/// The items of a step of several changes, locked in id order.
+const MANY_ITEMS: &str = "SELECT doc FROM items WHERE id = ANY($1) ORDER BY id FOR UPDATE";
+
+/// Their latest revisions.
+const MANY_REVISIONS: &str = "SELECT DISTINCT ON (item_id) item_id, doc FROM revisions \
+     WHERE item_id = ANY($1) ORDER BY item_id, revision DESC";
+
+/// The keys of the subjects holding data in them, `subject || key`, share-locked so an
+/// erasure waits (as [`CLAIM`] reads them).
+const MANY_KEYS: &str = "SELECT s.subject || k.key FROM subjects s \
+     JOIN subject_keys k ON k.subject = s.subject WHERE s.item_id = ANY($1) \
+     ORDER BY k.subject FOR SHARE OF k";
+
+/// The policies of their communities (a community without a row has the defaults).
+const MANY_POLICIES: &str = "SELECT community, doc FROM policies \
+     WHERE community IN (SELECT community FROM items WHERE id = ANY($1))";
+
+/// Their content rules, locked in key order.
+const MANY_RULES: &str =
+    "SELECT key, doc FROM rules_active WHERE key = ANY($1) ORDER BY key FOR UPDATE";
 
 /// An item as stored, the item its change made, and the change's events.
 type Applied = (Item, Item, Vec<Event>);
@@ -153,18 +178,22 @@ impl PgStore {
             .collect();
         ids.sort();
         ids.dedup();
+        // The items' own content rules, whether or not their changes touch them: locking
+        // them with the items (whose locks we hold anyway) costs less than a round trip.
+        let mut rule_keys: Vec<Vec<u8>> = changes
+            .iter()
+            .flat_map(|(id, _)| Cause::CONTENT.map(|cause| content_rule_key(id, cause)))
+            .collect();
+        rule_keys.sort();
+        rule_keys.dedup();
         self.transact(|tx| {
             let mut reads = tx
                 .send(vec![
-                    (
-                        "SELECT doc FROM items WHERE id = ANY($1) ORDER BY id FOR UPDATE",
-                        vec![&ids as &(dyn ToSql + Sync)],
-                    ),
-                    (
-                        "SELECT DISTINCT ON (item_id) item_id, doc FROM revisions \
-                         WHERE item_id = ANY($1) ORDER BY item_id, revision DESC",
-                        vec![&ids as &(dyn ToSql + Sync)],
-                    ),
+                    (MANY_ITEMS, vec![&ids as &(dyn ToSql + Sync)]),
+                    (MANY_REVISIONS, vec![&ids as &(dyn ToSql + Sync)]),
+                    (MANY_KEYS, vec![&ids as &(dyn ToSql + Sync)]),
+                    (MANY_POLICIES, vec![&ids as &(dyn ToSql + Sync)]),
+                    (MANY_RULES, vec![&rule_keys as &(dyn ToSql + Sync)]),
                 ])?
                 .into_iter();
             let mut next = || {
@@ -184,6 +213,38 @@ impl PgStore {
                     row.try_get(1).map_err(internal)?,
                 );
             }
+            // What the writes would otherwise read item by item (`PgTx::prefetch`): the
+            // subjects' keys (share-locked, as the claim's statement locks them), the
+            // communities' policies (defaults where none is set), the content rules.
+            let pairs = next()?
+                .iter()
+                .map(|row| row.try_get(0))
+                .collect::<Result<Vec<Vec<u8>>, tokio_postgres::Error>>()
+                .map_err(internal)?;
+            for (subject, key) in split_keys(pairs)? {
+                tx.keys
+                    .borrow_mut()
+                    .insert(subject, Some(Key::from_bytes(key)));
+            }
+            {
+                let mut policies = tx.policies.borrow_mut();
+                for row in next()? {
+                    let community: &str = row.try_get(0).map_err(internal)?;
+                    let community: CommunityId = community.parse().map_err(internal)?;
+                    let policy: CommunityPolicy =
+                        decode(row.try_get::<_, &[u8]>(1).map_err(internal)?)?;
+                    policies.insert(community, policy);
+                }
+                for item in items.values() {
+                    policies.entry(item.community.clone()).or_default();
+                }
+            }
+            let found = next()?
+                .iter()
+                .map(|row| Ok((row.try_get(0)?, row.try_get(1)?)))
+                .collect::<Result<Vec<(Vec<u8>, Vec<u8>)>, tokio_postgres::Error>>()
+                .map_err(internal)?;
+            tx.keep_rules(rule_keys.clone(), found)?;
             // Every change on the item as stored, before anything is written.
             let mut applied: Vec<Result<Applied, Failure>> = Vec::with_capacity(changes.len());
             for (i, (id, change)) in changes.iter().enumerate() {
@@ -214,6 +275,15 @@ impl PgStore {
                     &[&words],
                 )?;
             }
+            // What writing them will read, for all of them in one round trip: then their
+            // writes wait, merged per table, for the commit's (`rows.rs`).
+            let wanted: Vec<(&Item, Needs)> = applied
+                .iter()
+                .flatten()
+                .map(|(before, after, _)| (after, needs(Some(before), after)))
+                .collect();
+            tx.prefetch_all(&wanted)?;
+            drop(wanted);
             let mut written = Vec::with_capacity(applied.len());
             for result in applied {
                 let (before, mut after, evs) = match result {

@@ -7,6 +7,7 @@
 //! with the first statement, `COMMIT` with the last writes, and what `consequences` will
 //! read about an item is fetched in one batch before it runs ([`PgTx::prefetch`]).
 
+use std::collections::HashSet;
 use std::future::Future;
 
 use tokio_postgres::types::ToSql;
@@ -135,59 +136,105 @@ impl PgTx<'_> {
     /// history is read, as `lock_subject` does), its removal history and the author's
     /// rule. What `needs` left out and `consequences` asks anyway, `Holding` reads then.
     pub(super) fn prefetch(&self, item: &Item, needs: Needs) -> Result<(), Failure> {
-        let community = item.community.as_str();
-        let subject = item.subject;
-        let subject_bytes = subject.map(|s| s.as_bytes().to_vec());
-        let lock_word = subject.as_ref().map(advisory_word);
-        let mut keys: Vec<Vec<u8>> = Vec::new();
-        if needs.content_rules {
-            keys.extend(
-                Cause::CONTENT
-                    .iter()
-                    .map(|cause| content_rule_key(&item.id, *cause)),
-            );
-        }
-        let author = needs.author;
-        if let (true, Some(s)) = (author, &subject) {
-            keys.push(author_rule_key(s, Cause::AuthorRemovals));
-        }
-        keys.retain(|k| !self.rules.borrow().contains_key(k));
-        keys.sort();
+        self.prefetch_all(&[(item, needs)])
+    }
 
-        let want_policy = needs.policy && !self.policies.borrow().contains_key(&item.community);
-        let want_lock = author && subject.is_some_and(|s| !self.locked.borrow().contains(&s));
-        let want_key =
-            subject.is_some_and(|s| !matches!(self.keys.borrow().get(&s), Some(Some(_))));
-        let want_history =
-            author && subject.is_some_and(|s| !self.removals.borrow().contains_key(&s));
-        let want_held = want_policy || want_key || !keys.is_empty();
-        // NULL (and an empty list) for what is not wanted: that part reads nothing.
-        let policy_of: Option<&str> = want_policy.then_some(community);
-        let subject_of: Option<&[u8]> = subject_bytes.as_deref().filter(|_| want_key);
+    /// [`PgTx::prefetch`] for several items in one round trip (a step of several
+    /// changes, `claim.rs`): their reads pipelined in item order, each item's own rule
+    /// keys in key order. An item's advisory lock is taken in that order too, so a
+    /// caller with several authors to lock takes their locks first, in lock-word order.
+    pub(super) fn prefetch_all(&self, wanted: &[(&Item, Needs)]) -> Result<(), Failure> {
+        /// What one item's part of the round trip asks for.
+        struct Plan {
+            subject: Option<SubjectId>,
+            subject_bytes: Option<Vec<u8>>,
+            lock_word: Option<i64>,
+            keys: Vec<Vec<u8>>,
+            policy_of: Option<String>,
+            want_lock: bool,
+            want_history: bool,
+            want_key: bool,
+            want_policy: bool,
+        }
+        // Asked for by an earlier item of this round trip: not asked again.
+        let mut asked_policies: HashSet<CommunityId> = HashSet::new();
+        let mut asked_locks: HashSet<SubjectId> = HashSet::new();
+        let mut asked_subjects: HashSet<SubjectId> = HashSet::new();
+        let mut asked_histories: HashSet<SubjectId> = HashSet::new();
+        let mut asked_keys: HashSet<Vec<u8>> = HashSet::new();
+        let mut plans = Vec::with_capacity(wanted.len());
+        for (item, needs) in wanted {
+            let subject = item.subject;
+            let mut keys: Vec<Vec<u8>> = Vec::new();
+            if needs.content_rules {
+                keys.extend(
+                    Cause::CONTENT
+                        .iter()
+                        .map(|cause| content_rule_key(&item.id, *cause)),
+                );
+            }
+            let author = needs.author;
+            if let (true, Some(s)) = (author, &subject) {
+                keys.push(author_rule_key(s, Cause::AuthorRemovals));
+            }
+            keys.retain(|k| !self.rules.borrow().contains_key(k) && asked_keys.insert(k.clone()));
+            keys.sort();
+            let want_policy = needs.policy
+                && !self.policies.borrow().contains_key(&item.community)
+                && asked_policies.insert(item.community.clone());
+            let want_lock = author
+                && subject
+                    .is_some_and(|s| !self.locked.borrow().contains(&s) && asked_locks.insert(s));
+            let want_key = subject.is_some_and(|s| {
+                !matches!(self.keys.borrow().get(&s), Some(Some(_))) && asked_subjects.insert(s)
+            });
+            let want_history = author
+                && subject.is_some_and(|s| {
+                    !self.removals.borrow().contains_key(&s) && asked_histories.insert(s)
+                });
+            plans.push(Plan {
+                subject,
+                subject_bytes: subject.map(|s| s.as_bytes().to_vec()),
+                lock_word: subject.as_ref().map(advisory_word),
+                keys,
+                policy_of: want_policy.then(|| item.community.as_str().to_string()),
+                want_lock,
+                want_history,
+                want_key,
+                want_policy,
+            });
+        }
         let mut reads: Vec<Read<'_>> = Vec::new();
-        // The advisory lock before the history it guards, each its own statement: a
-        // statement reads in the snapshot it started with, before a lock it waited for.
-        if let (true, Some(word)) = (want_lock, &lock_word) {
-            reads.push((
-                "SELECT pg_advisory_xact_lock($1)",
-                vec![word as &(dyn ToSql + Sync)],
-            ));
-        }
-        if let (true, Some(bytes)) = (want_history, &subject_bytes) {
-            reads.push((
-                "SELECT doc FROM removals WHERE subject = $1",
-                vec![bytes as &(dyn ToSql + Sync)],
-            ));
-        }
-        if want_held {
-            reads.push((
-                HELD,
-                vec![
-                    &policy_of as &(dyn ToSql + Sync),
-                    &subject_of as &(dyn ToSql + Sync),
-                    &keys as &(dyn ToSql + Sync),
-                ],
-            ));
+        // NULL (and an empty list) for what is not wanted: that part reads nothing.
+        let subjects_of: Vec<Option<&[u8]>> = plans
+            .iter()
+            .map(|p| p.subject_bytes.as_deref().filter(|_| p.want_key))
+            .collect();
+        for (plan, subject_of) in plans.iter().zip(&subjects_of) {
+            // The advisory lock before the history it guards, each its own statement: a
+            // statement reads in the snapshot it started with, before a lock it waited for.
+            if let (true, Some(word)) = (plan.want_lock, &plan.lock_word) {
+                reads.push((
+                    "SELECT pg_advisory_xact_lock($1)",
+                    vec![word as &(dyn ToSql + Sync)],
+                ));
+            }
+            if let (true, Some(bytes)) = (plan.want_history, &plan.subject_bytes) {
+                reads.push((
+                    "SELECT doc FROM removals WHERE subject = $1",
+                    vec![bytes as &(dyn ToSql + Sync)],
+                ));
+            }
+            if plan.want_policy || plan.want_key || !plan.keys.is_empty() {
+                reads.push((
+                    HELD,
+                    vec![
+                        &plan.policy_of as &(dyn ToSql + Sync),
+                        subject_of as &(dyn ToSql + Sync),
+                        &plan.keys as &(dyn ToSql + Sync),
+                    ],
+                ));
+            }
         }
         if reads.is_empty() {
             return Ok(());
@@ -198,43 +245,46 @@ impl PgTx<'_> {
                 .next()
                 .ok_or_else(|| internal("a pipelined read returned nothing"))
         };
-        if let Some(s) = subject {
-            if want_lock {
-                next()?;
-                self.locked.borrow_mut().insert(s);
+        for (plan, (item, _)) in plans.into_iter().zip(wanted) {
+            if let Some(s) = plan.subject {
+                if plan.want_lock {
+                    next()?;
+                    self.locked.borrow_mut().insert(s);
+                }
+                if plan.want_history {
+                    let history: RemovalHistory = first_doc(&next()?)?.unwrap_or_default();
+                    self.removals.borrow_mut().insert(s, history);
+                }
             }
-            if want_history {
-                let history: RemovalHistory = first_doc(&next()?)?.unwrap_or_default();
-                self.removals.borrow_mut().insert(s, history);
+            if !(plan.want_policy || plan.want_key || !plan.keys.is_empty()) {
+                continue;
             }
+            let rows = next()?;
+            let row = rows
+                .first()
+                .ok_or_else(|| internal("the held read returned no row"))?;
+            if plan.want_policy {
+                let policy: CommunityPolicy = match row.try_get::<_, Option<&[u8]>>(0) {
+                    Ok(Some(doc)) => decode(doc)?,
+                    Ok(None) => CommunityPolicy::default(),
+                    Err(e) => return Err(internal(e)),
+                };
+                self.policies
+                    .borrow_mut()
+                    .insert(item.community.clone(), policy);
+            }
+            if let (true, Some(s)) = (plan.want_key, plan.subject) {
+                let key = match row.try_get::<_, Option<&[u8]>>(1).map_err(internal)? {
+                    Some(bytes) => Some(super::tx::key_from(bytes)?),
+                    None => None,
+                };
+                self.keys.borrow_mut().insert(s, key);
+            }
+            let found: Vec<Vec<u8>> = row.try_get(2).map_err(internal)?;
+            let docs: Vec<Vec<u8>> = row.try_get(3).map_err(internal)?;
+            self.keep_rules(plan.keys, found.into_iter().zip(docs))?;
         }
-        if !want_held {
-            return Ok(());
-        }
-        let rows = next()?;
-        let row = rows
-            .first()
-            .ok_or_else(|| internal("the held read returned no row"))?;
-        if want_policy {
-            let policy: CommunityPolicy = match row.try_get::<_, Option<&[u8]>>(0) {
-                Ok(Some(doc)) => decode(doc)?,
-                Ok(None) => CommunityPolicy::default(),
-                Err(e) => return Err(internal(e)),
-            };
-            self.policies
-                .borrow_mut()
-                .insert(item.community.clone(), policy);
-        }
-        if let (true, Some(s)) = (want_key, subject) {
-            let key = match row.try_get::<_, Option<&[u8]>>(1).map_err(internal)? {
-                Some(bytes) => Some(super::tx::key_from(bytes)?),
-                None => None,
-            };
-            self.keys.borrow_mut().insert(s, key);
-        }
-        let found: Vec<Vec<u8>> = row.try_get(2).map_err(internal)?;
-        let docs: Vec<Vec<u8>> = row.try_get(3).map_err(internal)?;
-        self.keep_rules(keys, found.into_iter().zip(docs))
+        Ok(())
     }
 
     /// Reads and locks, in one statement, those of the active rules under `keys` this
@@ -260,7 +310,7 @@ impl PgTx<'_> {
 
     /// Keeps what a read of the active rules under `keys` found (key, document): a
     /// rule, or `None`, under each key.
-    fn keep_rules(
+    pub(super) fn keep_rules(
         &self,
         keys: Vec<Vec<u8>>,
         found: impl IntoIterator<Item = (Vec<u8>, Vec<u8>)>,
