@@ -2,7 +2,7 @@
 # Before/after throughput of two builds in one run: the load generator's `content` and
 # `claim` scenarios against sled (after, then before), then in one throwaway PostgreSQL
 # cluster with one node (before, after, before, after; each part a fresh database), two
-# nodes (after) and one node with half the clients (after). The machine must be quiet: the
+# nodes (before, after) and one node with half the clients (after). The machine must be quiet: the
 # figures are compared with each other, not with a target alone.
 #   WARDEN_BENCH_BEFORE=/path/to/older/warden bash benches/load-postgres-ab.sh
 # LOAD_SECONDS (default 10), LOAD_CLIENTS (default 16).
@@ -27,6 +27,7 @@ tests/with-postgres.sh bash -c '
     echo "== PostgreSQL, one node, $part (load average: $(load))"
     if [ "$part" = before ]; then WARDEN_BENCH_BIN=$BEFORE run --clients "$C"; else run --clients "$C"; fi
   done
+  echo "== PostgreSQL, two nodes, before (load average: $(load))"; WARDEN_BENCH_BIN=$BEFORE run --clients "$C" --nodes 2
   echo "== PostgreSQL, two nodes, after (load average: $(load))"; run --clients "$C" --nodes 2
   echo "== PostgreSQL, one node, after, $((C / 2)) clients (load average: $(load))"; run --clients $((C / 2))
 '

@@ -42,8 +42,16 @@ pub fn record(store: &dyn Store, mut item: Item) -> Result<ItemRecord, Failure> 
     opened(store, item, revision)
 }
 
+/// Whether [`opened`] reads the store for `item`: for the records of its reporters, when
+/// it has any. Without, it only assembles what it was given and need not leave the
+/// async executor.
+pub fn opening_reads(item: &Item) -> bool {
+    item.reports.iter().any(|r| r.reporter.is_some())
+}
+
 /// `item` whole from its parts already read: the item with its personal data opened and
-/// its current revision (as [`Store::claim_opened`] returns them). Blocking.
+/// its current revision (as [`Store::claim_opened`] returns them). Blocking when
+/// [`opening_reads`].
 pub fn opened(
     store: &dyn Store,
     item: Item,
