@@ -525,14 +525,19 @@ fn claim(o: &Options) {
     }
 }
 
-/// What the coalescer named `which` (`submission` or `change`) did on one server, from
-/// `/metrics`: its store calls, the requests per call and the mean call time.
-fn store_calls(base: &str, which: &str) {
-    let text = ureq::get(&format!("{base}/metrics"))
+/// A server's `/metrics` text (empty if it does not answer).
+fn metrics_text(base: &str) -> String {
+    ureq::get(&format!("{base}/metrics"))
         .call()
         .ok()
         .and_then(|r| r.into_string().ok())
-        .unwrap_or_default();
+        .unwrap_or_default()
+}
+
+/// What the coalescer named `which` (`submission` or `change`) did on one server, from
+/// `/metrics`: its store calls, the requests per call and the mean call time.
+fn store_calls(base: &str, which: &str) {
+    let text = metrics_text(base);
     let value = |name: &str| -> f64 {
         text.lines()
             .find(|l| l.starts_with(&format!("warden_{which}_store_{name} ")))
@@ -565,11 +570,7 @@ fn put(agent: &ureq::Agent, url: &str, key: &str, body: &Value) -> u16 {
 /// The server's own view of a route from `/metrics` (request start to response ready,
 /// warm-up included): mean, and the share answered within 2.5 and 5 ms.
 fn server_side(base: &str, route: &str) {
-    let text = ureq::get(&format!("{base}/metrics"))
-        .call()
-        .ok()
-        .and_then(|r| r.into_string().ok())
-        .unwrap_or_default();
+    let text = metrics_text(base);
     let label = format!("route=\"{route}\"");
     let value = |suffix: &str, le: Option<&str>| -> f64 {
         text.lines()

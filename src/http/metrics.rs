@@ -230,66 +230,32 @@ impl Metrics {
             "Store flush (group commit) latency.",
         );
         m.flush.render(&mut out, "warden_store_flush_seconds", "");
-        head(
+        coalescer(
             &mut out,
-            "warden_submission_store_seconds",
-            "histogram",
-            "Store calls of the submission coalescer (one transaction each), with the time \
-             they took.",
+            "submission",
+            &m.submit_calls,
+            (m.submit_requests, m.submit_splits),
+            [
+                "Store calls of the submission coalescer (one transaction each), with the \
+                 time they took.",
+                "Requests the submission coalescer's store calls carried (divided by the \
+                 calls: requests per transaction).",
+                "Coalesced store calls that failed, whose requests were then stored alone.",
+            ],
         );
-        m.submit_calls
-            .render(&mut out, "warden_submission_store_seconds", "");
-        head(
+        coalescer(
             &mut out,
-            "warden_submission_store_requests_total",
-            "counter",
-            "Requests the submission coalescer's store calls carried (divided by the calls: \
-             requests per transaction).",
+            "change",
+            &m.change_calls,
+            (m.change_requests, m.change_splits),
+            [
+                "Store calls of the change coalescer (decisions, releases, undos, appeals; \
+                 one transaction each), with the time they took.",
+                "Requests the change coalescer's store calls carried (divided by the calls: \
+                 changes per transaction).",
+                "Coalesced change calls that failed, whose requests were then written alone.",
+            ],
         );
-        let _ = writeln!(
-            out,
-            "warden_submission_store_requests_total {}",
-            m.submit_requests
-        );
-        head(
-            &mut out,
-            "warden_submission_store_splits_total",
-            "counter",
-            "Coalesced store calls that failed, whose requests were then stored alone.",
-        );
-        let _ = writeln!(
-            out,
-            "warden_submission_store_splits_total {}",
-            m.submit_splits
-        );
-        head(
-            &mut out,
-            "warden_change_store_seconds",
-            "histogram",
-            "Store calls of the change coalescer (decisions, releases, undos, appeals; one \
-             transaction each), with the time they took.",
-        );
-        m.change_calls
-            .render(&mut out, "warden_change_store_seconds", "");
-        head(
-            &mut out,
-            "warden_change_store_requests_total",
-            "counter",
-            "Requests the change coalescer's store calls carried (divided by the calls: \
-             changes per transaction).",
-        );
-        let _ = writeln!(
-            out,
-            "warden_change_store_requests_total {}",
-            m.change_requests
-        );
-        head(
-            &mut out,
-            "warden_change_store_splits_total",
-            "counter",
-            "Coalesced change calls that failed, whose requests were then written alone.",
-        );
-        let _ = writeln!(out, "warden_change_store_splits_total {}", m.change_splits);
         head(
             &mut out,
             "warden_leases_expired_total",
@@ -417,5 +383,30 @@ pub fn render_operations(out: &mut String, r: &OperationsReport) {
     ] {
         head(out, name, "gauge", help);
         let _ = writeln!(out, "{name} {value}");
+    }
+}
+
+/// A coalescer's series, `warden_<which>_store_*`: its store calls and their time, the
+/// requests they carried, and the calls that failed and were split; `help` for each.
+fn coalescer(
+    out: &mut String,
+    which: &str,
+    calls: &Histogram,
+    (requests, splits): (u64, u64),
+    help: [&str; 3],
+) {
+    let seconds = format!("warden_{which}_store_seconds");
+    let _ = writeln!(
+        out,
+        "# HELP {seconds} {}\n# TYPE {seconds} histogram",
+        help[0]
+    );
+    calls.render(out, &seconds, "");
+    for (series, value, text) in [("requests", requests, help[1]), ("splits", splits, help[2])] {
+        let name = format!("warden_{which}_store_{series}_total");
+        let _ = writeln!(
+            out,
+            "# HELP {name} {text}\n# TYPE {name} counter\n{name} {value}"
+        );
     }
 }

@@ -117,24 +117,18 @@ impl PgStore {
     pub(super) fn update_rows(&self, id: &ItemId, change: &Change<'_>) -> Result<Claimed, Failure> {
         let id_bytes = id.as_bytes().as_slice();
         self.transact(|tx| {
-            let mut reads = tx
-                .send(vec![
-                    (
-                        "SELECT doc FROM items WHERE id = $1 FOR UPDATE",
-                        vec![&id_bytes as &(dyn ToSql + Sync)],
-                    ),
-                    (
-                        "SELECT doc FROM revisions WHERE item_id = $1 \
+            let mut reads = tx.send_reads(vec![
+                (
+                    "SELECT doc FROM items WHERE id = $1 FOR UPDATE",
+                    vec![&id_bytes as &(dyn ToSql + Sync)],
+                ),
+                (
+                    "SELECT doc FROM revisions WHERE item_id = $1 \
                          ORDER BY revision DESC LIMIT 1",
-                        vec![&id_bytes as &(dyn ToSql + Sync)],
-                    ),
-                ])?
-                .into_iter();
-            let mut next = || {
-                reads
-                    .next()
-                    .ok_or_else(|| internal("a pipelined read returned nothing"))
-            };
+                    vec![&id_bytes as &(dyn ToSql + Sync)],
+                ),
+            ])?;
+            let mut next = || reads.next();
             let Some(before) = super::pipeline::first_doc::<Item>(&next()?)? else {
                 return Err(Failure::not_found("item"));
             };
@@ -187,20 +181,14 @@ impl PgStore {
         rule_keys.sort();
         rule_keys.dedup();
         self.transact(|tx| {
-            let mut reads = tx
-                .send(vec![
-                    (MANY_ITEMS, vec![&ids as &(dyn ToSql + Sync)]),
-                    (MANY_REVISIONS, vec![&ids as &(dyn ToSql + Sync)]),
-                    (MANY_KEYS, vec![&ids as &(dyn ToSql + Sync)]),
-                    (MANY_POLICIES, vec![&ids as &(dyn ToSql + Sync)]),
-                    (MANY_RULES, vec![&rule_keys as &(dyn ToSql + Sync)]),
-                ])?
-                .into_iter();
-            let mut next = || {
-                reads
-                    .next()
-                    .ok_or_else(|| internal("a pipelined read returned nothing"))
-            };
+            let mut reads = tx.send_reads(vec![
+                (MANY_ITEMS, vec![&ids as &(dyn ToSql + Sync)]),
+                (MANY_REVISIONS, vec![&ids as &(dyn ToSql + Sync)]),
+                (MANY_KEYS, vec![&ids as &(dyn ToSql + Sync)]),
+                (MANY_POLICIES, vec![&ids as &(dyn ToSql + Sync)]),
+                (MANY_RULES, vec![&rule_keys as &(dyn ToSql + Sync)]),
+            ])?;
+            let mut next = || reads.next();
             let mut items: HashMap<ItemId, Item> = HashMap::new();
             for row in next()? {
                 let item: Item = decode(row.try_get::<_, &[u8]>(0).map_err(internal)?)?;

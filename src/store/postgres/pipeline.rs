@@ -22,6 +22,18 @@ use crate::store::record::{author_rule_key, content_rule_key, StoredRule};
 /// A read in a pipeline: its SQL and parameters.
 pub(super) type Read<'p> = (&'static str, Vec<&'p (dyn ToSql + Sync)>);
 
+/// The rows of a pipeline's reads ([`PgTx::send_reads`]), taken in the order sent.
+pub(super) struct Reads(std::vec::IntoIter<Vec<Row>>);
+
+impl Reads {
+    /// The next read's rows.
+    pub(super) fn next(&mut self) -> Result<Vec<Row>, Failure> {
+        self.0
+            .next()
+            .ok_or_else(|| internal("a pipelined read returned nothing"))
+    }
+}
+
 impl PgTx<'_> {
     /// Queues a write whose result nothing waits for. Deferred writes go out together,
     /// pipelined on the connection in the order they were queued, with the next statement
@@ -99,6 +111,11 @@ impl PgTx<'_> {
             rows.push(result.map_err(|e| self.fail(e))?);
         }
         Ok(rows.split_off(pending.len()))
+    }
+
+    /// [`PgTx::send`], its rows to be taken read by read.
+    pub(super) fn send_reads(&self, reads: Vec<Read<'_>>) -> Result<Reads, Failure> {
+        Ok(Reads(self.send(reads)?.into_iter()))
     }
 
     /// One read, sent with the deferred writes.
@@ -239,12 +256,8 @@ impl PgTx<'_> {
         if reads.is_empty() {
             return Ok(());
         }
-        let mut results = self.send(reads)?.into_iter();
-        let mut next = || {
-            results
-                .next()
-                .ok_or_else(|| internal("a pipelined read returned nothing"))
-        };
+        let mut results = self.send_reads(reads)?;
+        let mut next = || results.next();
         for (plan, (item, _)) in plans.into_iter().zip(wanted) {
             if let Some(s) = plan.subject {
                 if plan.want_lock {

@@ -170,12 +170,8 @@ impl PgTx<'_> {
                 vec![&rule_keys as &(dyn ToSql + Sync)],
             ));
         }
-        let mut results = self.send(reads)?.into_iter();
-        let mut next = || {
-            results
-                .next()
-                .ok_or_else(|| internal("a pipelined read returned nothing"))
-        };
+        let mut results = self.send_reads(reads)?;
+        let mut next = || results.next();
         let mut missing: Vec<SubjectId> = Vec::new();
         if !want_keys.is_empty() {
             let mut keys: HashMap<SubjectId, Key> = HashMap::new();
