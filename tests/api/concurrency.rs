@@ -331,3 +331,92 @@ fn coalesced_submissions_answer_each_request_as_if_alone() {
         "the refused batch wrote nothing: {refused:?}"
     );
 }
+
+/// Decisions arriving together are written together (`moderation::changes`), and each is
+/// still answered as it would be alone: the lease holder's decisions succeed, another
+/// moderator's attempt on the same items is refused and changes nothing, an item that
+/// does not exist or lies outside the caller's scope is 404.
+#[test]
+fn coalesced_decisions_answer_each_request_as_if_alone() {
+    const N: usize = 8;
+    let s = Arc::new(Server::start());
+    s.hold_for_review("busy");
+    let ingest = s.key("ingest", &["busy", "elsewhere"]);
+    let batch: Vec<_> = (0..N)
+        .map(|i| json!({"community": "busy", "content_id": format!("d{i}"), "author_id": "u", "text": REVIEW_TEXT}))
+        .collect();
+    let r = s.post("/v1/content:batch", &ingest, json!({ "items": batch }));
+    assert_eq!(r.status, 200, "{r:?}");
+    let holder = s.key("moderator", &["busy"]);
+    let other = s.key("moderator", &["busy"]);
+    let outsider = s.key("moderator", &["elsewhere"]);
+    let r = s.post(
+        "/v1/queue/claim",
+        &holder,
+        json!({"community": "busy", "limit": N, "lease_seconds": 600}),
+    );
+    let items: Vec<String> = r.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["item_id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(items.len(), N, "{r:?}");
+
+    // Every request at once: (key, item, expected status).
+    let mut requests: Vec<(String, String, u16)> = Vec::new();
+    for item in &items {
+        requests.push((holder.clone(), item.clone(), 200));
+        requests.push((other.clone(), item.clone(), 409));
+    }
+    requests.push((outsider.clone(), items[0].clone(), 404));
+    requests.push((holder.clone(), "00".repeat(16), 404));
+    let barrier = Arc::new(Barrier::new(requests.len()));
+    let threads: Vec<_> = requests
+        .iter()
+        .cloned()
+        .map(|(key, item, expected)| {
+            let (s, barrier) = (s.clone(), barrier.clone());
+            std::thread::spawn(move || {
+                barrier.wait();
+                let r = s.post(
+                    &format!("/v1/items/{item}/decision"),
+                    &key,
+                    json!({"action": "approve", "reason": "ok"}),
+                );
+                assert_eq!(r.status, expected, "{item}: {r:?}");
+                if expected == 200 {
+                    assert_eq!(r.body["status"], "decided", "{r:?}");
+                    assert_eq!(r.body["item_id"], item.as_str(), "{r:?}");
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+    for item in &items {
+        let kinds = s.event_kinds(item);
+        assert_eq!(
+            kinds.iter().filter(|k| *k == "decided").count(),
+            1,
+            "{item}: {kinds:?}"
+        );
+    }
+    // Every decision went through the change coalescer's store calls; a call is counted
+    // just after its requests are answered: wait for the last.
+    let written = || -> u64 {
+        let metrics = s.call("GET", "/metrics", None, None).body;
+        let metrics = metrics.as_str().unwrap();
+        let name = "warden_change_store_requests_total ";
+        metrics
+            .lines()
+            .find_map(|l| l.strip_prefix(name)?.parse().ok())
+            .unwrap_or_else(|| panic!("{name} in {metrics}"))
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while written() < requests.len() as u64 && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert_eq!(written(), requests.len() as u64);
+}
