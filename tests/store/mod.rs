@@ -607,6 +607,11 @@ macro_rules! backends {
             }
 
             #[test]
+            fn change_log_entries_carry_their_seqs_and_ids() {
+                super::reads::change_log_entries_carry_their_seqs_and_ids(OPEN);
+            }
+
+            #[test]
             fn items_are_found_by_content_and_by_author() {
                 super::reads::items_are_found_by_content_and_by_author(OPEN);
             }

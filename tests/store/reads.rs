@@ -487,3 +487,64 @@ pub fn several_changes_are_written_in_one_step(open: Open) {
     assert!(store.update_many_opened(&[]).expect("nothing").is_empty());
     assert_verified(&*store);
 }
+
+/// The change log's entries carry their own seqs (1, 2, … in order) and each rule's id
+/// is made from the seq of the entry that created it; the active rules are their rules'
+/// last entries. (PostgreSQL writes the seqs into the entries in the commit's own
+/// statement, so this is checked on what was read back, not on what was sent.)
+pub fn change_log_entries_carry_their_seqs_and_ids(open: Open) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = open(dir.path());
+    let first = store
+        .submit(&[
+            submission("x", "a", REMOVE, Action::Remove),
+            submission("y", "b", REVIEW, Action::Review),
+        ])
+        .expect("submit");
+    store
+        .submit(&[submission("z", "c", REMOVE, Action::Remove)])
+        .expect("submit");
+    let moderator = KeyId::random();
+    let remarks = Remarks {
+        reason: "fine".into(),
+        labels: Vec::new(),
+        note: None,
+    };
+    store
+        .update(&first[1].item.id, &|item: &mut Item| {
+            item.decide(
+                &moderator,
+                true,
+                DecisionAction::Approve,
+                &remarks,
+                Timestamp::now(),
+            )
+        })
+        .expect("approve");
+    let log = store.rule_log(0, 1000).expect("log");
+    assert!(log.len() >= 4, "{} entries", log.len());
+    let seqs: Vec<u64> = log.iter().map(|r| r.seq).collect();
+    assert_eq!(seqs, (1..=log.len() as u64).collect::<Vec<_>>());
+    assert_eq!(store.rule_seq(), log.len() as u64);
+    let mut created: std::collections::HashMap<String, u64> = Default::default();
+    for entry in &log {
+        let made_at = *created
+            .entry(entry.rule_id.as_str().to_string())
+            .or_insert(entry.seq);
+        assert_eq!(
+            entry.rule_id.as_str(),
+            format!("rul_{made_at}"),
+            "{entry:?}"
+        );
+    }
+    let active = store.active_rules().expect("active");
+    assert!(!active.is_empty());
+    for rule in &active {
+        let last = log
+            .iter()
+            .rev()
+            .find(|e| e.rule_id == rule.rule_id)
+            .expect("logged");
+        assert_eq!(rule, last);
+    }
+}

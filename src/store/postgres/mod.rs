@@ -258,25 +258,7 @@ impl PgStore {
                 };
                 ptx.defer("BEGIN", Vec::new());
                 let result = f(&ptx).and_then(|v| {
-                    ptx.finish()?;
-                    // The change log's notice names the last seq this commit takes, which
-                    // tells every node how far the log is committed without its reading
-                    // the counter (seqs commit in order, `tx.rs`).
-                    if let Some(seq) = ptx.last_rule.get() {
-                        for notice in ptx.notices.borrow_mut().iter_mut() {
-                            if notice == "rules" {
-                                *notice = format!("rules:{seq}");
-                            }
-                        }
-                    }
-                    for notice in ptx.notices.borrow().iter() {
-                        ptx.defer(
-                            "SELECT pg_notify('warden', $1)",
-                            vec![Box::new(notice.clone())],
-                        );
-                    }
-                    ptx.defer("COMMIT", Vec::new());
-                    ptx.flush()?;
+                    ptx.commit()?;
                     Ok(v)
                 });
                 (

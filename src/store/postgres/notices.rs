@@ -1,6 +1,6 @@
 //! Reports and webhooks in the PostgreSQL backend: reporter records and trusted marks,
 //! webhook endpoints, the outbox and deliveries (the operations tallies are in
-//! `tally.rs`). What item transactions write of these is in `tx.rs` ([`PgTx::finish`]).
+//! `tally.rs`). What item transactions write of these is in `tx.rs` ([`PgTx::commit`]).
 //!
 //! **Fan-out with several nodes.** Every node's delivery worker reads the outbox after
 //! the fan-out cursor and calls [`Store::put_deliveries`] with the last seq it read. That

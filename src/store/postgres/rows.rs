@@ -222,13 +222,6 @@ pub(super) const OPERATIONS: Insert = Insert {
     upsert: false,
 };
 
-pub(super) const OUTBOX: Insert = Insert {
-    table: "outbox",
-    sql: "INSERT INTO outbox (seq, doc) SELECT * FROM unnest($1::bigint[], $2::bytea[])",
-    one: "INSERT INTO outbox (seq, doc) VALUES ($1, $2)",
-    upsert: false,
-};
-
 /// A column of rows as a one-dimensional array parameter, each element encoded by its
 /// own `ToSql` as the array's element type (a `None` as a NULL element).
 #[derive(Debug)]

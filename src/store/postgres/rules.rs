@@ -3,9 +3,12 @@
 //! The `rule_seq` counter row is what keeps the change log gap-free and in commit order
 //! (see `tx.rs`): whoever increments it holds its lock until commit, and every node's
 //! rule changes queue behind that lock. So a change does not take its seq when it is
-//! made: the transaction's changes wait here and take their seqs together in
-//! [`PgTx::finish`]'s round trip, which leaves the lock held for the final writes and the
-//! commit only, instead of from the middle of the transaction on.
+//! made: the transaction's changes wait here and take their seqs together in the
+//! statement that writes them, sent with the `COMMIT` ([`PgTx::commit`],
+//! [`NUMBER_RULES`]), which leaves the lock held for the server's work on the last
+//! statements only, instead of from the middle of the transaction on, or across a round
+//! trip. (A transaction that must know a seq before it ends, an erasure naming its
+//! rule in its receipt, takes them earlier in a round trip of its own: `settle_rules`.)
 
 use std::collections::HashMap;
 
@@ -184,6 +187,58 @@ impl PgTx<'_> {
         Ok(())
     }
 
+    /// The waiting changes as [`NUMBER_RULES`]'s parameters, for the commit's round trip:
+    /// numbered there, so that no round trip comes between taking the seqs and the
+    /// commit. `None` when none waits.
+    pub(super) fn rules_for_commit(&self) -> Result<Option<RulesAtCommit>, Failure> {
+        let pending = self.pending_rules.take();
+        if pending.is_empty() {
+            return Ok(None);
+        }
+        let mut rows = RulesAtCommit {
+            n: i64::try_from(pending.len()).map_err(internal)?,
+            docs: Vec::with_capacity(pending.len()),
+            keys: Vec::with_capacity(pending.len()),
+            items: Vec::with_capacity(pending.len()),
+            active: Vec::with_capacity(pending.len()),
+            expires: Vec::with_capacity(pending.len()),
+            id_from: Vec::with_capacity(pending.len()),
+        };
+        // The position (from 1) of the change that creates each rule made here.
+        let mut made: HashMap<Vec<u8>, i64> = HashMap::new();
+        for (position, pending) in (1_i64..).zip(pending) {
+            let PendingRule {
+                key,
+                mut stored,
+                id,
+                active,
+            } = pending;
+            stored.seq = SEQ_SLOT;
+            let id_from = match id {
+                PendingId::Known => 0,
+                PendingId::New => {
+                    made.insert(key.clone(), position);
+                    position
+                }
+                PendingId::SameAsNew => *made
+                    .get(&key)
+                    .ok_or_else(|| internal("a rule's creation is not in its transaction"))?,
+            };
+            if id_from > 0 {
+                stored.rule_id = RuleId::created_at_seq(SEQ_SLOT);
+            }
+            rows.docs.push(encode(&stored)?);
+            rows.items
+                .push(stored.reason.item_id.map(|i| i.as_bytes().to_vec()));
+            rows.expires.push(stored.expires_at.map(|t| t.millis()));
+            rows.keys.push(key);
+            rows.active.push(active);
+            rows.id_from.push(id_from);
+        }
+        self.fresh_rules.borrow_mut().clear();
+        Ok(Some(rows))
+    }
+
     fn log_rule(&self, stored: &StoredRule) -> Result<(), Failure> {
         let item = stored.reason.item_id.map(|i| i.as_bytes().to_vec());
         self.defer_row(
@@ -202,3 +257,61 @@ impl PgTx<'_> {
 /// Takes `$1` change-log seqs; the row stays locked until commit.
 pub(super) const RULE_SEQ: &str =
     "UPDATE warden_counters SET value = value + $1 WHERE name = 'rule_seq' RETURNING value";
+
+/// The seq a rule document holds until the commit's statement writes its own in its
+/// place ([`NUMBER_RULES`]); no real seq comes near it. A rule made in the transaction
+/// holds `rul_<this>` as its id until then.
+const SEQ_SLOT: u64 = u64::MAX;
+
+/// The waiting rule changes, column by column, in the order made (see
+/// [`PgTx::rules_for_commit`]).
+pub(super) struct RulesAtCommit {
+    pub(super) n: i64,
+    pub(super) docs: Vec<Vec<u8>>,
+    pub(super) keys: Vec<Vec<u8>>,
+    pub(super) items: Vec<Option<Vec<u8>>>,
+    pub(super) active: Vec<bool>,
+    pub(super) expires: Vec<Option<i64>>,
+    /// 0: the rule keeps its id; `k`: its id is made from the seq of change `k` (from
+    /// 1), the one that created it.
+    pub(super) id_from: Vec<i64>,
+}
+
+/// Takes the change log's next `$1` seqs and writes the waiting changes under them, in
+/// the order made: each entry's document gets its seq (and a rule made here its id,
+/// `rul_<seq of its creation>`) in place of [`SEQ_SLOT`]; the log gets every entry, and
+/// each key's last entry sets or ends its active rule. Returns the last seq. One
+/// statement, sent with the `COMMIT`: the counter row is locked from here to the commit,
+/// with no round trip in between. (JSON text is replaced, not parsed: a quote inside a
+/// string is escaped, so `"seq":<slot>` can only be the field itself.)
+pub(super) const NUMBER_RULES: &str = "WITH c AS ( \
+       UPDATE warden_counters SET value = value + $1 WHERE name = 'rule_seq' \
+       RETURNING value - $1 AS base), \
+     e AS ( \
+       SELECT c.base + r.n AS seq, r.key, r.item, r.active, r.expires, \
+         convert_to(replace(replace(convert_from(r.doc, 'UTF8'), \
+           '\"seq\":18446744073709551615', '\"seq\":' || (c.base + r.n)), \
+           '\"rul_18446744073709551615\"', '\"rul_' || (c.base + r.id_from) || '\"'), 'UTF8') AS doc \
+       FROM c, unnest($2::bytea[], $3::bytea[], $4::bytea[], $5::bool[], $6::bigint[], $7::bigint[]) \
+         WITH ORDINALITY AS r(doc, key, item, active, expires, id_from, n)), \
+     logged AS (INSERT INTO rule_log (seq, item_id, doc) SELECT seq, item, doc FROM e), \
+     last AS (SELECT DISTINCT ON (key) key, active, expires, doc FROM e ORDER BY key, seq DESC), \
+     ended AS (DELETE FROM rules_active a USING last WHERE a.key = last.key AND NOT last.active), \
+     upserted AS (INSERT INTO rules_active (key, expires_at, doc) \
+       SELECT key, expires, doc FROM last WHERE active \
+       ON CONFLICT (key) DO UPDATE SET expires_at = EXCLUDED.expires_at, doc = EXCLUDED.doc) \
+     SELECT max(seq) FROM e";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The statement replaces exactly what a waiting change's document holds.
+    #[test]
+    fn the_commit_statement_fills_the_slots_documents_hold() {
+        let seq = format!("'\"seq\":{SEQ_SLOT}'");
+        let id = format!("'\"{}\"'", RuleId::created_at_seq(SEQ_SLOT).as_str());
+        assert!(NUMBER_RULES.contains(&seq), "{seq}");
+        assert!(NUMBER_RULES.contains(&id), "{id}");
+    }
+}

@@ -77,7 +77,7 @@ pub(super) struct PgTx<'a> {
     pub(super) removals: RefCell<HashMap<SubjectId, RemovalHistory>>,
     /// Writes whose results nothing waits for, sent together (see [`PgTx::defer`]).
     pub(super) pending: RefCell<Vec<super::rows::Pending>>,
-    /// Webhook outbox events and operations tallies, written last (see [`PgTx::finish`]).
+    /// Webhook outbox events and operations tallies, written last (see [`PgTx::commit`]).
     pub(super) outbox: RefCell<Vec<OutboxEvent>>,
     pub(super) ops: RefCell<Vec<(OpsKey, OpsTally)>>,
     /// Rule changes waiting for their change-log seqs, in the order made, and the keys
@@ -86,6 +86,19 @@ pub(super) struct PgTx<'a> {
     pub(super) pending_rules: RefCell<Vec<super::rules::PendingRule>>,
     pub(super) fresh_rules: RefCell<HashSet<Vec<u8>>>,
 }
+
+/// Takes the outbox's next `$1` seqs for the events `$2`, in order (see
+/// [`PgTx::commit`]).
+const NUMBER_OUTBOX: &str = "WITH c AS ( \
+       UPDATE warden_counters SET value = value + $1 WHERE name = 'outbox_seq' \
+       RETURNING value - $1 AS base) \
+     INSERT INTO outbox (seq, doc) SELECT c.base + t.n, t.doc \
+       FROM c, unnest($2::bytea[]) WITH ORDINALITY AS t(doc, n)";
+
+/// The change log's notice, naming the last seq this transaction took (its own update
+/// of the counter row, which it holds locked).
+const NOTIFY_RULES: &str = "SELECT pg_notify('warden', 'rules:' || value) \
+     FROM warden_counters WHERE name = 'rule_seq'";
 
 /// A statement parameter owned by a deferred write.
 pub(super) type Param = Box<dyn ToSql + Sync + Send>;
@@ -111,14 +124,19 @@ impl PgTx<'_> {
         }
     }
 
-    /// Writes what every change appends to rows all nodes share, after every item lock
-    /// the transaction takes: the operations tallies, one delta row per (hour,
-    /// community), appended without a lock (`tally.rs`); then the outbox events,
-    /// numbered from the `outbox_seq` counter row. That row's lock is held until commit,
-    /// so, as for the change log (module docs), outbox seqs are gap-free and committed
-    /// in order; taking the counters' locks last, in one order everywhere, keeps them
-    /// held only for the commit and adds no deadlock.
-    pub(super) fn finish(&self) -> Result<(), Failure> {
+    /// Ends the transaction: one round trip with its deferred writes, what is written
+    /// last (after every item lock the transaction takes), the notices and the `COMMIT`.
+    /// Written last, in this order: the operations
+    /// tallies, one delta row per (hour, community), appended without a lock
+    /// (`tally.rs`); the rule changes, numbered from the `rule_seq` counter row
+    /// ([`NUMBER_RULES`](super::rules::NUMBER_RULES)); the outbox events, numbered from
+    /// the `outbox_seq` row. Each counter row's lock is held until commit, so, as for the
+    /// change log (module docs), seqs are gap-free and committed in order; taking the
+    /// seqs in the commit's own round trip, in one order everywhere, leaves the locks
+    /// held for the server's work on the last statements only, not for a round trip, and
+    /// adds no deadlock. The notices go out with the commit (`pg_notify` is delivered
+    /// only if it commits); the change log's names the last seq taken, read there.
+    pub(super) fn commit(&self) -> Result<(), Failure> {
         let deltas = super::tally::merged(self.ops.take());
         for (key, delta) in &deltas {
             self.defer_row(
@@ -132,50 +150,66 @@ impl PgTx<'_> {
             );
         }
         self.store.tallied(deltas.len());
+        let rules = self.rules_for_commit()?;
         let events = self.outbox.take();
-        let n = i64::try_from(events.len()).map_err(internal)?;
-        // The rule changes' seqs and the outbox counter in one round trip (with the
-        // deferred writes before them), the counters' locks taken in this order
-        // everywhere.
-        let rules = self.rules_waiting();
-        let mut reads: Vec<super::pipeline::Read<'_>> = Vec::new();
-        if rules > 0 {
-            reads.push((super::rules::RULE_SEQ, vec![&rules as &(dyn ToSql + Sync)]));
+        let n_events = i64::try_from(events.len()).map_err(internal)?;
+        let docs = events.iter().map(encode).collect::<Result<Vec<_>, _>>()?;
+        if let (None, Some(seq)) = (&rules, self.last_rule.get()) {
+            // Numbered earlier in the transaction (`settle_rules`): the notice names the
+            // last seq, which tells every node how far the log is committed without its
+            // reading the counter (seqs commit in order).
+            for notice in self.notices.borrow_mut().iter_mut() {
+                if notice == "rules" {
+                    *notice = format!("rules:{seq}");
+                }
+            }
         }
-        if !events.is_empty() {
+        let notices = self.notices.borrow().clone();
+        let mut reads: Vec<super::pipeline::Read<'_>> = Vec::new();
+        if let Some(r) = &rules {
             reads.push((
-                "UPDATE warden_counters SET value = value + $1 WHERE name = 'outbox_seq' \
-                 RETURNING value",
-                vec![&n as &(dyn ToSql + Sync)],
+                super::rules::NUMBER_RULES,
+                vec![
+                    &r.n as &(dyn ToSql + Sync),
+                    &r.docs,
+                    &r.keys,
+                    &r.items,
+                    &r.active,
+                    &r.expires,
+                    &r.id_from,
+                ],
             ));
         }
-        if reads.is_empty() {
-            return Ok(());
+        if !events.is_empty() {
+            reads.push((NUMBER_OUTBOX, vec![&n_events as &(dyn ToSql + Sync), &docs]));
         }
-        let mut results = self.send(reads)?.into_iter();
-        if rules > 0 {
-            let rows = results
-                .next()
+        for notice in &notices {
+            if notice == "rules" && rules.is_some() {
+                reads.push((NOTIFY_RULES, Vec::new()));
+            } else {
+                reads.push((
+                    "SELECT pg_notify('warden', $1)",
+                    vec![notice as &(dyn ToSql + Sync)],
+                ));
+            }
+        }
+        reads.push(("COMMIT", Vec::new()));
+        let mut results = self.send_reads(reads)?;
+        if rules.is_some() {
+            let rows = results.next()?;
+            let last: i64 = rows
+                .first()
+                .ok_or_else(|| internal("the rule_seq counter row is missing"))?
+                .try_get::<_, Option<i64>>(0)
+                .map_err(internal)?
                 .ok_or_else(|| internal("the rule_seq counter row is missing"))?;
-            self.rules_numbered(&rows)?;
-        }
-        if events.is_empty() {
-            return Ok(());
-        }
-        let rows = results
-            .next()
-            .ok_or_else(|| internal("the outbox_seq counter row is missing"))?;
-        let last: i64 = rows
-            .first()
-            .ok_or_else(|| internal("the outbox_seq counter row is missing"))?
-            .try_get(0)
-            .map_err(internal)?;
-        for (seq, event) in (last - n + 1..).zip(&events) {
-            self.defer_row(
-                &rows::OUTBOX,
-                &[],
-                vec![Box::new(seq), Box::new(encode(event)?)],
-            );
+            let last = u64::try_from(last).map_err(internal)?;
+            self.last_rule.set(Some(last));
+            for notice in self.notices.borrow_mut().iter_mut() {
+                if notice == "rules" {
+                    *notice = format!("rules:{last}");
+                }
+            }
         }
         Ok(())
     }
