@@ -288,6 +288,12 @@ pub trait Store: Send + Sync {
     /// Makes every write so far durable.
     fn flush(&self) -> Result<(), Failure>;
 
+    /// Whether every write is durable when its call returns (a database that commits
+    /// synchronously), so that [`flush`](Store::flush) has nothing to do.
+    fn commits_are_durable(&self) -> bool {
+        false
+    }
+
     /// The newest suppression change-log seq committed (not necessarily durable).
     fn rule_seq(&self) -> u64;
 

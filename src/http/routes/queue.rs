@@ -199,7 +199,8 @@ pub async fn claim(
         Ok((claimed, now))
     })
     .await?;
-    state.commit.durable().await?;
+    // A claim (and the expired leases it returned) changes no suppression rule.
+    state.commit.durable_without_rules().await?;
     let (records, now) = items;
     Ok(HttpResponse::Ok().json(QueuePage {
         items: records

@@ -274,6 +274,10 @@ impl Store for PgStore {
         Ok(())
     }
 
+    fn commits_are_durable(&self) -> bool {
+        true
+    }
+
     /// The committed counter: every seq up to it is committed (see `tx.rs`).
     fn rule_seq(&self) -> u64 {
         let read = self.rows(
