@@ -227,7 +227,13 @@ impl PgTx<'_> {
             if id_from > 0 {
                 stored.rule_id = RuleId::created_at_seq(SEQ_SLOT);
             }
-            rows.docs.push(encode(&stored)?);
+            let doc = encode(&stored)?;
+            let (seq_slot, id_slot) = slots();
+            let holds = |slot: &str| doc.windows(slot.len()).any(|w| w == slot.as_bytes());
+            if !holds(&seq_slot) || (id_from > 0 && !holds(&id_slot)) {
+                return Err(internal("a rule document lacks its seq slot"));
+            }
+            rows.docs.push(doc);
             rows.items
                 .push(stored.reason.item_id.map(|i| i.as_bytes().to_vec()));
             rows.expires.push(stored.expires_at.map(|t| t.millis()));
@@ -282,18 +288,25 @@ pub(super) struct RulesAtCommit {
 /// `rul_<seq of its creation>`) in place of [`SEQ_SLOT`]; the log gets every entry, and
 /// each key's last entry sets or ends its active rule. Returns the last seq. One
 /// statement, sent with the `COMMIT`: the counter row is locked from here to the commit,
-/// with no round trip in between. (JSON text is replaced, not parsed: a quote inside a
-/// string is escaped, so `"seq":<slot>` can only be the field itself.)
+/// with no round trip in between.
+///
+/// The slots are replaced in the document's bytes (`overlay` at `position`), never
+/// decoded as text, so the database's encoding does not matter; both slots are 26 ASCII
+/// bytes, and a quote inside a JSON string is escaped, so `"seq":<slot>` can only be the
+/// field itself ([`PgTx::rules_for_commit`] checks that each document holds its slots).
 pub(super) const NUMBER_RULES: &str = "WITH c AS ( \
        UPDATE warden_counters SET value = value + $1 WHERE name = 'rule_seq' \
        RETURNING value - $1 AS base), \
      e AS ( \
        SELECT c.base + r.n AS seq, r.key, r.item, r.active, r.expires, \
-         convert_to(replace(replace(convert_from(r.doc, 'UTF8'), \
-           '\"seq\":18446744073709551615', '\"seq\":' || (c.base + r.n)), \
-           '\"rul_18446744073709551615\"', '\"rul_' || (c.base + r.id_from) || '\"'), 'UTF8') AS doc \
+         CASE WHEN r.id_from > 0 THEN overlay(s.doc \
+             PLACING ('\"rul_' || (c.base + r.id_from) || '\"')::bytea \
+             FROM position('\"rul_18446744073709551615\"'::bytea IN s.doc) FOR 26) \
+           ELSE s.doc END AS doc \
        FROM c, unnest($2::bytea[], $3::bytea[], $4::bytea[], $5::bool[], $6::bigint[], $7::bigint[]) \
-         WITH ORDINALITY AS r(doc, key, item, active, expires, id_from, n)), \
+         WITH ORDINALITY AS r(doc, key, item, active, expires, id_from, n), \
+       LATERAL (SELECT overlay(r.doc PLACING ('\"seq\":' || (c.base + r.n))::bytea \
+         FROM position('\"seq\":18446744073709551615'::bytea IN r.doc) FOR 26) AS doc) s), \
      logged AS (INSERT INTO rule_log (seq, item_id, doc) SELECT seq, item, doc FROM e), \
      last AS (SELECT DISTINCT ON (key) key, active, expires, doc FROM e ORDER BY key, seq DESC), \
      ended AS (DELETE FROM rules_active a USING last WHERE a.key = last.key AND NOT last.active), \
@@ -302,6 +315,15 @@ pub(super) const NUMBER_RULES: &str = "WITH c AS ( \
        ON CONFLICT (key) DO UPDATE SET expires_at = EXCLUDED.expires_at, doc = EXCLUDED.doc) \
      SELECT max(seq) FROM e";
 
+/// The slot a waiting change's document holds for its seq, and for the id of a rule
+/// made in the transaction (both 26 bytes, as [`NUMBER_RULES`] replaces them).
+fn slots() -> (String, String) {
+    (
+        format!("\"seq\":{SEQ_SLOT}"),
+        format!("\"{}\"", RuleId::created_at_seq(SEQ_SLOT).as_str()),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -309,9 +331,11 @@ mod tests {
     /// The statement replaces exactly what a waiting change's document holds.
     #[test]
     fn the_commit_statement_fills_the_slots_documents_hold() {
-        let seq = format!("'\"seq\":{SEQ_SLOT}'");
-        let id = format!("'\"{}\"'", RuleId::created_at_seq(SEQ_SLOT).as_str());
-        assert!(NUMBER_RULES.contains(&seq), "{seq}");
-        assert!(NUMBER_RULES.contains(&id), "{id}");
+        let (seq, id) = slots();
+        assert_eq!((seq.len(), id.len()), (26, 26));
+        for slot in [seq, id] {
+            assert!(NUMBER_RULES.contains(&format!("'{slot}'::bytea")), "{slot}");
+        }
+        assert_eq!(NUMBER_RULES.matches("FOR 26").count(), 2);
     }
 }
