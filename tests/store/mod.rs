@@ -612,6 +612,11 @@ macro_rules! backends {
             }
 
             #[test]
+            fn opposite_batches_of_new_contents_make_each_item_once() {
+                super::reads::opposite_batches_of_new_contents_make_each_item_once(OPEN);
+            }
+
+            #[test]
             fn items_are_found_by_content_and_by_author() {
                 super::reads::items_are_found_by_content_and_by_author(OPEN);
             }

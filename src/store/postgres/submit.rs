@@ -129,7 +129,20 @@ impl PgTx<'_> {
         let names: Vec<&str> = batch.iter().map(|sub| sub.community.as_str()).collect();
         let contents: Vec<&str> = batch.iter().map(|sub| sub.content_id.as_str()).collect();
 
+        let content_words = content_words(batch);
+
         let mut reads: Vec<Read<'_>> = Vec::new();
+        if content_words.len() > 1 {
+            // Before anything else, and before the items are read (a statement reads in
+            // the snapshot it starts with): see [`content_words`].
+            reads.push((
+                "SELECT pg_advisory_xact_lock($1, w) FROM unnest($2::int4[]) AS w",
+                vec![
+                    &CONTENT_LOCKS as &(dyn ToSql + Sync),
+                    &content_words as &(dyn ToSql + Sync),
+                ],
+            ));
+        }
         if !want_keys.is_empty() {
             reads.push((
                 "SELECT subject, key FROM subject_keys WHERE subject = ANY($1) \
@@ -172,6 +185,9 @@ impl PgTx<'_> {
         }
         let mut results = self.send_reads(reads)?;
         let mut next = || results.next();
+        if content_words.len() > 1 {
+            next()?;
+        }
         let mut missing: Vec<SubjectId> = Vec::new();
         if !want_keys.is_empty() {
             let mut keys: HashMap<SubjectId, Key> = HashMap::new();
@@ -295,4 +311,36 @@ fn key_in(row: &tokio_postgres::Row, column: usize) -> Result<Key, Failure> {
         .try_into()
         .map_err(|_| internal("malformed subject key"))?;
     Ok(Key::from_bytes(bytes))
+}
+
+/// The namespace of [`content_words`]' advisory locks (the two-key form, a key space of
+/// its own beside the one-key subject locks).
+const CONTENT_LOCKS: i32 = 0x7763_6e74;
+
+/// Advisory lock words for the batch's `(community, content_id)`s, sorted, deduplicated.
+///
+/// Two batches creating the same new contents in opposite orders (two nodes, or a
+/// coalesced batch beside a large request) used to meet at the items' unique index,
+/// each waiting for the other's insert: a deadlock, which PostgreSQL detects only after
+/// `deadlock_timeout` (1 s) and `transact` then reruns. Batches of more than one content
+/// take these locks first, in one order, so the second waits for the first to commit and
+/// then reads its items as existing. A stable hash (FNV-1a, 32 bits) so that every node
+/// and version computes the same words; a collision only makes two batches take turns.
+fn content_words(batch: &[Submission]) -> Vec<i32> {
+    let mut words: Vec<i32> = batch
+        .iter()
+        .map(|sub| {
+            let mut hash: u32 = 0x811c_9dc5;
+            let bytes = sub.community.as_str().bytes();
+            // 0xff never occurs in UTF-8: the community and content id cannot run together.
+            for byte in bytes.chain([0xff]).chain(sub.content_id.as_str().bytes()) {
+                hash ^= u32::from(byte);
+                hash = hash.wrapping_mul(0x0100_0193);
+            }
+            i32::from_ne_bytes(hash.to_ne_bytes())
+        })
+        .collect();
+    words.sort_unstable();
+    words.dedup();
+    words
 }
