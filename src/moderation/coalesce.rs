@@ -63,16 +63,17 @@
 //!   requests from a few dozen clients ever gather, and a quarter of the largest
 //!   `POST /v1/content:batch` (1,000), which goes alone.
 //! * **Multi-node.** Two nodes' batches take the locks they share in one order: a
-//!   PostgreSQL batch share-locks its submitters' keys (`ORDER BY subject`), then locks
-//!   its existing items (`ORDER BY id`), its submitters' advisory locks (sorted words)
-//!   and its new items' and authors' active rules (`ORDER BY key`), each in one
-//!   statement, in that order (`store::postgres::submit`). What it locks later, item by
-//!   item in batch order (a revised item's own content rules), belongs to items whose
-//!   row locks it already holds. New items of one content id on two nodes meet at the
-//!   items' unique index instead: the later gets a unique violation, or, with two such
-//!   ids in opposite orders, a detected deadlock (after `deadlock_timeout`), and
-//!   `PgStore::transact` reruns its transaction (up to 32 times), which then finds the
-//!   items. Only when that is exhausted does the batch fail (`internal`: handed back).
+//!   PostgreSQL batch of several contents first takes advisory locks on its
+//!   `(community, content_id)`s (sorted words), then share-locks its submitters' keys
+//!   (`ORDER BY subject`), locks its existing items (`ORDER BY id`), its submitters'
+//!   advisory locks (sorted words) and its new items' and authors' active rules
+//!   (`ORDER BY key`), each in one statement, in that order (`store::postgres::submit`).
+//!   What it locks later, item by item in batch order (a revised item's own content
+//!   rules), belongs to items whose row locks it already holds. So two batches creating
+//!   the same new contents take turns, and the second finds the first's items; a batch of
+//!   one content that meets another at the items' unique index gets a unique violation,
+//!   and `PgStore::transact` reruns its transaction (up to 32 times), which then finds
+//!   the item. Only when that is exhausted does the batch fail (`internal`: handed back).
 
 use std::ops::Range;
 use std::sync::mpsc::{self, Receiver, Sender, TryRecvError};
