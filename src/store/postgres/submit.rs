@@ -67,7 +67,8 @@ impl PgStore {
 }
 
 impl PgTx<'_> {
-    /// Reads in one round trip, for the whole batch: the items it names (locked
+    /// Reads in one round trip, for the whole batch, after the advisory locks of its
+    /// contents when it has several ([`content_words`]): the items it names (locked
     /// `FOR UPDATE`, in id order), the submitters' keys (share-locked), the communities'
     /// policies, the submitters' advisory locks (in lock-word order, taken before their
     /// histories are read, as `lock_subject` does), their removal histories, and their
