@@ -301,22 +301,15 @@ fn coalesced_submissions_answer_each_request_as_if_alone() {
         1
     );
 
-    // Every request went through the coalescer's store calls (none is over its cap). A
-    // store call is counted just after its requests are answered: wait for the last.
-    let stored = || -> u64 {
-        let metrics = s.call("GET", "/metrics", None, None).body;
-        let metrics = metrics.as_str().unwrap();
-        let name = "warden_submission_store_requests_total ";
-        metrics
-            .lines()
-            .find_map(|l| l.strip_prefix(name)?.parse().ok())
-            .unwrap_or_else(|| panic!("{name} in {metrics}"))
-    };
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    while stored() < REQUESTS as u64 + 1 && std::time::Instant::now() < deadline {
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
-    assert_eq!(stored(), REQUESTS as u64 + 1);
+    // Every request went through the coalescer's store calls (none is over its cap).
+    assert_eq!(
+        counter_reaching(
+            &s,
+            "warden_submission_store_requests_total",
+            REQUESTS as u64 + 1
+        ),
+        REQUESTS as u64 + 1
+    );
 
     // The refused requests changed nothing.
     let got = s.get(&format!("/v1/items/{owned_id}"), ADMIN);
@@ -403,20 +396,28 @@ fn coalesced_decisions_answer_each_request_as_if_alone() {
             "{item}: {kinds:?}"
         );
     }
-    // Every decision went through the change coalescer's store calls; a call is counted
-    // just after its requests are answered: wait for the last.
-    let written = || -> u64 {
+    // Every decision went through the change coalescer's store calls.
+    let n = requests.len() as u64;
+    assert_eq!(
+        counter_reaching(&s, "warden_change_store_requests_total", n),
+        n
+    );
+}
+
+/// The server's counter `name` once it reaches `expected`, or after 10 s: a coalescer's
+/// store call is counted just after its requests are answered.
+fn counter_reaching(s: &Server, name: &str, expected: u64) -> u64 {
+    let read = || -> u64 {
         let metrics = s.call("GET", "/metrics", None, None).body;
         let metrics = metrics.as_str().unwrap();
-        let name = "warden_change_store_requests_total ";
         metrics
             .lines()
-            .find_map(|l| l.strip_prefix(name)?.parse().ok())
+            .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
             .unwrap_or_else(|| panic!("{name} in {metrics}"))
     };
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    while written() < requests.len() as u64 && std::time::Instant::now() < deadline {
+    while read() < expected && std::time::Instant::now() < deadline {
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
-    assert_eq!(written(), requests.len() as u64);
+    read()
 }
