@@ -79,9 +79,14 @@ pub type Change<'a> = dyn Fn(&mut Item) -> Result<Vec<Event>, Failure> + 'a;
 /// opened beside its current revision, or the change's refusal.
 pub type Opened = Result<(Item, Option<Revision>), Failure>;
 
-/// The refusal of a second change of one item in one [`Store::update_many_opened`] step.
-pub fn changed_twice() -> Failure {
-    Failure::invalid_state("the item is changed twice in one step")
+/// The refusal of change `i` of one [`Store::update_many_opened`] step when an earlier
+/// change of the step names the same item, else `None`.
+pub fn changed_twice(changes: &[(ItemId, &Change<'_>)], i: usize) -> Option<Failure> {
+    let id = changes.get(i).map(|(id, _)| id)?;
+    changes[..i]
+        .iter()
+        .any(|(other, _)| other == id)
+        .then(|| Failure::invalid_state("the item is changed twice in one step"))
 }
 
 /// What changed in the store, told to the nodes that share it (see [`Store::subscribe`]).
@@ -170,11 +175,9 @@ pub trait Store: Send + Sync {
         Ok(changes
             .iter()
             .enumerate()
-            .map(|(i, (id, change))| {
-                if changes[..i].iter().any(|(other, _)| other == id) {
-                    return Err(changed_twice());
-                }
-                self.update_opened(id, change)
+            .map(|(i, (id, change))| match changed_twice(changes, i) {
+                Some(refusal) => Err(refusal),
+                None => self.update_opened(id, change),
             })
             .collect())
     }

@@ -153,15 +153,19 @@ impl PgStore {
         })
     }
 
-    /// [`Store::update_many_opened`] in one transaction: the items locked in id order in
-    /// its first round trip (with their latest revisions), every change applied to its
-    /// item before anything is written (a refusal writes nothing of that item), the
-    /// advisory locks of the authors whose removals the changes touch taken in lock-word
-    /// order, then each item written as [`Store::update`] writes it.
+    /// [`Store::update_many_opened`] in one transaction. Its first round trip locks the
+    /// items in id order and reads their latest revisions, their subjects' keys
+    /// (share-locked), their communities' policies and their content rules (locked in
+    /// key order); every change is then applied to its item before anything is written
+    /// (a refusal writes nothing of that item); one more round trip locks the authors
+    /// whose removals the changes touch, in lock-word order, and reads what else the
+    /// writes need ([`PgTx::prefetch_all`]); then each item is written as
+    /// [`Store::update`] writes it.
     ///
     /// The orders are what keep two nodes' steps (and single changes) from deadlocking:
-    /// item rows in one statement by id, authors' advisory locks by word, each before
-    /// anything item by item (content rules, keys) that belongs to an item already held.
+    /// item rows in one statement by id; what belongs to an item (its content rules) only
+    /// once the item is held; keys share-locked, which only an erasure waits for; authors'
+    /// advisory locks in one statement by word, before their histories and rules.
     pub(super) fn update_many_rows(
         &self,
         changes: &[(ItemId, &Change<'_>)],
@@ -236,8 +240,8 @@ impl PgStore {
             // Every change on the item as stored, before anything is written.
             let mut applied: Vec<Result<Applied, Failure>> = Vec::with_capacity(changes.len());
             for (i, (id, change)) in changes.iter().enumerate() {
-                if changes[..i].iter().any(|(other, _)| other == id) {
-                    applied.push(Err(crate::store::changed_twice()));
+                if let Some(refusal) = crate::store::changed_twice(changes, i) {
+                    applied.push(Err(refusal));
                     continue;
                 }
                 let Some(before) = items.get(id) else {
@@ -247,23 +251,8 @@ impl PgStore {
                 let mut after = before.clone();
                 applied.push(change(&mut after).map(|evs| (before.clone(), after, evs)));
             }
-            let mut words: Vec<i64> = applied
-                .iter()
-                .flatten()
-                .filter(|(before, after, _)| needs(Some(before), after).author)
-                .filter_map(|(_, after, _)| after.subject.as_ref())
-                .filter(|s| tx.locked.borrow_mut().insert(**s))
-                .map(super::pipeline::advisory_word)
-                .collect();
-            if !words.is_empty() {
-                words.sort_unstable();
-                words.dedup();
-                tx.rows(
-                    "SELECT pg_advisory_xact_lock(w) FROM unnest($1::bigint[]) AS w",
-                    &[&words],
-                )?;
-            }
-            // What writing them will read, for all of them in one round trip: then their
+            // What writing them will read, for all of them in one round trip (the authors
+            // whose removals they touch locked first, in lock-word order): then their
             // writes wait, merged per table, for the commit's (`rows.rs`).
             let wanted: Vec<(&Item, Needs)> = applied
                 .iter()

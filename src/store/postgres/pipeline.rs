@@ -157,25 +157,30 @@ impl PgTx<'_> {
     }
 
     /// [`PgTx::prefetch`] for several items in one round trip (a step of several
-    /// changes, `claim.rs`): their reads pipelined in item order, each item's own rule
-    /// keys in key order. An item's advisory lock is taken in that order too, so a
-    /// caller with several authors to lock takes their locks first, in lock-word order.
+    /// changes, `claim.rs`): the authors' advisory locks first, all in one statement in
+    /// lock-word order (so two steps locking several authors take them in one order),
+    /// then each item's reads in item order, its own rule keys in key order.
     pub(super) fn prefetch_all(&self, wanted: &[(&Item, Needs)]) -> Result<(), Failure> {
         /// What one item's part of the round trip asks for.
         struct Plan {
             subject: Option<SubjectId>,
             subject_bytes: Option<Vec<u8>>,
-            lock_word: Option<i64>,
             keys: Vec<Vec<u8>>,
             policy_of: Option<String>,
-            want_lock: bool,
             want_history: bool,
             want_key: bool,
             want_policy: bool,
         }
+        impl Plan {
+            /// Whether the item reads the [`HELD`] statement.
+            fn held(&self) -> bool {
+                self.want_policy || self.want_key || !self.keys.is_empty()
+            }
+        }
         // Asked for by an earlier item of this round trip: not asked again.
         let mut asked_policies: HashSet<CommunityId> = HashSet::new();
-        let mut asked_locks: HashSet<SubjectId> = HashSet::new();
+        // The authors whose advisory locks this round trip takes.
+        let mut to_lock: Vec<SubjectId> = Vec::new();
         let mut asked_subjects: HashSet<SubjectId> = HashSet::new();
         let mut asked_histories: HashSet<SubjectId> = HashSet::new();
         let mut asked_keys: HashSet<Vec<u8>> = HashSet::new();
@@ -199,9 +204,11 @@ impl PgTx<'_> {
             let want_policy = needs.policy
                 && !self.policies.borrow().contains_key(&item.community)
                 && asked_policies.insert(item.community.clone());
-            let want_lock = author
-                && subject
-                    .is_some_and(|s| !self.locked.borrow().contains(&s) && asked_locks.insert(s));
+            if let (true, Some(s)) = (author, subject) {
+                if !self.locked.borrow().contains(&s) && !to_lock.contains(&s) {
+                    to_lock.push(s);
+                }
+            }
             let want_key = subject.is_some_and(|s| {
                 !matches!(self.keys.borrow().get(&s), Some(Some(_))) && asked_subjects.insert(s)
             });
@@ -212,37 +219,36 @@ impl PgTx<'_> {
             plans.push(Plan {
                 subject,
                 subject_bytes: subject.map(|s| s.as_bytes().to_vec()),
-                lock_word: subject.as_ref().map(advisory_word),
                 keys,
                 policy_of: want_policy.then(|| item.community.as_str().to_string()),
-                want_lock,
                 want_history,
                 want_key,
                 want_policy,
             });
         }
+        let mut words: Vec<i64> = to_lock.iter().map(advisory_word).collect();
+        words.sort_unstable();
+        words.dedup();
         let mut reads: Vec<Read<'_>> = Vec::new();
+        // The advisory locks before the histories they guard, each read its own
+        // statement: a statement reads in the snapshot it started with, before a lock it
+        // waited for.
+        if !words.is_empty() {
+            reads.push((LOCK_WORDS, vec![&words as &(dyn ToSql + Sync)]));
+        }
         // NULL (and an empty list) for what is not wanted: that part reads nothing.
         let subjects_of: Vec<Option<&[u8]>> = plans
             .iter()
             .map(|p| p.subject_bytes.as_deref().filter(|_| p.want_key))
             .collect();
         for (plan, subject_of) in plans.iter().zip(&subjects_of) {
-            // The advisory lock before the history it guards, each its own statement: a
-            // statement reads in the snapshot it started with, before a lock it waited for.
-            if let (true, Some(word)) = (plan.want_lock, &plan.lock_word) {
-                reads.push((
-                    "SELECT pg_advisory_xact_lock($1)",
-                    vec![word as &(dyn ToSql + Sync)],
-                ));
-            }
             if let (true, Some(bytes)) = (plan.want_history, &plan.subject_bytes) {
                 reads.push((
                     "SELECT doc FROM removals WHERE subject = $1",
                     vec![bytes as &(dyn ToSql + Sync)],
                 ));
             }
-            if plan.want_policy || plan.want_key || !plan.keys.is_empty() {
+            if plan.held() {
                 reads.push((
                     HELD,
                     vec![
@@ -258,18 +264,16 @@ impl PgTx<'_> {
         }
         let mut results = self.send_reads(reads)?;
         let mut next = || results.next();
+        if !words.is_empty() {
+            next()?;
+            self.locked.borrow_mut().extend(to_lock);
+        }
         for (plan, (item, _)) in plans.into_iter().zip(wanted) {
-            if let Some(s) = plan.subject {
-                if plan.want_lock {
-                    next()?;
-                    self.locked.borrow_mut().insert(s);
-                }
-                if plan.want_history {
-                    let history: RemovalHistory = first_doc(&next()?)?.unwrap_or_default();
-                    self.removals.borrow_mut().insert(s, history);
-                }
+            if let (true, Some(s)) = (plan.want_history, plan.subject) {
+                let history: RemovalHistory = first_doc(&next()?)?.unwrap_or_default();
+                self.removals.borrow_mut().insert(s, history);
             }
-            if !(plan.want_policy || plan.want_key || !plan.keys.is_empty()) {
+            if !plan.held() {
                 continue;
             }
             let rows = next()?;
@@ -356,6 +360,11 @@ const HELD: &str = "SELECT (SELECT doc FROM policies WHERE community = $1), \
              coalesce(array_agg(doc ORDER BY key), '{}') \
            FROM (SELECT key, doc FROM rules_active WHERE key = ANY($3) \
                  ORDER BY key FOR UPDATE) l) r(keys, docs)";
+
+/// Takes the advisory locks of the words in `$1`, in the array's order (callers sort it,
+/// so that transactions locking several take them in one order).
+pub(super) const LOCK_WORDS: &str =
+    "SELECT pg_advisory_xact_lock(w) FROM unnest($1::bigint[]) AS w";
 
 /// The advisory lock that guards a subject's removal history and author rules.
 pub(super) fn advisory_word(subject: &SubjectId) -> i64 {

@@ -204,6 +204,7 @@ impl PgTx<'_> {
             expires: Vec::with_capacity(pending.len()),
             id_from: Vec::with_capacity(pending.len()),
         };
+        let (seq_slot, id_slot) = slots();
         // The position (from 1) of the change that creates each rule made here.
         let mut made: HashMap<Vec<u8>, i64> = HashMap::new();
         for (position, pending) in (1_i64..).zip(pending) {
@@ -228,7 +229,6 @@ impl PgTx<'_> {
                 stored.rule_id = RuleId::created_at_seq(SEQ_SLOT);
             }
             let doc = encode(&stored)?;
-            let (seq_slot, id_slot) = slots();
             let holds = |slot: &str| doc.windows(slot.len()).any(|w| w == slot.as_bytes());
             if !holds(&seq_slot) || (id_from > 0 && !holds(&id_slot)) {
                 return Err(internal("a rule document lacks its seq slot"));

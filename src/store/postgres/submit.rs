@@ -168,7 +168,7 @@ impl PgTx<'_> {
         if !words.is_empty() {
             // The array's order is the order the locks are taken in.
             reads.push((
-                "SELECT pg_advisory_xact_lock(w) FROM unnest($1::bigint[]) AS w",
+                super::pipeline::LOCK_WORDS,
                 vec![&words as &(dyn ToSql + Sync)],
             ));
         }

@@ -155,14 +155,8 @@ impl PgTx<'_> {
         let n_events = i64::try_from(events.len()).map_err(internal)?;
         let docs = events.iter().map(encode).collect::<Result<Vec<_>, _>>()?;
         if let (None, Some(seq)) = (&rules, self.last_rule.get()) {
-            // Numbered earlier in the transaction (`settle_rules`): the notice names the
-            // last seq, which tells every node how far the log is committed without its
-            // reading the counter (seqs commit in order).
-            for notice in self.notices.borrow_mut().iter_mut() {
-                if notice == "rules" {
-                    *notice = format!("rules:{seq}");
-                }
-            }
+            // Numbered earlier in the transaction (`settle_rules`).
+            self.name_rules_notice(seq);
         }
         let notices = self.notices.borrow().clone();
         let mut reads: Vec<super::pipeline::Read<'_>> = Vec::new();
@@ -205,13 +199,20 @@ impl PgTx<'_> {
                 .ok_or_else(|| internal("the rule_seq counter row is missing"))?;
             let last = u64::try_from(last).map_err(internal)?;
             self.last_rule.set(Some(last));
-            for notice in self.notices.borrow_mut().iter_mut() {
-                if notice == "rules" {
-                    *notice = format!("rules:{last}");
-                }
-            }
+            self.name_rules_notice(last);
         }
         Ok(())
+    }
+
+    /// Names in the change log's notice the last seq this transaction took: that tells
+    /// every node how far the log is committed without its reading the counter (seqs
+    /// commit in order).
+    fn name_rules_notice(&self, seq: u64) {
+        for notice in self.notices.borrow_mut().iter_mut() {
+            if notice == "rules" {
+                *notice = format!("rules:{seq}");
+            }
+        }
     }
 
     /// Announces `what` to every node's listener when (and if) this transaction commits.
