@@ -67,12 +67,26 @@ struct Inner {
     scored_texts: u64,
     flush: Histogram,
     leases_expired: u64,
-    submit_calls: Histogram,
-    submit_requests: u64,
-    submit_splits: u64,
-    change_calls: Histogram,
-    change_requests: u64,
-    change_splits: u64,
+    /// By [`CoalescedBy`], in its order.
+    coalescers: [Turns; 3],
+}
+
+/// One coalescer's store calls: their time, the requests they carried, and the calls
+/// that failed and were split.
+#[derive(Default)]
+struct Turns {
+    calls: Histogram,
+    requests: u64,
+    splits: u64,
+}
+
+/// The coalescer whose store calls are counted (`moderation::{coalesce, changes,
+/// claims}`).
+#[derive(Debug, Clone, Copy)]
+pub enum CoalescedBy {
+    Submissions = 0,
+    Changes = 1,
+    Claims = 2,
 }
 
 /// The server's metrics.
@@ -116,21 +130,14 @@ impl Metrics {
         });
     }
 
-    /// A store call of the submission coalescer: the requests it stored together, and
-    /// whether it failed and they were stored alone.
-    pub fn submission_call(&self, requests: usize, split: bool, took: Duration) {
+    /// A store call of a coalescer: the requests it carried, and whether it failed and
+    /// they were then stored alone.
+    pub fn coalesced(&self, which: CoalescedBy, requests: usize, split: bool, took: Duration) {
         self.with(|m| {
-            m.submit_calls.observe(took.as_secs_f64());
-            m.submit_requests += requests as u64;
-            m.submit_splits += u64::from(split);
-        });
-    }
-
-    pub fn change_call(&self, requests: usize, split: bool, took: Duration) {
-        self.with(|m| {
-            m.change_calls.observe(took.as_secs_f64());
-            m.change_requests += requests as u64;
-            m.change_splits += u64::from(split);
+            let turns = &mut m.coalescers[which as usize];
+            turns.calls.observe(took.as_secs_f64());
+            turns.requests += requests as u64;
+            turns.splits += u64::from(split);
         });
     }
 
@@ -230,32 +237,44 @@ impl Metrics {
             "Store flush (group commit) latency.",
         );
         m.flush.render(&mut out, "warden_store_flush_seconds", "");
-        coalescer(
-            &mut out,
-            "submission",
-            &m.submit_calls,
-            (m.submit_requests, m.submit_splits),
-            [
-                "Store calls of the submission coalescer (one transaction each), with the \
-                 time they took.",
-                "Requests the submission coalescer's store calls carried (divided by the \
-                 calls: requests per transaction).",
-                "Coalesced store calls that failed, whose requests were then stored alone.",
-            ],
-        );
-        coalescer(
-            &mut out,
-            "change",
-            &m.change_calls,
-            (m.change_requests, m.change_splits),
-            [
-                "Store calls of the change coalescer (decisions, releases, undos, appeals; \
-                 one transaction each), with the time they took.",
-                "Requests the change coalescer's store calls carried (divided by the calls: \
-                 changes per transaction).",
-                "Coalesced change calls that failed, whose requests were then written alone.",
-            ],
-        );
+        for ((which, help), turns) in [
+            (
+                "submission",
+                [
+                    "Store calls of the submission coalescer (one transaction each), with \
+                     the time they took.",
+                    "Requests the submission coalescer's store calls carried (divided by the \
+                     calls: requests per transaction).",
+                    "Coalesced store calls that failed, whose requests were then stored alone.",
+                ],
+            ),
+            (
+                "change",
+                [
+                    "Store calls of the change coalescer (decisions, releases, undos, \
+                     appeals; one transaction each), with the time they took.",
+                    "Requests the change coalescer's store calls carried (divided by the \
+                     calls: changes per transaction).",
+                    "Coalesced change calls that failed, whose requests were then written \
+                     alone.",
+                ],
+            ),
+            (
+                "claim",
+                [
+                    "Store calls of the claim coalescer (claims of one queue and scope; one \
+                     transaction each), with the time they took.",
+                    "Claims the claim coalescer's store calls carried (divided by the calls: \
+                     claims per transaction).",
+                    "Coalesced claim calls that failed, whose claims were then made alone.",
+                ],
+            ),
+        ]
+        .into_iter()
+        .zip(&m.coalescers)
+        {
+            coalescer(&mut out, which, turns, help);
+        }
         head(
             &mut out,
             "warden_leases_expired_total",
@@ -388,13 +407,12 @@ pub fn render_operations(out: &mut String, r: &OperationsReport) {
 
 /// A coalescer's series, `warden_<which>_store_*`: its store calls and their time, the
 /// requests they carried, and the calls that failed and were split; `help` for each.
-fn coalescer(
-    out: &mut String,
-    which: &str,
-    calls: &Histogram,
-    (requests, splits): (u64, u64),
-    help: [&str; 3],
-) {
+fn coalescer(out: &mut String, which: &str, turns: &Turns, help: [&str; 3]) {
+    let Turns {
+        calls,
+        requests,
+        splits,
+    } = turns;
     let seconds = format!("warden_{which}_store_seconds");
     let _ = writeln!(
         out,

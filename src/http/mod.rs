@@ -49,6 +49,7 @@ pub use self::openapi::openapi_json;
 pub use self::protocol::layer as protocol_log_layer;
 pub use self::routes::ROUTES;
 
+use self::metrics::CoalescedBy;
 use self::ratelimit::RateLimiter;
 use crate::auth::{KeyRing, Secret};
 use crate::clock::Timestamp;
@@ -58,6 +59,7 @@ use crate::error::Error;
 use crate::failure::Failure;
 use crate::ids::KeyId;
 use crate::moderation::changes::{self, Changes};
+use crate::moderation::claims::{ClaimTurn, Claims};
 use crate::moderation::coalesce::{Coalescer, Turn};
 use crate::moderation::communities::Communities;
 use crate::moderation::feed::Suppressions;
@@ -85,38 +87,13 @@ pub struct AppState {
     /// Set when the server stops: ends the Server-Sent Events streams, which would
     /// otherwise hold a graceful shutdown open.
     pub(crate) closing: tokio::sync::watch::Sender<bool>,
-    /// Serializes claims within this process where the store would otherwise make
-    /// concurrent claimers race for the same top items (see [`ClaimGate`]).
-    pub(crate) claims: ClaimGate,
+    /// Makes concurrent claims of one queue and scope together (see
+    /// `moderation::claims::Claims`).
+    pub(crate) claims: Claims,
     /// Per-reporter report counts for the communities' rate limits.
     pub(crate) reports: crate::moderation::notices::ReportLimiter,
     /// When this node last looked for expired leases before a claim or a queue read.
     pub(crate) lease_checks: crate::moderation::claims::LeaseChecks,
-}
-
-/// Serializes claims within this process, for a store whose claims read the queue and
-/// then lease item by item (sled): not needed for correctness (each lease is an atomic
-/// check-and-set in the store), but concurrent claimers otherwise all race for the same
-/// top items and mostly lose, wasting a transaction per loss. Open for a store that
-/// claims with row locks skipping what others hold ([`Store::claims_skip_held`]), where
-/// claimers never collide and serializing them would only cap throughput.
-pub(crate) struct ClaimGate(Option<std::sync::Mutex<()>>);
-
-impl ClaimGate {
-    fn for_store(store: &dyn Store) -> ClaimGate {
-        ClaimGate((!store.claims_skip_held()).then(|| std::sync::Mutex::new(())))
-    }
-
-    /// Held while claiming: a guard, or nothing when the gate is open.
-    pub(crate) fn lock(&self) -> std::sync::LockResult<Option<std::sync::MutexGuard<'_, ()>>> {
-        match &self.0 {
-            None => Ok(None),
-            Some(m) => m
-                .lock()
-                .map(Some)
-                .map_err(|e| std::sync::PoisonError::new(Some(e.into_inner()))),
-        }
-    }
 }
 
 impl AppState {
@@ -167,13 +144,19 @@ impl AppState {
         let on_turn = {
             let metrics = metrics.clone();
             move |turn: Turn, took: Duration| {
-                metrics.submission_call(turn.requests, turn.split, took);
+                metrics.coalesced(CoalescedBy::Submissions, turn.requests, turn.split, took);
             }
         };
         let on_change_turn = {
             let metrics = metrics.clone();
             move |turn: changes::Turn, took: Duration| {
-                metrics.change_call(turn.changes, turn.split, took);
+                metrics.coalesced(CoalescedBy::Changes, turn.changes, turn.split, took);
+            }
+        };
+        let on_claim_turn = {
+            let metrics = metrics.clone();
+            move |turn: ClaimTurn, took: Duration| {
+                metrics.coalesced(CoalescedBy::Claims, turn.claims, turn.split, took);
             }
         };
         let state = AppState {
@@ -196,7 +179,7 @@ impl AppState {
             metrics,
             suppressions,
             closing: tokio::sync::watch::channel(false).0,
-            claims: ClaimGate::for_store(&*store),
+            claims: Claims::start(store.clone(), on_claim_turn),
             reports: Default::default(),
             lease_checks: Default::default(),
             store,

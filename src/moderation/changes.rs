@@ -32,15 +32,15 @@
 //!
 //! # Choices
 //!
-//! One thread and no waiting timer, for the reasons [`coalesce`](super::coalesce) gives:
-//! under load, requests arriving while a call runs form the next turn by themselves; when
-//! idle, a change is written at once. At most [`MAX_CHANGES`] per turn: a turn holds its
+//! One thread and no waiting timer ([`turns`](super::turns)), for the reasons
+//! [`coalesce`](super::coalesce) gives: under load, requests arriving while a call runs
+//! form the next turn by themselves; when idle, a change is written at once. At most [`MAX_CHANGES`] per turn: a turn holds its
 //! items' row locks until it commits, so its size bounds how long a claim or another
 //! node waits behind it.
 
 use std::collections::{HashSet, VecDeque};
-use std::sync::mpsc::{self, Receiver, Sender};
-use std::sync::{Arc, Weak};
+use std::sync::mpsc::{self, Sender};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use tokio::sync::oneshot;
@@ -49,6 +49,7 @@ use crate::domain::event::Event;
 use crate::domain::item::{Item, Revision};
 use crate::failure::Failure;
 use crate::ids::ItemId;
+use crate::moderation::turns;
 use crate::store::{Change, Opened, Store};
 
 /// The most changes written in one turn (see the module docs).
@@ -102,15 +103,14 @@ impl Changes {
         max: usize,
         on_turn: impl Fn(Turn, Duration) + Send + 'static,
     ) -> Changes {
-        let (tx, rx) = mpsc::channel();
-        // Held only while writing, so that dropping the server releases the store.
-        let weak = Arc::downgrade(&store);
-        let queue = std::thread::Builder::new()
-            .name("warden-change".into())
-            .spawn(move || run(&rx, &weak, max.max(1), &on_turn))
-            .map(|_| tx)
-            .map_err(|e| tracing::error!(error = %e, "cannot start the change thread"))
-            .ok();
+        let max = max.max(1);
+        let queue = turns::start("warden-change", &store, move |store, waiting| {
+            let group = gather(waiting, max);
+            let changes = group.len();
+            let started = Instant::now();
+            let split = serve(&|batch| store.update_many_opened(batch), group);
+            on_turn(Turn { changes, split }, started.elapsed());
+        });
         Changes { store, queue }
     }
 
@@ -148,39 +148,6 @@ impl Changes {
         tokio::task::spawn_blocking(move || store.update_opened(&id, &*change))
             .await
             .map_err(|e| Failure::internal(format!("blocking task: {e}")))?
-    }
-}
-
-/// The thread: waits for a request, takes the others waiting (up to `max`, one per
-/// item), writes them, answers; until every [`Changes`] is dropped.
-fn run(rx: &Receiver<Job>, store: &Weak<dyn Store>, max: usize, on_turn: &dyn Fn(Turn, Duration)) {
-    // Requests left out of a turn (their item was in it, or it was full), oldest first.
-    let mut waiting: VecDeque<Job> = VecDeque::new();
-    loop {
-        if waiting.is_empty() {
-            match rx.recv() {
-                Ok(job) => waiting.push_back(job),
-                Err(_) => return,
-            }
-        }
-        while let Ok(job) = rx.try_recv() {
-            waiting.push_back(job);
-        }
-        let group = gather(&mut waiting, max);
-        // Dropping the group's replies fails its requests (the server is going away).
-        let Some(store) = store.upgrade() else { return };
-        let changes = group.len();
-        let started = Instant::now();
-        // A panic in the store must not end the thread; the group's requests then fail
-        // with an internal error as their replies drop.
-        let split = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            serve(&|batch| store.update_many_opened(batch), group)
-        }))
-        .unwrap_or_else(|_| {
-            tracing::error!(changes, "writing changes panicked");
-            true
-        });
-        on_turn(Turn { changes, split }, started.elapsed());
     }
 }
 

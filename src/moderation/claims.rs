@@ -1,17 +1,24 @@
 //! Claiming: leasing the highest-priority waiting items to a moderator, and returning
 //! expired leases to their queues. Each lease is one atomic read-check-write in the store,
-//! so concurrent claimers never get the same item.
+//! so concurrent claimers never get the same item; concurrent claims of one queue and
+//! scope on a node are made together ([`Claims`]).
 
 use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
 
 use crate::clock::Timestamp;
-use crate::domain::item::{is_lost_race, QueueName};
+use crate::domain::event::Event;
+use crate::domain::item::{is_lost_race, Item, QueueName, Revision};
 use crate::domain::queue::{CommunityFilter, Cursor, QueueEntry};
 use crate::failure::Failure;
-use crate::ids::KeyId;
+use crate::ids::{CommunityId, KeyId};
 use crate::moderation::items::{self, ItemRecord};
-use crate::store::Store;
+use crate::store::{ClaimedOpened, Store};
 use crate::Code;
+
+mod together;
+
+pub use together::{ClaimTurn, Claims};
 
 /// How many due leases one pass returns to their queues; the sweeper catches the rest.
 const EXPIRE_BATCH: usize = 1000;
@@ -62,28 +69,70 @@ impl LeaseChecks {
 
 /// What a moderator asks for when claiming.
 #[derive(Debug, Clone)]
-pub struct Claim<'a> {
+pub struct ClaimOrder {
     pub queue: QueueName,
-    pub communities: CommunityFilter<'a>,
+    /// The communities whose items the claim may take; `None`: every community.
+    pub communities: Option<Vec<CommunityId>>,
     pub limit: usize,
-    pub holder: &'a KeyId,
+    pub holder: KeyId,
     pub lease_seconds: u32,
 }
 
-/// Leases up to `limit` of the highest-priority waiting items to the holder. Each lease
-/// is its own atomic read-check-write, so concurrent claimers never get the same item:
-/// whoever loses the race for one moves on to the next.
-pub fn claim(
-    store: &dyn Store,
-    claim: &Claim<'_>,
+impl ClaimOrder {
+    /// The claim's scope, as queue reads take it.
+    pub fn community_filter(&self) -> CommunityFilter<'_> {
+        match &self.communities {
+            None => CommunityFilter::All,
+            Some(list) => CommunityFilter::Only(list),
+        }
+    }
+
+    /// The claim made at `now`, as a change of each item it takes: leased to the holder
+    /// for the order's lease.
+    pub fn change(&self, now: Timestamp) -> impl Fn(&mut Item) -> Result<Vec<Event>, Failure> + '_ {
+        let expires_at = now.plus_seconds(self.lease_seconds);
+        move |item: &mut Item| item.claim(self.queue, &self.holder, now, expires_at)
+    }
+}
+
+/// Leases up to `order.limit` of the highest-priority waiting items to the holder at
+/// `now`, in one store step of its own: each lease is an atomic read-check-write, so
+/// concurrent claimers never get the same item (whoever loses the race for one moves on
+/// to the next). The revisions and keys come back with the claim: on PostgreSQL,
+/// reading them after it cost three more round trips per claim. Blocking; the server
+/// claims through [`claim_together`].
+pub fn claim_alone(store: &dyn Store, order: &ClaimOrder, now: Timestamp) -> ClaimedOpened {
+    store.claim_opened(
+        order.queue,
+        &order.community_filter(),
+        order.limit,
+        &order.change(now),
+    )
+}
+
+/// As [`claim_alone`], together with the other claims of the same queue and scope waiting on
+/// this node ([`Claims`]), and off the async executor.
+pub async fn claim_together(
+    claims: &Claims,
+    store: Arc<dyn Store>,
+    order: ClaimOrder,
     now: Timestamp,
 ) -> Result<Vec<ItemRecord>, Failure> {
-    let expires_at = now.plus_seconds(claim.lease_seconds);
-    // The revision and keys come back with the claim: on PostgreSQL, reading them after
-    // it cost three more round trips per claim.
-    let claimed = store.claim_opened(claim.queue, &claim.communities, claim.limit, &|item| {
-        item.claim(claim.queue, claim.holder, now, expires_at)
-    })?;
+    let claimed = claims.claim(order, now).await?;
+    if !claimed.iter().any(|(item, _)| items::opening_reads(item)) {
+        // Nothing to read: no hop to the blocking pool and back.
+        return records(&*store, claimed);
+    }
+    tokio::task::spawn_blocking(move || records(&*store, claimed))
+        .await
+        .map_err(|e| Failure::internal(format!("blocking task: {e}")))?
+}
+
+/// Claimed items whole, for views.
+fn records(
+    store: &dyn Store,
+    claimed: Vec<(Item, Option<Revision>)>,
+) -> Result<Vec<ItemRecord>, Failure> {
     claimed
         .into_iter()
         .map(|(item, revision)| items::opened(store, item, revision))
@@ -189,11 +238,11 @@ mod tests {
                     let holder = KeyId::random();
                     let mut mine = Vec::new();
                     loop {
-                        let claim = Claim {
+                        let claim = ClaimOrder {
                             queue: QueueName::Review,
-                            communities: CommunityFilter::All,
+                            communities: None,
                             limit: 2,
-                            holder: &holder,
+                            holder: holder.clone(),
                             lease_seconds: 60,
                         };
                         let got = claim_items(&*store, &claim);
@@ -216,11 +265,11 @@ mod tests {
         assert!(report.problems.is_empty(), "{:?}", report.problems);
     }
 
-    fn claim_items(store: &dyn Store, c: &Claim<'_>) -> Vec<ItemId> {
-        claim(store, c, Timestamp::now())
+    fn claim_items(store: &dyn Store, c: &ClaimOrder) -> Vec<ItemId> {
+        claim_alone(store, c, Timestamp::now())
             .unwrap()
             .into_iter()
-            .map(|r| r.item.id)
+            .map(|(item, _)| item.id)
             .collect()
     }
 }

@@ -7,7 +7,8 @@
 //! * [`bulk`]: one decision over the items a filter selects;
 //! * [`calibration`]: the engine's live precision, and threshold suggestions;
 //! * [`changes`]: concurrent requests' changes of single items written together;
-//! * [`claims`]: claiming with leases, and returning expired leases to their queues;
+//! * [`claims`]: claiming with leases, concurrent claims made together, and returning
+//!   expired leases to their queues;
 //! * [`coalesce`]: concurrent requests' submissions stored together, one store call at a time;
 //! * [`communities`]: the per-community rules cache;
 //! * [`decisions`]: deciding, releasing, undoing, appealing, revealing personal data;
@@ -21,7 +22,8 @@
 //! * [`reports`]: an author's record, statements of reasons, transparency reports;
 //! * [`subjects`]: data-subject requests, export and erasure;
 //! * [`submit`]: a scored text as a submission, and storing a batch;
-//! * [`webhooks`]: webhook endpoints, their delivery log, and the delivery worker.
+//! * [`webhooks`]: webhook endpoints, their delivery log, and the delivery worker;
+//! * `turns`: the thread behind the change and claim coalescers.
 
 pub mod audit;
 pub mod bulk;
@@ -41,4 +43,7 @@ pub mod operations;
 pub mod reports;
 pub mod subjects;
 pub mod submit;
+#[cfg(test)]
+mod test_support;
+pub(crate) mod turns;
 pub mod webhooks;

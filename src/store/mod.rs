@@ -79,6 +79,10 @@ pub type Change<'a> = dyn Fn(&mut Item) -> Result<Vec<Event>, Failure> + 'a;
 /// opened beside its current revision, or the change's refusal.
 pub type Opened = Result<(Item, Option<Revision>), Failure>;
 
+/// One claimer's answer in [`Store::claim_many_opened`]: its items as
+/// [`Store::claim_opened`] gives them, or its own refusal.
+pub type ClaimedOpened = Result<Vec<(Item, Option<Revision>)>, Failure>;
+
 /// The refusal of change `i` of one [`Store::update_many_opened`] step when an earlier
 /// change of the step names the same item, else `None`.
 pub fn changed_twice(changes: &[(ItemId, &Change<'_>)], i: usize) -> Option<Failure> {
@@ -234,10 +238,23 @@ pub trait Store: Send + Sync {
         claimed.into_iter().map(|item| opened(self, item)).collect()
     }
 
-    /// Whether [`Store::claim`] skips items other callers hold rather than racing for
-    /// them, so that concurrent claimers need no serializing.
-    fn claims_skip_held(&self) -> bool {
-        false
+    /// Several claimers' claims of `queue` in `communities`, each `(limit, change)`, in
+    /// one atomic step where the backend can (one transaction): the highest-priority
+    /// waiting items go to the first claimer, up to its limit, the next ones to the
+    /// second, and so on; answers in input order, each as [`Store::claim_opened`] gives
+    /// it. The outer error is a store failure of the whole step, which then claimed
+    /// nothing. For claimers gathered from concurrent requests (`moderation::claims`);
+    /// the default claims for each in turn, a step each, and answers each.
+    fn claim_many_opened(
+        &self,
+        queue: QueueName,
+        communities: &CommunityFilter<'_>,
+        claims: &[(usize, &Change<'_>)],
+    ) -> Result<Vec<ClaimedOpened>, Failure> {
+        Ok(claims
+            .iter()
+            .map(|(limit, change)| self.claim_opened(queue, communities, *limit, change))
+            .collect())
     }
 
     /// Up to `limit` claimable items of `queue` after `after`, highest priority first.

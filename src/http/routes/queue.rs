@@ -14,7 +14,7 @@ use crate::http::openapi::{BadRequest, BodyErrors, KeyErrors, NotFound};
 use crate::http::views::{ItemView, Pii, QueuePage};
 use crate::http::{blocking, AppState};
 use crate::ids::CommunityId;
-use crate::moderation::claims::{self, Claim};
+use crate::moderation::claims::{self, ClaimOrder};
 
 const DEFAULT_PAGE: u32 = 50;
 
@@ -177,31 +177,21 @@ pub async fn claim(
             format!("must be between 1 and {}", q.max_lease_seconds),
         ));
     }
-    let list = auth.communities(req.community)?;
-    let holder = auth.id().clone();
-    let s = state.clone();
-    let items = blocking(move || {
-        s.expire_leases_before_read()?;
-        let serial = s.claims.lock().unwrap_or_else(|e| e.into_inner());
-        let now = Timestamp::now();
-        let claimed = claims::claim(
-            &*s.store,
-            &Claim {
-                queue: req.queue,
-                communities: filter(&list),
-                limit: req.limit as usize,
-                holder: &holder,
-                lease_seconds,
-            },
-            now,
-        )?;
-        drop(serial);
-        Ok((claimed, now))
-    })
-    .await?;
+    let order = ClaimOrder {
+        queue: req.queue,
+        communities: auth.communities(req.community)?,
+        limit: req.limit as usize,
+        holder: auth.id().clone(),
+        lease_seconds,
+    };
+    if state.lease_checks.due(Timestamp::now()) {
+        let s = state.clone();
+        blocking(move || s.expire_leases()).await?;
+    }
+    let now = Timestamp::now();
+    let records = claims::claim_together(&state.claims, state.store.clone(), order, now).await?;
     // A claim (and the expired leases it returned) changes no suppression rule.
     state.commit.durable_without_rules().await?;
-    let (records, now) = items;
     Ok(HttpResponse::Ok().json(QueuePage {
         items: records
             .into_iter()

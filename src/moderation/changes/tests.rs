@@ -1,8 +1,5 @@
 use super::*;
-use crate::clock::Timestamp;
-use crate::domain::item::Submission;
-use crate::domain::privacy::SubjectId;
-use crate::ids::{ContentText, KeyId};
+use crate::moderation::test_support::waiting_item;
 
 /// A job for item `id` whose change refuses with `refusal`, or writes (`None`); and the
 /// receiver of its answer.
@@ -18,28 +15,10 @@ fn job(id: ItemId, refusal: Option<&str>) -> (Job, oneshot::Receiver<Outcome>) {
 
 /// A stand-in store call: each change applied to a fresh item of its id, in input order.
 fn apply_each(batch: &[(ItemId, &Change<'_>)]) -> Result<Vec<Opened>, Failure> {
-    static ENGINE: std::sync::OnceLock<crate::Engine> = std::sync::OnceLock::new();
-    let verdict = ENGINE
-        .get_or_init(|| crate::Engine::builder().build().expect("engine"))
-        .score("hello");
     Ok(batch
         .iter()
         .map(|(id, change)| {
-            let sub = Submission {
-                new_id: *id,
-                community: "c".parse().expect("community"),
-                content_id: "x".parse().expect("content id"),
-                author_id: "a".parse().expect("author"),
-                ownership_change: false,
-                text: ContentText::new("hello").expect("text"),
-                context: None,
-                verdict: verdict.clone(),
-                action: crate::Action::Review,
-                labels: Vec::new(),
-                actor: KeyId::random(),
-                at: Timestamp::from_millis(1_000),
-            };
-            let (mut item, _, _) = Item::create(&sub, SubjectId::from_bytes([1; 16]), "d".into());
+            let mut item = waiting_item(*id);
             change(&mut item).map(|_| (item, None))
         })
         .collect())

@@ -64,25 +64,41 @@ const MANY_RULES: &str =
 type Applied = (Item, Item, Vec<Event>);
 
 impl PgStore {
-    /// Applies `change` to up to `limit` waiting items of `queue` in one transaction; an
-    /// item whose change refuses because it was taken meanwhile is skipped.
+    /// Claims for each claimer, `(limit, change)`, in one transaction: one statement
+    /// locks as many waiting items of `queue` as the claimers want together, highest
+    /// priority first, and they are handed out in that order, the first claimer's first.
+    /// An item whose change refuses because it was taken meanwhile is skipped.
     pub(super) fn claim_rows(
         &self,
         queue: QueueName,
         communities: &CommunityFilter<'_>,
-        limit: usize,
-        change: &Change<'_>,
-    ) -> Result<Vec<Claimed>, Failure> {
+        claims: &[(usize, &Change<'_>)],
+    ) -> Result<Vec<Vec<Claimed>>, Failure> {
         let names: Vec<&str> = match communities {
             CommunityFilter::All => Vec::new(),
             CommunityFilter::Only(list) => list.iter().map(|c| c.as_str()).collect(),
         };
         let all = matches!(communities, CommunityFilter::All);
-        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let wanted: usize = claims.iter().map(|(limit, _)| *limit).sum();
+        let wanted = i64::try_from(wanted).unwrap_or(i64::MAX);
         self.transact(|tx| {
-            let rows = tx.rows(CLAIM, &[&i16::from(queue.tag()), &all, &names, &limit])?;
-            let mut claimed = Vec::with_capacity(rows.len());
+            let rows = tx.rows(CLAIM, &[&i16::from(queue.tag()), &all, &names, &wanted])?;
+            let mut claimed: Vec<Vec<Claimed>> = claims
+                .iter()
+                .map(|(limit, _)| Vec::with_capacity(*limit))
+                .collect();
+            // The claimer the next row goes to: the first whose limit is not reached.
+            let mut whose = 0;
             for row in rows {
+                while claimed
+                    .get(whose)
+                    .is_some_and(|c| c.len() >= claims[whose].0)
+                {
+                    whose += 1;
+                }
+                let (Some(change), Some(mine)) = (claims.get(whose), claimed.get_mut(whose)) else {
+                    break;
+                };
                 let before: Item = decode(row.try_get::<_, &[u8]>(0).map_err(internal)?)?;
                 let keys = split_keys(row.try_get(2).map_err(internal)?)?;
                 // Locked by the claim's statement: the item's change need not read them.
@@ -93,10 +109,10 @@ impl PgStore {
                         .or_insert_with(|| Some(Key::from_bytes(*key)));
                 }
                 let mut after = before.clone();
-                match change(&mut after) {
+                match (change.1)(&mut after) {
                     Ok(evs) => {
                         tx.write_item(Some(&before), &mut after, evs)?;
-                        claimed.push(Claimed {
+                        mine.push(Claimed {
                             item: after,
                             revision: row.try_get(1).map_err(internal)?,
                             keys,

@@ -89,8 +89,8 @@ impl Store for PgStore {
         limit: usize,
         change: &Change<'_>,
     ) -> Result<Vec<Item>, Failure> {
-        let claimed = self.claim_rows(queue, communities, limit, change)?;
-        Ok(claimed.into_iter().map(|c| c.item).collect())
+        let claimed = self.claim_rows(queue, communities, &[(limit, change)])?;
+        Ok(claimed.into_iter().flatten().map(|c| c.item).collect())
     }
 
     /// The revision and keys come back with the claim's statement (`claim.rs`).
@@ -101,12 +101,26 @@ impl Store for PgStore {
         limit: usize,
         change: &Change<'_>,
     ) -> Result<Vec<(Item, Option<Revision>)>, Failure> {
-        let claimed = self.claim_rows(queue, communities, limit, change)?;
-        claimed.into_iter().map(|c| self.open_claimed(c)).collect()
+        let claimed = self.claim_rows(queue, communities, &[(limit, change)])?;
+        claimed
+            .into_iter()
+            .flatten()
+            .map(|c| self.open_claimed(c))
+            .collect()
     }
 
-    fn claims_skip_held(&self) -> bool {
-        true
+    /// One transaction for all of them (`claim.rs`).
+    fn claim_many_opened(
+        &self,
+        queue: QueueName,
+        communities: &CommunityFilter<'_>,
+        claims: &[(usize, &Change<'_>)],
+    ) -> Result<Vec<crate::store::ClaimedOpened>, Failure> {
+        let claimed = self.claim_rows(queue, communities, claims)?;
+        Ok(claimed
+            .into_iter()
+            .map(|mine| mine.into_iter().map(|c| self.open_claimed(c)).collect())
+            .collect())
     }
 
     fn queue(
