@@ -404,6 +404,97 @@ fn coalesced_decisions_answer_each_request_as_if_alone() {
     );
 }
 
+/// Claims arriving together are made together, one step per queue and scope
+/// (`moderation::claims`), and each claimer is still answered as if alone: items of its
+/// own scope, leased to it, none to two claimers, each up to its limit while items wait.
+#[test]
+fn coalesced_claims_answer_each_claimer_as_if_alone() {
+    let s = Arc::new(Server::start());
+    s.hold_for_review("busy");
+    s.hold_for_review("quiet");
+    let ingest = s.key("ingest", &["busy", "quiet"]);
+    let batch: Vec<_> = (0..12)
+        .map(|i| ("busy", i))
+        .chain((0..3).map(|i| ("quiet", i)))
+        .map(|(c, i)| json!({"community": c, "content_id": format!("c{i}"), "author_id": "u", "text": REVIEW_TEXT}))
+        .collect();
+    let r = s.post("/v1/content:batch", &ingest, json!({ "items": batch }));
+    assert_eq!(r.status, 200, "{r:?}");
+
+    // (scope, queue): six claimers share "busy"'s 12 items, two "quiet"'s 3; one asks
+    // for appeals, of which there are none.
+    let claimers: Vec<(&str, &str)> = [("busy", "review"); 6]
+        .into_iter()
+        .chain([("quiet", "review"); 2])
+        .chain([("busy", "appeals")])
+        .collect();
+    let barrier = Arc::new(Barrier::new(claimers.len()));
+    let threads: Vec<_> = claimers
+        .iter()
+        .map(|(scope, queue)| {
+            let (s, barrier) = (s.clone(), barrier.clone());
+            let key = s.key("moderator", &[scope]);
+            let (scope, queue) = (scope.to_string(), queue.to_string());
+            std::thread::spawn(move || {
+                barrier.wait();
+                let r = s.post(
+                    "/v1/queue/claim",
+                    &key,
+                    json!({"queue": queue, "limit": 2, "lease_seconds": 600}),
+                );
+                assert_eq!(r.status, 200, "{r:?}");
+                let items = r.body["items"].as_array().unwrap().clone();
+                for item in &items {
+                    assert_eq!(item["community"], scope.as_str(), "{item:?}");
+                    assert_eq!(item["status"], "pending", "{item:?}");
+                    assert!(item["lease_holder"].is_string(), "{item:?}");
+                    assert_eq!(item["lease_holder"], items[0]["lease_holder"], "{item:?}");
+                }
+                let ids: Vec<String> = items
+                    .iter()
+                    .map(|i| i["item_id"].as_str().unwrap().to_string())
+                    .collect();
+                (
+                    scope,
+                    queue,
+                    ids,
+                    items.first().map(|i| i["lease_holder"].clone()),
+                )
+            })
+        })
+        .collect();
+    let mut got: BTreeMap<(String, String), Vec<usize>> = BTreeMap::new();
+    let mut seen = BTreeSet::new();
+    let mut holders = BTreeSet::new();
+    for t in threads {
+        let (scope, queue, ids, holder) = t.join().unwrap();
+        got.entry((scope, queue)).or_default().push(ids.len());
+        for id in ids {
+            assert!(seen.insert(id.clone()), "{id} claimed twice");
+        }
+        if let Some(holder) = holder {
+            assert!(
+                holders.insert(holder.to_string()),
+                "one holder for two claimers"
+            );
+        }
+    }
+    let count = |scope: &str, queue: &str| {
+        let mut n = got[&(scope.to_string(), queue.to_string())].clone();
+        n.sort_unstable();
+        n
+    };
+    assert_eq!(count("busy", "review"), vec![2; 6]);
+    assert_eq!(count("quiet", "review"), vec![1, 2]);
+    assert_eq!(count("busy", "appeals"), vec![0]);
+    // Every claim went through the claim coalescer's store steps.
+    let n = claimers.len() as u64;
+    assert_eq!(
+        counter_reaching(&s, "warden_claim_store_requests_total", n),
+        n
+    );
+}
+
 /// The server's counter `name` once it reaches `expected`, or after 10 s: a coalescer's
 /// store call is counted just after its requests are answered.
 fn counter_reaching(s: &Server, name: &str, expected: u64) -> u64 {

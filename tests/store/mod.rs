@@ -645,6 +645,14 @@ macro_rules! backends {
             }
 
             #[test]
+            fn several_claims_are_made_in_one_step() {
+                if !$ready() {
+                    return;
+                }
+                super::reads::several_claims_are_made_in_one_step(OPEN);
+            }
+
+            #[test]
             fn a_claim_brings_back_what_a_read_after_it_returns() {
                 if !$ready() {
                     return;

@@ -7,6 +7,7 @@ use warden::domain::event::Remarks;
 use warden::domain::item::DecisionAction;
 use warden::domain::operations::{hour_of, HOUR_MS};
 use warden::domain::privacy::Personal;
+use warden::store::Change;
 
 /// Three items in community "c": contents x and y by author a, z by author b.
 fn submit_three(store: &dyn Store) -> Vec<warden::domain::item::Submitted> {
@@ -404,6 +405,77 @@ pub fn a_claim_brings_back_what_a_read_after_it_returns(open: Open) {
         )
         .expect("claim");
     assert!(again.is_empty());
+}
+
+/// Several claimers' claims in one step: the queue's items in its order, the first
+/// claimer's first, each up to its limit; each claimed item as a read after the claim
+/// returns it; and nothing left for a step after.
+pub fn several_claims_are_made_in_one_step(open: Open) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = open(dir.path());
+    let batch: Vec<Submission> = (0..5)
+        .map(|i| submission(&format!("o{i}"), "a", REVIEW, Action::Review))
+        .collect();
+    store.submit(&batch).expect("submit");
+    let order: Vec<ItemId> = store
+        .queue(QueueName::Review, &CommunityFilter::All, None, 10)
+        .expect("queue")
+        .iter()
+        .map(|e| e.item_id)
+        .collect();
+    assert_eq!(order.len(), 5);
+    let holders = [KeyId::random(), KeyId::random(), KeyId::random()];
+    let now = Timestamp::now();
+    let claim_by = |holder: &KeyId| {
+        let holder = holder.clone();
+        move |item: &mut Item| item.claim(QueueName::Review, &holder, now, now.plus_seconds(60))
+    };
+    let changes: Vec<_> = holders.iter().map(claim_by).collect();
+    let limits = [2, 1, 3];
+    let claims: Vec<(usize, &Change<'_>)> = limits
+        .iter()
+        .zip(&changes)
+        .map(|(limit, change)| (*limit, change as &Change<'_>))
+        .collect();
+    let claimed = store
+        .claim_many_opened(QueueName::Review, &CommunityFilter::All, &claims)
+        .expect("one step");
+    let got: Vec<Vec<ItemId>> = claimed
+        .iter()
+        .map(|mine| {
+            mine.as_ref()
+                .expect("claimed")
+                .iter()
+                .map(|(item, _)| item.id)
+                .collect()
+        })
+        .collect();
+    // The third wanted three and gets the two left.
+    assert_eq!(
+        got,
+        vec![
+            order[0..2].to_vec(),
+            order[2..3].to_vec(),
+            order[3..5].to_vec()
+        ]
+    );
+    for (mine, holder) in claimed.into_iter().zip(&holders) {
+        for (item, revision) in mine.expect("claimed") {
+            assert_eq!(item.lease.as_ref().map(|l| &l.holder), Some(holder));
+            let mut read = store.item(&item.id).expect("read").expect("there");
+            store.open_item(&mut read).expect("open");
+            assert_eq!(item, read);
+            assert_eq!(revision, store.revision(&item.id, 1).expect("read"));
+        }
+    }
+    let again = store
+        .claim_many_opened(QueueName::Review, &CommunityFilter::All, &claims[..2])
+        .expect("one step");
+    assert_eq!(again.len(), 2);
+    assert!(again
+        .iter()
+        .all(|mine| mine.as_ref().is_ok_and(Vec::is_empty)));
+    assert_verified(&*store);
 }
 
 /// Several items' changes in one step: each answered in input order as a change of its
