@@ -521,6 +521,7 @@ fn claim(o: &Options) {
             println!("  {route} on {}:", server.base);
             server_side(&server.base, route);
         }
+        store_calls(&server.base, "claim");
         store_calls(&server.base, "change");
     }
 }
@@ -534,7 +535,7 @@ fn metrics_text(base: &str) -> String {
         .unwrap_or_default()
 }
 
-/// What the coalescer named `which` (`submission` or `change`) did on one server, from
+/// What the coalescer named `which` (`submission`, `claim` or `change`) did on one server, from
 /// `/metrics`: its store calls, the requests per call and the mean call time.
 fn store_calls(base: &str, which: &str) {
     let text = metrics_text(base);
