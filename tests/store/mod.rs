@@ -446,6 +446,59 @@ pub fn rules_expire_once_and_the_indexes_agree(open: Open) {
     assert_verified(&*store);
 }
 
+/// An author's removals count across batches whatever else the batches hold, and an
+/// edit that takes a removal back (its item goes to review) revokes the author rule it
+/// had tipped, though that batch holds no removal.
+pub fn removals_count_for_their_author_across_batches_and_edits(open: Open) {
+    use warden::domain::suppress::{RuleState, SubjectKind};
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = open(dir.path());
+    let author_rules = |store: &dyn Store| {
+        store
+            .active_rules()
+            .expect("active")
+            .into_iter()
+            .filter(|r| r.subject.kind == SubjectKind::Author)
+            .count()
+    };
+    let batches: [&[(&str, &str, Action)]; 3] = [
+        &[
+            ("p0", REMOVE, Action::Remove),
+            ("w0", REVIEW, Action::Review),
+            ("p1", REMOVE, Action::Remove),
+        ],
+        &[
+            ("w1", REVIEW, Action::Review),
+            ("p2", REMOVE, Action::Remove),
+        ],
+        &[
+            ("p0", "an edit, now to be reviewed", Action::Review),
+            ("w2", REVIEW, Action::Review),
+        ],
+    ];
+    let mut rules_after = Vec::new();
+    for batch in batches {
+        let batch: Vec<Submission> = batch
+            .iter()
+            .map(|(content, text, action)| submission(content, "r", text, *action))
+            .collect();
+        store.submit(&batch).expect("submit");
+        rules_after.push(author_rules(&*store));
+    }
+    // Two removals, then the third, then one taken back.
+    assert_eq!(rules_after, vec![0, 1, 0]);
+    let authors: Vec<RuleState> = store
+        .rule_log(0, 1000)
+        .expect("log")
+        .into_iter()
+        .filter(|r| r.subject.kind == SubjectKind::Author)
+        .map(|r| r.state)
+        .collect();
+    assert_eq!(authors, vec![RuleState::Active, RuleState::Revoked]);
+    assert_verified(&*store);
+}
+
 /// Decision records by time, paged by cursor; items by subject and in storage order.
 pub fn records_and_items_are_listed_in_order(open: Open) {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -560,6 +613,14 @@ macro_rules! backends {
                     return;
                 }
                 super::retention_drops_the_text_and_keeps_the_record(OPEN);
+            }
+
+            #[test]
+            fn removals_count_for_their_author_across_batches_and_edits() {
+                if !$ready() {
+                    return;
+                }
+                super::removals_count_for_their_author_across_batches_and_edits(OPEN);
             }
 
             #[test]

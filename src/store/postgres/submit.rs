@@ -15,6 +15,7 @@ use super::*;
 use crate::domain::item::ItemWrite;
 use crate::domain::suppress::{Cause, RemovalHistory};
 use crate::store::record::{author_rule_key, content_rule_key, StoredRule};
+use crate::Action;
 
 impl PgStore {
     pub(super) fn submit_batch(&self, batch: &[Submission]) -> Result<Vec<Submitted>, Failure> {
@@ -70,10 +71,10 @@ impl PgTx<'_> {
     /// Reads in one round trip, for the whole batch, after the advisory locks of its
     /// contents when it has several ([`content_words`]): the items it names (locked
     /// `FOR UPDATE`, in id order), the submitters' keys (share-locked), the communities'
-    /// policies, the submitters' advisory locks (in lock-word order, taken before their
-    /// histories are read, as `lock_subject` does), their removal histories, and their
-    /// author rules and the new items' content rules (locked `FOR UPDATE`, in key
-    /// order); then, in one more, creates the keys of submitters who have none. Returns
+    /// policies, the advisory locks of the removals' authors (in lock-word order, taken
+    /// before their histories are read, as `lock_subject` does), their removal histories,
+    /// and their author rules and the new items' content rules (locked `FOR UPDATE`, in
+    /// key order); then, in one more, creates the keys of submitters who have none. Returns
     /// the items found, by `(community, content_id)`.
     fn submissions_prefetch(
         &self,
@@ -99,7 +100,18 @@ impl PgTx<'_> {
             .collect::<BTreeSet<_>>()
             .into_iter()
             .collect();
-        let unlocked: Vec<SubjectId> = distinct
+        // Only a removal adds to its author's removal history and may make an author
+        // rule, so only removals' authors are locked and read here. Locking every
+        // submitter made two nodes' batches by one author take turns; an edit of a
+        // removed item, whose author's record its change also touches, is locked and
+        // read when it is written (`PgTx::write_item`), a round trip later.
+        let at_stake: BTreeSet<SubjectId> = batch
+            .iter()
+            .zip(subjects)
+            .filter(|(sub, _)| sub.action == Action::Remove)
+            .map(|(_, subject)| *subject)
+            .collect();
+        let unlocked: Vec<SubjectId> = at_stake
             .iter()
             .filter(|s| !self.locked.borrow().contains(s))
             .copied()
@@ -110,12 +122,12 @@ impl PgTx<'_> {
             .collect::<BTreeSet<_>>()
             .into_iter()
             .collect();
-        let histories: Vec<Vec<u8>> = distinct
+        let histories: Vec<Vec<u8>> = at_stake
             .iter()
             .filter(|s| !self.removals.borrow().contains_key(s))
             .map(|s| s.as_bytes().to_vec())
             .collect();
-        let mut rule_keys: Vec<Vec<u8>> = distinct
+        let mut rule_keys: Vec<Vec<u8>> = at_stake
             .iter()
             .map(|s| author_rule_key(s, Cause::AuthorRemovals))
             .chain(batch.iter().flat_map(|sub| {
