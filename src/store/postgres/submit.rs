@@ -281,19 +281,48 @@ impl PgTx<'_> {
 
     /// Creates the keys of `subjects`, known to have none, in one statement; a key
     /// another transaction made meanwhile is read instead (`key_or_create`).
+    ///
+    /// The subjects' advisory locks are taken first, in the same round trip: an erasure
+    /// of a subject without a key finds no key row to wait at, so it is the lock that
+    /// makes it and a first submission take turns (the erasure then either sees the
+    /// submission's item or comes before it).
     fn create_keys(&self, subjects: &[SubjectId]) -> Result<(), Failure> {
         if subjects.is_empty() {
             return Ok(());
         }
+        let unlocked: Vec<SubjectId> = subjects
+            .iter()
+            .filter(|s| !self.locked.borrow().contains(s))
+            .copied()
+            .collect();
+        let words: Vec<i64> = unlocked
+            .iter()
+            .map(advisory_word)
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
         let fresh: Vec<(SubjectId, Key)> = subjects.iter().map(|s| (*s, Key::random())).collect();
         let ids: Vec<&[u8]> = fresh.iter().map(|(s, _)| s.as_bytes().as_slice()).collect();
         let keys: Vec<&[u8]> = fresh.iter().map(|(_, k)| k.expose().as_slice()).collect();
-        let made = self.rows(
+        let mut statements: Vec<Read<'_>> = Vec::with_capacity(2);
+        if !words.is_empty() {
+            statements.push((
+                super::pipeline::LOCK_WORDS,
+                vec![&words as &(dyn ToSql + Sync)],
+            ));
+        }
+        statements.push((
             "INSERT INTO subject_keys (subject, key) \
              SELECT * FROM unnest($1::bytea[], $2::bytea[]) \
              ON CONFLICT (subject) DO NOTHING RETURNING subject",
-            &[&ids, &keys],
-        )?;
+            vec![&ids as &(dyn ToSql + Sync), &keys as &(dyn ToSql + Sync)],
+        ));
+        let mut results = self.send_reads(statements)?;
+        if !words.is_empty() {
+            results.next()?;
+            self.locked.borrow_mut().extend(unlocked);
+        }
+        let made = results.next()?;
         let mut made_here = BTreeSet::new();
         for row in &made {
             made_here.insert(subject_id(row.try_get(0).map_err(internal)?)?);
