@@ -34,9 +34,9 @@
 //!
 //! One thread and no waiting timer ([`turns`](super::turns)), for the reasons
 //! [`coalesce`](super::coalesce) gives: under load, requests arriving while a call runs
-//! form the next turn by themselves; when idle, a change is written at once. At most [`MAX_CHANGES`] per turn: a turn holds its
-//! items' row locks until it commits, so its size bounds how long a claim or another
-//! node waits behind it.
+//! form the next turn by themselves; when idle, a change is written at once. At most
+//! [`MAX_CHANGES`] per turn: a turn holds its items' row locks until it commits, so its
+//! size bounds how long a claim or another node waits behind it.
 
 use std::collections::{HashSet, VecDeque};
 use std::sync::mpsc::{self, Sender};
