@@ -180,37 +180,19 @@ fn serve(update: UpdateMany<'_>, group: Vec<Job>) -> bool {
         .collect();
     let result = update(&batch);
     drop(batch);
-    match result {
-        Ok(answers) if answers.len() == group.len() => {
-            for (job, answer) in group.into_iter().zip(answers) {
-                // The request may have gone away; its answer is simply dropped.
-                let _ = job.reply.send(Outcome::Done(Box::new(answer)));
-            }
-            false
-        }
-        Ok(_) => {
-            tracing::error!("the store answered a different number of changes");
-            hand_back(group);
-            true
-        }
-        Err(failure) if group.len() == 1 => {
-            // Alone already: its answer, whatever it is.
-            if let Some(job) = group.into_iter().next() {
-                let _ = job.reply.send(Outcome::Done(Box::new(Err(failure))));
-            }
-            false
-        }
-        Err(_) => {
-            hand_back(group);
-            true
-        }
-    }
-}
-
-fn hand_back(group: Vec<Job>) {
-    for job in group {
-        let _ = job.reply.send(Outcome::Alone(job.change));
-    }
+    turns::answer_each(
+        group,
+        result,
+        // The request may have gone away; its answer is simply dropped.
+        |job, answer| {
+            let _ = job
+                .reply
+                .send(Outcome::Done(Box::new(answer.and_then(|opened| opened))));
+        },
+        |job| {
+            let _ = job.reply.send(Outcome::Alone(job.change));
+        },
+    )
 }
 
 #[cfg(test)]

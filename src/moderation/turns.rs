@@ -10,6 +10,7 @@ use std::collections::VecDeque;
 use std::sync::mpsc::{self, Sender};
 use std::sync::{Arc, Weak};
 
+use crate::failure::Failure;
 use crate::store::Store;
 
 /// Starts the thread `name`, whose turns are `turn(store, waiting)`; `None` when it could
@@ -54,4 +55,40 @@ pub(crate) fn start<J: Send + 'static>(
         .map(|_| tx)
         .map_err(|e| tracing::error!(error = %e, thread = name, "cannot start a coalescer thread"))
         .ok()
+}
+
+/// Answers a turn's requests from its one store call: with every request's own answer
+/// (`answer(request, Ok(its answer))`) when the call answered each; when the call failed
+/// as a whole, a request that was alone with the failure (`answer(request, Err(failure))`),
+/// and each of several handed back to be served alone (`hand_back`), so that none is
+/// failed for another's sake. Returns whether they were handed back.
+pub(crate) fn answer_each<J, A>(
+    group: Vec<J>,
+    result: Result<Vec<A>, Failure>,
+    answer: impl Fn(J, Result<A, Failure>),
+    hand_back: impl Fn(J),
+) -> bool {
+    match result {
+        Ok(answers) if answers.len() == group.len() => {
+            for (request, its) in group.into_iter().zip(answers) {
+                answer(request, Ok(its));
+            }
+            false
+        }
+        Ok(_) => {
+            tracing::error!("the store answered a different number of requests");
+            group.into_iter().for_each(hand_back);
+            true
+        }
+        Err(failure) if group.len() == 1 => {
+            if let Some(request) = group.into_iter().next() {
+                answer(request, Err(failure));
+            }
+            false
+        }
+        Err(_) => {
+            group.into_iter().for_each(hand_back);
+            true
+        }
+    }
 }

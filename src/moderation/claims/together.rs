@@ -177,38 +177,20 @@ fn serve(claim_many: ClaimMany<'_>, group: Vec<Job>) -> bool {
     let result = claim_many(queue, &communities, &batch);
     drop(batch);
     drop(changes);
-    match result {
-        Ok(answers) if answers.len() == group.len() => {
-            for (job, answer) in group.into_iter().zip(answers) {
-                // The request may have gone away; its answer is simply dropped (its
-                // leases run out).
-                let _ = job.reply.send(Outcome::Done(answer));
-            }
-            false
-        }
-        Ok(_) => {
-            tracing::error!("the store answered a different number of claims");
-            hand_back(group);
-            true
-        }
-        Err(failure) if group.len() == 1 => {
-            // Alone already: its answer, whatever it is.
-            if let Some(job) = group.into_iter().next() {
-                let _ = job.reply.send(Outcome::Done(Err(failure)));
-            }
-            false
-        }
-        Err(_) => {
-            hand_back(group);
-            true
-        }
-    }
-}
-
-fn hand_back(group: Vec<Job>) {
-    for job in group {
-        let _ = job.reply.send(Outcome::Alone(job.order));
-    }
+    turns::answer_each(
+        group,
+        result,
+        // The request may have gone away; its answer is simply dropped (its leases run
+        // out).
+        |job, answer| {
+            let _ = job
+                .reply
+                .send(Outcome::Done(answer.and_then(|claimed| claimed)));
+        },
+        |job| {
+            let _ = job.reply.send(Outcome::Alone(job.order));
+        },
+    )
 }
 
 #[cfg(test)]

@@ -226,9 +226,7 @@ impl PgTx<'_> {
                 want_policy,
             });
         }
-        let mut words: Vec<i64> = to_lock.iter().map(advisory_word).collect();
-        words.sort_unstable();
-        words.dedup();
+        let words = lock_words(&to_lock);
         let mut reads: Vec<Read<'_>> = Vec::new();
         // The advisory locks before the histories they guard, each read its own
         // statement: a statement reads in the snapshot it started with, before a lock it
@@ -365,6 +363,12 @@ const HELD: &str = "SELECT (SELECT doc FROM policies WHERE community = $1), \
 /// so that transactions locking several take them in one order).
 pub(super) const LOCK_WORDS: &str =
     "SELECT pg_advisory_xact_lock(w) FROM unnest($1::bigint[]) AS w";
+
+/// The words of `subjects`' advisory locks, sorted and each once, for [`LOCK_WORDS`].
+pub(super) fn lock_words<'s>(subjects: impl IntoIterator<Item = &'s SubjectId>) -> Vec<i64> {
+    let words: std::collections::BTreeSet<i64> = subjects.into_iter().map(advisory_word).collect();
+    words.into_iter().collect()
+}
 
 /// The advisory lock that guards a subject's removal history and author rules.
 pub(super) fn advisory_word(subject: &SubjectId) -> i64 {

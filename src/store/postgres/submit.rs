@@ -9,7 +9,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use tokio_postgres::types::ToSql;
 
-use super::pipeline::{advisory_word, Read};
+use super::pipeline::{lock_words, Read};
 use super::tx::PgTx;
 use super::*;
 use crate::domain::item::ItemWrite;
@@ -111,17 +111,7 @@ impl PgTx<'_> {
             .filter(|(sub, _)| sub.action == Action::Remove)
             .map(|(_, subject)| *subject)
             .collect();
-        let unlocked: Vec<SubjectId> = at_stake
-            .iter()
-            .filter(|s| !self.locked.borrow().contains(s))
-            .copied()
-            .collect();
-        let words: Vec<i64> = unlocked
-            .iter()
-            .map(advisory_word)
-            .collect::<BTreeSet<_>>()
-            .into_iter()
-            .collect();
+        let (unlocked, words) = self.unlocked(&at_stake);
         let histories: Vec<Vec<u8>> = at_stake
             .iter()
             .filter(|s| !self.removals.borrow().contains_key(s))
@@ -279,6 +269,21 @@ impl PgTx<'_> {
         Ok(items)
     }
 
+    /// Of `subjects`, those whose advisory locks this transaction does not hold yet, and
+    /// the words of those locks for [`LOCK_WORDS`](super::pipeline::LOCK_WORDS).
+    fn unlocked<'s>(
+        &self,
+        subjects: impl IntoIterator<Item = &'s SubjectId>,
+    ) -> (Vec<SubjectId>, Vec<i64>) {
+        let unlocked: Vec<SubjectId> = subjects
+            .into_iter()
+            .filter(|s| !self.locked.borrow().contains(s))
+            .copied()
+            .collect();
+        let words = lock_words(&unlocked);
+        (unlocked, words)
+    }
+
     /// Creates the keys of `subjects`, known to have none, in one statement; a key
     /// another transaction made meanwhile is read instead (`key_or_create`).
     ///
@@ -290,17 +295,7 @@ impl PgTx<'_> {
         if subjects.is_empty() {
             return Ok(());
         }
-        let unlocked: Vec<SubjectId> = subjects
-            .iter()
-            .filter(|s| !self.locked.borrow().contains(s))
-            .copied()
-            .collect();
-        let words: Vec<i64> = unlocked
-            .iter()
-            .map(advisory_word)
-            .collect::<BTreeSet<_>>()
-            .into_iter()
-            .collect();
+        let (unlocked, words) = self.unlocked(subjects);
         let fresh: Vec<(SubjectId, Key)> = subjects.iter().map(|s| (*s, Key::random())).collect();
         let ids: Vec<&[u8]> = fresh.iter().map(|(s, _)| s.as_bytes().as_slice()).collect();
         let keys: Vec<&[u8]> = fresh.iter().map(|(_, k)| k.expose().as_slice()).collect();
