@@ -5,11 +5,54 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
-use std::sync::Mutex;
-use std::time::Duration;
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use crate::domain::operations::{Histogram as OpsHistogram, QueueTally, BOUNDS};
+use crate::failure::Failure;
 use crate::moderation::operations::OperationsReport;
+
+/// How long `/metrics` shows the figures it read from the store (queue depths, and the
+/// trailing day's operations report) before it reads them again. Reading them pages
+/// through every waiting item (depth and age per community and queue), so a read costs
+/// the store time in proportion to the queues; `/metrics` is public, and without this any
+/// client could make a node page through its queues as often as it liked. Scrapers ask
+/// every 15–60 s, so they see every read.
+pub const STORE_FIGURES_FRESH_FOR: Duration = Duration::from_secs(10);
+
+/// What `/metrics` reads from the store: each queue's depth, and the operations report.
+pub type Figures = (Vec<(&'static str, u64)>, OperationsReport);
+
+/// A value read at most once per interval (`/metrics`' [`Figures`]), and when it was
+/// read. Concurrent callers share one read: the others wait for it.
+pub struct Recent<T>(tokio::sync::Mutex<Option<(Instant, Arc<T>)>>);
+
+impl<T> Default for Recent<T> {
+    fn default() -> Self {
+        Recent(tokio::sync::Mutex::new(None))
+    }
+}
+
+impl<T> Recent<T> {
+    /// The value read less than `fresh_for` ago, or the one `read` gives now. A failed
+    /// read keeps the last value for the next caller to try again.
+    pub async fn get<R, F>(&self, fresh_for: Duration, read: R) -> Result<Arc<T>, Failure>
+    where
+        R: FnOnce() -> F,
+        F: Future<Output = Result<T, Failure>>,
+    {
+        let mut last = self.0.lock().await;
+        if let Some((at, value)) = last.as_ref() {
+            if at.elapsed() < fresh_for {
+                return Ok(value.clone());
+            }
+        }
+        let value = Arc::new(read().await?);
+        *last = Some((Instant::now(), value.clone()));
+        Ok(value)
+    }
+}
 
 /// Upper bounds of the latency buckets, in seconds.
 const BUCKETS: [f64; 14] = [
@@ -426,5 +469,49 @@ fn coalescer(out: &mut String, which: &str, turns: &Turns, help: [&str; 3]) {
             out,
             "# HELP {name} {text}\n# TYPE {name} counter\n{name} {value}"
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Reads within the interval share the last read; a failed read is tried again.
+    #[test]
+    fn a_recent_value_is_read_once_per_interval() {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .expect("runtime");
+        let recent: Recent<u32> = Recent::default();
+        let reads = std::cell::Cell::new(0);
+        let read = |fails: bool| {
+            reads.set(reads.get() + 1);
+            let n = reads.get();
+            async move {
+                if fails {
+                    Err(Failure::internal("store unreachable"))
+                } else {
+                    Ok(n)
+                }
+            }
+        };
+        let get = |fresh_for: Duration, fails: bool| {
+            runtime
+                .block_on(recent.get(fresh_for, || read(fails)))
+                .map(|v| *v)
+                .map_err(|f| f.code())
+        };
+        let long = Duration::from_secs(60);
+        assert_eq!(get(long, true), Err(crate::Code::Internal));
+        assert_eq!(get(long, false), Ok(2));
+        assert_eq!(get(long, false), Ok(2), "fresh: not read again");
+        assert_eq!(
+            get(long, true),
+            Ok(2),
+            "fresh: a failing read is not even tried"
+        );
+        assert_eq!(get(Duration::ZERO, false), Ok(3), "stale: read again");
+        assert_eq!(reads.get(), 3);
     }
 }

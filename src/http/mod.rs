@@ -94,6 +94,8 @@ pub struct AppState {
     pub(crate) reports: crate::moderation::notices::ReportLimiter,
     /// When this node last looked for expired leases before a claim or a queue read.
     pub(crate) lease_checks: crate::moderation::claims::LeaseChecks,
+    /// What `/metrics` last read from the store (see `metrics::STORE_FIGURES_FRESH_FOR`).
+    pub(crate) store_figures: self::metrics::Recent<self::metrics::Figures>,
 }
 
 impl AppState {
@@ -182,6 +184,7 @@ impl AppState {
             claims: Claims::start(store.clone(), on_claim_turn),
             reports: Default::default(),
             lease_checks: Default::default(),
+            store_figures: Default::default(),
             store,
             config,
         };

@@ -288,6 +288,33 @@ fn the_operations_dashboard_counts_what_happened() {
     assert!(text.contains("warden_appeals_reversed_24h 1"), "{text}");
 }
 
+/// `/metrics` reads the queues from the store at most every 10 seconds per node
+/// (`/metrics` is public, and the read pages through every waiting item): an item queued
+/// between two scrapes moments apart shows in the next read, not at once.
+#[test]
+fn metrics_read_the_queues_at_most_every_ten_seconds() {
+    let s = Server::start();
+    s.hold_for_review("ops");
+    let ingest = s.key("ingest", &["ops"]);
+    let waiting = |s: &Server| -> String {
+        let metrics = s.call("GET", "/metrics", None, None);
+        let text = metrics.body.as_str().expect("text").to_string();
+        text.lines()
+            .find(|l| l.starts_with("warden_queue_waiting{community=\"ops\",queue=\"review\"}"))
+            .map(str::to_string)
+            .unwrap_or_default()
+    };
+    submit_as(&s, &ingest, "ops", "m1", "a", REVIEW_TEXT);
+    let started = std::time::Instant::now();
+    let first = waiting(&s);
+    assert!(first.ends_with(" 1"), "{first}");
+    submit_as(&s, &ingest, "ops", "m2", "a", REVIEW_TEXT);
+    let second = waiting(&s);
+    if started.elapsed() < std::time::Duration::from_secs(10) {
+        assert_eq!(second, first, "read again within 10 s");
+    }
+}
+
 /// Queue depth and age over time: one sample per community, queue and period, taken by
 /// the sampler (here every second, and once more by hand so the test does not wait for
 /// a tick); a queue that empties gets a zero sample. Only the caller's communities show.

@@ -7,6 +7,7 @@ use crate::clock::Timestamp;
 use crate::domain::item::QueueName;
 use crate::failure::Failure;
 use crate::http::error::{Detail, NotReady};
+use crate::http::metrics::STORE_FIGURES_FRESH_FOR;
 use crate::http::openapi::openapi_json;
 use crate::http::views::{Alive, Health, Ready, ReadyStatus};
 use crate::http::{blocking, status, AppState};
@@ -71,27 +72,34 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     summary = "Prometheus metrics",
     description = "Requests and latency by route, queue depth, decisions by action, scoring \
         (model) latency, flush latency, expired leases, the suppression log, connections \
-        refused below the API.",
+        refused below the API. The figures read from the store (queue depths and ages, \
+        the trailing day's operations) are read at most every 10 seconds per node.",
     security(),
     responses((status = 200, description = "Text exposition format 0.0.4", body = String,
         content_type = "text/plain; version=0.0.4")),
 )]
 pub async fn metrics(state: web::Data<AppState>) -> Result<HttpResponse, Failure> {
     let s = state.clone();
-    let (depths, operations) = blocking(move || {
-        let depths = QueueName::ALL
-            .into_iter()
-            .map(|q| Ok((q.as_str(), s.store.queue_depth(q)?)))
-            .collect::<Result<Vec<_>, Failure>>()?;
-        let now = Timestamp::now();
-        let day_ago = Timestamp::from_millis(now.millis() - 86_400_000);
-        let to = Timestamp::from_millis(now.millis() + 1);
-        let report = operations::report(&*s.store, None, day_ago, to, now)?;
-        Ok::<_, Failure>((depths, report))
-    })
-    .await?;
-    let mut body = state.metrics.render(&depths);
-    crate::http::metrics::render_operations(&mut body, &operations);
+    let read = || {
+        blocking(move || {
+            let depths = QueueName::ALL
+                .into_iter()
+                .map(|q| Ok((q.as_str(), s.store.queue_depth(q)?)))
+                .collect::<Result<Vec<_>, Failure>>()?;
+            let now = Timestamp::now();
+            let day_ago = Timestamp::from_millis(now.millis() - 86_400_000);
+            let to = Timestamp::from_millis(now.millis() + 1);
+            let report = operations::report(&*s.store, None, day_ago, to, now)?;
+            Ok::<_, Failure>((depths, report))
+        })
+    };
+    let figures = state
+        .store_figures
+        .get(STORE_FIGURES_FRESH_FOR, read)
+        .await?;
+    let (depths, operations) = &*figures;
+    let mut body = state.metrics.render(depths);
+    crate::http::metrics::render_operations(&mut body, operations);
     let (durable, active) = (state.suppressions.durable(), state.suppressions.active());
     body.push_str(&format!(
         "# HELP warden_suppression_log_seq The last durable suppression change-log seq.\n\
