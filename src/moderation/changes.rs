@@ -39,11 +39,9 @@
 //! size bounds how long a claim or another node waits behind it.
 
 use std::collections::{HashSet, VecDeque};
-use std::sync::mpsc::{self, Sender};
+use std::sync::mpsc::Sender;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-
-use tokio::sync::oneshot;
 
 use crate::domain::event::Event;
 use crate::domain::item::{Item, Revision};
@@ -58,20 +56,15 @@ pub const MAX_CHANGES: usize = 64;
 /// A change that can travel to the thread: [`Change`], owned.
 pub type OwnedChange = Box<dyn Fn(&mut Item) -> Result<Vec<Event>, Failure> + Send + Sync>;
 
-/// One request's change, waiting for the thread.
-struct Job {
+/// One request's change of one item.
+struct Request {
     id: ItemId,
     change: OwnedChange,
-    reply: oneshot::Sender<Outcome>,
 }
 
-/// What the thread answers a request.
-enum Outcome {
-    /// Written (or refused) in the turn (boxed: an item is large beside a change).
-    Done(Box<Opened>),
-    /// The turn failed in the store: the request writes its change alone.
-    Alone(OwnedChange),
-}
+/// A request waiting for the thread; its answer is boxed (an item is large beside a
+/// change).
+type Job = turns::Job<Request, Box<Opened>>;
 
 /// How each turn went, for metrics: the changes written together, and whether the call
 /// failed as a whole (its requests then wrote alone).
@@ -122,27 +115,16 @@ impl Changes {
         id: ItemId,
         change: OwnedChange,
     ) -> Result<(Item, Option<Revision>), Failure> {
-        let Some(queue) = &self.queue else {
-            return self.alone(id, change).await;
-        };
-        let (reply, answer) = oneshot::channel();
-        if let Err(mpsc::SendError(job)) = queue.send(Job { id, change, reply }) {
-            return self.alone(job.id, job.change).await;
-        }
-        match answer
-            .await
-            .map_err(|_| Failure::internal("change thread stopped"))?
-        {
-            Outcome::Done(result) => *result,
-            Outcome::Alone(change) => self.alone(id, change).await,
+        match turns::ask(self.queue.as_ref(), Request { id, change }).await? {
+            Ok(answer) => *answer,
+            Err(request) => self.alone(request).await,
         }
     }
 
     /// Writes one change in a store call of its own, on the blocking pool.
     async fn alone(
         &self,
-        id: ItemId,
-        change: OwnedChange,
+        Request { id, change }: Request,
     ) -> Result<(Item, Option<Revision>), Failure> {
         let store = self.store.clone();
         tokio::task::spawn_blocking(move || store.update_opened(&id, &*change))
@@ -158,7 +140,7 @@ fn gather(waiting: &mut VecDeque<Job>, max: usize) -> Vec<Job> {
     let mut items = HashSet::new();
     let mut left = VecDeque::new();
     while let Some(job) = waiting.pop_front() {
-        if group.len() < max && items.insert(job.id) {
+        if group.len() < max && items.insert(job.request.id) {
             group.push(job);
         } else {
             left.push_back(job);
@@ -176,23 +158,13 @@ type UpdateMany<'a> = &'a dyn Fn(&[(ItemId, &Change<'_>)]) -> Result<Vec<Opened>
 fn serve(update: UpdateMany<'_>, group: Vec<Job>) -> bool {
     let batch: Vec<(ItemId, &Change<'_>)> = group
         .iter()
-        .map(|job| (job.id, &*job.change as &Change<'_>))
+        .map(|job| (job.request.id, &*job.request.change as &Change<'_>))
         .collect();
     let result = update(&batch);
     drop(batch);
-    turns::answer_each(
-        group,
-        result,
-        // The request may have gone away; its answer is simply dropped.
-        |job, answer| {
-            let _ = job
-                .reply
-                .send(Outcome::Done(Box::new(answer.and_then(|opened| opened))));
-        },
-        |job| {
-            let _ = job.reply.send(Outcome::Alone(job.change));
-        },
-    )
+    turns::answer_each(group, result, |answer| {
+        Box::new(answer.and_then(|opened| opened))
+    })
 }
 
 #[cfg(test)]

@@ -75,15 +75,17 @@
 //!   and `PgStore::transact` reruns its transaction (up to 32 times), which then finds
 //!   the item. Only when that is exhausted does the batch fail (`internal`: handed back).
 
+use std::collections::VecDeque;
 use std::ops::Range;
-use std::sync::mpsc::{self, Receiver, Sender, TryRecvError};
-use std::sync::{Arc, Weak};
+use std::sync::mpsc::Sender;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use tokio::sync::oneshot;
 
 use crate::domain::item::{Submission, Submitted};
 use crate::failure::Failure;
+use crate::moderation::turns::{self, Outcome};
 use crate::store::Store;
 use crate::Code;
 
@@ -91,19 +93,13 @@ use crate::Code;
 /// more is stored on its own.
 pub const MAX_ITEMS: usize = 256;
 
-/// One request's submissions, waiting for the thread.
-struct Job {
-    batch: Vec<Submission>,
-    reply: oneshot::Sender<Outcome>,
-}
+/// One request's submissions waiting for the thread, answered with its own results
+/// (in order) or its refusal as it would be refused alone, or handed back when the
+/// combined call failed in the store (the request then stores its submissions alone).
+type Job = turns::Job<Vec<Submission>, Result<Vec<Submitted>, Failure>>;
 
 /// What the thread answers a request.
-enum Outcome {
-    /// Stored (its own results, in order), or refused as it would be alone.
-    Done(Result<Vec<Submitted>, Failure>),
-    /// The combined call failed in the store: the request stores its submissions alone.
-    Alone(Vec<Submission>),
-}
+type Answered = Outcome<Vec<Submission>, Result<Vec<Submitted>, Failure>>;
 
 /// How each turn of the thread went, for metrics: the requests and items it stored
 /// together, and whether the combined call failed (its requests then stored alone).
@@ -137,20 +133,26 @@ impl Coalescer {
         max_items: usize,
         on_turn: impl Fn(Turn, Duration) + Send + 'static,
     ) -> Coalescer {
-        let (tx, rx) = mpsc::channel();
-        // The thread holds the store only while storing, so that dropping the server
-        // releases it (a sled directory can then be opened again at once).
-        let weak = Arc::downgrade(&store);
-        let queue = std::thread::Builder::new()
-            .name("warden-submit".into())
-            .spawn(move || run(&rx, &weak, max_items, &on_turn))
-            .map(|_| tx)
-            .map_err(|e| tracing::error!(error = %e, "cannot start the submission thread"))
-            .ok();
+        let max_items = max_items.max(1);
+        let queue = turns::start("warden-submit", &store, move |store, waiting| {
+            let group = gather(waiting, max_items, |job: &Job| job.request.len());
+            let requests = group.len();
+            let items = group.iter().map(|job| job.request.len()).sum();
+            let started = Instant::now();
+            let split = serve(&|batch| store.submit(batch), group);
+            on_turn(
+                Turn {
+                    requests,
+                    items,
+                    split,
+                },
+                started.elapsed(),
+            );
+        });
         Coalescer {
             store,
             queue,
-            max_items: max_items.max(1),
+            max_items,
         }
     }
 
@@ -158,24 +160,13 @@ impl Coalescer {
     /// requests are waiting (module docs); results in input order. Durable once the group
     /// commit says so.
     pub async fn store(&self, batch: Vec<Submission>) -> Result<Vec<Submitted>, Failure> {
-        let Some(queue) = self
+        let queue = self
             .queue
             .as_ref()
-            .filter(|_| batch.len() <= self.max_items)
-        else {
-            return self.alone(batch).await;
-        };
-        let (reply, answer) = oneshot::channel();
-        let sent = queue.send(Job { batch, reply });
-        if let Err(mpsc::SendError(job)) = sent {
-            return self.alone(job.batch).await;
-        }
-        match answer
-            .await
-            .map_err(|_| Failure::internal("submission thread stopped"))?
-        {
-            Outcome::Done(result) => result,
-            Outcome::Alone(batch) => self.alone(batch).await,
+            .filter(|_| batch.len() <= self.max_items);
+        match turns::ask(queue, batch).await? {
+            Ok(results) => results,
+            Err(batch) => self.alone(batch).await,
         }
     }
 
@@ -188,72 +179,20 @@ impl Coalescer {
     }
 }
 
-/// The thread: waits for a request, takes every other one waiting (up to `max_items`
-/// items in all), stores them, answers; until every [`Coalescer`] is dropped.
-fn run(
-    rx: &Receiver<Job>,
-    store: &Weak<dyn Store>,
-    max_items: usize,
-    on_turn: &dyn Fn(Turn, Duration),
-) {
-    // A request that did not fit the last turn opens the next one.
-    let mut next: Option<Job> = None;
-    loop {
-        let first = match next.take() {
-            Some(job) => job,
-            None => match rx.recv() {
-                Ok(job) => job,
-                Err(_) => return,
-            },
-        };
-        let (group, left) = gather(first, rx, max_items, |job| job.batch.len());
-        next = left;
-        // Dropping the group's replies fails its requests (the server is going away).
-        let Some(store) = store.upgrade() else { return };
-        let requests = group.len();
-        let items = group.iter().map(|job| job.batch.len()).sum();
-        let started = Instant::now();
-        // A panic in the store must not end the thread; the group's requests then fail
-        // with an internal error as their replies drop.
-        let split = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            serve(&|batch| store.submit(batch), group)
-        }))
-        .unwrap_or_else(|_| {
-            tracing::error!(requests, items, "storing submissions panicked");
-            true
-        });
-        on_turn(
-            Turn {
-                requests,
-                items,
-                split,
-            },
-            started.elapsed(),
-        );
-    }
-}
-
-/// One turn's group: `first`, then every request already waiting, in arrival order,
-/// while their sizes add up to at most `max_items`; and the request that would not fit,
-/// which opens the next turn. Never waits.
-fn gather<J>(
-    first: J,
-    rx: &Receiver<J>,
-    max_items: usize,
-    size: impl Fn(&J) -> usize,
-) -> (Vec<J>, Option<J>) {
-    let mut items = size(&first);
-    let mut group = vec![first];
-    loop {
-        match rx.try_recv() {
-            Ok(job) if items + size(&job) > max_items => return (group, Some(job)),
-            Ok(job) => {
-                items += size(&job);
-                group.push(job);
-            }
-            Err(TryRecvError::Empty | TryRecvError::Disconnected) => return (group, None),
+/// One turn's group: the oldest waiting request, then the next ones in arrival order
+/// while their sizes add up to at most `max_items`; the request that would not fit, and
+/// those after it, stay waiting (it opens the next turn).
+fn gather<J>(waiting: &mut VecDeque<J>, max_items: usize, size: impl Fn(&J) -> usize) -> Vec<J> {
+    let mut group: Vec<J> = waiting.pop_front().into_iter().collect();
+    let mut items: usize = group.iter().map(&size).sum();
+    while let Some(next) = waiting.front() {
+        if items + size(next) > max_items {
+            break;
         }
+        items += size(next);
+        group.extend(waiting.pop_front());
     }
+    group
 }
 
 /// The store call: [`Store::submit`] (a stand-in in the unit tests).
@@ -263,10 +202,10 @@ type Submit<'a> = &'a dyn Fn(&[Submission]) -> Result<Vec<Submitted>, Failure>;
 /// failed and its requests were stored (or handed back to store) alone.
 fn serve(submit: Submit<'_>, group: Vec<Job>) -> bool {
     let mut all: Vec<Submission> = Vec::new();
-    let mut parts: Vec<(Range<usize>, oneshot::Sender<Outcome>)> = Vec::with_capacity(group.len());
+    let mut parts: Vec<(Range<usize>, oneshot::Sender<Answered>)> = Vec::with_capacity(group.len());
     for job in group {
         let start = all.len();
-        all.extend(job.batch);
+        all.extend(job.request);
         parts.push((start..all.len(), job.reply));
     }
     let result = submit(&all);

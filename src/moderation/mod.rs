@@ -23,7 +23,7 @@
 //! * [`subjects`]: data-subject requests, export and erasure;
 //! * [`submit`]: a scored text as a submission, and storing a batch;
 //! * [`webhooks`]: webhook endpoints, their delivery log, and the delivery worker;
-//! * `turns`: the thread behind the change and claim coalescers.
+//! * `turns`: the thread behind the coalescers, and how requests reach it.
 
 pub mod audit;
 pub mod bulk;

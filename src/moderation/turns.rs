@@ -1,5 +1,6 @@
-//! The thread behind the change and claim coalescers ([`changes`](super::changes),
-//! [`claims`](super::claims)): it waits for a request, takes every other one already
+//! The thread behind the coalescers ([`coalesce`](super::coalesce) for submissions,
+//! [`changes`](super::changes), [`claims`](super::claims)), and how a request reaches
+//! it and is answered: the thread waits for a request, takes every other one already
 //! waiting, and hands them to a turn, which serves those it can write together and
 //! leaves the others waiting, oldest first, for the next turn.
 //!
@@ -9,6 +10,8 @@
 use std::collections::VecDeque;
 use std::sync::mpsc::{self, Sender};
 use std::sync::{Arc, Weak};
+
+use tokio::sync::oneshot;
 
 use crate::failure::Failure;
 use crate::store::Store;
@@ -57,21 +60,60 @@ pub(crate) fn start<J: Send + 'static>(
         .ok()
 }
 
-/// Answers a turn's requests from its one store call: with every request's own answer
-/// (`answer(request, Ok(its answer))`) when the call answered each; when the call failed
-/// as a whole, a request that was alone with the failure (`answer(request, Err(failure))`),
-/// and each of several handed back to be served alone (`hand_back`), so that none is
-/// failed for another's sake. Returns whether they were handed back.
-pub(crate) fn answer_each<J, A>(
-    group: Vec<J>,
-    result: Result<Vec<A>, Failure>,
-    answer: impl Fn(J, Result<A, Failure>),
-    hand_back: impl Fn(J),
+/// A request waiting for a coalescer's thread: what it asks, and where its answer goes.
+pub(crate) struct Job<R, A> {
+    pub(crate) request: R,
+    pub(crate) reply: oneshot::Sender<Outcome<R, A>>,
+}
+
+/// What a coalescer's thread answers a request.
+pub(crate) enum Outcome<R, A> {
+    /// Served in a turn: its own answer.
+    Done(A),
+    /// The turn failed in the store: the request, to be served alone.
+    Alone(R),
+}
+
+/// Hands `request` to the thread behind `queue` and waits for its answer: `Ok(answer)`,
+/// or `Err(request)` to serve alone when there is no thread or it handed the request
+/// back.
+pub(crate) async fn ask<R, A>(
+    queue: Option<&Sender<Job<R, A>>>,
+    request: R,
+) -> Result<Result<A, R>, Failure> {
+    let Some(queue) = queue else {
+        return Ok(Err(request));
+    };
+    let (reply, answer) = oneshot::channel();
+    if let Err(mpsc::SendError(job)) = queue.send(Job { request, reply }) {
+        return Ok(Err(job.request));
+    }
+    match answer
+        .await
+        .map_err(|_| Failure::internal("coalescer thread stopped"))?
+    {
+        Outcome::Done(answer) => Ok(Ok(answer)),
+        Outcome::Alone(request) => Ok(Err(request)),
+    }
+}
+
+/// Answers a turn's requests from its one store call, each with `answer(its result)`:
+/// its own answer when the call answered every request; when the call failed as a
+/// whole, the failure to a request that was alone, and each of several handed back to
+/// be served alone, so that none is failed for another's sake. Returns whether they
+/// were handed back. A request that has gone away simply loses its answer.
+pub(crate) fn answer_each<R, A, X>(
+    group: Vec<Job<R, A>>,
+    result: Result<Vec<X>, Failure>,
+    answer: impl Fn(Result<X, Failure>) -> A,
 ) -> bool {
+    let hand_back = |job: Job<R, A>| {
+        let _ = job.reply.send(Outcome::Alone(job.request));
+    };
     match result {
         Ok(answers) if answers.len() == group.len() => {
-            for (request, its) in group.into_iter().zip(answers) {
-                answer(request, Ok(its));
+            for (job, its) in group.into_iter().zip(answers) {
+                let _ = job.reply.send(Outcome::Done(answer(Ok(its))));
             }
             false
         }
@@ -81,8 +123,8 @@ pub(crate) fn answer_each<J, A>(
             true
         }
         Err(failure) if group.len() == 1 => {
-            if let Some(request) = group.into_iter().next() {
-                answer(request, Err(failure));
+            if let Some(job) = group.into_iter().next() {
+                let _ = job.reply.send(Outcome::Done(answer(Err(failure))));
             }
             false
         }

@@ -1,16 +1,23 @@
+use tokio::sync::oneshot;
+
 use super::*;
 use crate::moderation::test_support::waiting_item;
+use crate::moderation::turns::Outcome;
+
+/// What the thread answers a request.
+type Answer = oneshot::Receiver<Outcome<Request, Box<Opened>>>;
 
 /// A job for item `id` whose change refuses with `refusal`, or writes (`None`); and the
 /// receiver of its answer.
-fn job(id: ItemId, refusal: Option<&str>) -> (Job, oneshot::Receiver<Outcome>) {
+fn job(id: ItemId, refusal: Option<&str>) -> (Job, Answer) {
     let (reply, answer) = oneshot::channel();
     let refusal = refusal.map(str::to_string);
     let change: OwnedChange = Box::new(move |_: &mut Item| match &refusal {
         Some(message) => Err(Failure::invalid_state(message)),
         None => Ok(Vec::new()),
     });
-    (Job { id, change, reply }, answer)
+    let request = Request { id, change };
+    (Job { request, reply }, answer)
 }
 
 /// A stand-in store call: each change applied to a fresh item of its id, in input order.
@@ -25,7 +32,7 @@ fn apply_each(batch: &[(ItemId, &Change<'_>)]) -> Result<Vec<Opened>, Failure> {
 }
 
 /// What a request was answered: the id of the item written, its refusal, or "alone".
-fn answer(rx: oneshot::Receiver<Outcome>) -> String {
+fn answer(rx: Answer) -> String {
     match rx.blocking_recv().expect("answered") {
         Outcome::Done(done) => match *done {
             Ok((item, _)) => item.id.to_string(),
@@ -58,7 +65,7 @@ fn a_turn_takes_each_item_once_and_at_most_max_in_arrival_order() {
         let group = gather(&mut waiting, *max);
         let positions = |jobs: &mut dyn Iterator<Item = &Job>| -> Vec<usize> {
             jobs.map(|j| {
-                let mut item = apply_each(&[(j.id, &*j.change as &Change<'_>)])
+                let mut item = apply_each(&[(j.request.id, &*j.request.change as &Change<'_>)])
                     .expect("stand-in")
                     .remove(0);
                 let message = match &mut item {

@@ -32,11 +32,9 @@
 //!   after its answer where the store needs one.
 
 use std::collections::VecDeque;
-use std::sync::mpsc::{self, Sender};
+use std::sync::mpsc::Sender;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-
-use tokio::sync::oneshot;
 
 use super::ClaimOrder;
 use crate::clock::Timestamp;
@@ -49,19 +47,14 @@ use crate::store::{Change, ClaimedOpened, Store};
 /// The most items one turn claims (see the module docs).
 pub const MAX_CLAIMED: usize = 64;
 
-/// One request's claim, waiting for the thread.
-struct Job {
+/// One request's claim, made at `now`.
+struct Request {
     order: ClaimOrder,
     now: Timestamp,
-    reply: oneshot::Sender<Outcome>,
 }
 
-/// What the thread answers a request.
-enum Outcome {
-    Done(ClaimedOpened),
-    /// The turn failed in the store: the request makes its claim alone.
-    Alone(ClaimOrder),
-}
+/// A request waiting for the thread.
+type Job = turns::Job<Request, ClaimedOpened>;
 
 /// How each turn went, for metrics: the claims made together, and whether the step
 /// failed as a whole (its claims were then made alone).
@@ -102,24 +95,14 @@ impl Claims {
     /// other claims of its queue and scope waiting (module docs). Durable once the group
     /// commit says so.
     pub async fn claim(&self, order: ClaimOrder, now: Timestamp) -> ClaimedOpened {
-        let Some(queue) = &self.queue else {
-            return self.alone(order, now).await;
-        };
-        let (reply, answer) = oneshot::channel();
-        if let Err(mpsc::SendError(job)) = queue.send(Job { order, now, reply }) {
-            return self.alone(job.order, now).await;
-        }
-        match answer
-            .await
-            .map_err(|_| Failure::internal("claim thread stopped"))?
-        {
-            Outcome::Done(claimed) => claimed,
-            Outcome::Alone(order) => self.alone(order, now).await,
+        match turns::ask(self.queue.as_ref(), Request { order, now }).await? {
+            Ok(claimed) => claimed,
+            Err(request) => self.alone(request).await,
         }
     }
 
     /// Makes one claim in a store step of its own, on the blocking pool.
-    async fn alone(&self, order: ClaimOrder, now: Timestamp) -> ClaimedOpened {
+    async fn alone(&self, Request { order, now }: Request) -> ClaimedOpened {
         let store = self.store.clone();
         tokio::task::spawn_blocking(move || super::claim_alone(&*store, &order, now))
             .await
@@ -134,16 +117,17 @@ fn gather(waiting: &mut VecDeque<Job>, max: usize) -> Vec<Job> {
     let Some(first) = waiting.pop_front() else {
         return Vec::new();
     };
-    let mut claimed = first.order.limit;
+    let (queue, communities) = (first.request.order.queue, &first.request.order.communities);
+    let mut claimed = first.request.order.limit;
     let mut full = false;
     let mut left = VecDeque::new();
     let mut group = Vec::new();
     while let Some(job) = waiting.pop_front() {
-        let alike = job.order.queue == first.order.queue
-            && job.order.communities == first.order.communities;
-        full = full || (alike && claimed + job.order.limit > max);
+        let order = &job.request.order;
+        let alike = order.queue == queue && order.communities == *communities;
+        full = full || (alike && claimed + order.limit > max);
         if alike && !full {
-            claimed += job.order.limit;
+            claimed += order.limit;
             group.push(job);
         } else {
             left.push_back(job);
@@ -167,30 +151,22 @@ fn serve(claim_many: ClaimMany<'_>, group: Vec<Job>) -> bool {
     let Some(first) = group.first() else {
         return false;
     };
-    let (queue, communities) = (first.order.queue, first.order.community_filter());
-    let changes: Vec<_> = group.iter().map(|job| job.order.change(job.now)).collect();
+    let order = &first.request.order;
+    let (queue, communities) = (order.queue, order.community_filter());
+    let changes: Vec<_> = group
+        .iter()
+        .map(|job| job.request.order.change(job.request.now))
+        .collect();
     let batch: Vec<(usize, &Change<'_>)> = group
         .iter()
         .zip(&changes)
-        .map(|(job, change)| (job.order.limit, change as &Change<'_>))
+        .map(|(job, change)| (job.request.order.limit, change as &Change<'_>))
         .collect();
     let result = claim_many(queue, &communities, &batch);
     drop(batch);
     drop(changes);
-    turns::answer_each(
-        group,
-        result,
-        // The request may have gone away; its answer is simply dropped (its leases run
-        // out).
-        |job, answer| {
-            let _ = job
-                .reply
-                .send(Outcome::Done(answer.and_then(|claimed| claimed)));
-        },
-        |job| {
-            let _ = job.reply.send(Outcome::Alone(job.order));
-        },
-    )
+    // A request gone away loses its answer; its leases run out.
+    turns::answer_each(group, result, |answer| answer.and_then(|claimed| claimed))
 }
 
 #[cfg(test)]

@@ -33,17 +33,23 @@ fn sub(content_id: &str, author: &str, text: &str) -> Submission {
 }
 
 /// A group of jobs from `requests`, and the receivers of their answers.
-fn group(requests: Vec<Vec<Submission>>) -> (Vec<Job>, Vec<oneshot::Receiver<Outcome>>) {
+fn group(requests: Vec<Vec<Submission>>) -> (Vec<Job>, Vec<oneshot::Receiver<Answered>>) {
     requests
         .into_iter()
         .map(|batch| {
             let (reply, answer) = oneshot::channel();
-            (Job { batch, reply }, answer)
+            (
+                Job {
+                    request: batch,
+                    reply,
+                },
+                answer,
+            )
         })
         .unzip()
 }
 
-fn done(answer: oneshot::Receiver<Outcome>) -> Result<Vec<Submitted>, Failure> {
+fn done(answer: oneshot::Receiver<Answered>) -> Result<Vec<Submitted>, Failure> {
     match answer.blocking_recv().expect("answered") {
         Outcome::Done(result) => result,
         Outcome::Alone(_) => panic!("handed back"),
@@ -193,18 +199,17 @@ fn a_store_that_miscounts_fails_every_request() {
 
 #[test]
 fn a_turn_takes_what_waits_up_to_the_cap_in_order() {
-    let (tx, rx) = mpsc::channel();
-    for n in [3, 1, 4, 1] {
-        tx.send(n).expect("send");
-    }
-    let (group, next) = gather(2, &rx, 8, |n| *n);
-    assert_eq!((group, next), (vec![2, 3, 1], Some(4)));
+    let mut waiting: VecDeque<usize> = [2, 3, 1, 4, 1].into();
+    let group = gather(&mut waiting, 8, |n| *n);
+    assert_eq!((group, waiting.front()), (vec![2, 3, 1], Some(&4)));
     // A request over the cap alone is still a turn of its own.
-    let (group, next) = gather(9, &rx, 8, |n| *n);
-    assert_eq!((group, next), (vec![9], Some(1)));
-    // Nothing waiting: the turn is the first request alone, at once.
-    let (group, next) = gather(5, &rx, 8, |n| *n);
-    assert_eq!((group, next), (vec![5], None));
+    waiting.push_front(9);
+    let group = gather(&mut waiting, 8, |n| *n);
+    assert_eq!((group, waiting.front()), (vec![9], Some(&4)));
+    // Nothing else waiting: the turn is the first request alone, at once.
+    let mut waiting: VecDeque<usize> = [5].into();
+    let group = gather(&mut waiting, 8, |n| *n);
+    assert_eq!((group, waiting.front()), (vec![5], None));
 }
 
 #[test]

@@ -1,11 +1,17 @@
+use tokio::sync::oneshot;
+
 use super::*;
 use crate::domain::item::Item;
 use crate::ids::{CommunityId, KeyId};
 use crate::moderation::test_support::waiting_item;
+use crate::moderation::turns::Outcome;
+
+/// What the thread answers a request.
+type Answer = oneshot::Receiver<Outcome<Request, ClaimedOpened>>;
 
 /// A claim of `queue` in `scope` (`None`: every community) for `limit` items; and the
 /// receiver of its answer.
-fn job(queue: QueueName, scope: Option<&str>, limit: usize) -> (Job, oneshot::Receiver<Outcome>) {
+fn job(queue: QueueName, scope: Option<&str>, limit: usize) -> (Job, Answer) {
     let (reply, answer) = oneshot::channel();
     let communities = scope.map(|c| vec![c.parse::<CommunityId>().expect("community")]);
     let order = ClaimOrder {
@@ -16,7 +22,8 @@ fn job(queue: QueueName, scope: Option<&str>, limit: usize) -> (Job, oneshot::Re
         lease_seconds: 60,
     };
     let now = Timestamp::from_millis(1_000);
-    (Job { order, now, reply }, answer)
+    let request = Request { order, now };
+    (Job { request, reply }, answer)
 }
 
 const R: QueueName = QueueName::Review;
@@ -81,8 +88,11 @@ fn a_turn_takes_the_oldest_claims_queue_and_scope_up_to_max_in_arrival_order() {
             .map(|(queue, scope, limit)| job(*queue, *scope, *limit).0)
             .collect();
         // Each job's lease holder says which it was.
-        let holders: Vec<KeyId> = waiting.iter().map(|j| j.order.holder.clone()).collect();
-        let position = |j: &Job| holders.iter().position(|h| *h == j.order.holder);
+        let holders: Vec<KeyId> = waiting
+            .iter()
+            .map(|j| j.request.order.holder.clone())
+            .collect();
+        let position = |j: &Job| holders.iter().position(|h| *h == j.request.order.holder);
         let group = gather(&mut waiting, *max);
         let got: Vec<_> = group.iter().filter_map(position).collect();
         let still: Vec<_> = waiting.iter().filter_map(position).collect();
@@ -117,7 +127,7 @@ fn give_each(
 
 /// What a claim was answered: the holders of the items it got, or its failure, or
 /// "alone".
-fn answer(rx: oneshot::Receiver<Outcome>) -> Result<Vec<KeyId>, String> {
+fn answer(rx: Answer) -> Result<Vec<KeyId>, String> {
     match rx.blocking_recv().expect("answered") {
         Outcome::Done(Ok(items)) => Ok(items
             .into_iter()
@@ -132,7 +142,10 @@ fn answer(rx: oneshot::Receiver<Outcome>) -> Result<Vec<KeyId>, String> {
 fn each_claim_gets_its_own_items_from_one_step() {
     let (jobs, answers): (Vec<Job>, Vec<_>) =
         [1, 3, 2].iter().map(|limit| job(R, None, *limit)).unzip();
-    let holders: Vec<KeyId> = jobs.iter().map(|j| j.order.holder.clone()).collect();
+    let holders: Vec<KeyId> = jobs
+        .iter()
+        .map(|j| j.request.order.holder.clone())
+        .collect();
     let calls = std::cell::Cell::new(0);
     let counted =
         |queue: QueueName, communities: &CommunityFilter<'_>, batch: &[(usize, &Change<'_>)]| {
