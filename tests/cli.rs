@@ -16,7 +16,15 @@ fn run_jsonl(args: &[&str], input: &[u8]) -> (i32, Vec<Value>, String) {
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawn warden");
-    child.stdin.take().unwrap().write_all(input).unwrap();
+    // A command that fails before reading (a bad policy file) closes its end first: the
+    // write then meets a broken pipe, and the exit status and stderr tell the outcome.
+    if let Err(e) = child.stdin.take().unwrap().write_all(input) {
+        assert_eq!(
+            e.kind(),
+            std::io::ErrorKind::BrokenPipe,
+            "writing to warden: {e}"
+        );
+    }
     let out = child.wait_with_output().unwrap();
     let lines = String::from_utf8(out.stdout)
         .expect("output is UTF-8")
