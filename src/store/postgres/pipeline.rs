@@ -179,7 +179,7 @@ impl PgTx<'_> {
         }
         // Asked for by an earlier item of this round trip: not asked again.
         let mut asked_policies: HashSet<CommunityId> = HashSet::new();
-        // The authors whose advisory locks this round trip takes.
+        // The authors whose advisory locks this round trip takes (those not held yet).
         let mut to_lock: Vec<SubjectId> = Vec::new();
         let mut asked_subjects: HashSet<SubjectId> = HashSet::new();
         let mut asked_histories: HashSet<SubjectId> = HashSet::new();
@@ -205,7 +205,7 @@ impl PgTx<'_> {
                 && !self.policies.borrow().contains_key(&item.community)
                 && asked_policies.insert(item.community.clone());
             if let (true, Some(s)) = (author, subject) {
-                if !self.locked.borrow().contains(&s) && !to_lock.contains(&s) {
+                if !to_lock.contains(&s) {
                     to_lock.push(s);
                 }
             }
@@ -226,14 +226,12 @@ impl PgTx<'_> {
                 want_policy,
             });
         }
-        let words = lock_words(&to_lock);
+        let locks = self.pending_locks(&to_lock);
         let mut reads: Vec<Read<'_>> = Vec::new();
         // The advisory locks before the histories they guard, each read its own
         // statement: a statement reads in the snapshot it started with, before a lock it
         // waited for.
-        if !words.is_empty() {
-            reads.push((LOCK_WORDS, vec![&words as &(dyn ToSql + Sync)]));
-        }
+        reads.extend(locks.statement());
         // NULL (and an empty list) for what is not wanted: that part reads nothing.
         let subjects_of: Vec<Option<&[u8]>> = plans
             .iter()
@@ -262,10 +260,7 @@ impl PgTx<'_> {
         }
         let mut results = self.send_reads(reads)?;
         let mut next = || results.next();
-        if !words.is_empty() {
-            next()?;
-            self.locked.borrow_mut().extend(to_lock);
-        }
+        locks.taken(self, &mut next)?;
         for (plan, (item, _)) in plans.into_iter().zip(wanted) {
             if let (true, Some(s)) = (plan.want_history, plan.subject) {
                 let history: RemovalHistory = first_doc(&next()?)?.unwrap_or_default();
@@ -364,10 +359,52 @@ const HELD: &str = "SELECT (SELECT doc FROM policies WHERE community = $1), \
 pub(super) const LOCK_WORDS: &str =
     "SELECT pg_advisory_xact_lock(w) FROM unnest($1::bigint[]) AS w";
 
-/// The words of `subjects`' advisory locks, sorted and each once, for [`LOCK_WORDS`].
-pub(super) fn lock_words<'s>(subjects: impl IntoIterator<Item = &'s SubjectId>) -> Vec<i64> {
-    let words: std::collections::BTreeSet<i64> = subjects.into_iter().map(advisory_word).collect();
-    words.into_iter().collect()
+/// Advisory locks a round trip takes ([`LOCK_WORDS`]): the subjects whose locks the
+/// transaction does not hold yet, and their words, sorted and each once. The transaction
+/// counts them as held only once the statement's result has been read.
+pub(super) struct PendingLocks {
+    subjects: Vec<SubjectId>,
+    words: Vec<i64>,
+}
+
+impl PendingLocks {
+    /// The statement that takes the locks; `None` when there is none to take.
+    pub(super) fn statement(&self) -> Option<Read<'_>> {
+        (!self.words.is_empty()).then(|| (LOCK_WORDS, vec![&self.words as &(dyn ToSql + Sync)]))
+    }
+
+    /// Reads the statement's result (when there was one) from `results`; the
+    /// transaction holds the locks from then on.
+    pub(super) fn taken(
+        self,
+        tx: &PgTx<'_>,
+        results: &mut impl FnMut() -> Result<Vec<Row>, Failure>,
+    ) -> Result<(), Failure> {
+        if !self.words.is_empty() {
+            results()?;
+            tx.locked.borrow_mut().extend(self.subjects);
+        }
+        Ok(())
+    }
+}
+
+impl PgTx<'_> {
+    /// The advisory locks of `subjects` this transaction does not hold yet.
+    pub(super) fn pending_locks<'s>(
+        &self,
+        subjects: impl IntoIterator<Item = &'s SubjectId>,
+    ) -> PendingLocks {
+        let subjects: Vec<SubjectId> = subjects
+            .into_iter()
+            .filter(|s| !self.locked.borrow().contains(s))
+            .copied()
+            .collect();
+        let words: std::collections::BTreeSet<i64> = subjects.iter().map(advisory_word).collect();
+        PendingLocks {
+            subjects,
+            words: words.into_iter().collect(),
+        }
+    }
 }
 
 /// The advisory lock that guards a subject's removal history and author rules.

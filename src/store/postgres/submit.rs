@@ -9,7 +9,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use tokio_postgres::types::ToSql;
 
-use super::pipeline::{lock_words, Read};
+use super::pipeline::Read;
 use super::tx::PgTx;
 use super::*;
 use crate::domain::item::ItemWrite;
@@ -111,7 +111,7 @@ impl PgTx<'_> {
             .filter(|(sub, _)| sub.action == Action::Remove)
             .map(|(_, subject)| *subject)
             .collect();
-        let (unlocked, words) = self.unlocked(&at_stake);
+        let locks = self.pending_locks(&at_stake);
         let histories: Vec<Vec<u8>> = at_stake
             .iter()
             .filter(|s| !self.removals.borrow().contains_key(s))
@@ -167,13 +167,7 @@ impl PgTx<'_> {
                 vec![&communities as &(dyn ToSql + Sync)],
             ));
         }
-        if !words.is_empty() {
-            // The array's order is the order the locks are taken in.
-            reads.push((
-                super::pipeline::LOCK_WORDS,
-                vec![&words as &(dyn ToSql + Sync)],
-            ));
-        }
+        reads.extend(locks.statement());
         if !histories.is_empty() {
             reads.push((
                 "SELECT subject, doc FROM removals WHERE subject = ANY($1)",
@@ -233,10 +227,7 @@ impl PgTx<'_> {
                     .or_insert_with(|| policy.unwrap_or_default());
             }
         }
-        if !words.is_empty() {
-            next()?;
-            self.locked.borrow_mut().extend(unlocked);
-        }
+        locks.taken(self, &mut next)?;
         if !histories.is_empty() {
             let mut read: HashMap<SubjectId, RemovalHistory> = HashMap::new();
             for row in next()? {
@@ -269,21 +260,6 @@ impl PgTx<'_> {
         Ok(items)
     }
 
-    /// Of `subjects`, those whose advisory locks this transaction does not hold yet, and
-    /// the words of those locks for [`LOCK_WORDS`](super::pipeline::LOCK_WORDS).
-    fn unlocked<'s>(
-        &self,
-        subjects: impl IntoIterator<Item = &'s SubjectId>,
-    ) -> (Vec<SubjectId>, Vec<i64>) {
-        let unlocked: Vec<SubjectId> = subjects
-            .into_iter()
-            .filter(|s| !self.locked.borrow().contains(s))
-            .copied()
-            .collect();
-        let words = lock_words(&unlocked);
-        (unlocked, words)
-    }
-
     /// Creates the keys of `subjects`, known to have none, in one statement; a key
     /// another transaction made meanwhile is read instead (`key_or_create`).
     ///
@@ -295,17 +271,11 @@ impl PgTx<'_> {
         if subjects.is_empty() {
             return Ok(());
         }
-        let (unlocked, words) = self.unlocked(subjects);
+        let locks = self.pending_locks(subjects);
         let fresh: Vec<(SubjectId, Key)> = subjects.iter().map(|s| (*s, Key::random())).collect();
         let ids: Vec<&[u8]> = fresh.iter().map(|(s, _)| s.as_bytes().as_slice()).collect();
         let keys: Vec<&[u8]> = fresh.iter().map(|(_, k)| k.expose().as_slice()).collect();
-        let mut statements: Vec<Read<'_>> = Vec::with_capacity(2);
-        if !words.is_empty() {
-            statements.push((
-                super::pipeline::LOCK_WORDS,
-                vec![&words as &(dyn ToSql + Sync)],
-            ));
-        }
+        let mut statements: Vec<Read<'_>> = locks.statement().into_iter().collect();
         statements.push((
             "INSERT INTO subject_keys (subject, key) \
              SELECT * FROM unnest($1::bytea[], $2::bytea[]) \
@@ -313,11 +283,9 @@ impl PgTx<'_> {
             vec![&ids as &(dyn ToSql + Sync), &keys as &(dyn ToSql + Sync)],
         ));
         let mut results = self.send_reads(statements)?;
-        if !words.is_empty() {
-            results.next()?;
-            self.locked.borrow_mut().extend(unlocked);
-        }
-        let made = results.next()?;
+        let mut next = || results.next();
+        locks.taken(self, &mut next)?;
+        let made = next()?;
         let mut made_here = BTreeSet::new();
         for row in &made {
             made_here.insert(subject_id(row.try_get(0).map_err(internal)?)?);
