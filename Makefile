@@ -8,6 +8,9 @@ ORT_VERSION  := 1.31.1
 TOOLS        := $(CURDIR)/.tools
 ORT_DIR      := $(TOOLS)/onnxruntime-$(ORT_VERSION)
 ORT_LIB      := $(ORT_DIR)/onnxruntime/capi/libonnxruntime.so.$(ORT_VERSION)
+NUMPY_VERSION := 2.4.6
+NUMPY_DIR    := $(TOOLS)/numpy-$(NUMPY_VERSION)
+NUMPY_OK     := $(NUMPY_DIR)/.installed
 DICT         := /usr/share/dict/words
 PYTHON       ?= python3
 CARGO        ?= cargo
@@ -24,13 +27,14 @@ PYCLIENTS_OK := $(PYCLIENTS)/.installed
 NODECLIENTS  := $(CLIENTS_DIR)/node/node_modules/.package-lock.json
 
 export ORT_DYLIB_PATH ?= $(ORT_LIB)
+export WARDEN_REFERENCE_PYTHONPATH ?= $(ORT_DIR):$(NUMPY_DIR)
 
 .PHONY: help setup postgres-setup test-postgres crash-postgres load-postgres run demo test build lint e2e e2e-setup e2e-firefox clients clients-setup bench bench-ops load crash stress fuzz model wordlists clean
 
 help: ## List the targets
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
-setup: $(ORT_LIB) $(DICT) ## Install what building and testing need (ONNX Runtime, word list)
+setup: $(ORT_LIB) $(NUMPY_OK) $(DICT) ## Install what building and testing need (ONNX Runtime, word list)
 	@command -v $(CARGO) >/dev/null || { echo "cargo not found: install Rust from https://rustup.rs"; exit 1; }
 
 # ONNX Runtime for ort's load-dynamic feature, from PyPI's wheel, into the project.
@@ -39,6 +43,14 @@ $(ORT_LIB):
 	@mkdir -p $(TOOLS)
 	$(PYTHON) -m pip install --quiet --disable-pip-version-check --no-deps --target $(ORT_DIR) onnxruntime==$(ORT_VERSION)
 	@test -f $@ || { echo "onnxruntime wheel did not contain $@"; exit 1; }
+
+# The model parity test runs Python's onnxruntime (the wheel above) on the same machine as
+# Rust (tests/model_reference.py); the wheel's one import it lacks is numpy.
+$(NUMPY_OK):
+	@echo "installing numpy==$(NUMPY_VERSION) into $(NUMPY_DIR)"
+	@rm -rf $(NUMPY_DIR)
+	$(PYTHON) -m pip install --quiet --disable-pip-version-check --no-deps --target $(NUMPY_DIR) numpy==$(NUMPY_VERSION)
+	@touch $@
 
 # The false-positive test scores every word of Debian's American English word list.
 $(DICT):
