@@ -350,6 +350,52 @@ NEG_POS = [
     ("{P} belong here.", "{P} will never belong here."),
 ]
 
+# Family E (benign counterparts of the hateful surface forms). Families A-B put the
+# opinion and question openers ("Honestly, ...", "I think ...", "Isn't it obvious that
+# ...?") and "never"-negations only around hate, so a long run learns those shapes as
+# evidence of hate (MODEL_CARD.md, try 7: a first-person benign sentence with "never" was
+# removed, and so was its identity-free twin). The same openers around the benign
+# statements, and first-person identity statements that carry a negation, break that
+# correlation. Own templates and the training vocabulary; overlap.py checks the suite.
+BENIGN_STMT = [p.rstrip(".") for p in POSITIVE] + [pos.rstrip(".") for pos, _ in NEG_POS]
+BENIGN_OPINION = HATE_OPINION + HATE_QUESTION_STMT
+BENIGN_QUESTION = ["Why are {P} so {Y}?", "Is it just me or are {P} really {Y}?",
+                   "Am I the only one who thinks {P} are {Y}?", "Can we all agree that {P} are {Y}?"]
+POS_ADJ = ["welcoming", "generous", "funny", "hardworking", "talented", "kind", "resilient",
+           "good at organising", "fun to be around", "underrated"]
+FIRST_PERSON_NEG = [
+    "Being {A} has never held me back at work.",
+    "I'm {A}, and no, that doesn't make me any less of {aO}.",
+    "Nobody at my job cares that I'm {A}, and I love that.",
+    "I'm {A} and I have never felt more at home than in this city.",
+    "Yes, I'm {A}. No, it's not a big deal. Yes, I still love {H}.",
+    "I've been {A} my whole life and I wouldn't change a thing.",
+    "Not everyone knows I'm {A}, but my team does and they're great.",
+    "I'm {A}; it isn't the most interesting thing about me, {H} is.",
+    "My coworkers didn't even blink when I mentioned I'm {A}.",
+    "Real talk: I'm {A} and I don't think that should surprise anyone.",
+    "I'm {A} and I don't see why that would matter to anyone hiring {aO}.",
+    "I never hide that I'm {A}, and I never will.",
+    "To be honest, being {A} is not something I think about when I'm {H}.",
+    "I'm {A}, I'm {aO}, and I'm not sure why people still ask about the first part.",
+]
+
+
+def gen_benign_counterparts(add, rng):
+    """Family E: hate=0 rows in the opener / question / negation shapes of families A-B."""
+    for p in PLURAL:
+        for stmt in rng.sample(BENIGN_STMT, 7):
+            op = rng.choice(BENIGN_OPINION)
+            t = op.replace("{S}", stmt.replace("{P}", p))
+            add(surface(cap(t), rng), 0, 0, "benign_opinion", None)
+        for tpl in rng.sample(BENIGN_QUESTION, 2):
+            t = tpl.replace("{P}", p).replace("{Y}", rng.choice(POS_ADJ))
+            add(surface(cap(t), rng), 0, 0, "benign_question", None)
+    for a in ADJ:
+        for tpl in rng.sample(FIRST_PERSON_NEG, 6):
+            add(surface(fill(tpl, a, TRAIN_VOCAB, rng, "adj"), rng), 0, 0, "first_person_benign", None)
+
+
 ABUSE_PERSON = ["You are a disgusting {I}.", "Shut up, you pathetic {I}.", "You're the dumbest {I} I have ever met.",
                 "My boss is a useless {I}.", "Get lost, you {I}.", "That referee is a clueless {I}.",
                 "Nobody cares what you think, you worthless {I}.", "You absolute {I}, read the thread before replying.",
@@ -688,6 +734,12 @@ def gen_contrast(rng):
                 add(surface(tpl.replace("{I}", ins).replace("{N}", nm), rng), 0, 1, "profanity_insult", None)
 
     rng.shuffle(rows)
+    # After the shuffle, with generators of their own: families A-D stay as they were.
+    first = len(rows)
+    gen_benign_counterparts(add, random.Random(SEED + 3))
+    tail = rows[first:]
+    random.Random(SEED + 4).shuffle(tail)
+    rows[first:] = tail
     return rows
 
 
