@@ -9,7 +9,8 @@ use serde_json::{json, Value};
 use warden::Code;
 
 use super::contract::Checked;
-use super::matrix::{endpoints, Ctx};
+use super::matrix::endpoints;
+use super::matrix_ctx::Ctx;
 use super::{Server, ADMIN};
 
 #[test]
