@@ -167,6 +167,7 @@ def collect(rng, focus=False):
         t = r["toxic"]
         out.append(ex("contrast", r["id"], r["text"], tox_civil=t, tox_olid=t, tox_tweet=t,
                       identity_attack=r["hate"]))
+        out[-1]["pair"] = r["pair"]  # the contrast pair it belongs to (train2.py --pair-rate)
     for n, line in enumerate(open(DATA / "benign_identity_train.txt", encoding="utf-8")):
         if line.strip():
             out.append(ex("benign", f"benign-{n}", line.strip(),

@@ -12,6 +12,11 @@ Loss (why):
     identity, its identity-swapped copy rides in the same batch with the same labels and
     the loss adds lambda * |logit(x) - logit(x')| on the toxicity and identity_attack
     heads, so the model cannot use WHICH identity is named as evidence.
+  * Contrast pairs in one batch (--pair-rate, 0 = off as in 2.0.2): a contrast row
+    (prepare2: hate and its negation, quotation or report, sharing a pair id) brings a
+    partner of the opposite label into its batch, so each step's gradient sees the two
+    sentences that differ only in what makes one hate. Two epochs without it learned the
+    shared words ("are vermin") and removed the negations (MODEL_CARD.md, try 8).
 Batches: shuffled, then length-sorted within chunks of 50 batches (little padding).
 Resume: the batch order of an epoch is a pure function of (seed, epoch); a restarted run
 loads ckpt.pt and skips the batches it already trained on. --budget-min caps wall time by
@@ -74,6 +79,31 @@ def optimizer(model, lr, head_lr):
     return opt, enc + head
 
 
+def pair_index(ex):
+    """pair id -> {hate label: [example indices]} for the contrast rows that have one."""
+    pairs = {}
+    for i, e in enumerate(ex):
+        if e.get("pair"):
+            pairs.setdefault(e["pair"], {}).setdefault(e["hate"], []).append(i)
+    return pairs
+
+
+def with_partners(ex, rows, pairs, rate, rng):
+    """rows plus, for each paired row drawn with probability `rate`, one partner of the
+    opposite label from its pair that is not in the batch yet."""
+    out, have = list(rows), set(rows)
+    for i in rows:
+        pid = ex[i].get("pair")
+        if not pid or rng.random() >= rate:
+            continue
+        others = [j for j in pairs[pid].get(1 - ex[i]["hate"], []) if j not in have]
+        if others:
+            j = others[int(rng.integers(len(others)))]
+            out.append(j)
+            have.add(j)
+    return out
+
+
 def collate(examples, rows, cf_rows):
     """rows: example indices; cf_rows: indices whose counterfactual copy is appended."""
     seqs = [examples[i]["ids"] for i in rows] + [examples[i]["cf"] for i in cf_rows]
@@ -127,6 +157,8 @@ def main():
     ap.add_argument("--tok-pos-weight", type=float, default=3.0)
     ap.add_argument("--clp", type=float, default=0.5, help="counterfactual logit pairing weight")
     ap.add_argument("--cf-rate", type=float, default=0.5, help="share of eligible rows paired per batch")
+    ap.add_argument("--pair-rate", type=float, default=0.0,
+                    help="share of contrast rows that bring their opposite-label partner into the batch")
     ap.add_argument("--ckpt-every", type=int, default=200)
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--cache", default="train2.pkl", help="training set in training/cache/")
@@ -141,6 +173,7 @@ def main():
     ex = blob["examples"]
     lens = np.array([len(e["ids"]) for e in ex])
     p, pos_weight = head_pos_weights(ex)
+    pairs = pair_index(ex)
     print(f"train {len(ex)} examples; head positive rate", dict(zip(TRAIN_HEADS, p.round(3))),
           "pos_weight", [round(x, 2) for x in pos_weight.tolist()], flush=True)
 
@@ -181,6 +214,10 @@ def main():
             if state["step"] >= state["total"]:
                 break
             cf_rows = [i for i in rows if ex[i]["cf"] is not None and brng.random() < args.cf_rate]
+            if args.pair_rate > 0:
+                # Drawn after cf_rows from the same per-batch generator: with the rate at 0
+                # the batches are exactly 2.0.2's.
+                rows = with_partners(ex, rows, pairs, args.pair_rate, brng)
             loss = batch_loss(model, ex, rows, cf_rows, pos_weight, tok_pw, args.tok_weight, args.clp)
             opt.zero_grad(set_to_none=True)
             loss.backward()
