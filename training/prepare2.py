@@ -21,7 +21,8 @@ Sources (training splits only; validation splits stay for threshold choice and t
   / news / positive rewrites, obfuscated variants) and
   training/data/benign_identity_train.txt (benign identity speech, every head 0); with
   --focus (2.0.2, cache/train2_focus.pkl) also training/data/focus_train.jsonl
-  (gen_training_focus.py: the functional behaviours 2.0.1 got most wrong).
+  (gen_training_focus.py: the functional behaviours 2.0.1 got most wrong); with --shapes
+  also the contrast data's family E (BENIGN_SHAPES below; cache/train2_focus_shapes.pkl).
 Not used: edos / misogyny_reddit (sexism is broader than the hate definition), mlma (no
 negatives), convabuse (agent-directed abuse), dev/ (evaluation only by licence).
 
@@ -114,7 +115,13 @@ def train_split(row):
     return (row.get("split") or W.heldout_split(row["id"])) == "train"
 
 
-def collect(rng, focus=False):
+# Family E of the contrast data (gen_training_extra.py): benign sentences in the shapes the
+# hate templates use. Its rows come last in the file, so leaving them out (2.0.2's recipe)
+# gives exactly the set 2.0.2 was trained on.
+BENIGN_SHAPES = {"benign_opinion", "benign_question", "first_person_benign"}
+
+
+def collect(rng, focus=False, shapes=False):
     out = []
     for r in rows("olid.jsonl"):
         if train_split(r):
@@ -164,6 +171,8 @@ def collect(rng, focus=False):
         if r.get("split") == "train":
             out.append(ex("hatemoji", r["id"], r["text"], identity_attack=r["labels"]["hate"]))
     for r in W.read_jsonl(DATA / "contrast_train.jsonl"):
+        if r["kind"] in BENIGN_SHAPES and not shapes:
+            continue
         t = r["toxic"]
         out.append(ex("contrast", r["id"], r["text"], tox_civil=t, tox_olid=t, tox_tweet=t,
                       identity_attack=r["hate"]))
@@ -213,12 +222,14 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--focus", action="store_true",
                     help="add training/data/focus_train.jsonl; writes cache/train2_focus.pkl")
+    ap.add_argument("--shapes", action="store_true",
+                    help="add the contrast data's family E (BENIGN_SHAPES); the cache name gains _shapes")
     args = ap.parse_args()
     t0 = time.time()
     rng = random.Random(SEED)
     tok = W.load_tokenizer()
     swapper = Swapper(load_identity_terms(), rng)
-    data = subsample(collect(rng, focus=args.focus), rng)
+    data = subsample(collect(rng, focus=args.focus, shapes=args.shapes), rng)
     n_cf = 0
     for e in data:
         pp, cmap = W.preprocess_with_map(e["text"])
@@ -242,7 +253,8 @@ def main():
                 ty[j] = int(any(c in gold for c in range(rs, re_)))
             e["tok_y"] = ty
     W.CACHE.mkdir(parents=True, exist_ok=True)
-    with open(W.CACHE / ("train2_focus.pkl" if args.focus else "train2.pkl"), "wb") as f:
+    name = "train2" + ("_focus" if args.focus else "") + ("_shapes" if args.shapes else "") + ".pkl"
+    with open(W.CACHE / name, "wb") as f:
         pickle.dump({"heads": TRAIN_HEADS, "examples": data}, f, protocol=pickle.HIGHEST_PROTOCOL)
     cnt = collections.Counter(e["source"] for e in data)
     hate = collections.Counter((e["source"], e["hate"]) for e in data)
