@@ -34,7 +34,7 @@ export WARDEN_REFERENCE_PYTHONPATH ?= $(ORT_DIR):$(NUMPY_DIR)
 help: ## List the targets
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
-setup: $(ORT_LIB) $(NUMPY_OK) $(DICT) ## Install what building and testing need (ONNX Runtime, word list)
+setup: $(ORT_LIB) $(NUMPY_OK) $(DICT) ## Install what building and testing need (ONNX Runtime, numpy for the parity test, word list)
 	@command -v $(CARGO) >/dev/null || { echo "cargo not found: install Rust from https://rustup.rs"; exit 1; }
 
 # ONNX Runtime for ort's load-dynamic feature, from PyPI's wheel, into the project.
