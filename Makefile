@@ -28,6 +28,7 @@ NODECLIENTS  := $(CLIENTS_DIR)/node/node_modules/.package-lock.json
 
 export ORT_DYLIB_PATH ?= $(ORT_LIB)
 export WARDEN_REFERENCE_PYTHONPATH ?= $(ORT_DIR):$(NUMPY_DIR)
+export WARDEN_REFERENCE_PYTHON ?= $(PYTHON)
 
 .PHONY: help setup postgres-setup test-postgres crash-postgres load-postgres run demo test build lint e2e e2e-setup e2e-firefox clients clients-setup bench bench-ops load crash stress fuzz model wordlists clean
 

@@ -70,14 +70,16 @@ fn fixtures() -> Vec<Fixture> {
 
 /// Python onnxruntime's outputs for each id sequence, computed on this machine by
 /// `tests/model_reference.py` (why there: its module docs). Its imports come from what
-/// `make setup` installs into `.tools/` (`WARDEN_REFERENCE_PYTHONPATH` overrides).
+/// `make setup` installs into `.tools/` for its Python (`WARDEN_REFERENCE_PYTHON`, default
+/// `python3`; `WARDEN_REFERENCE_PYTHONPATH` overrides where the imports come from).
 fn python_reference(ids: &[Vec<i64>]) -> Vec<Outputs> {
     use std::io::Write;
     use std::process::{Command, Stdio};
     let root = env!("CARGO_MANIFEST_DIR");
     let pythonpath = std::env::var("WARDEN_REFERENCE_PYTHONPATH")
         .unwrap_or_else(|_| format!("{root}/.tools/onnxruntime-1.31.1:{root}/.tools/numpy-2.4.6"));
-    let mut child = Command::new("python3")
+    let python = std::env::var("WARDEN_REFERENCE_PYTHON").unwrap_or_else(|_| "python3".into());
+    let mut child = Command::new(python)
         .arg(format!("{root}/tests/model_reference.py"))
         .env("PYTHONPATH", pythonpath)
         .stdin(Stdio::piped())
