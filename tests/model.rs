@@ -57,22 +57,22 @@ impl Outputs {
 }
 
 fn fixtures() -> Vec<Fixture> {
-    let path = format!(
-        "{}/tests/fixtures/model_parity.jsonl",
-        env!("CARGO_MANIFEST_DIR")
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/model_parity.jsonl"
     );
-    std::fs::read_to_string(&path)
+    std::fs::read_to_string(path)
         .expect("parity fixtures exist")
         .lines()
         .map(|l| serde_json::from_str(l).expect("fixture line"))
         .collect()
 }
 
-/// Python onnxruntime's outputs for each id sequence, computed on this machine by
+/// Python onnxruntime's outputs for each fixture's ids, computed on this machine by
 /// `tests/model_reference.py` (why there: its module docs). Its imports come from what
 /// `make setup` installs into `.tools/` for its Python (`WARDEN_REFERENCE_PYTHON`, default
 /// `python3`; `WARDEN_REFERENCE_PYTHONPATH` overrides where the imports come from).
-fn python_reference(ids: &[Vec<i64>]) -> Vec<Outputs> {
+fn python_reference(fixtures: &[Fixture]) -> Vec<Outputs> {
     use std::io::Write;
     use std::process::{Command, Stdio};
     let root = env!("CARGO_MANIFEST_DIR");
@@ -86,10 +86,10 @@ fn python_reference(ids: &[Vec<i64>]) -> Vec<Outputs> {
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .expect("python3 runs");
-    let input: String = ids
+        .expect("the reference's Python runs");
+    let input: String = fixtures
         .iter()
-        .map(|ids| format!("{}\n", serde_json::json!({ "input_ids": ids })))
+        .map(|f| format!("{}\n", serde_json::json!({ "input_ids": f.input_ids })))
         .collect();
     let mut stdin = child.stdin.take().expect("stdin is piped");
     // Written from a thread: the reference answers line by line, and its answers outgrow
@@ -110,7 +110,11 @@ fn python_reference(ids: &[Vec<i64>]) -> Vec<Outputs> {
         .lines()
         .map(|l| serde_json::from_str(l).expect("reference line"))
         .collect();
-    assert_eq!(outputs.len(), ids.len(), "one reference line per input");
+    assert_eq!(
+        outputs.len(),
+        fixtures.len(),
+        "one reference line per input"
+    );
     outputs
 }
 
@@ -128,12 +132,11 @@ fn parity_with_python_onnxruntime() {
         );
     }
     // ...and, for the same ids, the same outputs as Python onnxruntime on this machine.
-    let ids: Vec<Vec<i64>> = fixtures.iter().map(|f| f.input_ids.clone()).collect();
-    let reference = python_reference(&ids);
+    let reference = python_reference(&fixtures);
     let (mut worst, mut worst_fixture) = (0.0f32, 0.0f32);
-    for ((f, ids), python) in fixtures.iter().zip(&ids).zip(&reference) {
+    for (f, python) in fixtures.iter().zip(&reference) {
         let rust = classifier()
-            .run_ids(std::slice::from_ref(ids))
+            .run_ids(std::slice::from_ref(&f.input_ids))
             .unwrap()
             .remove(0);
         let rust = Outputs {

@@ -179,7 +179,8 @@ impl PgTx<'_> {
         }
         // Asked for by an earlier item of this round trip: not asked again.
         let mut asked_policies: HashSet<CommunityId> = HashSet::new();
-        // The authors whose advisory locks this round trip takes (those not held yet).
+        // The authors whose advisory locks this round trip needs (`pending_locks` leaves
+        // out those the transaction already holds).
         let mut to_lock: Vec<SubjectId> = Vec::new();
         let mut asked_subjects: HashSet<SubjectId> = HashSet::new();
         let mut asked_histories: HashSet<SubjectId> = HashSet::new();
