@@ -5,7 +5,8 @@
 #     wall seconds and peak RSS per run, medians printed;
 #   * the shipped model alone in Python onnxruntime on the same texts (length-sorted
 #     batches of 32, 2 threads): model-only texts/s, the bound the Rust path is held to;
-#   * the identity guard's cost: the same file with the guard on and off (--policy).
+#   * the guards' cost: the same file with the identity and slur guards on and off
+#     (--policy), and how many texts each read a second time.
 #
 #   bash benches/model_speed.sh            # from the repository root, after `make build`
 #   BASELINE_REV=<git rev> RUNS=5 bash benches/model_speed.sh
@@ -25,7 +26,7 @@ mkdir -p "$TMP/baseline"
 for f in model.onnx tokenizer.json labels.json; do
     git show "$BASELINE_REV:models/warden-minilm/$f" > "$TMP/baseline/$f"
 done
-echo '{"thresholds": {"toxicity": {"review": 0.6, "remove": 0.9}, "profanity": {"review": 0.6, "remove": 0.9}, "sexual": {"review": 0.6, "remove": 0.9}, "insult": {"review": 0.6, "remove": 0.9}, "identity_attack": {"review": 0.6, "remove": 0.9}, "threat": {"review": 0.6, "remove": 0.9}, "self_harm": {"review": 0.6}}, "guards": {"identity_counterfactual": false}}' > "$TMP/no_guard.json"
+echo '{"thresholds": {"toxicity": {"review": 0.6, "remove": 0.9}, "profanity": {"review": 0.6, "remove": 0.9}, "sexual": {"review": 0.6, "remove": 0.9}, "insult": {"review": 0.6, "remove": 0.9}, "identity_attack": {"review": 0.6, "remove": 0.9}, "threat": {"review": 0.6, "remove": 0.9}, "self_harm": {"review": 0.6}}, "guards": {"identity_counterfactual": false, "slur_context": false}}' > "$TMP/no_guard.json"
 
 one() { # label, extra args...
     local label="$1"; shift
@@ -57,7 +58,12 @@ for label in shipped baseline shipped_no_guard; do
         'BEGIN {printf "%-17s median %.2f s = %.0f texts/s; peak RSS median %.0f MB\n", l, w, n / w, r / 1024}'
 done
 "$BIN" score --jsonl --input "$DATA" --output "$TMP/out.jsonl" 2>/dev/null
-echo "identity guard records on OLID: $(grep -c '"guards"' "$TMP/out.jsonl" || true) of $N texts re-scored"
+# A second reading leaves a counterfactual_score; the slur guard's first reading alone
+# (the sentence as written read as harmless) does not.
+for kind in identity_counterfactual slur_context; do
+    read_again=$(grep -o "\"kind\":\"$kind\"[^}]*\"counterfactual_score\"" "$TMP/out.jsonl" | wc -l)
+    echo "$kind: $read_again of $N texts read a second time"
+done
 
 if [ -s "$TMP/python" ]; then
     # The shipped model alone, the same texts, timed around the model call only.

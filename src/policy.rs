@@ -82,12 +82,13 @@ pub struct Guards {
     /// the classifier remove content on its own even where an identity word drove it.
     #[serde(default = "on")]
     pub identity_counterfactual: bool,
-    /// The slur guard: a removal carried by a plain (not obfuscated) slur in a sentence
-    /// the classifier reads as harmless — neither toxic nor an identity attack — becomes
-    /// `review`, since the word may be a homonym ("Offa's Dyke") or a reclaimed in-group
-    /// use, and only a person can tell. The slur still scores and is never allowed
-    /// unseen. On by default; turning it off removes every high-severity slur
-    /// automatically, whatever the sentence around it.
+    /// The slur guard: a removal carried by a plain (not obfuscated) slur stands only when
+    /// the classifier reads the sentence as hostile both as written and with the slur
+    /// replaced by a neutral noun; otherwise it becomes `review`, since the word may be a
+    /// homonym ("Offa's Dyke") or a reclaimed in-group use, and only a person can tell
+    /// (see [`Engine`](crate::Engine)). The slur still scores and is never allowed unseen.
+    /// On by default; turning it off removes every high-severity slur automatically,
+    /// whatever the sentence around it.
     #[serde(default = "on")]
     pub slur_context: bool,
 }

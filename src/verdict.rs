@@ -339,10 +339,11 @@ pub struct Verdict {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub sensitive: Vec<SensitiveSpan>,
     /// The engine's safety nets that looked at this verdict and what they did; absent when
-    /// none applied. The identity guard (see [`Engine`](crate::Engine)): a removal that only
+    /// none applied (see [`Engine`](crate::Engine)). The identity guard: a removal that only
     /// the classifier asked for, on a text naming an identity, is re-scored without the
     /// identity words; if that counterfactual would not be acted on, the action becomes
-    /// `review`.
+    /// `review`. The slur guard: a removal that plain slurs carry is re-scored without
+    /// them, and stands only if the sentence reads as hostile with and without them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub guards: Vec<Guard>,
     /// Present when the classifier read only part of the text: its work per text (and
@@ -368,8 +369,10 @@ pub struct ModelCoverage {
 pub enum GuardKind {
     /// The text was re-scored with its identity mentions replaced by neutral words.
     IdentityCounterfactual,
-    /// A plain slur stood in a sentence the classifier reads as harmless: a homonym ("the
-    /// sea dyke held"), a reclaimed in-group use, or hate the classifier missed.
+    /// A removal rested on plain slurs: the sentence was read as written and, where that
+    /// read as hostile, again with its slurs replaced by neutral nouns. Where either read
+    /// as harmless, the slur may be a homonym ("the sea dyke held"), a reclaimed in-group
+    /// use, or hate the classifier missed, and a person decides.
     SlurContext,
 }
 
@@ -377,8 +380,8 @@ pub enum GuardKind {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum GuardEffect {
-    /// The guard's condition held (identity words carried the decision, or the
-    /// classifier read a slur's sentence as harmless): `remove` became `review`.
+    /// The guard's condition held (identity words or slurs carried the decision, or the
+    /// counterfactual could not be scored): `remove` became `review`.
     RemovalToReview,
     /// The counterfactual still called for action: the verdict stands.
     None,
@@ -394,8 +397,10 @@ pub struct Guard {
     /// The verdict's score before the guard.
     #[schema(minimum = 0, maximum = 1)]
     pub score: f32,
-    /// `identity_counterfactual`: the verdict score of the counterfactual text; absent if
-    /// it could not be scored (then a person decides: the effect is `removal_to_review`).
+    /// The verdict score of the counterfactual text (without the identity words, or
+    /// without the slurs); absent if it could not be scored (then a person decides: the
+    /// effect is `removal_to_review`) or, for `slur_context`, if the sentence as written
+    /// already read as harmless.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(minimum = 0, maximum = 1)]
     pub counterfactual_score: Option<f32>,

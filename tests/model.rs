@@ -386,20 +386,63 @@ fn identity_guard_leaves_pattern_removals_alone() {
     assert!(verdict.guards.is_empty());
 }
 
-/// The slur guard, through the real classifier: a plain slur that is a homonym in a
-/// harmless sentence goes to review instead of removal and says so; with the guard off
-/// it is removed; a bare or obfuscated slur is never softened. Which of these sentences
-/// the model reads as harmless depends on the model, so the test asks that some are and
-/// checks every verdict against the guard's rule.
+/// The slur guard, through the real classifier: a removal that a plain slur carries stands
+/// only when the classifier reads the sentence as hostile *and* still does without the slur
+/// (its second reading); otherwise the item goes to review and the verdict says why. With
+/// the guard off it is removed; a bare or obfuscated slur is never softened. Which sentences
+/// the model reads which way depends on the model, so the test asks that most homonyms are
+/// reviewed and some hostile uses still removed, and checks every verdict against the rule.
 #[test]
-fn slur_guard_sends_plain_slurs_in_harmless_sentences_to_review() {
-    use warden::{GuardEffect, GuardKind, PatternSet, Policy};
+fn slur_guard_removes_only_what_reads_hostile_without_the_slur() {
+    use warden::{GuardEffect, GuardKind, PatternSet, Policy, Verdict};
 
     let engine = engine();
     let patterns = PatternSet::new(engine.wordlists());
     let on = Policy::default();
     let mut off = Policy::default();
     off.guards.slur_context = false;
+    // The guard's rule, for any verdict its removal went through.
+    let follows_the_rule = |text: &str, verdict: &Verdict, without: &Verdict| {
+        assert_eq!(without.action, Action::Remove, "{text:?}: {without:?}");
+        // The slur still scores: never allowed unseen, and the guard changes no score.
+        assert!(verdict.action >= Action::Review, "{text:?}: {verdict:?}");
+        assert_eq!(
+            verdict.category(Category::IdentityAttack),
+            without.category(Category::IdentityAttack)
+        );
+        let Some(guard) = verdict
+            .guards
+            .iter()
+            .find(|g| g.kind == GuardKind::SlurContext)
+        else {
+            // Another finding carries the removal (the guard reads only slur-borne ones).
+            assert_eq!(verdict.action, Action::Remove, "{text:?}: {verdict:?}");
+            return;
+        };
+        assert!(
+            guard.terms.iter().all(|t| t.starts_with("en:")),
+            "{guard:?}"
+        );
+        let model = guard.model_score.expect("the sentence's own score");
+        let hostile_without_slur = guard.counterfactual_score.is_some_and(|s| s >= 0.6);
+        if model >= 0.6 && hostile_without_slur {
+            assert_eq!(guard.effect, GuardEffect::None, "{text:?}: {guard:?}");
+            assert_eq!(verdict.action, Action::Remove, "{text:?}");
+        } else {
+            assert_eq!(
+                guard.effect,
+                GuardEffect::RemovalToReview,
+                "{text:?}: {guard:?}"
+            );
+            assert_eq!(verdict.action, Action::Review, "{text:?}");
+            // Without a second reading, the first read the sentence as harmless.
+            assert!(
+                guard.counterfactual_score.is_some() || model < 0.6,
+                "{guard:?}"
+            );
+        }
+    };
+
     let homonyms = [
         "The Dutch farmers repaired the dyke before the winter storms arrived.",
         "He popped out to the newsagent for a packet of fags and some milk.",
@@ -408,38 +451,44 @@ fn slur_guard_sends_plain_slurs_in_harmless_sentences_to_review() {
         "The old tranny radio in the shed still picks up the football.",
         "Walking the coast path along the dyke at sunrise was lovely.",
     ];
-    let mut guarded = 0;
+    let mut reviewed = 0;
     for text in homonyms {
         let verdict = engine.score_with(text, &patterns, &on);
-        let without = engine.score_with(text, &patterns, &off);
-        assert_eq!(without.action, Action::Remove, "{text:?}: {without:?}");
-        // The slur still scores: never allowed unseen.
-        assert!(verdict.action >= Action::Review, "{text:?}: {verdict:?}");
-        match verdict
-            .guards
-            .iter()
-            .find(|g| g.kind == GuardKind::SlurContext)
-        {
-            Some(guard) => {
-                guarded += 1;
-                assert_eq!(verdict.action, Action::Review, "{text:?}");
-                assert_eq!(guard.effect, GuardEffect::RemovalToReview);
-                assert!(
-                    guard.terms.iter().all(|t| t.starts_with("en:")),
-                    "{guard:?}"
-                );
-                assert!(guard.model_score.is_some_and(|s| s < 0.6), "{guard:?}");
-                assert_eq!(
-                    verdict.category(Category::IdentityAttack),
-                    without.category(Category::IdentityAttack)
-                );
-            }
-            None => assert_eq!(verdict.action, Action::Remove, "{text:?}: {verdict:?}"),
-        }
+        follows_the_rule(text, &verdict, &engine.score_with(text, &patterns, &off));
+        reviewed += usize::from(verdict.action == Action::Review);
     }
     assert!(
-        guarded >= homonyms.len() / 2,
-        "only {guarded} homonym sentences were read as harmless"
+        reviewed * 6 >= homonyms.len() * 5,
+        "only {reviewed} of {} homonym sentences were sent to review",
+        homonyms.len()
+    );
+
+    let hostile = [
+        "Shut up, you filthy dyke, nobody wants you anywhere near here.",
+        "Get out of my street, you disgusting faggot, before I make you.",
+        "Every tranny like you should be beaten until you learn your place.",
+    ];
+    let (mut removed, mut read_twice) = (0, 0);
+    for text in hostile {
+        let verdict = engine.score_with(text, &patterns, &on);
+        follows_the_rule(text, &verdict, &engine.score_with(text, &patterns, &off));
+        removed += usize::from(verdict.action == Action::Remove);
+        read_twice += usize::from(
+            verdict
+                .guards
+                .iter()
+                .any(|g| g.kind == GuardKind::SlurContext && g.counterfactual_score.is_some()),
+        );
+    }
+    assert!(
+        removed >= 2,
+        "only {removed} hostile slur uses were removed"
+    );
+    // These sentences carry no other harm pattern: their removal went through the second
+    // reading, which the guard recorded.
+    assert!(
+        read_twice >= 2,
+        "only {read_twice} hostile slur uses were read twice"
     );
 
     // No sentence to read, or an evasion that shows intent: removed whatever the model says.

@@ -120,9 +120,13 @@ def main():
     lab = collections.defaultdict(lambda: [0, 0])
     misses = collections.defaultdict(list)
     removed = collections.defaultdict(lambda: [0, 0])
+    flagged = collections.defaultdict(lambda: [0, 0])
     for c, v in zip(suite, sv):
-        removed[f"{c['functionality']} ({c['label']})"][0] += v["action"] == "remove"
-        removed[f"{c['functionality']} ({c['label']})"][1] += 1
+        key = f"{c['functionality']} ({c['label']})"
+        removed[key][0] += v["action"] == "remove"
+        removed[key][1] += 1
+        flagged[key][0] += v["action"] != "allow"
+        flagged[key][1] += 1
         said = v["categories"].get("identity_attack", 0.0) >= 0.5
         ok = said == (c["label"] == "hateful")
         per[(c["functionality"], c["label"])][0] += ok
@@ -138,7 +142,11 @@ def main():
         "by_functionality": {f"{f} ({l})": round(a / n, 3) for (f, l), (a, n) in sorted(per.items())},
         "examples_of_misses": dict(misses),
         "removed_share": {k: round(a / n, 3) for k, (a, n) in sorted(removed.items())},
-        "slur_guarded": sum(1 for v in sv for g in v.get("guards", []) if g["kind"] == "slur_context")}
+        # Any action but allow: the guards move removals to review, never below.
+        "flagged_share": {k: round(a / n, 3) for k, (a, n) in sorted(flagged.items())},
+        # Removals the slur guard sent to review (it also records the ones it confirmed).
+        "slur_guarded": sum(1 for v in sv for g in v.get("guards", [])
+                            if g["kind"] == "slur_context" and g["effect"] == "removal_to_review")}
 
     non_hateful = [c["text"] for c in suite if c["label"] == "non-hateful"] + benign + benign2
     model_path = f"{args.model_dir or W.MODEL_DIR}/model.onnx"

@@ -30,14 +30,19 @@
 //!   removal counts against the author). The guard never lowers a verdict below
 //!   `review` — hate is about identity by definition, and a swap can make real hate read
 //!   as benign — and it records what it did in [`Verdict::guards`].
-//! * **One plain word is not enough to remove when the sentence reads as harmless** (the
-//!   slur guard, a policy setting on by default): a high-severity slur still scores
-//!   `identity_attack` whatever the model says, but when a removal rests on plain slurs
-//!   (no evasions), the text has words around them, and the classifier reads the
-//!   sentence as neither toxic nor an identity attack, the word may be a homonym ("Offa's
-//!   Dyke", "a pack of fags") or a reclaimed in-group use, and only a person can tell:
-//!   the action becomes `review` and [`Verdict::guards`] says so. It never lowers a
-//!   verdict below `review`, and an obfuscated slur is never softened.
+//! * **One plain word is not enough to remove a sentence** (the slur guard, a policy
+//!   setting on by default): a high-severity slur still scores `identity_attack` whatever
+//!   the model says, but many slurs are also homonyms ("Offa's Dyke", "a pack of fags")
+//!   or reclaimed in-group words, and only a person can tell. So when a removal rests on
+//!   plain slurs (no evasions; the other patterns alone would not remove) and the text
+//!   has words around them, the classifier must find the sentence hostile twice: as
+//!   written (toxicity or identity attack at its operating point), and once more with
+//!   each slur replaced by a neutral noun and the identity words neutralized as for the
+//!   identity guard. The first reading alone is not independent evidence: a model that
+//!   knows slurs reads every sentence holding one as hostile. If either reading falls
+//!   short (the second below the review threshold), the action becomes `review`. It never
+//!   lowers a verdict below `review`, an obfuscated or bare slur is never softened, and
+//!   [`Verdict::guards`] records what it did.
 //! * `toxicity` is the classifier's toxicity score, or the strongest other category
 //!   except `self_harm`, whichever is higher.
 //! * The classifier's toxic spans are reported as matches with `source: "model"` when it
@@ -258,6 +263,7 @@ impl Engine {
             }
             scores
         });
+        let mut second_readings = Vec::new();
         let mut verdicts: Vec<Verdict> = found
             .into_iter()
             .enumerate()
@@ -266,7 +272,13 @@ impl Engine {
                 let context = has_context(texts[i], &matches);
                 let mut verdict = self.verdict(matches, scores, context, policy);
                 if let Some(scores) = scores.filter(|_| policy.guards.slur_context && context) {
-                    self.slur_guard(&mut verdict, scores, policy);
+                    second_readings.extend(self.slur_guard(
+                        i,
+                        texts[i],
+                        &mut verdict,
+                        scores,
+                        policy,
+                    ));
                 }
                 // Beside the harms, never among them: it changes no score and no action.
                 verdict.sensitive = sensitive;
@@ -274,8 +286,9 @@ impl Engine {
             })
             .collect();
         if policy.guards.identity_counterfactual && model_scores.is_some() {
-            self.identity_guard(&inputs, windows, &mut verdicts, policy);
+            second_readings.extend(identity_guard(&inputs, &verdicts));
         }
+        self.read_again(second_readings, windows, &mut verdicts, policy);
         verdicts
     }
 
@@ -295,99 +308,81 @@ impl Engine {
         }
     }
 
-    /// The identity guard (module docs): re-scores, without their identity words, the
-    /// texts that the classifier alone would remove, in one batch.
-    fn identity_guard(
+    /// The guards' second readings (module docs), all in one batch: each text without the
+    /// words that may have carried its removal. Where that counterfactual would not be
+    /// acted on (below the review threshold), or cannot be scored, the words carried the
+    /// decision and a person decides: `remove` becomes `review`. Every reading is recorded.
+    fn read_again(
         &self,
-        inputs: &[&str],
+        readings: Vec<SecondReading>,
         windows: &[usize],
         verdicts: &mut [Verdict],
         policy: &Policy,
     ) {
-        let terms = identity_terms();
-        let mut candidates = Vec::new();
-        for (i, verdict) in verdicts.iter().enumerate() {
-            let pattern_harm = verdict
-                .harms()
-                .any(|m| matches!(m.source, Source::Wordlist | Source::Custom));
-            if verdict.action != Action::Remove || pattern_harm {
-                continue;
-            }
-            if let Some(counterfactual) = terms.counterfactual(inputs[i]) {
-                candidates.push((i, counterfactual.text, counterfactual.terms));
-            }
-        }
-        if candidates.is_empty() {
+        if readings.is_empty() {
             return;
         }
-        let texts: Vec<&str> = candidates.iter().map(|(_, t, _)| t.as_str()).collect();
+        let texts: Vec<&str> = readings.iter().map(|r| r.text.as_str()).collect();
         // The counterfactual is read within the same bound as the text.
-        let limits: Vec<usize> = candidates
+        let limits: Vec<usize> = readings
             .iter()
-            .map(|(i, _, _)| windows.get(*i).copied().unwrap_or(usize::MAX))
+            .map(|r| windows.get(r.verdict).copied().unwrap_or(usize::MAX))
             .collect();
-        let Some(scores) = self.classify(&texts, &limits) else {
-            // Without a second opinion, a person decides: never remove on an identity
-            // word the guard could not check.
-            for (i, _, terms) in candidates {
-                let verdict = &mut verdicts[i];
-                verdict.guards.push(Guard {
-                    kind: GuardKind::IdentityCounterfactual,
-                    terms,
-                    score: verdict.score,
-                    counterfactual_score: None,
-                    model_score: None,
-                    effect: GuardEffect::RemovalToReview,
-                });
-                verdict.action = Action::Review;
-            }
-            return;
-        };
-        for ((i, _, terms), scores) in candidates.into_iter().zip(&scores) {
-            let counterfactual = self.verdict(Vec::new(), Some(scores), true, policy);
-            let verdict = &mut verdicts[i];
-            let carried_by_identity = counterfactual.action < Action::Review;
+        let scores = self.classify(&texts, &limits);
+        for (n, reading) in readings.into_iter().enumerate() {
+            let counterfactual = scores
+                .as_ref()
+                .and_then(|s| s.get(n))
+                .map(|s| self.verdict(Vec::new(), Some(s), true, policy));
+            // Without a second opinion, a person decides: never remove on words the guard
+            // could not check.
+            let carried_by_words = counterfactual
+                .as_ref()
+                .is_none_or(|c| c.action < Action::Review);
+            let verdict = &mut verdicts[reading.verdict];
             verdict.guards.push(Guard {
-                kind: GuardKind::IdentityCounterfactual,
-                terms,
+                kind: reading.kind,
+                terms: reading.terms,
                 score: verdict.score,
-                counterfactual_score: Some(counterfactual.score),
-                model_score: None,
-                effect: if carried_by_identity {
+                counterfactual_score: counterfactual.map(|c| c.score),
+                model_score: reading.model_score,
+                effect: if carried_by_words {
                     GuardEffect::RemovalToReview
                 } else {
                     GuardEffect::None
                 },
             });
-            if carried_by_identity {
+            if carried_by_words {
                 verdict.action = Action::Review;
             }
         }
     }
 
-    /// The slur guard (module docs): a removal that plain slurs carry, in a sentence the
-    /// classifier reads as harmless, becomes review. Only the caller knows the text has
-    /// words around its matches ([`has_context`]): a bare slur has no sense to read.
-    fn slur_guard(&self, verdict: &mut Verdict, scores: &ModelScores, policy: &Policy) {
+    /// The slur guard (module docs), for verdict `index` of `text`: a removal that plain
+    /// slurs carry becomes review at once when the classifier reads the sentence as
+    /// harmless; when it reads it as hostile, that reading may rest on the slur itself, so
+    /// the sentence is read again without its slurs (and identity words). Only the caller
+    /// knows the text has words around its matches ([`has_context`]): a bare slur has no
+    /// sense to read.
+    fn slur_guard(
+        &self,
+        index: usize,
+        text: &str,
+        verdict: &mut Verdict,
+        scores: &ModelScores,
+        policy: &Policy,
+    ) -> Option<SecondReading> {
         let plain_slur = |m: &Match| {
             m.category == Category::IdentityAttack
                 && m.evasions.is_empty()
                 && matches!(m.source, Source::Wordlist | Source::Custom)
         };
         if verdict.action != Action::Remove || !verdict.harms().any(plain_slur) {
-            return;
+            return None;
         }
-        let model_score = scores
-            .probs
-            .iter()
-            .filter(|(c, _)| matches!(c, Category::Toxicity | Category::IdentityAttack))
-            .map(|&(c, p)| self.calibrated(c, p))
-            .fold(0.0, f32::max);
-        if model_score >= MODEL_OPERATING_POINT {
-            return;
-        }
-        // The same evidence with the slurs read at medium severity (review): if that still
-        // removes, something else carries the removal and the verdict stands.
+        // The same evidence with the slurs read at medium severity (review): if the patterns
+        // still remove, another finding carries the removal and the verdict stands. If only
+        // the classifier's scores do, its reading may rest on the slur itself: read again.
         let softened: Vec<Match> = verdict
             .matches
             .iter()
@@ -400,16 +395,36 @@ impl Engine {
                 m
             })
             .collect();
-        if self.verdict(softened, Some(scores), true, policy).action == Action::Remove {
-            return;
+        let model_removes = self
+            .verdict(softened.clone(), Some(scores), true, policy)
+            .action
+            == Action::Remove;
+        if model_removes && self.verdict(softened, None, true, policy).action == Action::Remove {
+            return None;
         }
-        let mut rules: Vec<String> = verdict
-            .harms()
-            .filter(|m| plain_slur(m))
-            .map(|m| m.rule.clone())
-            .collect();
+        let slurs: Vec<&Match> = verdict.harms().filter(|m| plain_slur(m)).collect();
+        let mut rules: Vec<String> = slurs.iter().map(|m| m.rule.clone()).collect();
         rules.sort();
         rules.dedup();
+        let model_score = scores
+            .probs
+            .iter()
+            .filter(|(c, _)| matches!(c, Category::Toxicity | Category::IdentityAttack))
+            .map(|&(c, p)| self.calibrated(c, p))
+            .fold(0.0, f32::max);
+        if model_score >= MODEL_OPERATING_POINT || model_removes {
+            let without = without_slurs(text, &slurs);
+            let text = identity_terms()
+                .counterfactual(&without)
+                .map_or(without, |c| c.text);
+            return Some(SecondReading {
+                verdict: index,
+                text,
+                kind: GuardKind::SlurContext,
+                terms: rules,
+                model_score: Some(model_score),
+            });
+        }
         verdict.guards.push(Guard {
             kind: GuardKind::SlurContext,
             terms: rules,
@@ -419,6 +434,7 @@ impl Engine {
             effect: GuardEffect::RemovalToReview,
         });
         verdict.action = Action::Review;
+        None
     }
 
     /// The classifier's probability `p` for `category` on the policy scale (module docs).
@@ -539,6 +555,86 @@ fn has_context(text: &str, matches: &[Match]) -> bool {
     outside >= inside
 }
 
+/// A guard's question for the classifier: verdict `verdict`'s text without the words that
+/// may have carried its removal.
+struct SecondReading {
+    verdict: usize,
+    text: String,
+    kind: GuardKind,
+    /// What the guard recorded as the words (identity terms, or slur rules).
+    terms: Vec<String>,
+    /// The slur guard's: the classifier's score for the sentence as written.
+    model_score: Option<f32>,
+}
+
+/// The identity guard (module docs): the texts that the classifier alone would remove and
+/// that name an identity, each with its identity words neutralized.
+fn identity_guard(inputs: &[&str], verdicts: &[Verdict]) -> Vec<SecondReading> {
+    let terms = identity_terms();
+    let mut readings = Vec::new();
+    for (i, verdict) in verdicts.iter().enumerate() {
+        let pattern_harm = verdict
+            .harms()
+            .any(|m| matches!(m.source, Source::Wordlist | Source::Custom));
+        if verdict.action != Action::Remove || pattern_harm {
+            continue;
+        }
+        if let Some(counterfactual) = terms.counterfactual(inputs[i]) {
+            readings.push(SecondReading {
+                verdict: i,
+                text: counterfactual.text,
+                kind: GuardKind::IdentityCounterfactual,
+                terms: counterfactual.terms,
+                model_score: None,
+            });
+        }
+    }
+    readings
+}
+
+/// `text` with each of `slurs` (character spans into it) replaced by a neutral noun:
+/// "people" where the word as written ends in "s" (a plural: "fags", "dykes"), "person"
+/// otherwise. A homonym then reads as nonsense that is harmless ("the person held back the
+/// sea"); hate keeps the rest of its sentence ("person like you should be banned").
+fn without_slurs(text: &str, slurs: &[&Match]) -> String {
+    // Match spans count characters; slicing needs bytes (past the end: the text's length).
+    let byte_at = |chars: u32| {
+        text.char_indices()
+            .nth(chars as usize)
+            .map_or(text.len(), |(byte, _)| byte)
+    };
+    let mut spans: Vec<(usize, usize)> = slurs
+        .iter()
+        .map(|m| (byte_at(m.start), byte_at(m.end.max(m.start))))
+        .collect();
+    spans.sort_unstable();
+    let mut out = String::with_capacity(text.len());
+    let mut pos = 0;
+    for (start, end) in spans {
+        if end <= start {
+            continue;
+        }
+        if start < pos {
+            // Overlaps the slur just replaced ("bull dyke" and "dyke"): one word, one noun.
+            pos = pos.max(end);
+            continue;
+        }
+        out.push_str(&text[pos..start]);
+        out.push_str(neutral_noun(&text[start..end]));
+        pos = end;
+    }
+    out.push_str(&text[pos..]);
+    out
+}
+
+fn neutral_noun(word: &str) -> &'static str {
+    if word.ends_with(['s', 'S']) {
+        "people"
+    } else {
+        "person"
+    }
+}
+
 /// The shipped identity term list, compiled on first use.
 fn identity_terms() -> &'static IdentityTerms {
     static TERMS: std::sync::OnceLock<IdentityTerms> = std::sync::OnceLock::new();
@@ -565,6 +661,63 @@ fn calibrate(p: f32, threshold: f32) -> f32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The slur guard's second reading, on the shipped wordlists' own matches: each plain
+    /// slur becomes a neutral noun, the rest of the text stays as written.
+    #[test]
+    fn without_slurs_leaves_the_sentence_and_neutralizes_the_slurs() {
+        let engine = Engine::builder().build().expect("patterns-only engine");
+        let cases = [
+            (
+                "The Dutch farmers repaired the dyke before winter.",
+                "The Dutch farmers repaired the person before winter.",
+            ),
+            (
+                "He went out for a packet of fags.",
+                "He went out for a packet of people.",
+            ),
+            (
+                "Éclairs for the dyke 🙂 and the fags",
+                "Éclairs for the person 🙂 and the people",
+            ),
+            ("no slur here", "no slur here"),
+        ];
+        for (text, expected) in cases {
+            let verdict = engine.score(text);
+            let slurs: Vec<&Match> = verdict
+                .harms()
+                .filter(|m| m.category == Category::IdentityAttack)
+                .collect();
+            assert_eq!(without_slurs(text, &slurs), expected, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn without_slurs_merges_overlapping_spans_and_survives_bad_ones() {
+        let slur = |start, end| Match {
+            start,
+            end,
+            category: Category::IdentityAttack,
+            severity: Severity::High,
+            rule: "en:test".to_string(),
+            source: Source::Wordlist,
+            kind: None,
+            evasions: Vec::new(),
+            score: None,
+        };
+        let (a, b) = (slur(4, 13), slur(9, 13));
+        assert_eq!(
+            without_slurs("the bull dyke left", &[&b, &a]),
+            "the person left"
+        );
+        // Past the end, or reversed: never a panic, and nothing replaced that is not a span.
+        let (past, reversed) = (slur(4, 99), slur(9, 4));
+        assert_eq!(without_slurs("the dyke", &[&past]), "the person");
+        assert_eq!(
+            without_slurs("the bull dyke", &[&reversed]),
+            "the bull dyke"
+        );
+    }
 
     #[test]
     fn calibration_maps_threshold_to_operating_point() {

@@ -245,14 +245,17 @@ function reportItem(r) {
     h('span', { class: 'detail' }, detail));
 }
 
-// The engine's identity guard: say plainly why a model-only removal became a review.
+// The engine's guards: say plainly why a removal became a review, or that it was checked.
 function guardItem(g) {
   if (g.kind === 'slur_context') {
+    const said = g.effect === 'removal_to_review'
+      ? 'Sent to review instead of removed: the sentence does not read as hostile without the word, so it may be a homonym or a reclaimed use.'
+      : 'Checked: the sentence reads as hostile even without the word.';
+    const without = g.counterfactual_score == null ? '–' : g.counterfactual_score.toFixed(2);
     return h('li', { class: 'guard' },
       h('span', { class: 'chip' }, 'Slur guard'),
-      h('span', { class: 'quote' },
-        'Sent to review instead of removed: the model reads this sentence as harmless, so the word may be a homonym or a reclaimed use.'),
-      h('span', { class: 'detail' }, `rules: ${g.terms.join(', ')} · score ${g.score.toFixed(2)} · model ${g.model_score == null ? '–' : g.model_score.toFixed(2)}`));
+      h('span', { class: 'quote' }, said),
+      h('span', { class: 'detail' }, `rules: ${g.terms.join(', ')} · score ${g.score.toFixed(2)} · model ${g.model_score == null ? '–' : g.model_score.toFixed(2)} · without it ${without}`));
   }
   const cf = g.counterfactual_score == null ? 'could not be scored' : g.counterfactual_score.toFixed(2);
   const said = g.effect === 'removal_to_review'
