@@ -413,6 +413,9 @@ impl Engine {
             .map(|&(c, p)| self.calibrated(c, p))
             .fold(0.0, f32::max);
         if model_score >= MODEL_OPERATING_POINT || model_removes {
+            // From the text as written, which the slurs' spans point into. Where the
+            // classifier read other words de-obfuscated or split apart, this reading sees
+            // them as written; the slurs themselves are plain, so never among them.
             let without = without_slurs(text, &slurs);
             let text = identity_terms()
                 .counterfactual(&without)
@@ -595,7 +598,7 @@ fn identity_guard(inputs: &[&str], verdicts: &[Verdict]) -> Vec<SecondReading> {
 /// `text` with each of `slurs` (character spans into it) replaced by a neutral noun:
 /// "people" where the word as written ends in "s" (a plural: "fags", "dykes"), "person"
 /// otherwise. A homonym then reads as nonsense that is harmless ("the person held back the
-/// sea"); hate keeps the rest of its sentence ("person like you should be banned").
+/// sea"); hate keeps the rest of its sentence ("a person like you should be banned").
 fn without_slurs(text: &str, slurs: &[&Match]) -> String {
     // Match spans count characters; slicing needs bytes (past the end: the text's length).
     let byte_at = |chars: u32| {

@@ -415,6 +415,27 @@ async function reportsFlow(context, base, keys) {
   await page.close();
 }
 
+// The engine's guards on the item: a slur homonym that the slur guard sent to review
+// instead of removal says so, with its scores, in the item's findings.
+async function guardsFlow(context, base, keys) {
+  const sub = await call(base, 'POST', '/v1/content', keys.ingest, {
+    community: COMMUNITY, content_id: 'e2e-homonym', author_id: 'e2e-farmer',
+    text: 'The Dutch farmers repaired the dyke before the winter storms arrived.',
+  });
+  check(sub.status === 201 && sub.body.queue === 'review', `the homonym is queued, not removed: ${JSON.stringify(sub.body)}`);
+  const page = await tab(context, base);
+  await page.fill('#key', keys.moderator);
+  await page.click('#signin-button');
+  await page.locator('#queue-view').waitFor();
+  await page.locator(`#waiting .item-row[data-item="${sub.body.item_id}"]`).click();
+  await waitText(page, '#findings .guard .chip', 'Slur guard');
+  const findings = await text(page, '#findings');
+  check(findings.includes('Sent to review instead of removed') && findings.includes('rules: en:dyke'),
+    `the guard says what it did: ${findings}`);
+  await noProblems(page);
+  await page.close();
+}
+
 // Running the team, as the moderator: a severe term is blurred until focused (and the
 // setting sticks per moderator), all of an author's items are removed in bulk after a
 // count and a confirmation, and the dashboard draws its charts (waiting ages over time
@@ -494,6 +515,7 @@ const FLOWS = [
   ['keyboard', (ctx) => keyboardFlow(ctx.context, ctx.base, ctx.keys, ctx.decided)],
   ['admin', (ctx) => adminFlow(ctx.context, ctx.base, ctx.keys)],
   ['reports', (ctx) => reportsFlow(ctx.context, ctx.base, ctx.keys)],
+  ['guards', (ctx) => guardsFlow(ctx.context, ctx.base, ctx.keys)],
   ['operations', (ctx) => operationsFlow(ctx.context, ctx.base, ctx.keys)],
 ];
 
