@@ -190,7 +190,7 @@ fuzz: ## Fuzz the text paths with cargo fuzz (FUZZ_SECONDS, default 60)
 	@command -v cargo-fuzz >/dev/null || $(CARGO) install --locked cargo-fuzz
 	RUSTC_BOOTSTRAP=1 $(CARGO) fuzz run score -- -max_total_time=$(FUZZ_SECONDS) -max_len=4096
 
-model: ## Reproduce models/warden-minilm from scratch (Python, CPU; about an hour)
+model: ## Reproduce models/warden-minilm from scratch (Python, CPU; about 2 hours on 2 cores)
 	bash training/make_model.sh
 
 wordlists: setup ## Regenerate wordlists/ from ../shared/data/wordlist-sources, and words/en.tsv from SCOWL (wamerican, installed by setup) and ../shared/data/train

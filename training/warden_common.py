@@ -35,7 +35,7 @@ CACHE = TRAINING / "cache"
 RUNS = TRAINING / "runs"
 MODEL_DIR = REPO / "models" / "warden-minilm"
 
-MODEL_VERSION = "2.0.2"
+MODEL_VERSION = "2.0.3"
 CATEGORIES = ["toxicity", "insult", "profanity", "identity_attack", "threat"]
 MAX_LENGTH = 128
 SOURCES = ["olid", "hateval", "davidson", "civil"]

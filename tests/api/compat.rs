@@ -23,7 +23,7 @@ pub(super) const MODERATIONS: &str = "/v1/moderations";
 
 /// What the response's `model` says for the shipped classifier.
 pub(super) fn model_id() -> String {
-    format!("{MODEL_NAME}-2.0.2")
+    format!("{MODEL_NAME}-2.0.3")
 }
 
 const OPENAI_CATEGORIES: [&str; 13] = [
