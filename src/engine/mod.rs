@@ -601,11 +601,9 @@ fn identity_guard(inputs: &[&str], verdicts: &[Verdict]) -> Vec<SecondReading> {
 /// sea"); hate keeps the rest of its sentence ("a person like you should be banned").
 fn without_slurs(text: &str, slurs: &[&Match]) -> String {
     // Match spans count characters; slicing needs bytes (past the end: the text's length).
-    let byte_at = |chars: u32| {
-        text.char_indices()
-            .nth(chars as usize)
-            .map_or(text.len(), |(byte, _)| byte)
-    };
+    // One pass over the text, however many slurs: a long text can hold thousands.
+    let bytes: Vec<usize> = text.char_indices().map(|(byte, _)| byte).collect();
+    let byte_at = |chars: u32| bytes.get(chars as usize).copied().unwrap_or(text.len());
     let mut spans: Vec<(usize, usize)> = slurs
         .iter()
         .map(|m| (byte_at(m.start), byte_at(m.end.max(m.start))))
@@ -719,6 +717,16 @@ mod tests {
         assert_eq!(
             without_slurs("the bull dyke", &[&reversed]),
             "the bull dyke"
+        );
+        // A long text with a slur in every sentence: each replaced, in one pass.
+        let text = "Ä dyke held. ".repeat(50_000);
+        let spans: Vec<Match> = (0..50_000u32)
+            .map(|i| slur(i * 13 + 2, i * 13 + 6))
+            .collect();
+        let refs: Vec<&Match> = spans.iter().collect();
+        assert_eq!(
+            without_slurs(&text, &refs),
+            "Ä person held. ".repeat(50_000)
         );
     }
 
