@@ -60,6 +60,7 @@
 //! assert!(!verdict.flagged);
 //! ```
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -600,32 +601,8 @@ fn identity_guard(inputs: &[&str], verdicts: &[Verdict]) -> Vec<SecondReading> {
 /// otherwise. A homonym then reads as nonsense that is harmless ("the person held back the
 /// sea"); hate keeps the rest of its sentence ("a person like you should be banned").
 fn without_slurs(text: &str, slurs: &[&Match]) -> String {
-    // Match spans count characters; slicing needs bytes (past the end: the text's length).
-    // One pass over the text, however many slurs: a long text can hold thousands.
-    let bytes: Vec<usize> = text.char_indices().map(|(byte, _)| byte).collect();
-    let byte_at = |chars: u32| bytes.get(chars as usize).copied().unwrap_or(text.len());
-    let mut spans: Vec<(usize, usize)> = slurs
-        .iter()
-        .map(|m| (byte_at(m.start), byte_at(m.end.max(m.start))))
-        .collect();
-    spans.sort_unstable();
-    let mut out = String::with_capacity(text.len());
-    let mut pos = 0;
-    for (start, end) in spans {
-        if end <= start {
-            continue;
-        }
-        if start < pos {
-            // Overlaps the slur just replaced ("bull dyke" and "dyke"): one word, one noun.
-            pos = pos.max(end);
-            continue;
-        }
-        out.push_str(&text[pos..start]);
-        out.push_str(neutral_noun(&text[start..end]));
-        pos = end;
-    }
-    out.push_str(&text[pos..]);
-    out
+    let ranges = slurs.iter().map(|m| (m.start, m.end, ())).collect();
+    reading::rewrite(text, ranges, |(), word| Cow::Borrowed(neutral_noun(word))).0
 }
 
 fn neutral_noun(word: &str) -> &'static str {

@@ -54,28 +54,7 @@ impl Reading {
         if rewrites.is_empty() {
             return None;
         }
-        rewrites.sort_by_key(|(start, end, _)| (*start, std::cmp::Reverse(*end)));
-        let mut text = String::with_capacity(original.len());
-        let mut edits = Vec::new();
-        let mut chars = original.chars();
-        let (mut pos, mut out_pos) = (0u32, 0u32);
-        for (start, end, term) in rewrites {
-            if start < pos || end <= start {
-                continue; // overlaps one already rewritten
-            }
-            for c in chars.by_ref().take((start - pos) as usize) {
-                text.push(c);
-            }
-            out_pos += start - pos;
-            // Skip the hidden spelling in the original.
-            chars.by_ref().take((end - start) as usize).for_each(drop);
-            let len = term.chars().count() as u32;
-            text.push_str(&term);
-            edits.push((out_pos, out_pos + len, start, end));
-            out_pos += len;
-            pos = end;
-        }
-        text.extend(chars);
+        let (text, edits) = rewrite(original, rewrites, |term, _| term);
         Some(Reading { text, edits })
     }
 
@@ -94,6 +73,45 @@ impl Reading {
         }
         (i64::from(offset) + delta).max(0) as u32
     }
+}
+
+/// `original` with code-point ranges replaced, and the edits made (as [`Reading`] keeps
+/// them). Each range's replacement is `replace(payload, the range as written)`. The earlier
+/// range wins, and at the same start the longer one; a range that overlaps one already
+/// replaced, or is empty, is skipped; a range past the end stops there.
+pub(super) fn rewrite<'a, T>(
+    original: &str,
+    mut ranges: Vec<(u32, u32, T)>,
+    mut replace: impl FnMut(T, &str) -> Cow<'a, str>,
+) -> (String, Vec<(u32, u32, u32, u32)>) {
+    ranges.sort_by_key(|(start, end, _)| (*start, std::cmp::Reverse(*end)));
+    let mut text = String::with_capacity(original.len());
+    let mut edits = Vec::new();
+    let mut chars = original.char_indices().peekable();
+    let (mut pos, mut out_pos) = (0u32, 0u32);
+    for (start, end, payload) in ranges {
+        if start < pos || end <= start {
+            continue; // overlaps one already rewritten
+        }
+        for (_, c) in chars.by_ref().take((start - pos) as usize) {
+            text.push(c);
+        }
+        out_pos += start - pos;
+        let byte = |chars: &mut std::iter::Peekable<std::str::CharIndices<'_>>| {
+            chars.peek().map_or(original.len(), |&(b, _)| b)
+        };
+        let from = byte(&mut chars);
+        // Skip the spelling as written.
+        chars.by_ref().take((end - start) as usize).for_each(drop);
+        let term = replace(payload, &original[from..byte(&mut chars)]);
+        let len = term.chars().count() as u32;
+        text.push_str(&term);
+        edits.push((out_pos, out_pos + len, start, end));
+        out_pos += len;
+        pos = end;
+    }
+    text.extend(chars.map(|(_, c)| c));
+    (text, edits)
 }
 
 #[cfg(test)]
