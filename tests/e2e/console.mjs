@@ -78,6 +78,13 @@ async function tab(context, base) {
   return page;
 }
 
+// Signs in by mouse and waits for the queue (the keyboard flow types its key instead).
+async function signIn(page, key) {
+  await page.fill('#key', key);
+  await page.click('#signin-button');
+  await page.locator('#queue-view').waitFor();
+}
+
 // No script error, console error or CSP violation in this tab so far.
 async function noProblems(page) {
   const violations = await page.evaluate(() => window.cspViolations);
@@ -120,9 +127,7 @@ async function mouseFlow(context, base, keys) {
   await page.click('#signin-button');
   await waitText(page, '#key-error', 'not valid');
 
-  await page.fill('#key', keys.moderator);
-  await page.click('#signin-button');
-  await page.locator('#queue-view').waitFor();
+  await signIn(page, keys.moderator);
   check(!page.url().includes('wdn_'), 'the key is not in the address');
   check(await page.evaluate(() => sessionStorage.getItem('warden.key')) === keys.moderator, 'the key is in session storage');
   await waitText(page, '#who', 'E2E moderator');
@@ -288,9 +293,7 @@ async function adminFlow(context, base, keys) {
   await page.locator('#signin-title').waitFor();
   await noHorizontalOverflow(page, '375 px, sign in');
   await page.setViewportSize({ width: 1280, height: 800 });
-  await page.fill('#key', keys.admin);
-  await page.click('#signin-button');
-  await page.locator('#queue-view').waitFor();
+  await signIn(page, keys.admin);
 
   await page.click('[data-view="policy"]');
   await page.locator('#policy-view').waitFor();
@@ -396,9 +399,7 @@ async function reportsFlow(context, base, keys) {
   check(rep.status === 201 && rep.body.queue === 'review', `the report routes it to review: ${JSON.stringify(rep.body)}`);
 
   const page = await tab(context, base);
-  await page.fill('#key', keys.moderator);
-  await page.click('#signin-button');
-  await page.locator('#queue-view').waitFor();
+  await signIn(page, keys.moderator);
   await page.check('#reported-only');
   await page.waitForFunction((id) => {
     const rows = [...document.querySelectorAll('#waiting .item-row')];
@@ -424,9 +425,7 @@ async function guardsFlow(context, base, keys) {
   });
   check(sub.status === 201 && sub.body.queue === 'review', `the homonym is queued, not removed: ${JSON.stringify(sub.body)}`);
   const page = await tab(context, base);
-  await page.fill('#key', keys.moderator);
-  await page.click('#signin-button');
-  await page.locator('#queue-view').waitFor();
+  await signIn(page, keys.moderator);
   await page.locator(`#waiting .item-row[data-item="${sub.body.item_id}"]`).click();
   await waitText(page, '#findings .guard .chip', 'Slur guard');
   const findings = await text(page, '#findings');
@@ -452,9 +451,7 @@ async function operationsFlow(context, base, keys) {
     ids.push(r.body.item_id);
   }
   const page = await tab(context, base);
-  await page.fill('#key', keys.moderator);
-  await page.click('#signin-button');
-  await page.locator('#queue-view').waitFor();
+  await signIn(page, keys.moderator);
   await page.locator(`#waiting .item-row[data-item="${ids[0]}"]`).click();
   await waitText(page, '#item-title', 'spam-0');
   const mark = page.locator('#item-text mark.severe').first();
