@@ -594,6 +594,36 @@ fn functional_suite_sample_holds_its_accuracy() {
     );
 }
 
+/// Leet words that no wordlist holds are read as the words they spell (`text::leet`): the
+/// sentence in leet gets the plain sentence's model scores. Sentences written for this
+/// test, not taken from the functional suite.
+#[test]
+fn leet_words_are_read_like_the_plain_sentence() {
+    for (leet, plain) in [
+        (
+            "Th3y are fi1thy par4sites, every one of them",
+            "They are filthy parasites, every one of them",
+        ),
+        (
+            "Those 1mmigrants are g4rbage",
+            "Those immigrants are garbage",
+        ),
+        ("my n3ighbours are l0vely", "my neighbours are lovely"),
+    ] {
+        let batch = engine().score_batch(&[leet, plain]);
+        for category in [Category::IdentityAttack, Category::Toxicity] {
+            let (a, b) = (batch[0].category(category), batch[1].category(category));
+            assert!((a - b).abs() < 1e-4, "{leet:?}: {a} vs {plain:?}: {b}");
+        }
+    }
+    let hateful = engine().score("Those 1mmigrants are g4rbage");
+    assert!(hateful.category(Category::IdentityAttack) >= 0.5);
+    assert_eq!(
+        engine().score("my n3ighbours are l0vely").action,
+        Action::Allow
+    );
+}
+
 /// Words run together to hide them are read apart by the classifier (`text::joined`):
 /// the run-together sentence gets the spaced sentence's model scores, while words,
 /// hashtags and typos are read as written. Sentences written for this test, not taken from

@@ -5,13 +5,15 @@
 //! nothing. So where a harm match needed evasions to be seen, the classifier reads the
 //! matched term spelled plainly instead. Likewise words run together to hide them
 //! ("killallwheelchairusers") are read with their spaces back ([`crate::text`]'s
-//! `split_joined`, whose rules keep real words, typos and names whole). The classifier's
+//! `split_joined`, whose rules keep real words, typos and names whole), and words in
+//! leetspeak that no wordlist holds ("1nf3r10r v3rm1n") are read as the words they spell
+//! (`read_leet`, which leaves numbers, codes and identifiers alone). The classifier's
 //! toxic spans are mapped back onto the original text. A text with nothing hidden is
 //! scored exactly as written.
 
 use std::borrow::Cow;
 
-use crate::text::split_joined;
+use crate::text::{read_leet, split_joined};
 use crate::verdict::{Category, Match, Source};
 
 /// A text with some code-point ranges rewritten, and the map back to the original.
@@ -43,12 +45,21 @@ impl Reading {
         // A run that a match already spells out is not split again: the sort puts the
         // earlier (and, at the same start, longer) range first, and overlaps are skipped.
         let matched = rewrites.len();
-        for split in split_joined(original) {
+        // Between a split and a leet word, `rewrite` keeps the earlier; they rarely meet,
+        // since a split skips every token with a digit.
+        for respelling in split_joined(original)
+            .into_iter()
+            .chain(read_leet(original))
+        {
             let overlaps = rewrites[..matched]
                 .iter()
-                .any(|(start, end, _)| split.start < *end && *start < split.end);
+                .any(|(start, end, _)| respelling.start < *end && *start < respelling.end);
             if !overlaps {
-                rewrites.push((split.start, split.end, Cow::Owned(split.words)));
+                rewrites.push((
+                    respelling.start,
+                    respelling.end,
+                    Cow::Owned(respelling.words),
+                ));
             }
         }
         if rewrites.is_empty() {
@@ -186,6 +197,20 @@ mod tests {
         );
         // Nothing hidden, nothing rewritten.
         assert_eq!(Reading::of("kill all people", &[]), None);
+    }
+
+    #[test]
+    fn leet_words_are_read_plainly_and_mapped_back() {
+        let text = "they are 1nf3r10r v3rm1n";
+        let r = Reading::of(text, &[]).unwrap();
+        assert_eq!(r.text, "they are inferior vermin");
+        assert_eq!(
+            (r.to_original(18, false), r.to_original(24, true)),
+            (18, 24)
+        );
+        // A listed term in leet is the match's to spell out.
+        let r = Reading::of("you b1tch", &[m(4, 9, "en:bitch", &["leet"])]).unwrap();
+        assert_eq!(r.text, "you bitch");
     }
 
     #[test]

@@ -27,6 +27,8 @@
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
+use super::Respelling;
+
 const WORDS: &str = include_str!("../../wordlists/words/en.tsv");
 
 /// Runs shorter than this are left alone: short strings split into function words too
@@ -60,17 +62,9 @@ const SUFFIXES: &[&str] = &[
     "ly", "ment", "ness", "ous", "tion",
 ];
 
-/// One run that reads as several words: code points `start..end` of the text, and the
-/// words, separated by single spaces, with the run's letters and case.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Split {
-    pub start: u32,
-    pub end: u32,
-    pub words: String,
-}
-
-/// The runs of `text` that read as several words, in order.
-pub(crate) fn split_joined(text: &str) -> Vec<Split> {
+/// The runs of `text` that read as several words, in order; each respelling holds the
+/// words separated by single spaces, with the run's letters and case.
+pub(crate) fn split_joined(text: &str) -> Vec<Respelling> {
     let dictionary = dictionary();
     let mut splits = Vec::new();
     // Whitespace-separated tokens, with the code-point offset of each.
@@ -104,7 +98,7 @@ fn is_identifier(token: &str) -> bool {
 
 /// Splits the ASCII letter runs of one token (a run touching any other letter, as in
 /// "naïvely", belongs to a word Warden cannot read and is left alone).
-fn split_token(dictionary: &Dictionary, token: &str, offset: u32, out: &mut Vec<Split>) {
+fn split_token(dictionary: &Dictionary, token: &str, offset: u32, out: &mut Vec<Respelling>) {
     let chars: Vec<char> = token.chars().collect();
     let mut i = 0;
     while i < chars.len() {
@@ -124,7 +118,7 @@ fn split_token(dictionary: &Dictionary, token: &str, offset: u32, out: &mut Vec<
         }
         let run: String = run.iter().collect();
         if let Some(words) = split_run(dictionary, &run) {
-            out.push(Split {
+            out.push(Respelling {
                 start: offset + start as u32,
                 end: offset + i as u32,
                 words,
@@ -207,12 +201,12 @@ fn split_part<'a>(dictionary: &Dictionary, part: &'a str) -> Option<Vec<&'a str>
     (pieces.len() > 1 && !dictionary.one_edit_from_word(&lower)).then_some(pieces)
 }
 
-struct Dictionary {
+pub(super) struct Dictionary {
     /// Every word, with its cost as a piece (`None`: a word that is never a piece).
     words: HashMap<&'static str, Option<f32>>,
 }
 
-fn dictionary() -> &'static Dictionary {
+pub(super) fn dictionary() -> &'static Dictionary {
     static DICTIONARY: OnceLock<Dictionary> = OnceLock::new();
     DICTIONARY.get_or_init(|| {
         let rows: Vec<(&'static str, u64)> = WORDS
@@ -242,11 +236,14 @@ fn dictionary() -> &'static Dictionary {
 }
 
 impl Dictionary {
-    fn is_word(&self, lower: &str) -> bool {
+    /// Whether `lower` (lowercase) is in the list.
+    pub(super) fn is_word(&self, lower: &str) -> bool {
         self.words.contains_key(lower)
     }
 
-    fn piece_cost(&self, lower: &str) -> Option<f32> {
+    /// What `lower` costs as a piece of a split (the more common, the cheaper); `None` when
+    /// it is not a word or never a piece.
+    pub(super) fn piece_cost(&self, lower: &str) -> Option<f32> {
         self.words.get(lower).copied().flatten()
     }
 
@@ -378,7 +375,7 @@ mod tests {
         let splits = split_joined("ßß killallpeople");
         assert_eq!(
             splits,
-            vec![Split {
+            vec![Respelling {
                 start: 3,
                 end: 16,
                 words: "kill all people".to_string()

@@ -25,6 +25,7 @@
 
 mod fold;
 mod joined;
+mod leet;
 mod skeleton;
 
 use std::fmt;
@@ -32,8 +33,18 @@ use std::ops::{BitOr, BitOrAssign};
 
 pub(crate) use fold::fold_char;
 pub(crate) use joined::split_joined;
+pub(crate) use leet::read_leet;
 pub use skeleton::{normalize, normalize_into, Normalized};
 pub(crate) use skeleton::{Stream, Unit};
+
+/// A stretch of a text that reads as other words: code points `start..end` of the text, and
+/// the words to read there instead (what [`split_joined`] and [`read_leet`] find).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Respelling {
+    pub start: u32,
+    pub end: u32,
+    pub words: String,
+}
 
 /// The evasion techniques that had to be undone to read a span, reported with each match
 /// so moderators see why a strange-looking string was flagged.
