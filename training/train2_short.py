@@ -71,9 +71,10 @@ def benign_example(text, tok):
             "cf": None, "hate": 0}
 
 
-def one_pass(model, opt, trained, data, pos_weight, args, rng, warm_steps):
-    """One shuffled pass over data with step 2's losses: linear warm-up over warm_steps
-    (1 = none), then linear decay to 0. Returns (steps, start time)."""
+def one_pass(model, opt, trained, data, pos_weight, args, rng, warm_steps, tok_weight=1.5):
+    """One shuffled pass over data with step 2's losses (the token loss weighted
+    tok_weight): linear warm-up over warm_steps (1 = none), then linear decay to 0.
+    Returns (steps, start time)."""
     order = list(range(len(data)))
     rng.shuffle(order)
     batches = [order[i:i + args.batch] for i in range(0, len(order), args.batch)]
@@ -84,7 +85,7 @@ def one_pass(model, opt, trained, data, pos_weight, args, rng, warm_steps):
     model.train()
     for s, rows in enumerate(batches):
         cf_rows = [i for i in rows if data[i]["cf"] is not None and rng.random() < 0.5]
-        loss = batch_loss(model, data, rows, cf_rows, pos_weight, torch.tensor(3.0), 1.5, args.clp)
+        loss = batch_loss(model, data, rows, cf_rows, pos_weight, torch.tensor(3.0), tok_weight, args.clp)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(trained, 1.0)

@@ -310,18 +310,8 @@ impl Dictionary {
 mod tests {
     use super::*;
 
-    /// The text with every split applied.
     fn read(text: &str) -> String {
-        let chars: Vec<char> = text.chars().collect();
-        let mut out = String::new();
-        let mut pos = 0;
-        for split in split_joined(text) {
-            out.extend(&chars[pos..split.start as usize]);
-            out.push_str(&split.words);
-            pos = split.end as usize;
-        }
-        out.extend(&chars[pos..]);
-        out
+        crate::text::respelled(text, split_joined(text))
     }
 
     #[test]

@@ -49,7 +49,10 @@ pub(crate) fn read_leet(text: &str) -> Vec<Respelling> {
     respellings
 }
 
-/// The letters a substitute may stand for (empty: not a substitute).
+/// The letters a substitute may stand for (empty: not a substitute). Fewer than the
+/// pattern stage reads (`skeleton.rs`): there a reading must still match a listed term,
+/// here any dictionary word would do, so only the substitutes that seldom stand for
+/// themselves inside a word are read ("h8ters" has 8 for "ate", and "!" ends sentences).
 fn stands_for(c: char) -> &'static [char] {
     match c {
         '0' => &['o'],
@@ -146,18 +149,8 @@ fn respell(token: &str, offset: u32) -> Option<Respelling> {
 mod tests {
     use super::*;
 
-    /// The text with every respelling applied.
     fn read(text: &str) -> String {
-        let chars: Vec<char> = text.chars().collect();
-        let mut out = String::new();
-        let mut pos = 0;
-        for respelling in read_leet(text) {
-            out.extend(&chars[pos..respelling.start as usize]);
-            out.push_str(&respelling.words);
-            pos = respelling.end as usize;
-        }
-        out.extend(&chars[pos..]);
-        out
+        crate::text::respelled(text, read_leet(text))
     }
 
     #[test]

@@ -46,6 +46,21 @@ pub(crate) struct Respelling {
     pub words: String,
 }
 
+/// `text` with each respelling's words in place of its range (respellings in order).
+#[cfg(test)]
+pub(crate) fn respelled(text: &str, respellings: Vec<Respelling>) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::new();
+    let mut pos = 0;
+    for respelling in respellings {
+        out.extend(&chars[pos..respelling.start as usize]);
+        out.push_str(&respelling.words);
+        pos = respelling.end as usize;
+    }
+    out.extend(&chars[pos..]);
+    out
+}
+
 /// The evasion techniques that had to be undone to read a span, reported with each match
 /// so moderators see why a strange-looking string was flagged.
 #[derive(Clone, Copy, Default, PartialEq, Eq, Hash)]
