@@ -624,6 +624,31 @@ fn leet_words_are_read_like_the_plain_sentence() {
     );
 }
 
+/// Words spelled out letter by letter are read whole (`text::spaced`): the spaced-out
+/// sentence gets the plain sentence's model scores. Sentences written for this test, not
+/// taken from the functional suite.
+#[test]
+fn spaced_out_words_are_read_like_the_plain_sentence() {
+    for (spaced, plain) in [
+        (
+            "Those r e f u g e e s are g a r b a g e",
+            "Those refugees are garbage",
+        ),
+        (
+            "we thank our n e i g h b o u r s",
+            "we thank our neighbours",
+        ),
+    ] {
+        let batch = engine().score_batch(&[spaced, plain]);
+        for category in [Category::IdentityAttack, Category::Toxicity] {
+            let (a, b) = (batch[0].category(category), batch[1].category(category));
+            assert!((a - b).abs() < 1e-4, "{spaced:?}: {a} vs {plain:?}: {b}");
+        }
+    }
+    let hateful = engine().score("Those r e f u g e e s are g a r b a g e");
+    assert!(hateful.category(Category::IdentityAttack) >= 0.5);
+}
+
 /// Words run together to hide them are read apart by the classifier (`text::joined`):
 /// the run-together sentence gets the spaced sentence's model scores, while words,
 /// hashtags and typos are read as written. Sentences written for this test, not taken from

@@ -7,13 +7,14 @@
 //! ("killallwheelchairusers") are read with their spaces back ([`crate::text`]'s
 //! `split_joined`, whose rules keep real words, typos and names whole), and words in
 //! leetspeak that no wordlist holds ("1nf3r10r v3rm1n") are read as the words they spell
-//! (`read_leet`, which leaves numbers, codes and identifiers alone). The classifier's
+//! (`read_leet`, which leaves numbers, codes and identifiers alone), and so are words
+//! spelled out letter by letter ("m i g r a n t s", `read_spaced`). The classifier's
 //! toxic spans are mapped back onto the original text. A text with nothing hidden is
 //! scored exactly as written.
 
 use std::borrow::Cow;
 
-use crate::text::{read_leet, split_joined};
+use crate::text::{read_leet, read_spaced, split_joined};
 use crate::verdict::{Category, Match, Source};
 
 /// A text with some code-point ranges rewritten, and the map back to the original.
@@ -46,11 +47,13 @@ impl Reading {
         // earlier (and, at the same start, longer) range first, and overlaps are skipped.
         let matched = rewrites.len();
         // Between a split and a leet word, `rewrite` keeps the earlier; they rarely meet,
-        // since a split skips every token with a digit.
-        for respelling in split_joined(original)
+        // since a split skips every token with a digit (and spaced letters are tokens of
+        // one letter, which neither reads).
+        let respellings = split_joined(original)
             .into_iter()
             .chain(read_leet(original))
-        {
+            .chain(read_spaced(original));
+        for respelling in respellings {
             let overlaps = rewrites[..matched]
                 .iter()
                 .any(|(start, end, _)| respelling.start < *end && *start < respelling.end);

@@ -128,7 +128,7 @@ fn split_token(dictionary: &Dictionary, token: &str, offset: u32, out: &mut Vec<
 }
 
 /// The words of one run of ASCII letters, or `None` when it is not run-together words.
-fn split_run(dictionary: &Dictionary, run: &str) -> Option<String> {
+pub(super) fn split_run(dictionary: &Dictionary, run: &str) -> Option<String> {
     let mut words = Vec::new();
     let mut split_any = false;
     for part in camel_parts(run) {

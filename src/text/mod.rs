@@ -27,6 +27,7 @@ mod fold;
 mod joined;
 mod leet;
 mod skeleton;
+mod spaced;
 
 use std::fmt;
 use std::ops::{BitOr, BitOrAssign};
@@ -36,9 +37,11 @@ pub(crate) use joined::split_joined;
 pub(crate) use leet::read_leet;
 pub use skeleton::{normalize, normalize_into, Normalized};
 pub(crate) use skeleton::{Stream, Unit};
+pub(crate) use spaced::read_spaced;
 
 /// A stretch of a text that reads as other words: code points `start..end` of the text, and
-/// the words to read there instead (what [`split_joined`] and [`read_leet`] find).
+/// the words to read there instead (what [`split_joined`], [`read_leet`] and [`read_spaced`]
+/// find).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Respelling {
     pub start: u32,
