@@ -35,10 +35,10 @@
 //!   the model says, but many slurs are also homonyms ("Offa's Dyke", "a pack of fags")
 //!   or reclaimed in-group words, and only a person can tell. So when a removal rests on
 //!   plain slurs (no evasions; the other patterns alone would not remove) and the text
-//!   has words around them, the classifier must find the sentence hostile twice: as
-//!   written (toxicity or identity attack at its operating point), and once more with
-//!   each slur replaced by a neutral noun and the identity words neutralized as for the
-//!   identity guard. The first reading alone is not independent evidence: a model that
+//!   has words around them, the classifier must find the sentence hostile twice: as it
+//!   reads it (toxicity or identity attack at its operating point), and once more, with
+//!   the same words respelled, each slur replaced by a neutral noun and the identity
+//!   words neutralized as for the identity guard. The first reading alone is not independent evidence: a model that
 //!   knows slurs reads every sentence holding one as hostile. If either reading falls
 //!   short (the second below the review threshold), the action becomes `review`. It never
 //!   lowers a verdict below `review`, an obfuscated or bare slur is never softened, and
@@ -60,7 +60,6 @@
 //! assert!(!verdict.flagged);
 //! ```
 
-use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -276,6 +275,7 @@ impl Engine {
                     second_readings.extend(self.slur_guard(
                         i,
                         texts[i],
+                        readings[i].as_ref(),
                         &mut verdict,
                         scores,
                         policy,
@@ -369,6 +369,7 @@ impl Engine {
         &self,
         index: usize,
         text: &str,
+        reading: Option<&Reading>,
         verdict: &mut Verdict,
         scores: &ModelScores,
         policy: &Policy,
@@ -414,10 +415,9 @@ impl Engine {
             .map(|&(c, p)| self.calibrated(c, p))
             .fold(0.0, f32::max);
         if model_score >= MODEL_OPERATING_POINT || model_removes {
-            // From the text as written, which the slurs' spans point into. Where the
-            // classifier read other words de-obfuscated or split apart, this reading sees
-            // them as written; the slurs themselves are plain, so never among them.
-            let without = without_slurs(text, &slurs);
+            // The sentence as the classifier read it the first time (other words
+            // de-obfuscated, split apart or respelled), so that only the slurs differ.
+            let without = without_slurs(text, reading, &slurs);
             let text = identity_terms()
                 .counterfactual(&without)
                 .map_or(without, |c| c.text);
@@ -596,13 +596,14 @@ fn identity_guard(inputs: &[&str], verdicts: &[Verdict]) -> Vec<SecondReading> {
     readings
 }
 
-/// `text` with each of `slurs` (character spans into it) replaced by a neutral noun:
-/// "people" where the word as written ends in "s" (a plural: "fags", "dykes"), "person"
-/// otherwise. A homonym then reads as nonsense that is harmless ("the person held back the
-/// sea"); hate keeps the rest of its sentence ("a person like you should be banned").
-fn without_slurs(text: &str, slurs: &[&Match]) -> String {
-    let ranges = slurs.iter().map(|m| (m.start, m.end, ())).collect();
-    reading::rewrite(text, ranges, |(), word| Cow::Borrowed(neutral_noun(word))).0
+/// `text` as the classifier read it (`reading`: what it respelled), with each of `slurs`
+/// (character spans into `text`) replaced by a neutral noun: "people" where the word as
+/// written ends in "s" (a plural: "fags", "dykes"), "person" otherwise. A homonym then
+/// reads as nonsense that is harmless ("the person held back the sea"); hate keeps the rest
+/// of its sentence ("a person like you should be banned"), read as the first time.
+fn without_slurs(text: &str, reading: Option<&Reading>, slurs: &[&Match]) -> String {
+    let spans = slurs.iter().map(|m| (m.start, m.end)).collect();
+    reading::read_with_swaps(text, reading, spans, neutral_noun)
 }
 
 fn neutral_noun(word: &str) -> &'static str {
@@ -666,7 +667,7 @@ mod tests {
                 .harms()
                 .filter(|m| m.category == Category::IdentityAttack)
                 .collect();
-            assert_eq!(without_slurs(text, &slurs), expected, "{text:?}");
+            assert_eq!(without_slurs(text, None, &slurs), expected, "{text:?}");
         }
     }
 
@@ -685,14 +686,14 @@ mod tests {
         };
         let (a, b) = (slur(4, 13), slur(9, 13));
         assert_eq!(
-            without_slurs("the bull dyke left", &[&b, &a]),
+            without_slurs("the bull dyke left", None, &[&b, &a]),
             "the person left"
         );
         // Past the end, or reversed: never a panic, and nothing replaced that is not a span.
         let (past, reversed) = (slur(4, 99), slur(9, 4));
-        assert_eq!(without_slurs("the dyke", &[&past]), "the person");
+        assert_eq!(without_slurs("the dyke", None, &[&past]), "the person");
         assert_eq!(
-            without_slurs("the bull dyke", &[&reversed]),
+            without_slurs("the bull dyke", None, &[&reversed]),
             "the bull dyke"
         );
         // A long text with a slur in every sentence: each replaced, in one pass.
@@ -702,7 +703,7 @@ mod tests {
             .collect();
         let refs: Vec<&Match> = spans.iter().collect();
         assert_eq!(
-            without_slurs(&text, &refs),
+            without_slurs(&text, None, &refs),
             "Ä person held. ".repeat(50_000)
         );
     }

@@ -89,6 +89,55 @@ impl Reading {
     }
 }
 
+/// `original` as `reading` read it (as written where `reading` is `None`), but with each
+/// of `swaps` (code-point ranges of the original) replaced by `swap(the range as written)`.
+/// A respelling of the reading that overlaps a swap gives way to it: every swap is made.
+pub(super) fn read_with_swaps(
+    original: &str,
+    reading: Option<&Reading>,
+    mut swaps: Vec<(u32, u32)>,
+    swap: impl Fn(&str) -> &'static str,
+) -> String {
+    enum Piece {
+        Respelled(String),
+        Swapped,
+    }
+    // Which respellings overlap a swap, in O(log n) each: the swaps by start, and the
+    // furthest end among the first k of them.
+    swaps.sort_unstable();
+    let furthest_end: Vec<u32> = swaps
+        .iter()
+        .scan(0, |furthest, &(_, end)| {
+            *furthest = end.max(*furthest);
+            Some(*furthest)
+        })
+        .collect();
+    let overlaps_a_swap = |start: u32, end: u32| {
+        let before_end = swaps.partition_point(|&(swap_start, _)| swap_start < end);
+        before_end > 0 && furthest_end[before_end - 1] > start
+    };
+    let mut ranges = Vec::new();
+    if let Some(reading) = reading {
+        let read: Vec<char> = reading.text.chars().collect();
+        for &(start, end, original_start, original_end) in &reading.edits {
+            if !overlaps_a_swap(original_start, original_end) {
+                let words = read[start as usize..end as usize].iter().collect();
+                ranges.push((original_start, original_end, Piece::Respelled(words)));
+            }
+        }
+    }
+    ranges.extend(
+        swaps
+            .iter()
+            .map(|&(start, end)| (start, end, Piece::Swapped)),
+    );
+    rewrite(original, ranges, |piece, word| match piece {
+        Piece::Respelled(words) => Cow::Owned(words),
+        Piece::Swapped => Cow::Borrowed(swap(word)),
+    })
+    .0
+}
+
 /// `original` with code-point ranges replaced, and the edits made (as [`Reading`] keeps
 /// them). Each range's replacement is `replace(payload, the range as written)`. The earlier
 /// range wins, and at the same start the longer one; a range that overlaps one already
@@ -220,6 +269,28 @@ mod tests {
     fn a_match_wins_over_a_split_of_the_same_run() {
         let r = Reading::of("shitfaces", &[m(0, 9, "en:shitface", &["elongation"])]).unwrap();
         assert_eq!(r.text, "shitface");
+    }
+
+    #[test]
+    fn swaps_are_made_in_the_reading_and_win_over_its_respellings() {
+        let text = "Th3y said the dykes are v3rm1n, killallthem";
+        let reading = Reading::of(text, &[]).unwrap();
+        assert_eq!(
+            reading.text,
+            "They said the dykes are vermin, kill all them"
+        );
+        let to = |word: &str| if word.ends_with('s') { "people" } else { "X" };
+        assert_eq!(
+            read_with_swaps(text, Some(&reading), vec![(14, 19)], to),
+            "They said the people are vermin, kill all them"
+        );
+        // A swap inside a respelled run: the run is read as written around it.
+        assert_eq!(
+            read_with_swaps(text, Some(&reading), vec![(36, 39)], to),
+            "They said the dykes are vermin, killXthem"
+        );
+        // No reading: the swaps alone.
+        assert_eq!(read_with_swaps("the dyke", None, vec![(4, 8)], to), "the X");
     }
 
     /// Texts stitched at random from pieces that the respellings look for, odd characters
