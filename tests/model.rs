@@ -594,12 +594,23 @@ fn functional_suite_sample_holds_its_accuracy() {
     );
 }
 
+/// Each pair's first text gets the second's model scores: the engine reads it as that text.
+fn assert_read_alike(pairs: &[(&str, &str)]) {
+    for &(hidden, plain) in pairs {
+        let batch = engine().score_batch(&[hidden, plain]);
+        for category in [Category::IdentityAttack, Category::Toxicity] {
+            let (a, b) = (batch[0].category(category), batch[1].category(category));
+            assert!((a - b).abs() < 1e-4, "{hidden:?}: {a} vs {plain:?}: {b}");
+        }
+    }
+}
+
 /// Leet words that no wordlist holds are read as the words they spell (`text::leet`): the
 /// sentence in leet gets the plain sentence's model scores. Sentences written for this
 /// test, not taken from the functional suite.
 #[test]
 fn leet_words_are_read_like_the_plain_sentence() {
-    for (leet, plain) in [
+    assert_read_alike(&[
         (
             "Th3y are fi1thy par4sites, every one of them",
             "They are filthy parasites, every one of them",
@@ -609,13 +620,7 @@ fn leet_words_are_read_like_the_plain_sentence() {
             "Those immigrants are garbage",
         ),
         ("my n3ighbours are l0vely", "my neighbours are lovely"),
-    ] {
-        let batch = engine().score_batch(&[leet, plain]);
-        for category in [Category::IdentityAttack, Category::Toxicity] {
-            let (a, b) = (batch[0].category(category), batch[1].category(category));
-            assert!((a - b).abs() < 1e-4, "{leet:?}: {a} vs {plain:?}: {b}");
-        }
-    }
+    ]);
     let hateful = engine().score("Those 1mmigrants are g4rbage");
     assert!(hateful.category(Category::IdentityAttack) >= 0.5);
     assert_eq!(
@@ -629,7 +634,7 @@ fn leet_words_are_read_like_the_plain_sentence() {
 /// taken from the functional suite.
 #[test]
 fn spaced_out_words_are_read_like_the_plain_sentence() {
-    for (spaced, plain) in [
+    assert_read_alike(&[
         (
             "Those r e f u g e e s are g a r b a g e",
             "Those refugees are garbage",
@@ -638,13 +643,7 @@ fn spaced_out_words_are_read_like_the_plain_sentence() {
             "we thank our n e i g h b o u r s",
             "we thank our neighbours",
         ),
-    ] {
-        let batch = engine().score_batch(&[spaced, plain]);
-        for category in [Category::IdentityAttack, Category::Toxicity] {
-            let (a, b) = (batch[0].category(category), batch[1].category(category));
-            assert!((a - b).abs() < 1e-4, "{spaced:?}: {a} vs {plain:?}: {b}");
-        }
-    }
+    ]);
     let hateful = engine().score("Those r e f u g e e s are g a r b a g e");
     assert!(hateful.category(Category::IdentityAttack) >= 0.5);
 }
@@ -655,7 +654,7 @@ fn spaced_out_words_are_read_like_the_plain_sentence() {
 /// the functional suite.
 #[test]
 fn run_together_words_are_read_like_the_spaced_sentence() {
-    for (joined, spaced) in [
+    assert_read_alike(&[
         ("Wewantallthemigrantsdead", "We want all the migrants dead"),
         (
             "Honestly gaypeopledisgustme",
@@ -665,13 +664,7 @@ fn run_together_words_are_read_like_the_spaced_sentence() {
             "ilovemyneighbourhood so much",
             "i love my neighbourhood so much",
         ),
-    ] {
-        let batch = engine().score_batch(&[joined, spaced]);
-        for category in [Category::IdentityAttack, Category::Toxicity] {
-            let (a, b) = (batch[0].category(category), batch[1].category(category));
-            assert!((a - b).abs() < 1e-4, "{joined:?}: {a} vs {spaced:?}: {b}");
-        }
-    }
+    ]);
     // The hateful ones are caught that way, the kind one is not.
     let hateful = engine().score("Wewantallthemigrantsdead");
     assert!(hateful.category(Category::IdentityAttack) >= 0.5);
