@@ -38,11 +38,11 @@
 //!   has words around them, the classifier must find the sentence hostile twice: as it
 //!   reads it (toxicity or identity attack at its operating point), and once more, with
 //!   the same words respelled, each slur replaced by a neutral noun and the identity
-//!   words neutralized as for the identity guard. The first reading alone is not independent evidence: a model that
-//!   knows slurs reads every sentence holding one as hostile. If either reading falls
-//!   short (the second below the review threshold), the action becomes `review`. It never
-//!   lowers a verdict below `review`, an obfuscated or bare slur is never softened, and
-//!   [`Verdict::guards`] records what it did.
+//!   words neutralized as for the identity guard. The first reading alone is not
+//!   independent evidence: a model that knows slurs reads every sentence holding one as
+//!   hostile. If either reading falls short (the second below the review threshold), the
+//!   action becomes `review`. It never lowers a verdict below `review`, an obfuscated or
+//!   bare slur is never softened, and [`Verdict::guards`] records what it did.
 //! * `toxicity` is the classifier's toxicity score, or the strongest other category
 //!   except `self_harm`, whichever is higher.
 //! * The classifier's toxic spans are reported as matches with `source: "model"` when it

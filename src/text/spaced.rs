@@ -21,7 +21,7 @@ const MAX_LETTERS: usize = 64;
 
 /// The runs of spaced-out letters in `text` that spell words, each with those words.
 pub(crate) fn read_spaced(text: &str) -> Vec<Respelling> {
-    // Most texts have no letter standing alone twice in a row: no work for them.
+    // Without a space there are no letters spaced out: no work for most short texts.
     if !text.contains(' ') {
         return Vec::new();
     }
