@@ -21,7 +21,7 @@ const MAX_LETTERS: usize = 64;
 
 /// The runs of spaced-out letters in `text` that spell words, each with those words.
 pub(crate) fn read_spaced(text: &str) -> Vec<Respelling> {
-    // Without a space there are no letters spaced out: no work for most short texts.
+    // Without a space there are no letters spaced out.
     if !text.contains(' ') {
         return Vec::new();
     }
