@@ -30,7 +30,7 @@ impl Reading {
     /// The reading of `original` given its pattern matches, or `None` when nothing in it
     /// was hidden (the text is read as written).
     pub fn of(original: &str, matches: &[Match]) -> Option<Reading> {
-        let mut rewrites: Vec<(u32, u32, Cow<'_, str>)> = matches
+        let spelled_out: Vec<(u32, u32, Cow<'_, str>)> = matches
             .iter()
             .filter(|m| {
                 !m.evasions.is_empty()
@@ -43,28 +43,16 @@ impl Reading {
                 (!term.is_empty()).then_some((m.start, m.end, Cow::Borrowed(term)))
             })
             .collect();
-        // A run that a match already spells out is not split again: the sort puts the
-        // earlier (and, at the same start, longer) range first, and overlaps are skipped.
-        let matched = rewrites.len();
-        // Between a split and a leet word, `rewrite` keeps the earlier; they rarely meet,
-        // since a split skips every token with a digit (and spaced letters are tokens of
-        // one letter, which neither reads).
+        // A run that a match already spells out is not respelled again. Between a split
+        // and a leet word, `rewrite` keeps the earlier; they rarely meet, since a split
+        // skips every token with a digit (and spaced letters are tokens of one letter,
+        // which neither reads).
         let respellings = split_joined(original)
             .into_iter()
             .chain(read_leet(original))
-            .chain(read_spaced(original));
-        for respelling in respellings {
-            let overlaps = rewrites[..matched]
-                .iter()
-                .any(|(start, end, _)| respelling.start < *end && *start < respelling.end);
-            if !overlaps {
-                rewrites.push((
-                    respelling.start,
-                    respelling.end,
-                    Cow::Owned(respelling.words),
-                ));
-            }
-        }
+            .chain(read_spaced(original))
+            .map(|r| (r.start, r.end, Cow::Owned(r.words)));
+        let rewrites = giving_way(spelled_out, respellings);
         if rewrites.is_empty() {
             return None;
         }
@@ -95,47 +83,62 @@ impl Reading {
 pub(super) fn read_with_swaps(
     original: &str,
     reading: Option<&Reading>,
-    mut swaps: Vec<(u32, u32)>,
+    swaps: Vec<(u32, u32)>,
     swap: impl Fn(&str) -> &'static str,
 ) -> String {
     enum Piece {
         Respelled(String),
         Swapped,
     }
-    // Which respellings overlap a swap, in O(log n) each: the swaps by start, and the
-    // furthest end among the first k of them.
-    swaps.sort_unstable();
-    let furthest_end: Vec<u32> = swaps
-        .iter()
-        .scan(0, |furthest, &(_, end)| {
-            *furthest = end.max(*furthest);
-            Some(*furthest)
-        })
+    let swaps = swaps
+        .into_iter()
+        .map(|(start, end)| (start, end, Piece::Swapped))
         .collect();
-    let overlaps_a_swap = |start: u32, end: u32| {
-        let before_end = swaps.partition_point(|&(swap_start, _)| swap_start < end);
-        before_end > 0 && furthest_end[before_end - 1] > start
-    };
-    let mut ranges = Vec::new();
+    let mut respelled = Vec::new();
     if let Some(reading) = reading {
         let read: Vec<char> = reading.text.chars().collect();
         for &(start, end, original_start, original_end) in &reading.edits {
-            if !overlaps_a_swap(original_start, original_end) {
-                let words = read[start as usize..end as usize].iter().collect();
-                ranges.push((original_start, original_end, Piece::Respelled(words)));
-            }
+            let words = read[start as usize..end as usize].iter().collect();
+            respelled.push((original_start, original_end, Piece::Respelled(words)));
         }
     }
-    ranges.extend(
-        swaps
-            .iter()
-            .map(|&(start, end)| (start, end, Piece::Swapped)),
-    );
+    let ranges = giving_way(swaps, respelled);
     rewrite(original, ranges, |piece, word| match piece {
         Piece::Respelled(words) => Cow::Owned(words),
         Piece::Swapped => Cow::Borrowed(swap(word)),
     })
     .0
+}
+
+/// The ranges of `first`, then those of `rest` that overlap none of them: where a range of
+/// `rest` meets one of `first`, it gives way. O(log n) a range of `rest` (`first` by start,
+/// and the furthest end among the first k of them): a long text with many of both is not
+/// quadratic.
+fn giving_way<T>(
+    mut first: Vec<(u32, u32, T)>,
+    rest: impl IntoIterator<Item = (u32, u32, T)>,
+) -> Vec<(u32, u32, T)> {
+    first.sort_unstable_by_key(|&(start, end, _)| (start, end));
+    let furthest_end: Vec<u32> = first
+        .iter()
+        .scan(0, |furthest, &(start, end, _)| {
+            // An empty or reversed range replaces nothing, so nothing gives way to it.
+            if end > start {
+                *furthest = end.max(*furthest);
+            }
+            Some(*furthest)
+        })
+        .collect();
+    let overlaps_first = |start: u32, end: u32| {
+        let before_end = first.partition_point(|&(first_start, _, _)| first_start < end);
+        before_end > 0 && furthest_end[before_end - 1] > start
+    };
+    let kept: Vec<(u32, u32, T)> = rest
+        .into_iter()
+        .filter(|&(start, end, _)| !overlaps_first(start, end))
+        .collect();
+    first.extend(kept);
+    first
 }
 
 /// `original` with code-point ranges replaced, and the edits made (as [`Reading`] keeps
@@ -269,6 +272,30 @@ mod tests {
     fn a_match_wins_over_a_split_of_the_same_run() {
         let r = Reading::of("shitfaces", &[m(0, 9, "en:shitface", &["elongation"])]).unwrap();
         assert_eq!(r.text, "shitface");
+    }
+
+    #[test]
+    fn ranges_give_way_to_the_first_kind_only_where_they_overlap() {
+        let first = vec![(10, 20, 'a'), (2, 4, 'b'), (30, 30, 'e')];
+        let rest = [
+            (0, 2, 'c'),
+            (3, 5, 'd'),
+            (20, 25, 'f'),
+            (15, 40, 'g'),
+            (29, 31, 'h'),
+        ];
+        let kept: Vec<char> = giving_way(first, rest).into_iter().map(|r| r.2).collect();
+        // 'd' and 'g' overlap 'b' and 'a'; touching is not overlapping; the empty 'e'
+        // replaces nothing, so 'h' stays.
+        assert_eq!(kept, vec!['b', 'a', 'e', 'c', 'f', 'h']);
+        // Many of both: one sorted pass, not one scan of `first` per range (which would
+        // take minutes here).
+        let n = 200_000u32;
+        let first: Vec<(u32, u32, ())> = (0..n).map(|i| (i * 10, i * 10 + 5, ())).collect();
+        let rest = (0..n).map(|i| (i * 10 + 5, i * 10 + 10 + i % 2, ()));
+        // Every even range of `rest` only touches the next of `first`; every odd one but
+        // the last (there is no next) overlaps it.
+        assert_eq!(giving_way(first, rest).len() as u32, n + n / 2 + 1);
     }
 
     #[test]

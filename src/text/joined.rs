@@ -27,7 +27,7 @@
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
-use super::Respelling;
+use super::{tokens, Respelling};
 
 const WORDS: &str = include_str!("../../wordlists/words/en.tsv");
 
@@ -67,16 +67,11 @@ const SUFFIXES: &[&str] = &[
 pub(crate) fn split_joined(text: &str) -> Vec<Respelling> {
     let dictionary = dictionary();
     let mut splits = Vec::new();
-    // Whitespace-separated tokens, with the code-point offset of each.
-    let mut offset = 0u32;
-    for token in text.split_inclusive(char::is_whitespace) {
-        let len = token.chars().count() as u32;
-        let word = token.trim_end_matches(char::is_whitespace);
+    for (offset, word) in tokens(text) {
         // Most tokens are too short to hold a run: no work for them.
         if word.len() >= MIN_RUN && !is_identifier(word) {
             split_token(dictionary, word, offset, &mut splits);
         }
-        offset += len;
     }
     splits
 }

@@ -24,7 +24,7 @@
 //! The pattern stage never reads these respellings: they are for the classifier only.
 
 use super::joined::dictionary;
-use super::Respelling;
+use super::{tokens, Respelling};
 
 /// Tokens longer than this are not words someone typed to be read.
 const MAX_TOKEN: usize = 32;
@@ -35,18 +35,11 @@ const MAX_ONES: usize = 4;
 
 /// The words of `text` written in leetspeak, each with the word it spells, in order.
 pub(crate) fn read_leet(text: &str) -> Vec<Respelling> {
-    let mut respellings = Vec::new();
-    let mut offset = 0u32;
-    for token in text.split_inclusive(char::is_whitespace) {
-        let len = token.chars().count() as u32;
-        let word = token.trim_end_matches(char::is_whitespace);
+    tokens(text)
         // Most tokens hold no digit or symbol at all: no work for them.
-        if word.bytes().any(|b| matches!(b, b'0'..=b'9' | b'@' | b'$')) {
-            respellings.extend(respell(word, offset));
-        }
-        offset += len;
-    }
-    respellings
+        .filter(|(_, word)| word.bytes().any(|b| matches!(b, b'0'..=b'9' | b'@' | b'$')))
+        .filter_map(|(offset, word)| respell(word, offset))
+        .collect()
 }
 
 /// The letters a substitute may stand for (empty: not a substitute). Fewer than the

@@ -49,6 +49,17 @@ pub(crate) struct Respelling {
     pub words: String,
 }
 
+/// The whitespace-separated tokens of `text` (trailing whitespace trimmed), each with the
+/// code-point offset where it starts: what the respellings look at.
+fn tokens(text: &str) -> impl Iterator<Item = (u32, &str)> {
+    let mut offset = 0u32;
+    text.split_inclusive(char::is_whitespace).map(move |token| {
+        let start = offset;
+        offset += token.chars().count() as u32;
+        (start, token.trim_end_matches(char::is_whitespace))
+    })
+}
+
 /// `text` with each respelling's words in place of its range (respellings in order).
 #[cfg(test)]
 pub(crate) fn respelled(text: &str, respellings: Vec<Respelling>) -> String {
