@@ -34,7 +34,7 @@ import torch
 import warden_common as W
 from prepare2 import TOX_HEADS, TRAIN_HEADS, Swapper, ex, load_identity_terms
 from train2 import Model2, head_pos_weights, optimizer
-from train2_short import benign_example, one_pass, short_benign, start
+from train2_short import benign_example, one_pass, short_benign, stage_arguments, start
 
 
 def encode(e, tok, swapper):
@@ -54,11 +54,7 @@ def main():
     ap.add_argument("--olid", type=int, default=2000)
     ap.add_argument("--contrast", type=int, default=4000)
     ap.add_argument("--short", type=int, default=800)
-    ap.add_argument("--batch", type=int, default=32)
-    ap.add_argument("--lr", type=float, default=2e-5)
-    ap.add_argument("--head-lr", type=float, default=2e-4)
-    ap.add_argument("--clp", type=float, default=0.5)
-    ap.add_argument("--seed", type=int, default=31)
+    stage_arguments(ap, seed=31)
     args = ap.parse_args()
     rng, run, tok = start(args)
     swapper = Swapper(load_identity_terms(), rng)

@@ -95,6 +95,16 @@ def one_pass(model, opt, trained, data, pos_weight, args, rng, warm_steps, tok_w
     return steps, t0
 
 
+def stage_arguments(ap, seed):
+    """The arguments every stage after step 2 shares (2b, the focus and span stages), with
+    step 2b's defaults; each stage has its own seed."""
+    ap.add_argument("--batch", type=int, default=32)
+    ap.add_argument("--lr", type=float, default=2e-5)
+    ap.add_argument("--head-lr", type=float, default=2e-4)
+    ap.add_argument("--clp", type=float, default=0.5)
+    ap.add_argument("--seed", type=int, default=seed)
+
+
 def start(args):
     """What every later training stage sets up first: threads, seeds, its run folder and
     the tokenizer."""
@@ -108,11 +118,7 @@ def main():
     ap.add_argument("--name", required=True)
     ap.add_argument("--words", type=int, default=4000)
     ap.add_argument("--replay", type=int, default=4000)
-    ap.add_argument("--batch", type=int, default=32)
-    ap.add_argument("--lr", type=float, default=2e-5)
-    ap.add_argument("--head-lr", type=float, default=2e-4)
-    ap.add_argument("--clp", type=float, default=0.5)
-    ap.add_argument("--seed", type=int, default=29)
+    stage_arguments(ap, seed=29)
     ap.add_argument("--cache", default="train2.pkl", help="step 2's training set in training/cache/")
     args = ap.parse_args()
     rng, run, tok = start(args)

@@ -26,7 +26,7 @@ import torch
 
 import warden_common as W
 from train2 import Model2, head_pos_weights, optimizer
-from train2_short import one_pass, start
+from train2_short import one_pass, stage_arguments, start
 
 
 def main():
@@ -36,11 +36,7 @@ def main():
     ap.add_argument("--cache", default="train2_focus_shapes.pkl", help="step 2's training set in training/cache/")
     ap.add_argument("--replay", type=int, default=8000)
     ap.add_argument("--tok-weight", type=float, default=3.0)
-    ap.add_argument("--batch", type=int, default=32)
-    ap.add_argument("--lr", type=float, default=2e-5)
-    ap.add_argument("--head-lr", type=float, default=2e-4)
-    ap.add_argument("--clp", type=float, default=0.5)
-    ap.add_argument("--seed", type=int, default=31)
+    stage_arguments(ap, seed=31)
     args = ap.parse_args()
     rng, run, _ = start(args)
     run.mkdir(parents=True, exist_ok=True)
