@@ -26,6 +26,7 @@ import onnxruntime as ort
 
 import metrics as MX
 import warden_common as W
+from emoji_reading import read_emoji
 
 
 def session(path, threads=2):
@@ -119,6 +120,9 @@ def main():
     ap.add_argument("--model", default=str(W.MODEL_DIR / "model.onnx"))
     ap.add_argument("--out", default=str(W.MODEL_DIR / "eval.json"))
     ap.add_argument("--no-write-labels", action="store_true")
+    ap.add_argument("--read-emoji", action="store_true",
+                    help="read emoji by their names, as Warden does (emoji_reading.py); Civil Comments "
+                         "rows stay as written: their gold spans are offsets of the text as written")
     args = ap.parse_args()
     t_start = time.time()
 
@@ -127,9 +131,12 @@ def main():
     data = pickle.load(open(W.CACHE / "dataset.pkl", "rb"))
     val = [e for e in data if e["split"] == "val"] + extra_hate_val(tok)
 
-    probs, tps, ids = run_batches(sess, tok, [e["text"] for e in val])
+    read = read_emoji if args.read_emoji else (lambda text: text)
+    texts = [e["text"] if e["source"] == "civil" else read(e["text"]) for e in val]
+    probs, tps, ids = run_batches(sess, tok, texts)
     # The shipped tokenizer + preprocessing must reproduce the training ids exactly.
-    assert all(list(a) == list(e["ids"]) for a, e in zip(ids, val)), "tokenization drift"
+    assert all(list(a) == list(e["ids"]) for a, e, t in zip(ids, val, texts) if t == e["text"]), \
+        "tokenization drift"
 
     views = MX.head_views(val, probs)
     th = MX.choose_thresholds(views)
@@ -158,7 +165,7 @@ def main():
     # (different templates and vocabulary from benign_identity_train.txt).
     benign = [l.strip() for f in ("benign_identity.txt", "data/benign_identity_eval.txt")
               for l in open(W.TRAINING / f, encoding="utf-8") if l.strip()]
-    bp, _, _ = run_batches(sess, tok, benign)
+    bp, _, _ = run_batches(sess, tok, [read(t) for t in benign])
     flags = np.stack([bp[:, i] >= th[c] for i, c in enumerate(W.CATEGORIES)], 1)
     benign_res = {"n": len(benign), "fp_rate_any_head": float(flags.any(1).mean()),
                   "fp_rate_per_head": {c: float(flags[:, i].mean()) for i, c in enumerate(W.CATEGORIES)},
@@ -166,7 +173,7 @@ def main():
                                "probs": [round(float(x), 3) for x in bp[j]]}
                               for j in np.where(flags.any(1))[0]]}
 
-    olid_texts = [e["text"] for e in val if e["source"] == "olid"]
+    olid_texts = [t for e, t in zip(val, texts) if e["source"] == "olid"]
     tp_res = throughput(sess, tok, olid_texts)
 
     # Dynamic int8 quantization computes activation scales over the whole input

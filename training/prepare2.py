@@ -45,6 +45,7 @@ import time
 import numpy as np
 
 import warden_common as W
+from emoji_reading import read_emoji
 
 TRAIN_HEADS = ["tox_civil", "tox_olid", "tox_tweet", "insult", "profanity",
                "identity_attack", "threat"]
@@ -224,14 +225,22 @@ def main():
                     help="add training/data/focus_train.jsonl; writes cache/train2_focus.pkl")
     ap.add_argument("--shapes", action="store_true",
                     help="add the contrast data's family E (BENIGN_SHAPES); the cache name gains _shapes")
+    ap.add_argument("--read-emoji", action="store_true",
+                    help="read emoji by their names (emoji_reading.py), as Warden does; Civil Comments rows "
+                         "stay as written (their spans are offsets of the text as written); the cache name "
+                         "gains _emoji")
     args = ap.parse_args()
     t0 = time.time()
     rng = random.Random(SEED)
     tok = W.load_tokenizer()
     swapper = Swapper(load_identity_terms(), rng)
     data = subsample(collect(rng, focus=args.focus, shapes=args.shapes), rng)
-    n_cf = 0
+    n_cf = n_read = 0
     for e in data:
+        if args.read_emoji and e["source"] != "civil":
+            text = read_emoji(e["text"])
+            n_read += text != e["text"]
+            e["text"] = text
         pp, cmap = W.preprocess_with_map(e["text"])
         enc = tok.encode(pp)
         e["ids"] = np.asarray(enc.ids, np.int32)
@@ -253,7 +262,8 @@ def main():
                 ty[j] = int(any(c in gold for c in range(rs, re_)))
             e["tok_y"] = ty
     W.CACHE.mkdir(parents=True, exist_ok=True)
-    name = "train2" + ("_focus" if args.focus else "") + ("_shapes" if args.shapes else "") + ".pkl"
+    name = ("train2" + ("_focus" if args.focus else "") + ("_shapes" if args.shapes else "")
+            + ("_emoji" if args.read_emoji else "") + ".pkl")
     with open(W.CACHE / name, "wb") as f:
         pickle.dump({"heads": TRAIN_HEADS, "examples": data}, f, protocol=pickle.HIGHEST_PROTOCOL)
     cnt = collections.Counter(e["source"] for e in data)
@@ -261,7 +271,7 @@ def main():
     toks = sum(len(e["ids"]) for e in data)
     print("examples", len(data), dict(cnt))
     print("hate labels", dict(hate))
-    print(f"counterfactual pairs {n_cf}; tokens {toks} (mean {toks / len(data):.1f})")
+    print(f"counterfactual pairs {n_cf}; tokens {toks} (mean {toks / len(data):.1f}); read with emoji names {n_read}")
     print(f"prepare2 wall {time.time() - t0:.1f}s")
 
 

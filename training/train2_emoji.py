@@ -1,0 +1,99 @@
+"""Classifier 2.0, emoji stage (try 12e; experimental until validation says otherwise): the
+model learns to read emoji by their names.
+
+Why: the vocabulary has no emoji, so until now every emoji reached the model as [UNK] and
+HatemojiBuild, the one source built on emoji ("I would love to 🔪 some 👳🏾"), was learnt as
+noise (validation AUC 0.54). Warden now gives the classifier each emoji's name
+(emoji_reading.py, src/text/emoji.rs). A model that never saw that reading does not gain
+from it (measured on validation: AUC 0.537 -> 0.524), so this stage continues from a
+finished model's weights for one pass over
+  * every training row of the step-2 set that holds an emoji, re-read with the names
+    (HatemojiBuild twice), its counterfactual partner made again from the new reading;
+  * a replay sample of the other rows, unchanged, with the same losses, so that the
+    other heads keep what they learnt.
+Civil Comments rows with an emoji (36) are left out: their token labels are character
+offsets of the text as written.
+
+Output: runs/<name>/final_short.pt (export2.py --name <name>).
+
+Usage: python train2_emoji.py --name try12e --start runs/try9b/final_short.pt
+           [--cache train2_focus_shapes.pkl] [--replay 8000] [--hatemoji-copies 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import pickle
+import random
+import time
+
+import numpy as np
+import torch
+
+import warden_common as W
+from emoji_reading import read_emoji
+from prepare2 import Swapper, load_identity_terms
+from train2 import Model2, head_pos_weights, optimizer
+from train2_short import one_pass, stage_arguments, start
+
+
+def reread(e, tok, swapper):
+    """A copy of example e with its text read with emoji names, or None if unchanged."""
+    text = read_emoji(e["text"])
+    if text == e["text"]:
+        return None
+    out = dict(e, text=text, ids=np.asarray(tok.encode(W.preprocess(text)).ids, np.int32))
+    # As prepare2.py pairs them: benign rows that name an identity (an emoji's name can).
+    benign = e["hate"] == 0 or (e["hate"] is None and float((e["y"] * e["m"]).max()) < 0.5)
+    out["cf"] = None
+    if benign and swapper.mentions(text):
+        out["cf"] = np.asarray(tok.encode(W.preprocess(swapper.swap(text))).ids, np.int32)
+    if e["tok_y"] is not None:  # benign rows: every token 0 but the special ones
+        enc = tok.encode(W.preprocess(text))
+        out["tok_y"] = np.where(np.asarray(enc.special_tokens_mask) == 1, -1, 0).astype(np.int8)
+    return out
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--name", required=True)
+    ap.add_argument("--start", required=True, help="weights to continue from, relative to training/")
+    ap.add_argument("--cache", default="train2_focus_shapes.pkl", help="step 2's training set in training/cache/")
+    ap.add_argument("--replay", type=int, default=8000)
+    ap.add_argument("--hatemoji-copies", type=int, default=2)
+    stage_arguments(ap, seed=37)
+    args = ap.parse_args()
+    rng, run, tok = start(args)
+    run.mkdir(parents=True, exist_ok=True)
+    swapper = Swapper(load_identity_terms(), random.Random(args.seed))
+
+    ex = pickle.load(open(W.CACHE / args.cache, "rb"))["examples"]
+    read, rest = [], []
+    for e in ex:
+        if e["source"] == "civil":
+            rest.append(e)
+            continue
+        r = reread(e, tok, swapper)
+        if r is None:
+            rest.append(e)
+        else:
+            read += [r] * (args.hatemoji_copies if e["source"] == "hatemoji" else 1)
+    data = read + rng.sample([e for e in rest if read_emoji(e["text"]) == e["text"]],
+                             min(args.replay, len(rest)))
+    print(f"emoji stage: {len(data)} examples ({len(read)} read with emoji names)", flush=True)
+
+    model = Model2()
+    model.load_state_dict(torch.load(W.TRAINING / args.start, map_location="cpu"))
+    opt, trained = optimizer(model, args.lr, args.head_lr)
+    _, pos_weight = head_pos_weights(ex)
+    steps, t0 = one_pass(model, opt, trained, data, pos_weight, args, rng, warm_steps=1)
+    torch.save(model.state_dict(), run / "final_short.pt")
+    json.dump({"args": vars(args), "steps": steps, "examples": len(data), "read": len(read),
+               "wall_s": round(time.time() - t0, 1)},
+              open(run / "train_emoji_log.json", "w"), indent=1)
+    print(f"done: {steps} steps in {time.time() - t0:.0f}s", flush=True)
+
+
+if __name__ == "__main__":
+    main()
