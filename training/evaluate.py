@@ -229,6 +229,9 @@ def main():
             "thresholds": th, "token_threshold": tt,
             "max_length": W.MAX_LENGTH,
             "preprocess": W.PREPROCESS_SPEC,
+            # Before preprocessing, Warden reads emoji as their names for this model
+            # (src/text/emoji.rs, emoji_reading.py): it was trained on that reading.
+            **({"reads_emoji_names": True} if args.read_emoji else {}),
             "tokenizer": {"file": "tokenizer.json",
                           "padding": "disable the file's fixed padding (Fixed 128); pad per batch with id 0 and attention_mask 0",
                           "truncation": "max_length 128 including [CLS] and [SEP] (as configured in tokenizer.json)"},

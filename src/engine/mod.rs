@@ -239,11 +239,11 @@ impl Engine {
             // One normalization serves both matchers.
             .map(|text| with_normalized(text, |normalized| patterns.find_all_in(text, normalized)))
             .collect();
-        let readings: Vec<Option<Reading>> = match self.model {
-            Some(_) => texts
+        let readings: Vec<Option<Reading>> = match &self.model {
+            Some(model) => texts
                 .iter()
                 .zip(&found)
-                .map(|(text, (matches, _))| Reading::of(text, matches))
+                .map(|(text, (matches, _))| Reading::of(text, matches, model.reads_emoji_names()))
                 .collect(),
             None => vec![None; texts.len()],
         };

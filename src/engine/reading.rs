@@ -8,13 +8,15 @@
 //! `split_joined`, whose rules keep real words, typos and names whole), and words in
 //! leetspeak that no wordlist holds ("1nf3r10r v3rm1n") are read as the words they spell
 //! (`read_leet`, which leaves numbers, codes and identifiers alone), and so are words
-//! spelled out letter by letter ("m i g r a n t s", `read_spaced`). The classifier's
-//! toxic spans are mapped back onto the original text. A text with nothing hidden is
-//! scored exactly as written.
+//! spelled out letter by letter ("m i g r a n t s", `read_spaced`). Emoji, which the
+//! classifier's vocabulary lacks, are read as their names ("🔪": "kitchen knife",
+//! `read_emoji`) for a model trained on that reading (its `labels.json` says so). The
+//! classifier's toxic spans are mapped back onto the original text. A text with nothing
+//! hidden is scored exactly as written.
 
 use std::borrow::Cow;
 
-use crate::text::{read_leet, read_spaced, split_joined};
+use crate::text::{read_emoji, read_leet, read_spaced, split_joined};
 use crate::verdict::{Category, Match, Source};
 
 /// A text with some code-point ranges rewritten, and the map back to the original.
@@ -28,8 +30,9 @@ pub(crate) struct Reading {
 
 impl Reading {
     /// The reading of `original` given its pattern matches, or `None` when nothing in it
-    /// was hidden (the text is read as written).
-    pub fn of(original: &str, matches: &[Match]) -> Option<Reading> {
+    /// was hidden (the text is read as written). Emoji are read as their names only for a
+    /// model trained that way (`emoji_names`).
+    pub fn of(original: &str, matches: &[Match], emoji_names: bool) -> Option<Reading> {
         let spelled_out: Vec<(u32, u32, Cow<'_, str>)> = matches
             .iter()
             .filter(|m| {
@@ -51,6 +54,11 @@ impl Reading {
             .into_iter()
             .chain(read_leet(original))
             .chain(read_spaced(original))
+            .chain(if emoji_names {
+                read_emoji(original)
+            } else {
+                Vec::new()
+            })
             .map(|r| (r.start, r.end, Cow::Owned(r.words)));
         let rewrites = giving_way(spelled_out, respellings);
         if rewrites.is_empty() {
@@ -201,7 +209,10 @@ mod tests {
 
     #[test]
     fn plain_matches_leave_the_text_alone() {
-        assert_eq!(Reading::of("fuck this", &[m(0, 4, "en:fuck", &[])]), None);
+        assert_eq!(
+            Reading::of("fuck this", &[m(0, 4, "en:fuck", &[])], false),
+            None
+        );
     }
 
     #[test]
@@ -213,6 +224,7 @@ mod tests {
                 m(4, 9, "en:bitch", &["leet"]),
                 m(11, 18, "en:cunt", &["separator"]),
             ],
+            false,
         )
         .unwrap();
         assert_eq!(r.text, "you bitch, cunt!");
@@ -234,6 +246,7 @@ mod tests {
                 m(0, 10, "en:fuckers", &["elongation"]),
                 m(0, 7, "en:fuck", &["elongation"]),
             ],
+            false,
         )
         .unwrap();
         assert_eq!(r.text, "fuckers");
@@ -242,7 +255,7 @@ mod tests {
     #[test]
     fn run_together_words_are_read_apart_and_mapped_back() {
         let text = "ok killallpeople, you b1tch";
-        let r = Reading::of(text, &[m(22, 27, "en:bitch", &["leet"])]).unwrap();
+        let r = Reading::of(text, &[m(22, 27, "en:bitch", &["leet"])], false).unwrap();
         assert_eq!(r.text, "ok kill all people, you bitch");
         // "all" (reading 8..11) lies inside the run: it maps onto the whole run 3..16.
         assert_eq!((r.to_original(8, false), r.to_original(11, true)), (3, 16));
@@ -251,26 +264,49 @@ mod tests {
             (22, 27)
         );
         // Nothing hidden, nothing rewritten.
-        assert_eq!(Reading::of("kill all people", &[]), None);
+        assert_eq!(Reading::of("kill all people", &[], false), None);
     }
 
     #[test]
     fn leet_words_are_read_plainly_and_mapped_back() {
         let text = "they are 1nf3r10r v3rm1n";
-        let r = Reading::of(text, &[]).unwrap();
+        let r = Reading::of(text, &[], false).unwrap();
         assert_eq!(r.text, "they are inferior vermin");
         assert_eq!(
             (r.to_original(18, false), r.to_original(24, true)),
             (18, 24)
         );
         // A listed term in leet is the match's to spell out.
-        let r = Reading::of("you b1tch", &[m(4, 9, "en:bitch", &["leet"])]).unwrap();
+        let r = Reading::of("you b1tch", &[m(4, 9, "en:bitch", &["leet"])], false).unwrap();
         assert_eq!(r.text, "you bitch");
     }
 
     #[test]
+    fn emoji_are_read_as_names_only_for_a_model_trained_so() {
+        assert_eq!(Reading::of("they belong in the 🗑️🗑️", &[], false), None);
+        let text = "they belong in the 🗑️🗑️, b1tch";
+        let r = Reading::of(text, &[m(25, 30, "en:bitch", &["leet"])], true).unwrap();
+        // The run touches the comma, so its name is followed by a space.
+        assert_eq!(r.text, "they belong in the wastebasket , bitch");
+        // "wastebasket" (reading 19..30) is the run of two emoji, four code points.
+        assert_eq!(
+            (r.to_original(19, false), r.to_original(30, true)),
+            (19, 23)
+        );
+        assert_eq!(
+            (r.to_original(33, false), r.to_original(38, true)),
+            (25, 30)
+        );
+    }
+
+    #[test]
     fn a_match_wins_over_a_split_of_the_same_run() {
-        let r = Reading::of("shitfaces", &[m(0, 9, "en:shitface", &["elongation"])]).unwrap();
+        let r = Reading::of(
+            "shitfaces",
+            &[m(0, 9, "en:shitface", &["elongation"])],
+            false,
+        )
+        .unwrap();
         assert_eq!(r.text, "shitface");
     }
 
@@ -301,7 +337,7 @@ mod tests {
     #[test]
     fn swaps_are_made_in_the_reading_and_win_over_its_respellings() {
         let text = "Th3y said the dykes are v3rm1n, killallthem";
-        let reading = Reading::of(text, &[]).unwrap();
+        let reading = Reading::of(text, &[], false).unwrap();
         assert_eq!(
             reading.text,
             "They said the dykes are vermin, kill all them"
@@ -349,6 +385,10 @@ mod tests {
             "é",
             "ß",
             "🙂",
+            "🏳️‍🌈",
+            "👍🏿",
+            "\u{fe0f}",
+            "\u{200d}",
             "\u{300}",
             "\u{200b}",
             "x1",
@@ -369,7 +409,8 @@ mod tests {
                 .map(|_| PIECES[(next() % PIECES.len() as u64) as usize])
                 .collect();
             let n = text.chars().count() as u32;
-            if let Some(r) = Reading::of(&text, &[]) {
+            let emoji_names = next() % 2 == 0;
+            if let Some(r) = Reading::of(&text, &[], emoji_names) {
                 read += 1;
                 for offset in 0..=r.text.chars().count() as u32 {
                     let (start, end) = (r.to_original(offset, false), r.to_original(offset, true));
@@ -383,7 +424,7 @@ mod tests {
 
     #[test]
     fn multibyte_text_is_cut_on_code_points() {
-        let r = Reading::of("ßß wh0re ßß", &[m(3, 8, "en:whore", &["leet"])]).unwrap();
+        let r = Reading::of("ßß wh0re ßß", &[m(3, 8, "en:whore", &["leet"])], false).unwrap();
         assert_eq!(r.text, "ßß whore ßß");
     }
 }

@@ -92,6 +92,11 @@ struct Labels {
     thresholds: HashMap<String, f32>,
     token_threshold: f32,
     max_length: usize,
+    /// The model was trained on emoji read as their names (`text::emoji`), so the engine
+    /// gives it that reading; a model trained on emoji as written (or as unknown tokens)
+    /// gets them as written. Absent: false.
+    #[serde(default)]
+    reads_emoji_names: bool,
 }
 
 /// The classifier's reading of one text.
@@ -215,6 +220,12 @@ impl Classifier {
     }
 
     /// The categories the model scores, in output order.
+    /// Whether the model was trained on emoji read as their names (`labels.json`'s
+    /// `reads_emoji_names`): the engine then reads them so for it.
+    pub fn reads_emoji_names(&self) -> bool {
+        self.labels.reads_emoji_names
+    }
+
     pub fn categories(&self) -> &[Category] {
         &self.categories
     }

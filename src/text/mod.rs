@@ -23,6 +23,7 @@
 //! assert_eq!(folded.origin(2), 2);        // the `c` came from code point 2
 //! ```
 
+mod emoji;
 mod fold;
 mod joined;
 mod leet;
@@ -32,6 +33,7 @@ mod spaced;
 use std::fmt;
 use std::ops::{BitOr, BitOrAssign};
 
+pub(crate) use emoji::read_emoji;
 pub(crate) use fold::fold_char;
 pub(crate) use joined::split_joined;
 pub(crate) use leet::read_leet;
@@ -40,8 +42,8 @@ pub(crate) use skeleton::{Stream, Unit};
 pub(crate) use spaced::read_spaced;
 
 /// A stretch of a text that reads as other words: code points `start..end` of the text, and
-/// the words to read there instead (what [`split_joined`], [`read_leet`] and [`read_spaced`]
-/// find).
+/// the words to read there instead (what [`split_joined`], [`read_leet`], [`read_spaced`]
+/// and [`read_emoji`] find).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Respelling {
     pub start: u32,
