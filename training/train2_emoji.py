@@ -23,19 +23,15 @@ Usage: python train2_emoji.py --name try12e --start runs/try9b/final_short.pt
 from __future__ import annotations
 
 import argparse
-import json
 import pickle
 import random
-import time
 
 import numpy as np
-import torch
 
 import warden_common as W
 from emoji_reading import read_emoji
 from prepare2 import Swapper, load_identity_terms
-from train2 import Model2, head_pos_weights, optimizer
-from train2_short import one_pass, stage_arguments, start
+from train2_short import continue_from_start, continuing_arguments, start
 
 
 def reread(e, tok, swapper):
@@ -57,12 +53,8 @@ def reread(e, tok, swapper):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--name", required=True)
-    ap.add_argument("--start", required=True, help="weights to continue from, relative to training/")
-    ap.add_argument("--cache", default="train2_focus_shapes.pkl", help="step 2's training set in training/cache/")
-    ap.add_argument("--replay", type=int, default=8000)
+    continuing_arguments(ap, seed=37)
     ap.add_argument("--hatemoji-copies", type=int, default=2)
-    stage_arguments(ap, seed=37)
     args = ap.parse_args()
     rng, run, tok = start(args)
     run.mkdir(parents=True, exist_ok=True)
@@ -82,18 +74,7 @@ def main():
     data = read + rng.sample([e for e in rest if read_emoji(e["text"]) == e["text"]],
                              min(args.replay, len(rest)))
     print(f"emoji stage: {len(data)} examples ({len(read)} read with emoji names)", flush=True)
-
-    model = Model2()
-    model.load_state_dict(torch.load(W.TRAINING / args.start, map_location="cpu"))
-    opt, trained = optimizer(model, args.lr, args.head_lr)
-    _, pos_weight = head_pos_weights(ex)
-    steps, t0 = one_pass(model, opt, trained, data, pos_weight, args, rng, warm_steps=1)
-    torch.save(model.state_dict(), run / "final_short.pt")
-    json.dump({"args": vars(args), "steps": steps, "examples": len(data), "read": len(read),
-               "wall_s": round(time.time() - t0, 1)},
-              open(run / "train_emoji_log.json", "w"), indent=1)
-    print(f"done: {steps} steps in {time.time() - t0:.0f}s", flush=True)
-
+    continue_from_start(args, run, ex, data, rng, "train_emoji_log.json", read=len(read))
 
 if __name__ == "__main__":
     main()

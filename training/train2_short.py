@@ -105,6 +105,30 @@ def stage_arguments(ap, seed):
     ap.add_argument("--seed", type=int, default=seed)
 
 
+def continuing_arguments(ap, seed, replay=8000):
+    """The arguments of a stage that continues from a finished model's weights (the span
+    and emoji stages): its run, the weights, the step-2 set to replay, and how much."""
+    ap.add_argument("--name", required=True)
+    ap.add_argument("--start", required=True, help="weights to continue from, relative to training/")
+    ap.add_argument("--cache", default="train2_focus_shapes.pkl", help="step 2's training set in training/cache/")
+    ap.add_argument("--replay", type=int, default=replay)
+    stage_arguments(ap, seed)
+
+
+def continue_from_start(args, run, examples, data, rng, log_name, tok_weight=1.5, **log):
+    """Trains the weights at args.start for one pass over data (losses weighted as over
+    the step-2 set `examples`), saves runs/<name>/final_short.pt and writes log_name."""
+    model = Model2()
+    model.load_state_dict(torch.load(W.TRAINING / args.start, map_location="cpu"))
+    opt, trained = optimizer(model, args.lr, args.head_lr)
+    _, pos_weight = head_pos_weights(examples)
+    steps, t0 = one_pass(model, opt, trained, data, pos_weight, args, rng, warm_steps=1, tok_weight=tok_weight)
+    torch.save(model.state_dict(), run / "final_short.pt")
+    json.dump({"args": vars(args), "steps": steps, "examples": len(data), **log,
+               "wall_s": round(time.time() - t0, 1)}, open(run / log_name, "w"), indent=1)
+    print(f"done: {steps} steps in {time.time() - t0:.0f}s", flush=True)
+
+
 def start(args):
     """What every later training stage sets up first: threads, seeds, its run folder and
     the tokenizer."""

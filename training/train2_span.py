@@ -18,25 +18,16 @@ Usage: python train2_span.py --name try11s --start runs/try9b/final_short.pt
 from __future__ import annotations
 
 import argparse
-import json
 import pickle
-import time
-
-import torch
 
 import warden_common as W
-from train2 import Model2, head_pos_weights, optimizer
-from train2_short import one_pass, stage_arguments, start
+from train2_short import continue_from_start, continuing_arguments, start
 
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--name", required=True)
-    ap.add_argument("--start", required=True, help="weights to continue from, relative to training/")
-    ap.add_argument("--cache", default="train2_focus_shapes.pkl", help="step 2's training set in training/cache/")
-    ap.add_argument("--replay", type=int, default=8000)
+    continuing_arguments(ap, seed=31)
     ap.add_argument("--tok-weight", type=float, default=3.0)
-    stage_arguments(ap, seed=31)
     args = ap.parse_args()
     rng, run, _ = start(args)
     run.mkdir(parents=True, exist_ok=True)
@@ -46,18 +37,7 @@ def main():
     rest = [e for e in ex if e["source"] != "civil"]
     data = civil + rng.sample(rest, min(args.replay, len(rest)))
     print(f"stage 2c: {len(data)} examples ({len(civil)} Civil Comments)", flush=True)
-
-    model = Model2()
-    model.load_state_dict(torch.load(W.TRAINING / args.start, map_location="cpu"))
-    opt, trained = optimizer(model, args.lr, args.head_lr)
-    _, pos_weight = head_pos_weights(ex)
-    steps, t0 = one_pass(model, opt, trained, data, pos_weight, args, rng, warm_steps=1,
-                         tok_weight=args.tok_weight)
-    torch.save(model.state_dict(), run / "final_short.pt")
-    json.dump({"args": vars(args), "steps": steps, "examples": len(data), "wall_s": round(time.time() - t0, 1)},
-              open(run / "train_span_log.json", "w"), indent=1)
-    print(f"done: {steps} steps in {time.time() - t0:.0f}s", flush=True)
-
+    continue_from_start(args, run, ex, data, rng, "train_span_log.json", tok_weight=args.tok_weight)
 
 if __name__ == "__main__":
     main()
