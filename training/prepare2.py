@@ -96,6 +96,11 @@ class Swapper:
         return self.re.sub(repl, text)
 
 
+def is_benign(e):
+    """Whether example e is non-hateful: the rows that get a counterfactual partner."""
+    return e["hate"] == 0 or (e["hate"] is None and float((e["y"] * e["m"]).max()) < 0.5)
+
+
 def ex(source, id_, text, **labels):
     y = np.zeros(len(TRAIN_HEADS), np.float32)
     m = np.zeros(len(TRAIN_HEADS), np.float32)
@@ -245,8 +250,7 @@ def main():
         enc = tok.encode(pp)
         e["ids"] = np.asarray(enc.ids, np.int32)
         e["cf"] = None
-        benign = e["hate"] == 0 or (e["hate"] is None and float((e["y"] * e["m"]).max()) < 0.5)
-        if benign and swapper.mentions(e["text"]):
+        if is_benign(e) and swapper.mentions(e["text"]):
             e["cf"] = np.asarray(tok.encode(W.preprocess(swapper.swap(e["text"]))).ids, np.int32)
             n_cf += 1
         e["tok_y"] = None

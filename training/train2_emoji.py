@@ -30,7 +30,7 @@ import numpy as np
 
 import warden_common as W
 from emoji_reading import read_emoji
-from prepare2 import Swapper, load_identity_terms
+from prepare2 import Swapper, is_benign, load_identity_terms
 from train2_short import continue_from_start, continuing_arguments, start
 
 
@@ -39,14 +39,13 @@ def reread(e, tok, swapper):
     text = read_emoji(e["text"])
     if text == e["text"]:
         return None
-    out = dict(e, text=text, ids=np.asarray(tok.encode(W.preprocess(text)).ids, np.int32))
+    enc = tok.encode(W.preprocess(text))
+    out = dict(e, text=text, ids=np.asarray(enc.ids, np.int32))
     # As prepare2.py pairs them: benign rows that name an identity (an emoji's name can).
-    benign = e["hate"] == 0 or (e["hate"] is None and float((e["y"] * e["m"]).max()) < 0.5)
     out["cf"] = None
-    if benign and swapper.mentions(text):
+    if is_benign(e) and swapper.mentions(text):
         out["cf"] = np.asarray(tok.encode(W.preprocess(swapper.swap(text))).ids, np.int32)
     if e["tok_y"] is not None:  # benign rows: every token 0 but the special ones
-        enc = tok.encode(W.preprocess(text))
         out["tok_y"] = np.where(np.asarray(enc.special_tokens_mask) == 1, -1, 0).astype(np.int8)
     return out
 
@@ -75,6 +74,7 @@ def main():
                              min(args.replay, len(rest)))
     print(f"emoji stage: {len(data)} examples ({len(read)} read with emoji names)", flush=True)
     continue_from_start(args, run, ex, data, rng, "train_emoji_log.json", read=len(read))
+
 
 if __name__ == "__main__":
     main()

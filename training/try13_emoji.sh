@@ -3,7 +3,7 @@
 # with emoji names. Resumable like make_model.sh.
 set -euo pipefail
 cd "$(dirname "$0")"
-export WARDEN_DATA="${WARDEN_DATA:-$(cd "$(dirname "$0")/.." && pwd)/../shared/data}" HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 WARDEN_THREADS=2 OMP_NUM_THREADS=2
+export WARDEN_DATA="${WARDEN_DATA:-$(cd .. && pwd)/../shared/data}" HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 WARDEN_THREADS=2 OMP_NUM_THREADS=2
 PY=.venv/bin/python
 step() { echo "== $(date +%T) $*"; }
 step prepare

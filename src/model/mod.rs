@@ -219,13 +219,13 @@ impl Classifier {
         }
     }
 
-    /// The categories the model scores, in output order.
     /// Whether the model was trained on emoji read as their names (`labels.json`'s
     /// `reads_emoji_names`): the engine then reads them so for it.
     pub fn reads_emoji_names(&self) -> bool {
         self.labels.reads_emoji_names
     }
 
+    /// The categories the model scores, in output order.
     pub fn categories(&self) -> &[Category] {
         &self.categories
     }
