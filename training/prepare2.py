@@ -101,6 +101,14 @@ def is_benign(e):
     return e["hate"] == 0 or (e["hate"] is None and float((e["y"] * e["m"]).max()) < 0.5)
 
 
+def counterfactual_ids(e, text, tok, swapper):
+    """The token ids of the identity-swapped partner of example e read as `text`, or None
+    when it gets none: only non-hateful rows that name an identity are paired."""
+    if is_benign(e) and swapper.mentions(text):
+        return np.asarray(tok.encode(W.preprocess(swapper.swap(text))).ids, np.int32)
+    return None
+
+
 def ex(source, id_, text, **labels):
     y = np.zeros(len(TRAIN_HEADS), np.float32)
     m = np.zeros(len(TRAIN_HEADS), np.float32)
@@ -249,10 +257,8 @@ def main():
         pp, cmap = W.preprocess_with_map(e["text"])
         enc = tok.encode(pp)
         e["ids"] = np.asarray(enc.ids, np.int32)
-        e["cf"] = None
-        if is_benign(e) and swapper.mentions(e["text"]):
-            e["cf"] = np.asarray(tok.encode(W.preprocess(swapper.swap(e["text"]))).ids, np.int32)
-            n_cf += 1
+        e["cf"] = counterfactual_ids(e, e["text"], tok, swapper)
+        n_cf += e["cf"] is not None
         e["tok_y"] = None
         if e["source"] == "benign":
             e["tok_y"] = np.where(np.asarray(enc.special_tokens_mask) == 1, -1, 0).astype(np.int8)

@@ -30,7 +30,7 @@ import numpy as np
 
 import warden_common as W
 from emoji_reading import read_emoji
-from prepare2 import Swapper, is_benign, load_identity_terms
+from prepare2 import Swapper, counterfactual_ids, load_identity_terms
 from train2_short import continue_from_start, continuing_arguments, start
 
 
@@ -41,10 +41,8 @@ def reread(e, tok, swapper):
         return None
     enc = tok.encode(W.preprocess(text))
     out = dict(e, text=text, ids=np.asarray(enc.ids, np.int32))
-    # As prepare2.py pairs them: benign rows that name an identity (an emoji's name can).
-    out["cf"] = None
-    if is_benign(e) and swapper.mentions(text):
-        out["cf"] = np.asarray(tok.encode(W.preprocess(swapper.swap(text))).ids, np.int32)
+    # Paired as prepare2.py pairs them (an emoji's name can name an identity).
+    out["cf"] = counterfactual_ids(e, text, tok, swapper)
     if e["tok_y"] is not None:  # benign rows: every token 0 but the special ones
         out["tok_y"] = np.where(np.asarray(enc.special_tokens_mask) == 1, -1, 0).astype(np.int8)
     return out
@@ -60,18 +58,19 @@ def main():
     swapper = Swapper(load_identity_terms(), random.Random(args.seed))
 
     ex = pickle.load(open(W.CACHE / args.cache, "rb"))["examples"]
-    read, rest = [], []
+    # read: rows re-read with the names; replay: rows without an emoji, as they are.
+    read, replay = [], []
     for e in ex:
         if e["source"] == "civil":
-            rest.append(e)
+            if read_emoji(e["text"]) == e["text"]:
+                replay.append(e)
             continue
         r = reread(e, tok, swapper)
         if r is None:
-            rest.append(e)
+            replay.append(e)
         else:
             read += [r] * (args.hatemoji_copies if e["source"] == "hatemoji" else 1)
-    data = read + rng.sample([e for e in rest if read_emoji(e["text"]) == e["text"]],
-                             min(args.replay, len(rest)))
+    data = read + rng.sample(replay, min(args.replay, len(replay)))
     print(f"emoji stage: {len(data)} examples ({len(read)} read with emoji names)", flush=True)
     continue_from_start(args, run, ex, data, rng, "train_emoji_log.json", read=len(read))
 
