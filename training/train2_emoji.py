@@ -54,7 +54,6 @@ def main():
     ap.add_argument("--hatemoji-copies", type=int, default=2)
     args = ap.parse_args()
     rng, run, tok = start(args)
-    run.mkdir(parents=True, exist_ok=True)
     swapper = Swapper(load_identity_terms(), random.Random(args.seed))
 
     ex = pickle.load(open(W.CACHE / args.cache, "rb"))["examples"]

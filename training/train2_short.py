@@ -123,6 +123,7 @@ def continue_from_start(args, run, examples, data, rng, log_name, tok_weight=1.5
     opt, trained = optimizer(model, args.lr, args.head_lr)
     _, pos_weight = head_pos_weights(examples)
     steps, t0 = one_pass(model, opt, trained, data, pos_weight, args, rng, warm_steps=1, tok_weight=tok_weight)
+    run.mkdir(parents=True, exist_ok=True)  # a new stage's run folder
     torch.save(model.state_dict(), run / "final_short.pt")
     json.dump({"args": vars(args), "steps": steps, "examples": len(data), **log,
                "wall_s": round(time.time() - t0, 1)}, open(run / log_name, "w"), indent=1)

@@ -30,7 +30,6 @@ def main():
     ap.add_argument("--tok-weight", type=float, default=3.0)
     args = ap.parse_args()
     rng, run, _ = start(args)
-    run.mkdir(parents=True, exist_ok=True)
 
     ex = pickle.load(open(W.CACHE / args.cache, "rb"))["examples"]
     civil = [e for e in ex if e["source"] == "civil"]
